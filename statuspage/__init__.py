@@ -1,0 +1,64 @@
+"""statuspage: a self-hosted status page and stakeholder communication service."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → error handlers → CLI. No I/O."""
+    from statuspage.config import load_config
+
+    instance_path = Path(os.environ.get("INSTANCE_PATH") or ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(os.environ, instance_path))
+    if overrides:
+        app.config.update(overrides)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from statuspage import cli, errorpages, templating
+
+    errorpages.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from statuspage import cache, models  # noqa: F401  (models register their tables)
+    from statuspage.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    cache.init_app(app)
+    from statuspage import tasks
+
+    tasks.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from statuspage.api.v2 import bp as api_v2
+    from statuspage.console import bp as console
+    from statuspage.health import bp as health
+    from statuspage.public import bp as public
+
+    app.register_blueprint(health)
+    app.register_blueprint(public)
+    app.register_blueprint(api_v2)
+    app.register_blueprint(console)

@@ -1,0 +1,1 @@
+"""HTTP APIs: v2 (public, Statuspage-compatible)."""

@@ -1,0 +1,39 @@
+"""The audit log: who did what, when. Entries join the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from statuspage.extensions import db
+from statuspage.models import AuditEntry, User
+
+
+def record(
+    actor: User | None,
+    action: str,
+    target_type: str = "",
+    target_id: str | int = "",
+    **details: Any,
+) -> AuditEntry:
+    """Add an audit entry to the session; the use-case's commit saves it with the change."""
+    label = actor.email if actor is not None else "system"
+    entry = AuditEntry(
+        actor_id=actor.id if actor is not None else None,
+        actor_label=label,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        details={k: _plain(v) for k, v in details.items()},
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)

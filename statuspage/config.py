@@ -1,0 +1,145 @@
+"""Settings from environment variables, validated at start-up with clear errors."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(RuntimeError):
+    """A setting has a value the service cannot run with."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _url(env: Mapping[str, str], name: str, default: str, schemes: set[str]) -> str:
+    raw = env.get(name) or default
+    parts = urlsplit(raw)
+    if parts.scheme not in schemes or not parts.netloc:
+        allowed = " or ".join(sorted(schemes))
+        raise ConfigError(f"{name} must be an absolute {allowed} URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _database_url(env: Mapping[str, str], instance_path: Path) -> str:
+    raw = env.get("DATABASE_URL")
+    if not raw:
+        return f"sqlite:///{instance_path / 'statuspage.sqlite3'}"
+    # Heroku-style URLs say postgres://; SQLAlchemy wants a dialect name and we use psycopg 3.
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw[len("postgres://") :]
+    if raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw[len("postgresql://") :]
+    if not (raw.startswith("sqlite:") or raw.startswith("postgresql+")):
+        raise ConfigError(f"DATABASE_URL must be a sqlite:// or postgresql:// URL, got {raw!r}")
+    return raw
+
+
+def _time_zone(env: Mapping[str, str]) -> str:
+    name = env.get("PAGE_TIME_ZONE") or "Etc/UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"PAGE_TIME_ZONE must be an IANA time zone, got {name!r}") from None
+    return name
+
+
+def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables.
+
+    Raises ConfigError naming the variable when a value is malformed, so a bad deployment
+    fails at start-up rather than on the first request that needs the setting.
+    """
+    testing = _bool(env, "TESTING", False)
+    secret_key = env.get("SECRET_KEY")
+    production = env.get("FLASK_ENV") == "production" or _bool(env, "PRODUCTION", False)
+    if not secret_key:
+        if production:
+            raise ConfigError("SECRET_KEY must be set in production")
+        secret_key = _instance_secret(instance_path)
+    elif len(secret_key) < 16:
+        raise ConfigError("SECRET_KEY must be at least 16 characters long")
+    base_url = _url(env, "PUBLIC_BASE_URL", "http://127.0.0.1:5000", {"http", "https"})
+    redis_url = env.get("REDIS_URL") or None
+    if redis_url:
+        _url(env, "REDIS_URL", redis_url, {"redis", "rediss", "unix"})
+    return {
+        "SECRET_KEY": secret_key,
+        "TESTING": testing,
+        "SQLALCHEMY_DATABASE_URI": _database_url(env, instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PUBLIC_BASE_URL": base_url,
+        "PAGE_NAME": env.get("PAGE_NAME") or "Acme",
+        "PAGE_TIME_ZONE": _time_zone(env),
+        "REDIS_URL": redis_url,
+        "HUEY_IMMEDIATE": _bool(env, "HUEY_IMMEDIATE", False),
+        # How often a web process re-reads the shared cache version stamp; a publish through
+        # another process is visible here at most this many seconds later.
+        "CACHE_CHECK_SECONDS": _float(env, "CACHE_CHECK_SECONDS", 0.5),
+        "CACHE_MAX_AGE": _int(env, "CACHE_MAX_AGE", 30),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute",
+        "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "WTF_CSRF_ENABLED": _bool(env, "WTF_CSRF_ENABLED", True),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+    }
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A random key kept in instance/, so `make run` needs no set-up and sessions survive."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,20 @@
+"""Domain errors raised by use-case functions and shown to the user next to a field."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Input a use-case refuses; `field` names the form field to show it next to."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    """An id that names nothing."""
+
+
+class PermissionDenied(DomainError):
+    """The actor's role does not allow this."""

@@ -1,0 +1,304 @@
+"""Use-cases for incidents and scheduled maintenance: open, update, resolve, schedule.
+
+Each function validates, changes the models, records the audit entry, marks the page
+changed and commits once. Console views, the API, the CLI and the tests all call these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from statuspage import audit, uptime
+from statuspage.errors import DomainError, NotFound
+from statuspage.extensions import db
+from statuspage.models import (
+    INCIDENT,
+    MAINTENANCE,
+    Component,
+    ComponentChange,
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
+    IncidentUpdate,
+    MaintenanceStatus,
+    Severity,
+    User,
+    utcnow,
+)
+from statuspage.models.status import IMPACTS, worst
+from statuspage.pages import touch_page
+
+INCIDENT_STATUSES = tuple(s.value for s in IncidentStatus if s is not IncidentStatus.POSTMORTEM)
+MAINTENANCE_STATUSES = tuple(s.value for s in MaintenanceStatus)
+MAX_TITLE = 255
+MAX_BODY = 25_000
+
+
+@dataclass
+class UpdateInput:
+    """One update: the new status, its text and the component statuses it sets."""
+
+    status: str
+    body: str = ""
+    # component id -> status after this update; every key is an affected component.
+    component_statuses: Mapping[int, str] = field(default_factory=dict)
+    deliver_notifications: bool = True
+    display_at: datetime | None = None
+    visibility: str = "public"
+
+
+@dataclass
+class IncidentInput:
+    name: str
+    severity: str
+    update: UpdateInput
+    started_at: datetime | None = None
+    impact_override: str | None = None
+
+
+@dataclass
+class MaintenanceInput:
+    name: str
+    scheduled_for: datetime
+    scheduled_until: datetime
+    body: str = ""
+    component_ids: list[int] = field(default_factory=list)
+    auto_start: bool = False
+    auto_complete: bool = False
+    deliver_notifications: bool = True
+    impact_override: str | None = None
+
+
+def open_incident(data: IncidentInput, actor: User | None) -> Incident:
+    """Open an incident with its first update; `started_at` may lie in the past."""
+    now = utcnow()
+    _check_title(data.name)
+    if data.severity not in {s.value for s in Severity}:
+        raise DomainError("Choose a severity from SEV1 to SEV4.", "severity")
+    _check_impact(data.impact_override)
+    if data.update.status not in INCIDENT_STATUSES:
+        raise DomainError("Choose an incident status.", "status")
+    started_at = data.started_at or now
+    if started_at > now + timedelta(minutes=5):
+        raise DomainError("An incident cannot start in the future.", "started_at")
+    incident = Incident(
+        kind=INCIDENT,
+        name=data.name.strip(),
+        status=data.update.status,
+        severity=data.severity,
+        impact_override=data.impact_override or None,
+        started_at=started_at,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(incident)
+    display_at = data.update.display_at or (started_at if data.started_at else now)
+    _add_update(incident, _replace_display(data.update, display_at), actor, now)
+    db.session.flush()
+    audit.record(actor, "incident.open", "incident", incident.public_id, name=incident.name,
+                 severity=incident.severity, started_at=started_at.isoformat())
+    return _finish(incident)
+
+
+def post_update(incident: Incident, data: UpdateInput, actor: User | None) -> IncidentUpdate:
+    """Add an update: it may change the status and the affected components' statuses."""
+    allowed = MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES
+    if data.status not in allowed:
+        raise DomainError("Choose a status this incident can have.", "status")
+    if incident.is_closed and data.status not in ("resolved", "completed"):
+        raise DomainError("This incident is over; it cannot be reopened.", "status")
+    now = utcnow()
+    update = _add_update(incident, data, actor, now)
+    db.session.flush()
+    audit.record(actor, "incident.update", "incident", incident.public_id,
+                 status=data.status, update=update.public_id,
+                 components={str(k): v for k, v in data.component_statuses.items()})
+    _finish(incident)
+    return update
+
+
+def resolve_incident(
+    incident: Incident,
+    body: str,
+    actor: User | None,
+    restore_components: bool = True,
+    display_at: datetime | None = None,
+) -> IncidentUpdate:
+    """Resolve, optionally returning every affected component to operational."""
+    final = "completed" if incident.is_maintenance else "resolved"
+    statuses = (
+        {c.id: ComponentStatus.OPERATIONAL.value for c in incident.components if not c.is_group}
+        if restore_components
+        else {}
+    )
+    return post_update(incident, UpdateInput(status=final, body=body, display_at=display_at,
+                                             component_statuses=statuses), actor)
+
+
+def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident:
+    """Schedule a maintenance window; its components change only when it starts."""
+    _check_title(data.name)
+    _check_impact(data.impact_override)
+    if data.scheduled_until <= data.scheduled_for:
+        raise DomainError("The window must end after it starts.", "scheduled_until")
+    now = utcnow()
+    components = _load_components(data.component_ids)
+    maintenance = Incident(
+        kind=MAINTENANCE,
+        name=data.name.strip(),
+        status=MaintenanceStatus.SCHEDULED.value,
+        impact_override=data.impact_override or None,
+        started_at=data.scheduled_for,
+        scheduled_for=data.scheduled_for,
+        scheduled_until=data.scheduled_until,
+        auto_start=data.auto_start,
+        auto_complete=data.auto_complete,
+        created_at=now,
+        updated_at=now,
+    )
+    maintenance.components = list(components.values())
+    db.session.add(maintenance)
+    first = UpdateInput(
+        status=MaintenanceStatus.SCHEDULED.value,
+        body=data.body,
+        component_statuses={c.id: c.status for c in components.values()},
+        deliver_notifications=data.deliver_notifications,
+    )
+    _add_update(maintenance, first, actor, now)
+    db.session.flush()
+    audit.record(actor, "maintenance.schedule", "incident", maintenance.public_id,
+                 name=maintenance.name, scheduled_for=data.scheduled_for.isoformat(),
+                 scheduled_until=data.scheduled_until.isoformat())
+    return _finish(maintenance)
+
+
+def start_maintenance(maintenance: Incident, body: str, actor: User | None,
+                      set_under_maintenance: bool = True) -> IncidentUpdate:
+    statuses = (
+        {c.id: ComponentStatus.UNDER_MAINTENANCE.value for c in maintenance.components
+         if not c.is_group}
+        if set_under_maintenance
+        else {}
+    )
+    return post_update(maintenance, UpdateInput(status="in_progress", body=body,
+                                                component_statuses=statuses), actor)
+
+
+def get_incident(public_id: str) -> Incident:
+    incident = db.session.execute(
+        select(Incident).where(Incident.public_id == public_id)
+    ).scalar_one_or_none()
+    if incident is None:
+        raise NotFound("No such incident.")
+    return incident
+
+
+def _add_update(
+    incident: Incident, data: UpdateInput, actor: User | None, now: datetime
+) -> IncidentUpdate:
+    if len(data.body) > MAX_BODY:
+        raise DomainError(f"The message is longer than {MAX_BODY} characters.", "body")
+    if data.visibility not in ("public", "internal"):
+        raise DomainError("Visibility must be public or internal.", "visibility")
+    if data.display_at is not None and data.display_at > now + timedelta(minutes=5):
+        raise DomainError("An update cannot be dated in the future.", "display_at")
+    components = _load_components(list(data.component_statuses))
+    update = IncidentUpdate(
+        status=data.status,
+        body=data.body.strip(),
+        visibility=data.visibility,
+        deliver_notifications=data.deliver_notifications,
+        display_at=data.display_at or now,
+        created_at=now,
+        updated_at=now,
+        author_id=actor.id if actor is not None else None,
+    )
+    incident.updates.append(update)
+    if data.visibility == "public":
+        _apply_status(incident, data.status, update.display_at)
+        for component_id, new_status in data.component_statuses.items():
+            _change_component(update, components[component_id], new_status, now)
+            if components[component_id] not in incident.components:
+                incident.components.append(components[component_id])
+    incident.updated_at = now
+    return update
+
+
+def _apply_status(incident: Incident, status: str, at: datetime) -> None:
+    incident.status = status
+    if status in ("monitoring", "verifying") and incident.monitoring_at is None:
+        incident.monitoring_at = at
+    if status in ("resolved", "completed") and incident.resolved_at is None:
+        incident.resolved_at = at
+    if status == "in_progress" and incident.is_maintenance:
+        incident.started_at = at
+
+
+def _change_component(
+    update: IncidentUpdate, component: Component, new_status: str, now: datetime
+) -> None:
+    if new_status not in {s.value for s in ComponentStatus}:
+        raise DomainError(f"Unknown component status {new_status!r}.", "components")
+    if component.is_group:
+        raise DomainError("Choose components, not groups, to change.", "components")
+    update.changes.append(
+        ComponentChange(component=component, old_status=component.status, new_status=new_status)
+    )
+    if component.status != new_status:
+        component.status = new_status
+        component.updated_at = now
+        if component.group is not None:
+            refresh_group_status(component.group, now)
+
+
+def refresh_group_status(group: Component, now: datetime) -> None:
+    """A group shows the worst status of its components."""
+    status = worst([ComponentStatus(c.status) for c in group.children]).value
+    if group.status != status:
+        group.status = status
+        group.updated_at = now
+
+
+def _load_components(ids: list[int]) -> dict[int, Component]:
+    if not ids:
+        return {}
+    found = db.session.execute(select(Component).where(Component.id.in_(ids))).scalars().all()
+    by_id = {c.id: c for c in found}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise DomainError("A chosen component no longer exists.", "components")
+    return by_id
+
+
+def _check_title(name: str) -> None:
+    if not name or not name.strip():
+        raise DomainError("Give the incident a title.", "name")
+    if len(name) > MAX_TITLE:
+        raise DomainError(f"The title is longer than {MAX_TITLE} characters.", "name")
+
+
+def _check_impact(impact: str | None) -> None:
+    if impact and impact not in IMPACTS:
+        raise DomainError("Unknown impact.", "impact_override")
+
+
+def _replace_display(data: UpdateInput, display_at: datetime) -> UpdateInput:
+    return UpdateInput(
+        status=data.status,
+        body=data.body,
+        component_statuses=data.component_statuses,
+        deliver_notifications=data.deliver_notifications,
+        display_at=display_at,
+        visibility=data.visibility,
+    )
+
+
+def _finish(incident: Incident) -> Incident:
+    uptime.refresh_incident(incident)
+    touch_page()
+    db.session.commit()
+    return incident

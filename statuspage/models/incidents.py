@@ -1,0 +1,115 @@
+"""Incidents, scheduled maintenance (an incident of kind maintenance) and their updates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from statuspage.extensions import db
+from statuspage.models.components import Component
+from statuspage.models.status import CLOSED_STATUSES, Severity
+from statuspage.models.types import UTCDateTime, new_public_id, utcnow
+
+INCIDENT = "incident"
+MAINTENANCE = "maintenance"
+
+incident_component = Table(
+    "incident_component",
+    db.metadata,
+    Column("incident_id", ForeignKey("incident.id", ondelete="CASCADE"), primary_key=True),
+    Column("component_id", ForeignKey("component.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Incident(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_public_id)
+    kind: Mapped[str] = mapped_column(String(16), default=INCIDENT)
+    name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str | None] = mapped_column(String(4))
+    impact_override: Mapped[str | None] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    monitoring_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scheduled_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    auto_start: Mapped[bool] = mapped_column(default=False)
+    auto_complete: Mapped[bool] = mapped_column(default=False)
+
+    components: Mapped[list[Component]] = relationship(
+        secondary=incident_component, order_by="Component.position"
+    )
+    updates: Mapped[list[IncidentUpdate]] = relationship(
+        back_populates="incident",
+        cascade="all, delete-orphan",
+        order_by="(IncidentUpdate.display_at.desc(), IncidentUpdate.id.desc())",
+    )
+
+    __table_args__ = (
+        # History, feeds and the API list incidents newest first, filtered by kind.
+        Index("ix_incident_kind_started", "kind", "started_at"),
+        Index("ix_incident_status", "status"),
+    )
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.kind == MAINTENANCE
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+    @property
+    def impact(self) -> str:
+        if self.impact_override:
+            return self.impact_override
+        if self.is_maintenance:
+            return "maintenance"
+        return Severity(self.severity).impact if self.severity else "none"
+
+    @property
+    def public_updates(self) -> list[IncidentUpdate]:
+        return [u for u in self.updates if u.visibility == "public"]
+
+
+class IncidentUpdate(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_public_id)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incident.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    deliver_notifications: Mapped[bool] = mapped_column(default=True)
+    display_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    incident: Mapped[Incident] = relationship(back_populates="updates")
+    changes: Mapped[list[ComponentChange]] = relationship(
+        back_populates="update", cascade="all, delete-orphan", order_by="ComponentChange.id"
+    )
+
+
+class ComponentChange(db.Model):
+    """A component named in an update, with its status before and after (often equal)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(
+        ForeignKey("incident_update.id", ondelete="CASCADE"), index=True
+    )
+    component_id: Mapped[int] = mapped_column(
+        ForeignKey("component.id", ondelete="CASCADE"), index=True
+    )
+    old_status: Mapped[str] = mapped_column(String(32))
+    new_status: Mapped[str] = mapped_column(String(32))
+
+    update: Mapped[IncidentUpdate] = relationship(back_populates="changes")
+    component: Mapped[Component] = relationship()

@@ -1,0 +1,25 @@
+"""The page: one row of settings per installation, plus the cache version stamp."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from statuspage.extensions import db
+from statuspage.models.types import UTCDateTime, new_public_id, utcnow
+
+
+class Page(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_public_id)
+    name: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(String(500))
+    time_zone: Mapped[str] = mapped_column(String(64), default="Etc/UTC")
+    logo_url: Mapped[str | None] = mapped_column(String(500))
+    accent_color: Mapped[str] = mapped_column(String(7), default="#2563eb")
+    # Bumped in the same transaction as every change a reader can see; web processes compare
+    # it with the version their cached responses were built from.
+    cache_version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

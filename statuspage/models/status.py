@@ -1,0 +1,97 @@
+"""The status vocabularies, with the exact strings the Statuspage API uses."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ComponentStatus(StrEnum):
+    OPERATIONAL = "operational"
+    UNDER_MAINTENANCE = "under_maintenance"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+
+    @property
+    def rank(self) -> int:
+        """Severity order used to pick the worst status (maintenance beats operational only)."""
+        return _COMPONENT_RANK[self]
+
+    @property
+    def label(self) -> str:
+        return _COMPONENT_LABEL[self]
+
+
+_COMPONENT_RANK = {
+    ComponentStatus.OPERATIONAL: 0,
+    ComponentStatus.UNDER_MAINTENANCE: 1,
+    ComponentStatus.DEGRADED_PERFORMANCE: 2,
+    ComponentStatus.PARTIAL_OUTAGE: 3,
+    ComponentStatus.MAJOR_OUTAGE: 4,
+}
+_COMPONENT_LABEL = {
+    ComponentStatus.OPERATIONAL: "Operational",
+    ComponentStatus.UNDER_MAINTENANCE: "Under Maintenance",
+    ComponentStatus.DEGRADED_PERFORMANCE: "Degraded Performance",
+    ComponentStatus.PARTIAL_OUTAGE: "Partial Outage",
+    ComponentStatus.MAJOR_OUTAGE: "Major Outage",
+}
+
+
+def worst(statuses: list[ComponentStatus] | tuple[ComponentStatus, ...]) -> ComponentStatus:
+    return max(statuses, key=lambda s: s.rank, default=ComponentStatus.OPERATIONAL)
+
+
+class IncidentStatus(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+    POSTMORTEM = "postmortem"
+
+
+class MaintenanceStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+
+
+# Statuses after which an incident or maintenance is over.
+CLOSED_STATUSES = frozenset({"resolved", "postmortem", "completed"})
+ACTIVE_INCIDENT_STATUSES = ("investigating", "identified", "monitoring")
+ACTIVE_MAINTENANCE_STATUSES = ("in_progress", "verifying")
+
+# Display names used in feeds and on the page ("Update" is used when a status repeats).
+STATUS_LABELS = {
+    "investigating": "Investigating",
+    "identified": "Identified",
+    "monitoring": "Monitoring",
+    "resolved": "Resolved",
+    "postmortem": "Postmortem",
+    "scheduled": "Scheduled",
+    "in_progress": "In progress",
+    "verifying": "Verifying",
+    "completed": "Completed",
+}
+
+
+class Severity(StrEnum):
+    SEV1 = "SEV1"
+    SEV2 = "SEV2"
+    SEV3 = "SEV3"
+    SEV4 = "SEV4"
+
+    @property
+    def impact(self) -> str:
+        return _SEVERITY_IMPACT[self]
+
+
+_SEVERITY_IMPACT = {
+    Severity.SEV1: "critical",
+    Severity.SEV2: "major",
+    Severity.SEV3: "minor",
+    Severity.SEV4: "none",
+}
+
+IMPACTS = ("none", "minor", "major", "critical", "maintenance")

@@ -1,0 +1,7 @@
+"""Public blueprint: the status page, incident permalinks, history and feeds."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)

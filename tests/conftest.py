@@ -1,0 +1,108 @@
+"""Shared fixtures: an app on a fresh database (SQLite by default, PostgreSQL via DATABASE_URL).
+
+On PostgreSQL every test session creates its own schema and drops it at the end, so
+concurrent runs on one server never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+# Isolate the instance folder (secret key, SQLite files, Huey queue) before the app is imported.
+_INSTANCE = Path(tempfile.mkdtemp(prefix="statuspage-test-"))
+os.environ.setdefault("INSTANCE_PATH", str(_INSTANCE))
+os.environ["HUEY_IMMEDIATE"] = "true"
+
+import pytest  # noqa: E402
+from flask import Flask  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from statuspage import create_app  # noqa: E402
+from statuspage.extensions import db  # noqa: E402
+from tests.factories import Factory  # noqa: E402
+
+PG_URL = os.environ.get("DATABASE_URL", "")
+
+
+def _pg_schema_url() -> tuple[str, str] | None:
+    if not PG_URL.startswith(("postgres://", "postgresql")):
+        return None
+    schema = f"test_{secrets.token_hex(6)}"
+    url = PG_URL.replace("postgres://", "postgresql://", 1)
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}", schema
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """The database for this test session: a private PostgreSQL schema, or a SQLite file."""
+    pg = _pg_schema_url()
+    if pg is None:
+        yield f"sqlite:///{_INSTANCE / 'test.sqlite3'}"
+        return
+    url, schema = pg
+    yield url
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str) -> Iterator[None]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+
+
+def make_app(database_url: str, **overrides: object) -> Flask:
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "CACHE_CHECK_SECONDS": 0.0,
+        "PUBLIC_BASE_URL": "https://status.example.com",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+def _empty_tables() -> None:
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(database_url: str, _schema: None) -> Iterator[Flask]:
+    """A fresh app on empty tables; CSRF and rate limits off unless a test turns them on."""
+    app = make_app(database_url)
+    with app.app_context():
+        _empty_tables()
+        yield app
+        db.session.remove()
+        _empty_tables()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def factory(app: Flask) -> Factory:
+    return Factory()
