@@ -1,7 +1,48 @@
-"""Console blueprint: the authenticated interface for communications staff."""
+"""Console blueprint: the authenticated interface for communications staff.
+
+Views live in one module per area; each registers its routes on `bp` and wraps every view in
+`access.require_role` (or `access.public_console_route` for the login form).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, current_app
+from flask_login import current_user
 
 bp = Blueprint("console", __name__, url_prefix="/console")
+
+# (endpoint, label, role needed to see the link)
+NAV = [
+    ("console.incidents", "Incidents", "viewer"),
+    ("console.maintenances", "Maintenance", "viewer"),
+    ("console.components", "Components", "viewer"),
+    ("console.users", "Users", "admin"),
+    ("console.audit_log", "Audit log", "admin"),
+    ("console.account", "Account", "viewer"),
+]
+
+
+@bp.app_context_processor
+def _console_nav() -> dict[str, Any]:
+    from statuspage.console.access import ALLOWED
+
+    if not current_user or not current_user.is_authenticated:
+        return {"console_nav": []}
+    items = [
+        (endpoint, label)
+        for endpoint, label, role in NAV
+        if endpoint in current_app.view_functions and current_user.role in ALLOWED[role]
+    ]
+    return {"console_nav": items}
+
+
+from statuspage.console import (  # noqa: E402,F401  (route registration)
+    auth_views,
+    audit_views,
+    component_views,
+    incident_views,
+    maintenance_views,
+    user_views,
+)
