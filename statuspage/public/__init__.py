@@ -5,3 +5,5 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("public", __name__)
+
+from statuspage.public import feed_views, views  # noqa: E402,F401  (route registration)
