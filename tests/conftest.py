@@ -76,6 +76,7 @@ def make_app(database_url: str, **overrides: object) -> Flask:
         "RATELIMIT_ENABLED": False,
         "CACHE_CHECK_SECONDS": 0.0,
         "PUBLIC_BASE_URL": "https://status.example.com",
+        "RATELIMIT_STORAGE_URI": "memory://",
     }
     config.update(overrides)
     return create_app(config)
