@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from statuspage.extensions import db
@@ -91,3 +91,79 @@ def current_status(components: Sequence[Component] | None = None) -> PageStatus:
         .limit(1)
     ).first() is not None
     return page_status([c.status for c in leaves], impacts, maintenance_active)
+
+
+# Statuses of everything the front page lists as current: active incidents, active maintenance
+# and maintenance still to come.
+OPEN_STATUSES = (*ACTIVE_INCIDENT_STATUSES, *ACTIVE_MAINTENANCE_STATUSES, "scheduled")
+
+
+def open_items() -> list[Incident]:
+    """Active incidents, active and upcoming maintenance, with timelines, in one query.
+
+    Serves the front page; bounded by the number of open items (ix_incident_status), not by
+    the size of the history.
+    """
+    query = (
+        select(Incident)
+        .where(Incident.status.in_(OPEN_STATUSES))
+        .order_by(Incident.started_at.desc(), Incident.id.desc())
+    )
+    return list(db.session.execute(_with_timeline(query)).scalars().all())
+
+
+def started_between(start: datetime, end: datetime, limit: int) -> list[Incident]:
+    """Incidents and maintenances that started in [start, end), newest first, at most `limit`.
+
+    Serves the front page's recent history and /history's months; no timeline is loaded,
+    only the incident rows. The `kind IN (...)` lets ix_incident_kind_started serve the range.
+    """
+    query = (
+        select(Incident)
+        .where(
+            Incident.kind.in_((INCIDENT, MAINTENANCE)),
+            Incident.started_at >= start,
+            Incident.started_at < end,
+        )
+        .order_by(Incident.started_at.desc(), Incident.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.execute(query).scalars().all())
+
+
+def count_started_between(start: datetime, end: datetime) -> int:
+    """How many incidents and maintenances started in [start, end) (for /history's months)."""
+    query = select(func.count(Incident.id)).where(
+        Incident.kind.in_((INCIDENT, MAINTENANCE)),
+        Incident.started_at >= start,
+        Incident.started_at < end,
+    )
+    return int(db.session.execute(query).scalar() or 0)
+
+
+def any_started_before(moment: datetime) -> bool:
+    """Whether anything started before `moment` (does /history have an older page?)."""
+    query = (
+        select(Incident.id)
+        .where(Incident.kind.in_((INCIDENT, MAINTENANCE)), Incident.started_at < moment)
+        .limit(1)
+    )
+    return db.session.execute(query).first() is not None
+
+
+def incident_with_timeline(public_id: str) -> Incident | None:
+    """One incident or maintenance by its public id, timeline loaded (the permalink)."""
+    query = select(Incident).where(Incident.public_id == public_id)
+    return db.session.execute(_with_timeline(query)).scalar_one_or_none()
+
+
+def feed_items(limit: int) -> list[Incident]:
+    """Incidents and maintenances together for /history.rss and /history.atom, newest first.
+
+    A maintenance is dated by its window (`scheduled_for`), so an upcoming one sits on top as
+    on Statuspage; an incident (no window) by `started_at`. A sort on an expression scans
+    the incident table, which is fine for a response the cache rebuilds only on change.
+    """
+    published = func.coalesce(Incident.scheduled_for, Incident.started_at)
+    query = select(Incident).order_by(published.desc(), Incident.id.desc()).limit(limit)
+    return list(db.session.execute(_with_timeline(query)).scalars().all())
