@@ -26,6 +26,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
+    from statuspage.sessions import PublicCacheFriendlySessionInterface
+
+    app.session_interface = PublicCacheFriendlySessionInterface()
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -38,7 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from statuspage import cache, models  # noqa: F401  (models register their tables)
+    from statuspage import cache, login, models  # noqa: F401  (models register their tables)
     from statuspage.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -46,6 +49,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    login.init_app(app)
     cache.init_app(app)
     from statuspage import tasks
 

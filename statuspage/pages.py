@@ -4,22 +4,41 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from statuspage.extensions import db
 from statuspage.models import Page, utcnow
 
+PAGE_ID = 1
+
 
 def get_page() -> Page:
-    """The installation's page, created from the configured defaults on first use."""
-    page = db.session.execute(select(Page).order_by(Page.id).limit(1)).scalar_one_or_none()
-    if page is None:
-        page = Page(
-            name=current_app.config["PAGE_NAME"],
-            url=current_app.config["PUBLIC_BASE_URL"],
-            time_zone=current_app.config["PAGE_TIME_ZONE"],
-        )
+    """The installation's page, created from the configured defaults on first use.
+
+    Created with a fixed primary key, so two processes racing to create it end with one row.
+    When nothing else is pending (a first read), the new row is committed at once, so the
+    page's public id is stable from the very first API answer.
+    """
+    page = db.session.get(Page, PAGE_ID)
+    if page is not None:
+        return page
+    pending = bool(db.session.new or db.session.dirty or db.session.deleted)
+    page = Page(
+        id=PAGE_ID,
+        name=current_app.config["PAGE_NAME"],
+        url=current_app.config["PUBLIC_BASE_URL"],
+        time_zone=current_app.config["PAGE_TIME_ZONE"],
+    )
+    if pending:
         db.session.add(page)
         db.session.flush()
+        return page
+    try:
+        db.session.add(page)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        page = db.session.execute(select(Page).where(Page.id == PAGE_ID)).scalar_one()
     return page
 
 

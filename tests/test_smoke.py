@@ -27,3 +27,14 @@ def test_incident_lifecycle_updates_components_and_rollups(factory: Factory) -> 
     bars = uptime_bars([api], utcnow().date())
     assert bars[api.id].days[-1].status.value == "major_outage"
     assert bars[api.id].days[-1].incidents == ["Something is broken"]
+
+
+def test_page_id_is_stable_from_the_first_read(client: FlaskClient) -> None:
+    first = client.get("/api/v2/status.json").json["page"]["id"]
+    assert client.get("/api/v2/components.json").json["page"]["id"] == first
+
+
+def test_public_responses_do_not_vary_on_cookie(client: FlaskClient) -> None:
+    response = client.get("/api/v2/summary.json")
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert response.headers["Cache-Control"].startswith("public")
