@@ -1,5 +1,160 @@
-"""Console views (being written)."""
+"""Console views for incidents: list, open, timeline, post an update, resolve."""
 
 from __future__ import annotations
 
-from statuspage.console import bp  # noqa: F401
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from statuspage import incidents as use_cases
+from statuspage import queries
+from statuspage.console import bp, composer
+from statuspage.console.access import require_role
+from statuspage.console.forms import component_statuses, to_utc
+from statuspage.console.forms_incidents import IncidentForm, ResolveForm, UpdateForm
+from statuspage.errors import DomainError
+from statuspage.extensions import db
+from statuspage.models import INCIDENT, Incident
+
+INVALID = 422
+RECENT_RESOLVED = 25
+
+
+def _incident_or_404(public_id: str) -> Incident:
+    # The timeline loaded up front: the page shows every update and its component changes.
+    incident = queries.incident_with_timeline(public_id)
+    if incident is None or incident.kind != INCIDENT:
+        abort(404)
+    return incident
+
+
+@bp.get("/incidents", endpoint="incidents")
+@require_role("viewer")
+def incident_list() -> ResponseReturnValue:
+    return render_template(
+        "console/incidents.html",
+        open_incidents=queries.unresolved_incidents(),
+        resolved=queries.incidents(INCIDENT, statuses=("resolved", "postmortem"),
+                                   limit=RECENT_RESOLVED),
+        zone=composer.page_zone(),
+        can_edit=current_user.can_edit,
+    )
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+@require_role("communicator")
+def incident_new() -> ResponseReturnValue:
+    form = IncidentForm()
+    zone = composer.page_zone()
+    chosen = component_statuses(request.form, composer.leaf_components())
+
+    def page(status: int = 200, error: DomainError | None = None, **extra: Any
+             ) -> ResponseReturnValue:
+        if error is not None:
+            form.add_error(error)
+        _, rows = composer.component_rows(chosen)
+        return render_template("console/incident_new.html", form=form, other_rows=rows,
+                               zone=zone, **extra), status
+
+    if request.method == "GET":
+        return page()
+    if not form.validate():
+        return page(INVALID)
+    if composer.wants_preview():
+        return page(preview_html=composer.preview_of(form.body.data))
+    try:
+        incident = use_cases.open_incident(use_cases.IncidentInput(
+            name=form.name.data or "",
+            severity=form.severity.data or "",
+            started_at=to_utc(form.started_at.data, zone, "started_at"),
+            update=use_cases.UpdateInput(
+                status=form.status.data or "",
+                body=form.body.data or "",
+                component_statuses=chosen,
+                deliver_notifications=form.deliver_notifications.data,
+            ),
+        ), current_user)
+    except DomainError as error:
+        db.session.rollback()  # drop what the use-case added before it refused
+        return page(INVALID, error)
+    flash(f"Incident “{incident.name}” opened.", "success")
+    return redirect(url_for("console.incident_detail", public_id=incident.public_id)), 303
+
+
+def _detail(incident: Incident, update_form: UpdateForm | None = None,
+            resolve_form: ResolveForm | None = None, status: int = 200,
+            chosen: dict[int, str] | None = None, **extra: Any) -> ResponseReturnValue:
+    """The timeline page; on a failed or previewed POST it keeps the typed forms."""
+    if update_form is None:
+        update_form = UpdateForm(formdata=None, status=incident.status)
+    if resolve_form is None:
+        resolve_form = ResolveForm(formdata=None, prefix="resolve")
+    affected_rows, other_rows = composer.component_rows(chosen or {}, incident.components)
+    return render_template(
+        "console/incident_detail.html",
+        incident=incident,
+        entries=composer.timeline(incident),
+        form=update_form,
+        resolve_form=resolve_form,
+        affected_rows=affected_rows,
+        other_rows=other_rows,
+        zone=composer.page_zone(),
+        can_edit=current_user.can_edit,
+        **extra,
+    ), status
+
+
+@bp.get("/incidents/<public_id>")
+@require_role("viewer")
+def incident_detail(public_id: str) -> ResponseReturnValue:
+    return _detail(_incident_or_404(public_id))
+
+
+@bp.post("/incidents/<public_id>/updates")
+@require_role("communicator")
+def incident_update(public_id: str) -> ResponseReturnValue:
+    incident = _incident_or_404(public_id)
+    form = UpdateForm()
+    chosen = component_statuses(request.form, composer.leaf_components())
+    if not form.validate():
+        return _detail(incident, form, status=INVALID, chosen=chosen)
+    if composer.wants_preview():
+        return _detail(incident, form, chosen=chosen,
+                       preview_html=composer.preview_of(form.body.data))
+    try:
+        use_cases.post_update(incident, use_cases.UpdateInput(
+            status=form.status.data or "",
+            body=form.body.data or "",
+            component_statuses=chosen,
+            deliver_notifications=form.deliver_notifications.data,
+            visibility=form.visibility.data or "public",
+        ), current_user)
+    except DomainError as error:
+        db.session.rollback()  # drop what the use-case added before it refused
+        form.add_error(error)
+        return _detail(incident, form, status=INVALID, chosen=chosen)
+    flash("Update posted.", "success")
+    return redirect(url_for("console.incident_detail", public_id=public_id)), 303
+
+
+@bp.post("/incidents/<public_id>/resolve")
+@require_role("communicator")
+def incident_resolve(public_id: str) -> ResponseReturnValue:
+    incident = _incident_or_404(public_id)
+    form = ResolveForm(prefix="resolve")
+    if not form.validate():
+        return _detail(incident, resolve_form=form, status=INVALID)
+    if composer.wants_preview():
+        return _detail(incident, resolve_form=form,
+                       resolve_preview_html=composer.preview_of(form.body.data))
+    try:
+        use_cases.resolve_incident(incident, form.body.data or "", current_user,
+                                   restore_components=form.restore_components.data)
+    except DomainError as error:
+        db.session.rollback()  # drop what the use-case added before it refused
+        form.add_error(error)
+        return _detail(incident, resolve_form=form, status=INVALID)
+    flash(f"Incident “{incident.name}” resolved.", "success")
+    return redirect(url_for("console.incident_detail", public_id=public_id)), 303

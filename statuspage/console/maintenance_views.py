@@ -1,5 +1,172 @@
-"""Console views (being written)."""
+"""Console views for scheduled maintenance: list, schedule, timeline, start/verify/complete."""
 
 from __future__ import annotations
 
-from statuspage.console import bp  # noqa: F401
+from datetime import datetime
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from statuspage import incidents as use_cases
+from statuspage import queries
+from statuspage.console import bp, composer
+from statuspage.console.access import require_role
+from statuspage.console.forms import to_utc
+from statuspage.console.forms_incidents import MaintenanceActionForm, MaintenanceForm
+from statuspage.errors import DomainError
+from statuspage.extensions import db
+from statuspage.models import MAINTENANCE, Incident, User
+from statuspage.models.status import ACTIVE_MAINTENANCE_STATUSES
+
+INVALID = 422
+RECENT_PAST = 25
+
+
+def _maintenance_or_404(public_id: str) -> Incident:
+    # The timeline loaded up front: the page shows every update and its component changes.
+    maintenance = queries.incident_with_timeline(public_id)
+    if maintenance is None or maintenance.kind != MAINTENANCE:
+        abort(404)
+    return maintenance
+
+
+@bp.get("/maintenance", endpoint="maintenances")
+@require_role("viewer")
+def maintenance_list() -> ResponseReturnValue:
+    return render_template(
+        "console/maintenances.html",
+        # Soonest first for what is ahead; newest first for what is over.
+        upcoming=queries.incidents(MAINTENANCE, statuses=("scheduled",), newest_first=False),
+        in_progress=queries.incidents(MAINTENANCE, statuses=ACTIVE_MAINTENANCE_STATUSES,
+                                      newest_first=False),
+        past=queries.incidents(MAINTENANCE, statuses=("completed",), limit=RECENT_PAST),
+        zone=composer.page_zone(),
+        can_edit=current_user.can_edit,
+    )
+
+
+def _window(form: MaintenanceForm, zone: str) -> tuple[datetime, datetime]:
+    """The window in aware UTC; a missing end is reported before a missing start's effects."""
+    start = to_utc(form.scheduled_for.data, zone, "scheduled_for")
+    end = to_utc(form.scheduled_until.data, zone, "scheduled_until")
+    if start is None:
+        raise DomainError("Give the window's start.", "scheduled_for")
+    if end is None:
+        raise DomainError("Give the window's end.", "scheduled_until")
+    return start, end
+
+
+@bp.route("/maintenance/new", methods=["GET", "POST"])
+@require_role("communicator")
+def maintenance_new() -> ResponseReturnValue:
+    form = MaintenanceForm()
+    zone = composer.page_zone()
+
+    def page(status: int = 200, error: DomainError | None = None, **extra: Any
+             ) -> ResponseReturnValue:
+        if error is not None:
+            form.add_error(error)
+        return render_template("console/maintenance_new.html", form=form, zone=zone,
+                               choices=composer.leaf_components(), **extra), status
+
+    if request.method == "GET":
+        return page()
+    if not form.validate():
+        return page(INVALID)
+    if composer.wants_preview():
+        return page(preview_html=composer.preview_of(form.body.data))
+    try:
+        start, end = _window(form, zone)
+        maintenance = use_cases.schedule_maintenance(use_cases.MaintenanceInput(
+            name=form.name.data or "",
+            scheduled_for=start,
+            scheduled_until=end,
+            body=form.body.data or "",
+            component_ids=list(form.components.data or []),
+            auto_start=form.auto_start.data,
+            auto_complete=form.auto_complete.data,
+            deliver_notifications=form.deliver_notifications.data,
+        ), current_user)
+    except DomainError as error:
+        db.session.rollback()  # drop what the use-case added before it refused
+        return page(INVALID, error)
+    flash(f"Maintenance “{maintenance.name}” scheduled.", "success")
+    return redirect(url_for("console.maintenance_detail", public_id=maintenance.public_id)), 303
+
+
+def _detail(maintenance: Incident, form: MaintenanceActionForm | None = None,
+            action: str = "", status: int = 200, **extra: Any) -> ResponseReturnValue:
+    """The timeline with a form per possible next step; a failed step keeps what was typed."""
+    forms = {
+        name: form if form is not None and name == action
+        else MaintenanceActionForm(formdata=None, prefix=name)
+        for name, (_, allowed_from, _) in _ACTIONS.items()
+        if maintenance.status in allowed_from
+    }
+    return render_template(
+        "console/maintenance_detail.html",
+        maintenance=maintenance,
+        entries=composer.timeline(maintenance),
+        forms=forms,
+        zone=composer.page_zone(),
+        can_edit=current_user.can_edit,
+        **extra,
+    ), status
+
+
+@bp.get("/maintenance/<public_id>")
+@require_role("viewer")
+def maintenance_detail(public_id: str) -> ResponseReturnValue:
+    return _detail(_maintenance_or_404(public_id))
+
+
+def _start(maintenance: Incident, form: MaintenanceActionForm, actor: User) -> None:
+    use_cases.start_maintenance(maintenance, form.body.data or "", actor,
+                                set_under_maintenance=form.set_components.data)
+
+
+def _verify(maintenance: Incident, form: MaintenanceActionForm, actor: User) -> None:
+    use_cases.post_update(maintenance, use_cases.UpdateInput(
+        status="verifying", body=form.body.data or ""), actor)
+
+
+def _complete(maintenance: Incident, form: MaintenanceActionForm, actor: User) -> None:
+    use_cases.resolve_incident(maintenance, form.body.data or "", actor,
+                               restore_components=form.restore_components.data)
+
+
+# action -> (use-case, statuses it may follow, what the flash says)
+_ACTIONS = {
+    "start": (_start, ("scheduled",), "Maintenance started."),
+    "verify": (_verify, ("in_progress",), "Maintenance is being verified."),
+    "complete": (_complete, ("scheduled", "in_progress", "verifying"), "Maintenance completed."),
+}
+
+
+@bp.post("/maintenance/<public_id>/<any(start, verify, complete):action>")
+@require_role("communicator")
+def maintenance_action(public_id: str, action: str) -> ResponseReturnValue:
+    maintenance = _maintenance_or_404(public_id)
+    form = MaintenanceActionForm(prefix=action)
+    run, allowed_from, done = _ACTIONS[action]
+    if maintenance.status not in allowed_from:
+        # The use-cases accept any status order; the console offers only forward steps, so a
+        # stale page (someone else already started it) is refused instead of repeated.
+        flash(f"This maintenance is {maintenance.status.replace('_', ' ')}; "
+              f"it cannot {action} now.", "error")
+        return redirect(url_for("console.maintenance_detail", public_id=public_id)), 303
+    if not form.validate():
+        return _detail(maintenance, form, action, INVALID)
+    if composer.wants_preview():
+        return _detail(maintenance, form, action, preview_action=action,
+                       preview_html=composer.preview_of(form.body.data))
+    try:
+        run(maintenance, form, current_user)
+    except DomainError as error:
+        db.session.rollback()  # drop what the use-case added before it refused
+        form.add_error(error)
+        return _detail(maintenance, form, action, INVALID)
+    flash(done, "success")
+    return redirect(url_for("console.maintenance_detail", public_id=public_id)), 303

@@ -1,0 +1,72 @@
+"""Console forms for incidents and scheduled maintenance (see forms.py for the approach)."""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from statuspage.console.forms import LOCAL_FORMATS, ConsoleForm
+from statuspage.models import Severity
+from statuspage.models.status import STATUS_LABELS
+
+SEVERITY_CHOICES = [
+    SelectChoice(Severity.SEV1.value, "SEV1: critical"),
+    SelectChoice(Severity.SEV2.value, "SEV2: major"),
+    SelectChoice(Severity.SEV3.value, "SEV3: minor"),
+    SelectChoice(Severity.SEV4.value, "SEV4: no customer impact"),
+]
+OPEN_STATUSES = ("investigating", "identified", "monitoring")
+OPEN_STATUS_CHOICES = [SelectChoice(s, STATUS_LABELS[s]) for s in OPEN_STATUSES]
+VISIBILITY_CHOICES = [SelectChoice("public", "Public"), SelectChoice("internal", "Internal only")]
+
+
+class UpdateFields(ConsoleForm):
+    """The composer's fields shared by a first and a further update."""
+
+    status = SelectField("Status", choices=OPEN_STATUS_CHOICES, validate_choice=False)
+    body = TextAreaField("Message (markdown)")
+    deliver_notifications = BooleanField("Notify subscribers", default=True)
+
+
+class IncidentForm(UpdateFields):
+    name = StringField("Title")
+    severity = SelectField("Severity", choices=SEVERITY_CHOICES, validate_choice=False,
+                           default=Severity.SEV3.value)
+    started_at = DateTimeLocalField("Started at (leave empty for now)", format=LOCAL_FORMATS,
+                                    validators=[Optional()])
+
+
+class UpdateForm(UpdateFields):
+    visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES, validate_choice=False)
+
+
+class ResolveForm(ConsoleForm):
+    body = TextAreaField("Message (markdown)")
+    restore_components = BooleanField("Return affected components to operational", default=True)
+
+
+class MaintenanceForm(ConsoleForm):
+    name = StringField("Title")
+    scheduled_for = DateTimeLocalField("Window starts", format=LOCAL_FORMATS,
+                                       validators=[Optional()])
+    scheduled_until = DateTimeLocalField("Window ends", format=LOCAL_FORMATS,
+                                         validators=[Optional()])
+    components = SelectMultipleField("Affected components", coerce=int, validate_choice=False)
+    body = TextAreaField("Message (markdown)")
+    auto_start = BooleanField("Start automatically at the window's start")
+    auto_complete = BooleanField("Complete automatically at the window's end")
+    deliver_notifications = BooleanField("Notify subscribers", default=True)
+
+
+class MaintenanceActionForm(ConsoleForm):
+    body = TextAreaField("Message (optional, markdown)")
+    set_components = BooleanField("Set affected components to under maintenance", default=True)
+    restore_components = BooleanField("Return affected components to operational", default=True)
