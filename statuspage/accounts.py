@@ -1,4 +1,4 @@
-"""Use-cases for console users: create, authenticate, change role, deactivate."""
+"""Use-cases for console users: create, authenticate, change password or role, deactivate."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from statuspage import audit
 from statuspage.errors import DomainError
 from statuspage.extensions import db
-from statuspage.models import ROLES, User
+from statuspage.models import ROLES, User, utcnow
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 12
@@ -59,8 +59,7 @@ def create_user(email: str, name: str, role: str, password: str | None,
     if find_user(email) is not None:
         raise DomainError("A user with this email already exists.", "email")
     password = password or secrets.token_urlsafe(12)
-    if len(password) < MIN_PASSWORD:
-        raise DomainError(f"Use at least {MIN_PASSWORD} characters.", "password")
+    _check_new_password(password, "password")
     user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password),
                 session_token=secrets.token_hex(16))
     db.session.add(user)
@@ -68,3 +67,108 @@ def create_user(email: str, name: str, role: str, password: str | None,
     audit.record(actor, "user.create", "user", user.id, email=email, role=role)
     db.session.commit()
     return user, password
+
+
+GENERIC_LOGIN_ERROR = "Email or password is incorrect."
+
+
+def authenticate(email: str, password: str) -> User:
+    """Check an email and password; returns the user or raises one generic DomainError.
+
+    An unknown email and a wrong password get the same message (and take the same time), so
+    the form does not reveal which addresses have accounts. Every failure is audited.
+    """
+    submitted = email.strip().lower()[:254]
+    user = find_user(submitted) if submitted else None
+    if not verify_password(user, password):
+        audit.record(None, "login.failure", "user", user.id if user else "", email=submitted,
+                     reason="bad_credentials")
+        db.session.commit()
+        raise DomainError(GENERIC_LOGIN_ERROR)
+    assert user is not None  # verify_password is False for an unknown email
+    if not user.is_active_user:
+        audit.record(None, "login.failure", "user", user.id, email=user.email,
+                     reason="deactivated")
+        db.session.commit()
+        raise DomainError("This account has been deactivated. Ask an administrator.")
+    db.session.commit()  # keeps a password rehash made by verify_password
+    return user
+
+
+def record_login(user: User, method: str = "password") -> None:
+    """Note a completed login (after any second factor): last_login_at and an audit entry."""
+    user.last_login_at = utcnow()
+    audit.record(user, "login.success", "user", user.id, method=method)
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a user's own password; every other session of the user ends."""
+    if not verify_password(user, current):
+        raise DomainError("Your current password is not correct.", "current_password")
+    _check_new_password(new, "new_password")
+    if current == new:
+        raise DomainError("Choose a password different from the current one.", "new_password")
+    user.password_hash = hash_password(new)
+    rotate_session(user)
+    audit.record(user, "user.password_change", "user", user.id)
+    db.session.commit()
+
+
+def change_role(user: User, role: str, actor: User | None) -> None:
+    """Give a user another role; the last active admin cannot be demoted."""
+    if role not in ROLES:
+        raise DomainError("Choose a role: admin, communicator or viewer.", "role")
+    if role == user.role:
+        return
+    if user.role == "admin" and user.is_active_user:
+        _refuse_if_last_admin(user, "demote", "role")
+    old = user.role
+    user.role = role
+    audit.record(actor, "user.role_change", "user", user.id, email=user.email, old=old, new=role)
+    db.session.commit()
+
+
+def deactivate(user: User, actor: User | None) -> None:
+    """Deactivate a user and end all their sessions at once; never the last active admin."""
+    if not user.is_active_user:
+        return
+    if user.role == "admin":
+        _refuse_if_last_admin(user, "deactivate", None)
+    user.is_active_user = False
+    rotate_session(user)
+    audit.record(actor, "user.deactivate", "user", user.id, email=user.email)
+    db.session.commit()
+
+
+def reactivate(user: User, actor: User | None) -> None:
+    """Let a deactivated user log in again (their old sessions stay ended)."""
+    if user.is_active_user:
+        return
+    user.is_active_user = True
+    audit.record(actor, "user.reactivate", "user", user.id, email=user.email)
+    db.session.commit()
+
+
+def rotate_session(user: User) -> None:
+    """Give the user a new session token, which logs out every existing session."""
+    user.session_token = secrets.token_hex(16)
+
+
+def _check_new_password(password: str, field: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise DomainError(f"Use at least {MIN_PASSWORD} characters.", field)
+
+
+def _refuse_if_last_admin(user: User, verb: str, field: str | None) -> None:
+    # Lock the active admin rows (PostgreSQL) so two admins demoting each other at the same
+    # time cannot both succeed and leave nobody able to administer the page.
+    admins = db.session.execute(
+        select(User.id).where(User.role == "admin", User.is_active_user.is_(True))
+        .with_for_update()
+    ).scalars().all()
+    if set(admins) <= {user.id}:
+        raise DomainError(
+            f"You cannot {verb} the last active admin. Make someone else an admin first.",
+            field,
+        )

@@ -1,5 +1,25 @@
-"""Console views (being written)."""
+"""The audit log (admin only): who changed what, when, newest first."""
 
 from __future__ import annotations
 
-from statuspage.console import bp  # noqa: F401
+from flask import render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from statuspage.console import bp
+from statuspage.console.access import require_role
+from statuspage.console.auth_views import display_zone
+from statuspage.extensions import db
+from statuspage.models import AuditEntry
+
+PER_PAGE = 50
+
+
+@bp.route("/audit")
+@require_role("admin")
+def audit_log() -> ResponseReturnValue:
+    # Served by the index on AuditEntry.at; id breaks ties between entries of one transaction.
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       max_per_page=PER_PAGE, error_out=False)
+    return render_template("console/audit.html", page=page, zone=display_zone())

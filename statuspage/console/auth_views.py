@@ -1,5 +1,205 @@
-"""Console views (being written)."""
+"""Console login (password, then TOTP when enabled), logout and the dashboard."""
 
 from __future__ import annotations
 
-from statuspage.console import bp  # noqa: F401
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.routing.converters import NumberConverter
+from werkzeug.wrappers import Response
+
+from statuspage import accounts, queries, twofactor
+from statuspage.console import bp
+from statuspage.console.access import public_console_route, require_role
+from statuspage.console.forms_auth import LoginForm, SecondFactorForm
+from statuspage.errors import DomainError
+from statuspage.extensions import db
+from statuspage.login import PENDING_KEY, load_user, login_rate_limited
+from statuspage.models import MAINTENANCE, Incident, Page, User
+
+# How long the password step stays valid while the user fetches their TOTP code.
+PENDING_SECONDS = 300
+_LOGIN_ENDPOINTS = {"console.login", "console.login_totp"}
+_OPEN_MAINTENANCE = ("scheduled", "in_progress", "verifying")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public_console_route
+@login_rate_limited
+def login() -> ResponseReturnValue:
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm(next=request.args.get("next", ""))
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            target = safe_next(form.next.data)
+            if not user.totp_secret:
+                return _finish_login(user, "password", target)
+            # A fresh session for the half-done login: nothing from before survives it.
+            session.clear()
+            session[PENDING_KEY] = {"user": user.get_id(), "email": user.email,
+                                    "at": int(time.time()), "next": target}
+            return redirect(url_for("console.login_totp"))
+    return render_template("console/login.html", form=form, error=error)
+
+
+@bp.route("/login/totp", methods=["GET", "POST"])
+@public_console_route
+@login_rate_limited
+def login_totp() -> ResponseReturnValue:
+    user, target = _pending_login()
+    if user is None:
+        flash("Please log in again.", "info")
+        return redirect(url_for("console.login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            method = twofactor.verify_second_factor(user, form.code.data)
+        except DomainError as exc:
+            form.add_error(exc)
+        else:
+            response = _finish_login(user, method, target)
+            if method == "recovery_code":  # after the session reset, or it would be lost
+                left = twofactor.unused_recovery_codes(user)
+                flash(f"You used a recovery code; {left} left. "
+                      "Turn two-factor off and on again to get new ones.", "warning")
+            return response
+    return render_template("console/login_totp.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@require_role("viewer")
+def logout() -> ResponseReturnValue:
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("console.login"))
+
+
+@bp.errorhandler(TooManyRequests)
+def _too_many_requests(error: TooManyRequests) -> ResponseReturnValue:
+    if request.endpoint not in _LOGIN_ENDPOINTS:
+        return render_template("error.html", code=429, title=error.name,
+                               message=error.description), 429
+    message = "Too many login attempts. Please wait a minute before trying again."
+    if request.endpoint == "console.login_totp":
+        body = render_template("console/login_totp.html", form=SecondFactorForm(), error=message)
+    else:
+        body = render_template("console/login.html", form=LoginForm(), error=message)
+    response = make_response(body, 429)
+    response.headers["Retry-After"] = "60"
+    return response
+
+
+def safe_next(target: str | None) -> str:
+    """`target` when it is a path inside the console, else the dashboard (no open redirect)."""
+    default = url_for("console.dashboard")
+    root = default.rstrip("/")
+    if not target or any(ch in target for ch in "\\\r\n\t"):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or ".." in parts.path.split("/"):
+        return default
+    if parts.path != root and not parts.path.startswith(root + "/"):
+        return default
+    return target
+
+
+def _finish_login(user: User, method: str, target: str) -> Response:
+    session.clear()  # a new session on every login, so a planted one cannot be adopted
+    login_user(user)
+    accounts.record_login(user, method)
+    return redirect(target)
+
+
+def _pending_login() -> tuple[User | None, str]:
+    pending: dict[str, Any] = session.get(PENDING_KEY) or {}
+    if int(time.time()) - int(pending.get("at", 0)) > PENDING_SECONDS:
+        session.pop(PENDING_KEY, None)
+        return None, ""
+    user = load_user(str(pending.get("user", "")))
+    if user is None or not user.totp_secret:
+        return None, ""
+    return user, safe_next(pending.get("next"))
+
+
+@dataclass(frozen=True)
+class DashboardItem:
+    """One open incident or maintenance as the dashboard lists it."""
+
+    public_id: str
+    name: str
+    status: str
+    severity: str | None
+    started_at: datetime
+    scheduled_for: datetime | None
+    scheduled_until: datetime | None
+    last_update_at: datetime | None
+    components: list[str]
+    url: str | None
+
+
+@bp.route("/")
+@require_role("viewer")
+def dashboard() -> ResponseReturnValue:
+    incidents = [_item(i, "console.incident_detail") for i in queries.unresolved_incidents()]
+    maintenances = [
+        _item(m, "console.maintenance_detail")
+        for m in queries.incidents(MAINTENANCE, _OPEN_MAINTENANCE, newest_first=False)
+    ]
+    return render_template("console/dashboard.html", incidents=incidents,
+                           maintenances=maintenances, zone=display_zone())
+
+
+def display_zone() -> str:
+    """The page's time zone for console timestamps (read only: no page row is created)."""
+    zone = db.session.execute(select(Page.time_zone).order_by(Page.id).limit(1)).scalar()
+    return zone or current_app.config["PAGE_TIME_ZONE"]
+
+
+def _item(incident: Incident, endpoint: str) -> DashboardItem:
+    latest = incident.updates[0] if incident.updates else None
+    return DashboardItem(
+        public_id=incident.public_id, name=incident.name, status=incident.status,
+        severity=incident.severity, started_at=incident.started_at,
+        scheduled_for=incident.scheduled_for, scheduled_until=incident.scheduled_until,
+        last_update_at=latest.display_at if latest else None,
+        components=[c.name for c in incident.components], url=detail_url(endpoint, incident),
+    )
+
+
+def detail_url(endpoint: str, incident: Incident) -> str | None:
+    """A link to a console detail view if it exists; its one URL argument gets the id or
+    public id depending on its converter (those views are written separately)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    for rule in current_app.url_map.iter_rules(endpoint):
+        if len(rule.arguments) != 1:
+            continue
+        (name,) = rule.arguments
+        converter = rule._converters.get(name)
+        value = incident.id if isinstance(converter, NumberConverter) else incident.public_id
+        return url_for(endpoint, **{name: value})
+    return None
