@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pyotp
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from statuspage import audit
 from statuspage.accounts import verify_password
@@ -71,7 +72,7 @@ def verify_second_factor(user: User, code: str) -> str:
         raise DomainError("Two-factor authentication is not on for this account.")
     cleaned = code.strip().replace(" ", "")
     if cleaned.isdigit():
-        if _totp_matches(user.totp_secret, cleaned):
+        if _spend_totp_step(user, cleaned):
             return "totp"
     elif _spend_recovery_code(user, cleaned):
         remaining = unused_recovery_codes(user)
@@ -110,6 +111,34 @@ def _totp_matches(secret: str, code: str) -> bool:
         return False
     # One step either side tolerates a phone clock that is up to 30 seconds off.
     return pyotp.TOTP(secret).verify(code, valid_window=1)
+
+
+def _spend_totp_step(user: User, code: str) -> bool:
+    """Accept a TOTP code at most once: its time step must be newer than the last one used.
+
+    The conditional UPDATE makes two requests racing with one code unable to both succeed.
+    """
+    if len(code) != 6 or not code.isdigit() or not user.totp_secret:
+        return False
+    totp = pyotp.TOTP(user.totp_secret)
+    now = utcnow()
+    for offset in (0, -1, 1):
+        moment = now + timedelta(seconds=offset * totp.interval)
+        if not secrets.compare_digest(totp.at(moment), code):
+            continue
+        step = totp.timecode(moment)
+        result = db.session.execute(
+            update(User)
+            .where(User.id == user.id,
+                   or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        if result.rowcount == 1:
+            user.totp_last_step = step
+            return True
+    return False
 
 
 def _hash_code(code: str) -> str:

@@ -23,6 +23,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="viewer")
     is_active_user: Mapped[bool] = mapped_column(default=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last TOTP time step accepted: a code is good once, never replayed within its window.
+    totp_last_step: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Changing it logs out every session of the user (password change, deactivation).

@@ -181,3 +181,23 @@ def test_second_factor_guesses_are_rate_limited(
     assert blocked.status_code == 429
     assert "Too many login attempts" in blocked.get_data(as_text=True)
     assert client.get("/console/").status_code == 302
+
+
+def test_a_totp_code_cannot_be_replayed(app) -> None:
+    import pyotp
+
+    from statuspage.errors import DomainError
+    from statuspage.twofactor import verify_second_factor
+    from tests.factories import Factory
+
+    user = Factory().user(role="viewer")
+    user.totp_secret = pyotp.random_base32()
+    from statuspage.extensions import db
+
+    db.session.commit()
+    code = pyotp.TOTP(user.totp_secret).now()
+    assert verify_second_factor(user, code) == "totp"
+    import pytest
+
+    with pytest.raises(DomainError):
+        verify_second_factor(user, code)

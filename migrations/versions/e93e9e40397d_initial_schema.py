@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7c77b41c83e8
+Revision ID: e93e9e40397d
 Revises: 
-Create Date: 2026-11-27 09:45:59.216279
+Create Date: 2026-11-27 10:00:33.832757
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import statuspage.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '7c77b41c83e8'
+revision = 'e93e9e40397d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -85,6 +85,7 @@ def upgrade():
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('is_active_user', sa.Boolean(), nullable=False),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('session_token', sa.String(length=64), nullable=False),
