@@ -13,12 +13,21 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import selectinload
 
 from statuspage.extensions import db
-from statuspage.models import Component, ComponentDay, Incident, incident_component, utcnow
+from statuspage.models import (
+    Component,
+    ComponentDay,
+    Incident,
+    IncidentUpdate,
+    incident_component,
+    utcnow,
+)
 from statuspage.models.status import ComponentStatus, worst
 
 DAYS = 90
@@ -86,6 +95,30 @@ def refresh_incident(incident: Incident) -> None:
     component_ids = [c.id for c in incident.components if not c.is_group]
     for component_id in component_ids:
         refresh_days(component_id, first, last, zone, now)
+    _refresh_stale_days(incident.id, component_ids, last, zone, now)
+
+
+def _refresh_stale_days(incident_id: int, component_ids: list[int], last: date,
+                        zone: ZoneInfo, now: datetime) -> None:
+    """Rewrite days after `last` that still name the incident.
+
+    While open, an incident's rows run up to today; resolving it with a back-dated time ends
+    it earlier, and the days between would otherwise keep showing it. Only rows after `last`
+    are read (a primary-key range), and only the span of days naming this incident is rewritten.
+    """
+    if not component_ids:
+        return
+    rows = db.session.execute(
+        select(ComponentDay.component_id, ComponentDay.day, ComponentDay.incident_ids).where(
+            ComponentDay.component_id.in_(component_ids), ComponentDay.day > last
+        )
+    ).all()
+    stale: dict[int, list[date]] = defaultdict(list)
+    for component_id, day, incident_ids in rows:
+        if incident_id in (incident_ids or []):
+            stale[component_id].append(day)
+    for component_id, days in stale.items():
+        refresh_days(component_id, min(days), max(days), zone, now)
 
 
 def refresh_days(component_id: int, first: date, last: date, zone: ZoneInfo,
@@ -101,6 +134,8 @@ def refresh_days(component_id: int, first: date, last: date, zone: ZoneInfo,
             Incident.started_at < range_end,
             or_(Incident.resolved_at.is_(None), Incident.resolved_at >= range_start),
         )
+        # segments_for reads every update's changes: load them up front, not one by one.
+        .options(selectinload(Incident.updates).selectinload(IncidentUpdate.changes))
     ).scalars().all()
     segments = [s for i in incidents for s in segments_for(i, component_id, now)]
     db.session.execute(
@@ -121,24 +156,39 @@ def _day_row(component_id: int, day: date, segments: Iterable[Segment],
              zone: ZoneInfo) -> ComponentDay | None:
     day_start, day_end = _day_bounds(day, zone)
     length = int((day_end - day_start).total_seconds())
-    seconds: dict[ComponentStatus, int] = defaultdict(int)
     incident_ids: list[int] = []
-    seen: set[ComponentStatus] = set()
+    today: list[Segment] = []
     for seg in segments:
-        overlap = (min(seg.end, day_end) - max(seg.start, day_start)).total_seconds()
-        if overlap <= 0:
+        if min(seg.end, day_end) <= max(seg.start, day_start):
             continue
-        seconds[seg.status] += int(overlap)
-        seen.add(seg.status)
+        today.append(seg)
         if seg.incident_id not in incident_ids:
             incident_ids.append(seg.incident_id)
     if not incident_ids:
         return None
     row = ComponentDay(component_id=component_id, day=day, incident_ids=sorted(incident_ids),
-                       worst_status=worst(sorted(seen)).value)
+                       worst_status=worst([s.status for s in today]).value)
+    seconds = _seconds_by_status(today, day_start, day_end)
     for status, column in _SECONDS_COLUMN.items():
         setattr(row, column, min(seconds.get(status, 0), length))
     return row
+
+
+def _seconds_by_status(segments: list[Segment], day_start: datetime,
+                       day_end: datetime) -> dict[ComponentStatus, int]:
+    """Seconds spent at each status, the worst status winning where incidents overlap.
+
+    Two incidents holding the same component down at the same time are one outage, not two:
+    summing their segments would count that time twice and understate the uptime.
+    """
+    points = sorted({day_start, day_end}
+                    | {min(max(t, day_start), day_end) for s in segments for t in (s.start, s.end)})
+    seconds: dict[ComponentStatus, int] = defaultdict(int)
+    for begin, end in pairwise(points):
+        covering = [s.status for s in segments if s.start < end and s.end > begin]
+        if covering:
+            seconds[worst(covering)] += int((end - begin).total_seconds())
+    return seconds
 
 
 @dataclass
@@ -158,9 +208,14 @@ class UptimeBar:
     uptime_percent: float
 
 
-def uptime_bars(components: Sequence[Component], today: date,
-                days: int = DAYS) -> dict[int, UptimeBar]:
-    """The last `days` days for each component, oldest first, with its uptime percentage."""
+def uptime_bars(components: Sequence[Component], today: date, days: int = DAYS,
+                zone: ZoneInfo | None = None) -> dict[int, UptimeBar]:
+    """The last `days` days for each component, oldest first, with its uptime percentage.
+
+    `today` is the page's local date; pass the page's `zone` when the caller has it (it is
+    looked up otherwise) so a component without a start date begins on its local creation day.
+    """
+    zone = zone or _zone()
     first = today - timedelta(days=days - 1)
     ids = [c.id for c in components]
     rows = db.session.execute(
@@ -173,7 +228,7 @@ def uptime_bars(components: Sequence[Component], today: date,
     ).all()) if incident_ids else {}
     bars = {}
     for component in components:
-        begins = component.start_date or component.created_at.date()
+        begins = component.start_date or component.created_at.astimezone(zone).date()
         day_bars, counted, down = [], 0, 0.0
         for offset in range(days):
             day = first + timedelta(days=offset)

@@ -1,5 +1,51 @@
-"""Public views (being written)."""
+"""Public pages: the status page, incident permalinks and the history, all cacheable."""
 
 from __future__ import annotations
 
-from statuspage.public import bp  # noqa: F401
+from typing import Any
+
+from flask import abort, current_app, request
+
+from statuspage.cache import cached
+from statuspage.public import bp, presenters
+
+# A page number beyond this is a crawler or a typo, not a reader (~300 years of months).
+MAX_HISTORY_PAGE = 1200
+
+
+def render_public(template: str, **context: Any) -> str:
+    """Render a public template from the values given, without the app's context processors.
+
+    Flask-Login's context processor loads `current_user` from the session, and a render that
+    reads the session is kept out of the shared cache; public pages need no visitor state.
+    """
+    return current_app.jinja_env.get_template(template).render(request=request, **context)
+
+
+@bp.get("/")
+@cached
+def index() -> str:
+    view = presenters.front_page()
+    return render_public("public/index.html", view=view, site=view.site)
+
+
+@bp.get("/incidents/<public_id>")
+@cached
+def incident(public_id: str) -> str:
+    found = presenters.incident_page(public_id)
+    if found is None:
+        abort(404, description="There is no incident or maintenance with this address.")
+    site, incident_view = found
+    return render_public("public/incident.html", site=site, incident=incident_view)
+
+
+@bp.get("/history")
+@cached
+def history() -> str:
+    raw = request.args.get("page", "1")
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_HISTORY_PAGE):
+        abort(404, description="There is no such page of history.")
+    view = presenters.history_page(int(raw))
+    if view is None:
+        abort(404, description="There is no such page of history.")
+    return render_public("public/history.html", view=view, site=view.site)
