@@ -34,6 +34,7 @@ from statuspage.models import (
     utcnow,
 )
 from statuspage.pages import get_page, touch_page
+from statuspage.transaction import use_case
 
 MAX_NAME = 255
 MAX_DESCRIPTION = 2_000
@@ -71,6 +72,7 @@ def groups() -> list[Component]:
     ).scalars().all())
 
 
+@use_case
 def create_component(data: ComponentInput, actor: User | None) -> Component:
     """Add a component at the end of its parent (the root or a group)."""
     group = _check(data, None)
@@ -87,6 +89,7 @@ def create_component(data: ComponentInput, actor: User | None) -> Component:
     return _finish(component)
 
 
+@use_case
 def create_group(name: str, actor: User | None, description: str = "",
                  component_ids: Sequence[int] = ()) -> Component:
     """Add a group at the end of the root list, optionally moving components into it."""
@@ -114,6 +117,7 @@ def create_group(name: str, actor: User | None, description: str = "",
     return _finish(group)
 
 
+@use_case
 def update_component(component: Component, data: ComponentInput,
                      actor: User | None) -> Component:
     """Edit a component or group; a component that changes group goes to the new one's end."""
@@ -136,6 +140,7 @@ def update_component(component: Component, data: ComponentInput,
     return _finish(component)
 
 
+@use_case
 def move_component(component: Component, direction: str, actor: User | None) -> Component:
     """Swap a component (or group) with its neighbour above (`up`) or below (`down`)."""
     if direction not in ("up", "down"):
@@ -151,6 +156,7 @@ def move_component(component: Component, direction: str, actor: User | None) -> 
     return _finish(component)
 
 
+@use_case
 def reorder_components(parent: Component | None, ordered_ids: Sequence[int],
                        actor: User | None) -> list[Component]:
     """Set the order of every item in `parent` (None: the root) explicitly.
@@ -176,6 +182,7 @@ def reorder_components(parent: Component | None, ordered_ids: Sequence[int],
     return ordered
 
 
+@use_case
 def delete_component(component: Component, actor: User | None,
                      children: str = "ungroup") -> None:
     """Delete a component, or a group with its children moved to the root or deleted.

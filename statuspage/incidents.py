@@ -31,6 +31,7 @@ from statuspage.models import (
 )
 from statuspage.models.status import IMPACTS, worst
 from statuspage.pages import touch_page
+from statuspage.transaction import use_case
 
 INCIDENT_STATUSES = tuple(s.value for s in IncidentStatus if s is not IncidentStatus.POSTMORTEM)
 MAINTENANCE_STATUSES = tuple(s.value for s in MaintenanceStatus)
@@ -73,6 +74,7 @@ class MaintenanceInput:
     impact_override: str | None = None
 
 
+@use_case
 def open_incident(data: IncidentInput, actor: User | None) -> Incident:
     """Open an incident with its first update; `started_at` may lie in the past."""
     now = utcnow()
@@ -104,6 +106,7 @@ def open_incident(data: IncidentInput, actor: User | None) -> Incident:
     return _finish(incident)
 
 
+@use_case
 def post_update(incident: Incident, data: UpdateInput, actor: User | None) -> IncidentUpdate:
     """Add an update: it may change the status and the affected components' statuses."""
     allowed = MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES
@@ -121,6 +124,7 @@ def post_update(incident: Incident, data: UpdateInput, actor: User | None) -> In
     return update
 
 
+@use_case
 def resolve_incident(
     incident: Incident,
     body: str,
@@ -139,6 +143,7 @@ def resolve_incident(
                                              component_statuses=statuses), actor)
 
 
+@use_case
 def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident:
     """Schedule a maintenance window; its components change only when it starts."""
     _check_title(data.name)
@@ -176,6 +181,7 @@ def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident
     return _finish(maintenance)
 
 
+@use_case
 def start_maintenance(maintenance: Incident, body: str, actor: User | None,
                       set_under_maintenance: bool = True) -> IncidentUpdate:
     statuses = (

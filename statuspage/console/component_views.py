@@ -13,7 +13,6 @@ from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.forms import ComponentForm, ConsoleForm, DeleteForm, GroupForm
 from statuspage.errors import DomainError, NotFound
-from statuspage.extensions import db
 from statuspage.models import Component
 from statuspage.queries import ordered_components
 
@@ -88,7 +87,6 @@ def component_new() -> ResponseReturnValue:
     try:
         component = use_cases.create_component(_component_input(form), current_user)
     except DomainError as error:
-        db.session.rollback()  # drop what the use-case changed before it refused
         return _invalid("console/component_form.html", form, error, **context)
     flash(f"Component “{component.name}” created.", "success")
     return redirect(url_for("console.components"))
@@ -109,7 +107,6 @@ def group_new() -> ResponseReturnValue:
                                        description=form.description.data or "",
                                        component_ids=form.components.data or [])
     except DomainError as error:
-        db.session.rollback()  # drop what the use-case changed before it refused
         return _invalid("console/component_form.html", form, error, **context)
     flash(f"Group “{group.name}” created.", "success")
     return redirect(url_for("console.components"))
@@ -129,7 +126,6 @@ def component_edit(public_id: str) -> ResponseReturnValue:
     try:
         use_cases.update_component(component, _component_input(form), current_user)
     except DomainError as error:
-        db.session.rollback()  # drop what the use-case changed before it refused
         return _invalid("console/component_form.html", form, error, **context)
     flash(f"“{component.name}” saved.", "success")
     return redirect(url_for("console.components"))
@@ -142,7 +138,6 @@ def component_move(public_id: str) -> ResponseReturnValue:
     try:
         use_cases.move_component(component, request.form.get("direction", ""), current_user)
     except DomainError as error:
-        db.session.rollback()  # drop what the use-case changed before it refused
         flash(error.message, "error")
         return redirect(url_for("console.components")), 303
     return redirect(url_for("console.components", _anchor=f"c-{component.public_id}")), 303
@@ -162,7 +157,6 @@ def component_delete(public_id: str) -> ResponseReturnValue:
     try:
         use_cases.delete_component(component, current_user, children=form.children.data or "")
     except DomainError as error:
-        db.session.rollback()  # drop what the use-case changed before it refused
         return _invalid("console/component_delete.html", form, error, **context)
     flash(f"“{name}” deleted.", "success")
     return redirect(url_for("console.components")), 303

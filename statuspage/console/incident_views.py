@@ -15,7 +15,6 @@ from statuspage.console.access import require_role
 from statuspage.console.forms import component_statuses, to_utc
 from statuspage.console.forms_incidents import IncidentForm, ResolveForm, UpdateForm
 from statuspage.errors import DomainError
-from statuspage.extensions import db
 from statuspage.models import INCIDENT, Incident
 
 INVALID = 422
@@ -77,7 +76,6 @@ def incident_new() -> ResponseReturnValue:
             ),
         ), current_user)
     except DomainError as error:
-        db.session.rollback()  # drop what the use-case added before it refused
         return page(INVALID, error)
     flash(f"Incident “{incident.name}” opened.", "success")
     return redirect(url_for("console.incident_detail", public_id=incident.public_id)), 303
@@ -132,7 +130,6 @@ def incident_update(public_id: str) -> ResponseReturnValue:
             visibility=form.visibility.data or "public",
         ), current_user)
     except DomainError as error:
-        db.session.rollback()  # drop what the use-case added before it refused
         form.add_error(error)
         return _detail(incident, form, status=INVALID, chosen=chosen)
     flash("Update posted.", "success")
@@ -153,7 +150,6 @@ def incident_resolve(public_id: str) -> ResponseReturnValue:
         use_cases.resolve_incident(incident, form.body.data or "", current_user,
                                    restore_components=form.restore_components.data)
     except DomainError as error:
-        db.session.rollback()  # drop what the use-case added before it refused
         form.add_error(error)
         return _detail(incident, resolve_form=form, status=INVALID)
     flash(f"Incident “{incident.name}” resolved.", "success")

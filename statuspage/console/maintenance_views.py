@@ -16,7 +16,6 @@ from statuspage.console.access import require_role
 from statuspage.console.forms import to_utc
 from statuspage.console.forms_incidents import MaintenanceActionForm, MaintenanceForm
 from statuspage.errors import DomainError
-from statuspage.extensions import db
 from statuspage.models import MAINTENANCE, Incident, User
 from statuspage.models.status import ACTIVE_MAINTENANCE_STATUSES
 
@@ -90,7 +89,6 @@ def maintenance_new() -> ResponseReturnValue:
             deliver_notifications=form.deliver_notifications.data,
         ), current_user)
     except DomainError as error:
-        db.session.rollback()  # drop what the use-case added before it refused
         return page(INVALID, error)
     flash(f"Maintenance “{maintenance.name}” scheduled.", "success")
     return redirect(url_for("console.maintenance_detail", public_id=maintenance.public_id)), 303
@@ -165,7 +163,6 @@ def maintenance_action(public_id: str, action: str) -> ResponseReturnValue:
     try:
         run(maintenance, form, current_user)
     except DomainError as error:
-        db.session.rollback()  # drop what the use-case added before it refused
         form.add_error(error)
         return _detail(maintenance, form, action, INVALID)
     flash(done, "success")
