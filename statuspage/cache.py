@@ -1,18 +1,24 @@
 """Response cache for the public surfaces (page, feeds, API), shared-nothing between processes.
 
-Each web process keeps rendered responses in memory, keyed by path, query and language, and
-tagged with the page's `cache_version`. The version lives in the database row that every
+Each web process keeps rendered responses in memory, keyed by host, path, query and language,
+and tagged with the page's `cache_version`. The version lives in the database row that every
 publish bumps in its own transaction (`pages.touch_page`), so any number of web processes on
 any number of machines agree on it: a process re-reads it at most every CACHE_CHECK_SECONDS
-(one indexed primary-key read), and immediately after a commit of its own that touched it.
+(one primary-key read), and immediately after a commit of its own that touched it, so the
+next reader of the process that published always sees the change.
 Entries also expire after CACHE_MAX_AGE so time-relative content (today's bar) moves on.
 Responses carry an ETag, answer `304 Not Modified`, and are stored gzipped once.
+
+Only what every visitor may see is shared: a render that read the visitor's session (a
+flashed message, a CSRF token, the signed-in user) is served to that visitor alone, and a
+cookie set by a render is never replayed from the cache.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -20,84 +26,175 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, has_app_context, request
+from flask.globals import request_ctx
 from sqlalchemy import event, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from statuspage.extensions import db
 from statuspage.models import Page
 
+log = logging.getLogger(__name__)
+
 MAX_ENTRIES = 512
+# The front page of a busy installation is ~0.5 MB of HTML: bound memory by size as well, or
+# `/?x=1` … `/?x=512` would hold a quarter of a gigabyte in every web process.
+MAX_BYTES = 64 * 1024 * 1024
+GZIP_MIN_BYTES = 500
+# Renders of different keys proceed in parallel; renders of one key wait for each other, so
+# a version bump under load costs one render per process, not one per waiting thread.
+_STRIPES = 64
+# Headers a cached render must not replay: recomputed per response, or belonging to one visitor.
+_NOT_STORED = frozenset(
+    {"content-length", "content-type", "content-encoding", "etag", "cache-control", "vary",
+     "set-cookie"}
+)
+VARY = "Accept-Encoding, Accept-Language"
+_warned: set[str | None] = set()  # endpoints already reported as reading the session
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+Headers = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One encoding of an entry: the bytes sent, and the headers of its 200 and its 304."""
+
+    body: bytes
+    headers: Headers
+    not_modified: Headers
 
 
 @dataclass(frozen=True)
 class Entry:
+    """One rendered 200 response, ready to be sent many times."""
+
     version: int
     built_at: float
-    body: bytes
-    gzipped: bytes
-    etag: str
-    mimetype: str
-    status: int
-    headers: tuple[tuple[str, str], ...]
+    digest: str
+    identity: Variant
+    gzip: Variant | None  # None when the body is too small to be worth compressing
+
+    @property
+    def size(self) -> int:
+        return len(self.identity.body) + (len(self.gzip.body) if self.gzip else 0)
 
 
 class ResponseCache:
-    def __init__(self) -> None:
-        self._entries: dict[tuple[str, ...], Entry] = {}
-        self._version: int | None = None
-        self._checked_at = 0.0
-        self._lock = threading.Lock()
+    """The per-process store of rendered responses and the last known cache version."""
 
-    def version(self) -> int:
-        interval = current_app.config["CACHE_CHECK_SECONDS"]
-        now = time.monotonic()
-        if self._version is None or now - self._checked_at >= interval:
-            found = db.session.execute(select(Page.cache_version).limit(1)).scalar()
-            self._version = found or 0
-            self._checked_at = now
-        return self._version
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.size_bytes = 0
+        self._entries: dict[tuple[str, ...], Entry] = {}
+        # (version, checked_at) in one attribute, so a reader never pairs one check's version
+        # with another's time; None forces the next request to read the database.
+        self._state: tuple[int, float] | None = None
+        # Bumped by mark_stale(): a version read that started before a local commit must not
+        # be stored after it, or the next reader would be served the pre-commit page.
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._stripes = tuple(threading.Lock() for _ in range(_STRIPES))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def version(self, interval: float) -> int:
+        """The page's cache version, read from the database at most every `interval` s."""
+        state = self._state
+        now = _now()
+        if state is not None and now - state[1] < interval:
+            return state[0]
+        generation = self._generation
+        try:
+            found = db.session.execute(
+                select(Page.cache_version).order_by(Page.id).limit(1)
+            ).scalar()
+        except SQLAlchemyError:
+            if state is None:
+                raise
+            # The database is unreachable: keep serving what this process already rendered
+            # (until it expires) rather than turning a status page into an error page.
+            db.session.rollback()
+            log.warning("cache version check failed; serving cached responses", exc_info=True)
+            found = state[0]
+        version = found or 0
+        with self._lock:
+            if self._generation == generation:
+                self._state = (version, now)
+        return version
 
     def mark_stale(self) -> None:
         """This process just committed a change: re-read the version on the next request."""
-        self._version = None
+        with self._lock:
+            self._generation += 1
+            self._state = None
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-            self._version = None
+            self.size_bytes = 0
+            self._generation += 1
+            self._state = None
 
     def get(self, key: tuple[str, ...], version: int, max_age: float) -> Entry | None:
         entry = self._entries.get(key)
         if entry is None or entry.version != version:
             return None
-        if time.monotonic() - entry.built_at > max_age:
+        if _now() - entry.built_at >= max_age:
             return None
         return entry
 
     def put(self, key: tuple[str, ...], entry: Entry) -> None:
+        if entry.size > self.max_bytes:
+            return
         with self._lock:
-            if len(self._entries) >= MAX_ENTRIES:
-                self._entries.clear()  # crude but bounded: a burst of odd query strings
+            self._evict(key)
+            while self._entries and (len(self._entries) >= self.max_entries
+                                     or self.size_bytes + entry.size > self.max_bytes):
+                # Oldest insertion first: a burst of odd query strings pushes out other odd
+                # query strings, and the hot pages come straight back on their next miss.
+                self._evict(next(iter(self._entries)))
             self._entries[key] = entry
+            self.size_bytes += entry.size
 
+    def _evict(self, key: tuple[str, ...]) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.size_bytes -= old.size
 
-def _cache() -> ResponseCache:
-    return current_app.extensions["statuspage_cache"]
+    def stripe(self, key: tuple[str, ...]) -> threading.Lock:
+        return self._stripes[hash(key) % _STRIPES]
 
 
 def init_app(app: Flask) -> None:
-    cache = ResponseCache()
-    app.extensions["statuspage_cache"] = cache
-
+    app.extensions["statuspage_cache"] = ResponseCache(
+        int(app.config.get("CACHE_MAX_ENTRIES", MAX_ENTRIES)),
+        int(app.config.get("CACHE_MAX_BYTES", MAX_BYTES)),
+    )
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    if session.info.pop("page_touched", False) and current_app:
+    # Sessions are scoped to the app context, so the committing app is the current one.
+    if session.info.pop("page_touched", False) and has_app_context():
         cache = current_app.extensions.get("statuspage_cache")
         if cache is not None:
             cache.mark_stale()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    # A rolled-back touch changed nothing; don't let it ride along with a later commit.
+    session.info.pop("page_touched", None)
 
 
 def cached(view: Callable[..., Any]) -> Callable[..., Response]:
@@ -105,52 +202,111 @@ def cached(view: Callable[..., Any]) -> Callable[..., Response]:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
-        cache = _cache()
-        version = cache.version()
-        lang = request.accept_languages.best or ""
-        key = (request.path, request.query_string.decode("latin-1"), lang[:8])
-        max_age = current_app.config["CACHE_MAX_AGE"]
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        cache: ResponseCache = app.extensions["statuspage_cache"]
+        config = app.config
+        version = cache.version(config["CACHE_CHECK_SECONDS"])
+        max_age = config["CACHE_MAX_AGE"]
+        environ = request.environ
+        # The host is part of the key: a render that builds absolute URLs from the request
+        # must not let one forged Host header poison the page for everyone.
+        key = (request.host, request.path, environ.get("QUERY_STRING", ""),
+               _language(environ.get("HTTP_ACCEPT_LANGUAGE", "")))
         entry = cache.get(key, version, max_age)
         if entry is None:
-            entry = _build(view, args, kwargs, version)
-            if entry.status == 200:
-                cache.put(key, entry)
-        return _respond(entry, max_age)
+            with cache.stripe(key):
+                entry = cache.get(key, version, max_age)
+                if entry is None:
+                    built = _build(app, view, args, kwargs, version, max_age)
+                    if not isinstance(built, Entry):
+                        return built  # not shareable: sent as rendered, never stored
+                    entry = built
+                    cache.put(key, entry)
+        return _respond(app, entry, environ)
 
     return wrapper
 
 
-def _build(view: Callable[..., Any], args: Any, kwargs: Any, version: int) -> Entry:
-    response = current_app.make_response(view(*args, **kwargs))
+def _build(app: Flask, view: Callable[..., Any], args: Any, kwargs: Any, version: int,
+           max_age: int) -> Entry | Response:
+    """Render the view; an Entry if every visitor may share the result, else the response."""
+    accessed = _session_accessed()
+    response = app.make_response(view(*args, **kwargs))
+    if response.status_code != 200 or response.is_streamed:
+        return response
+    if _session_accessed() and not accessed:
+        if request.endpoint not in _warned:
+            _warned.add(request.endpoint)
+            log.warning("%s read the session while rendering; it is not cached", request.path)
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
     body = response.get_data()
     digest = hashlib.blake2b(body, digest_size=12).hexdigest()
-    extra = tuple(
-        (k, v) for k, v in response.headers.items()
-        if k.lower() not in {"content-length", "content-type", "etag", "cache-control"}
-    )
-    return Entry(
-        version=version,
-        built_at=time.monotonic(),
-        body=body,
-        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
-        etag=f'"{digest}"',
-        mimetype=response.content_type,
-        status=response.status_code,
-        headers=extra,
-    )
+    shared = [(k, v) for k, v in response.headers.items() if k.lower() not in _NOT_STORED]
+    vary = [v for k, v in response.headers.items() if k.lower() == "vary"]
+    shared.append(("Vary", ", ".join([VARY, *vary])))
+    shared.append(("Cache-Control", f"public, max-age={int(max_age)}"))
+    content_type = ("Content-Type", response.content_type or app.response_class.default_mimetype)
+    # Each encoding is its own representation with its own strong validator (as Apache's
+    # mod_deflate does); either one revalidates, since both carry the same content.
+    identity_tag = ("ETag", f'"{digest}"')
+    identity = Variant(body, (*shared, content_type, identity_tag), (*shared, identity_tag))
+    compressed = None
+    if len(body) >= GZIP_MIN_BYTES:
+        gzip_tag = ("ETag", f'"{digest}-gzip"')
+        compressed = Variant(
+            gzip.compress(body, compresslevel=6, mtime=0),
+            (*shared, content_type, ("Content-Encoding", "gzip"), gzip_tag),
+            (*shared, gzip_tag),
+        )
+    return Entry(version=version, built_at=_now(), digest=digest, identity=identity,
+                 gzip=compressed)
 
 
-def _respond(entry: Entry, max_age: int) -> Response:
-    headers = list(entry.headers)
-    headers.append(("ETag", entry.etag))
-    headers.append(("Vary", "Accept-Encoding, Accept-Language"))
-    headers.append(
-        ("Cache-Control", f"public, max-age={max_age}, stale-while-revalidate={max_age}")
-    )
-    if entry.status == 200 and entry.etag in request.if_none_match:
-        return Response(status=304, headers=headers)
-    if "gzip" in request.headers.get("Accept-Encoding", "") and len(entry.body) > 500:
-        headers.append(("Content-Encoding", "gzip"))
-        return Response(entry.gzipped, status=entry.status, headers=headers,
-                        content_type=entry.mimetype)
-    return Response(entry.body, status=entry.status, headers=headers, content_type=entry.mimetype)
+def _session_accessed() -> bool:
+    """Whether this request has read its session so far, without marking it read ourselves."""
+    # Flask 3.1.3 marks the session accessed on every read through the `session` proxy,
+    # including reading `session.accessed`, so look at the request context's own copy.
+    state = vars(request_ctx._get_current_object())  # type: ignore[attr-defined]
+    raw = state.get("_session", state.get("session"))
+    return bool(getattr(raw, "accessed", False))
+
+
+def _respond(app: Flask, entry: Entry, environ: dict[str, Any]) -> Response:
+    variant = entry.identity
+    if entry.gzip is not None and _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
+        variant = entry.gzip
+    if "HTTP_IF_NONE_MATCH" in environ:
+        matches = request.if_none_match
+        if matches.contains_weak(entry.digest) or matches.contains_weak(f"{entry.digest}-gzip"):
+            # Werkzeug drops the entity headers (Content-Type, -Encoding) from any 304.
+            return app.response_class(status=304, headers=variant.not_modified)
+    return app.response_class(variant.body, headers=variant.headers)
+
+
+# Parsed Accept-Encoding and Accept-Language values: clients send a handful of distinct
+# strings, and parsing one costs more than serving the cached page itself.
+_MEMO_SIZE = 256
+_gzip_memo: dict[str, bool] = {}
+_language_memo: dict[str, str] = {}
+
+
+def _accepts_gzip(header: str) -> bool:
+    found = _gzip_memo.get(header)
+    if found is None:
+        # `gzip;q=0` is an explicit refusal; `*` accepts it.
+        found = parse_accept_header(header).quality("gzip") > 0
+        if len(_gzip_memo) >= _MEMO_SIZE:
+            _gzip_memo.clear()
+        _gzip_memo[header] = found
+    return found
+
+
+def _language(header: str) -> str:
+    found = _language_memo.get(header)
+    if found is None:
+        found = (parse_accept_header(header, LanguageAccept).best or "")[:8].lower()
+        if len(_language_memo) >= _MEMO_SIZE:
+            _language_memo.clear()
+        _language_memo[header] = found
+    return found

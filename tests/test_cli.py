@@ -17,7 +17,8 @@ def test_seed_demo_seeds_page_and_prints_admin_login_once(app: Flask) -> None:
     assert ("incident", "resolved") in kinds
     assert ("incident", "identified") in kinds
     assert ("maintenance", "scheduled") in kinds
-    assert db.session.execute(select(func.count(Component.id)).where(Component.is_group)).scalar() == 2
+    groups = select(func.count(Component.id)).where(Component.is_group)
+    assert db.session.execute(groups).scalar() == 2
     admin = db.session.execute(select(User)).scalar_one()
     assert admin.role == "admin"
 

@@ -39,8 +39,8 @@ def _console_nav() -> dict[str, Any]:
 
 
 from statuspage.console import (  # noqa: E402,F401  (route registration)
-    auth_views,
     audit_views,
+    auth_views,
     component_views,
     incident_views,
     maintenance_views,
