@@ -1,6 +1,13 @@
 """The data model, one module per aggregate; import models from here."""
 
 from statuspage.models.components import Component, ComponentDay
+from statuspage.models.deliveries import (
+    DELIVERY_STATES,
+    Delivery,
+    FanoutEvent,
+    OutboxMessage,
+    ProviderReceipt,
+)
 from statuspage.models.incidents import (
     INCIDENT,
     MAINTENANCE,
@@ -16,10 +23,17 @@ from statuspage.models.status import (
     MaintenanceStatus,
     Severity,
 )
+from statuspage.models.subscribers import (
+    CHANNELS,
+    Subscriber,
+    subscriber_component,
+)
 from statuspage.models.types import new_public_id, utcnow
 from statuspage.models.users import ROLES, AuditEntry, RecoveryCode, User
 
 __all__ = [
+    "CHANNELS",
+    "DELIVERY_STATES",
     "INCIDENT",
     "MAINTENANCE",
     "ROLES",
@@ -28,15 +42,21 @@ __all__ = [
     "ComponentChange",
     "ComponentDay",
     "ComponentStatus",
+    "Delivery",
+    "FanoutEvent",
     "Incident",
     "IncidentStatus",
     "IncidentUpdate",
     "MaintenanceStatus",
+    "OutboxMessage",
     "Page",
+    "ProviderReceipt",
     "RecoveryCode",
     "Severity",
+    "Subscriber",
     "User",
     "incident_component",
     "new_public_id",
+    "subscriber_component",
     "utcnow",
 ]

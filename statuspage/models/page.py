@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from statuspage.extensions import db
@@ -23,3 +23,11 @@ class Page(db.Model):
     # it with the version their cached responses were built from.
     cache_version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Subscription channels open to the public, and the SMS anti-pumping settings.
+    allow_email_subscribers: Mapped[bool] = mapped_column(default=True)
+    allow_sms_subscribers: Mapped[bool] = mapped_column(default=True)
+    allow_webhook_subscribers: Mapped[bool] = mapped_column(default=True)
+    # ISO 3166 alpha-2 region codes, comma separated, e.g. "US,CA,NO".
+    sms_allowed_countries: Mapped[str] = mapped_column(String(500), default="US,CA,GB,NO")
+    sms_daily_signup_budget: Mapped[int] = mapped_column(default=200)
+    email_footer: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,1 @@
+"""Notification channels: one module per kind (email, sms, webhook) plus the log backend."""

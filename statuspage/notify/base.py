@@ -1,0 +1,67 @@
+"""What every channel shares: the error type, the recipient and the message contents.
+
+A channel's send method returns the provider's message id or raises `DeliveryError`; it never
+swallows an error and never returns (ok, message) tuples. Each channel builds its SDK client in
+one place, which tests point at a local fake provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Placeholders in email bodies, replaced per recipient (SendGrid substitutions, or the log
+# backend's own replacement), so one rendered body serves a whole batch of 1,000.
+MANAGE_URL = "%%manage_url%%"
+UNSUBSCRIBE_URL = "%%unsubscribe_url%%"
+
+
+class DeliveryError(Exception):
+    """A send that did not happen.
+
+    permanent: retrying cannot help (invalid number, unsubscribed recipient, 4xx).
+    suppress: when set, the subscriber's address is dead or opted out, with this reason
+      (one of models.subscribers.SUPPRESSION_REASONS), and nothing more is sent to it.
+    retry_after: seconds the provider asked us to wait (429 Retry-After / X-RateLimit-Reset).
+    code: the provider's error code (e.g. Twilio "21211"), kept on the delivery record.
+    """
+
+    def __init__(self, message: str, *, permanent: bool, code: str | None = None,
+                 retry_after: float | None = None, suppress: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.code = code
+        self.retry_after = retry_after
+        self.suppress = suppress
+
+
+@dataclass(frozen=True)
+class Recipient:
+    delivery_id: int
+    subscriber_id: int
+    address: str
+    language: str
+    manage_url: str
+    unsubscribe_url: str
+    secret: str | None = None  # webhook signing secret
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    subject: str
+    html: str
+    text: str
+    # Threading: every email about one incident shares References, so mail clients group them.
+    message_id: str
+    references: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SmsContent:
+    body: str
+
+
+@dataclass(frozen=True)
+class WebhookContent:
+    payload: dict[str, Any]
