@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e93e9e40397d
+Revision ID: bd0b5d60677d
 Revises: 
-Create Date: 2026-11-27 10:00:33.832757
+Create Date: 2026-11-27 10:13:03.290479
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import statuspage.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'e93e9e40397d'
+revision = 'bd0b5d60677d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -64,6 +64,20 @@ def upgrade():
         batch_op.create_index('ix_incident_kind_started', ['kind', 'started_at'], unique=False)
         batch_op.create_index('ix_incident_status', ['status'], unique=False)
 
+    op.create_table('outbox_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('to', sa.String(length=2000), nullable=False),
+    sa.Column('subject', sa.String(length=500), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('html', sa.Text(), nullable=False),
+    sa.Column('headers', sa.JSON(), nullable=False),
+    sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
+    )
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_message_created_at'), ['created_at'], unique=False)
+
     op.create_table('page',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_id', sa.String(length=12), nullable=False),
@@ -74,9 +88,50 @@ def upgrade():
     sa.Column('accent_color', sa.String(length=7), nullable=False),
     sa.Column('cache_version', sa.Integer(), nullable=False),
     sa.Column('updated_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('allow_email_subscribers', sa.Boolean(), nullable=False),
+    sa.Column('allow_sms_subscribers', sa.Boolean(), nullable=False),
+    sa.Column('allow_webhook_subscribers', sa.Boolean(), nullable=False),
+    sa.Column('sms_allowed_countries', sa.String(length=500), nullable=False),
+    sa.Column('sms_daily_signup_budget', sa.Integer(), nullable=False),
+    sa.Column('email_footer', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_page')),
     sa.UniqueConstraint('public_id', name=op.f('uq_page_public_id'))
     )
+    op.create_table('provider_receipt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('provider', sa.String(length=16), nullable=False),
+    sa.Column('event_id', sa.String(length=128), nullable=False),
+    sa.Column('received_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_provider_receipt')),
+    sa.UniqueConstraint('provider', 'event_id', name=op.f('uq_provider_receipt_provider_event_id'))
+    )
+    op.create_table('subscriber',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=12), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('address', sa.String(length=2000), nullable=False),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('confirmed_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('consent_source', sa.String(length=32), nullable=False),
+    sa.Column('consent_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('consent_ip', sa.String(length=64), nullable=True),
+    sa.Column('unsubscribed_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('suppressed_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('suppression_reason', sa.String(length=32), nullable=True),
+    sa.Column('code_hash', sa.String(length=128), nullable=True),
+    sa.Column('code_expires_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('code_attempts', sa.Integer(), nullable=False),
+    sa.Column('secret', sa.String(length=128), nullable=True),
+    sa.Column('token_version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subscriber')),
+    sa.UniqueConstraint('channel', 'address', name=op.f('uq_subscriber_channel_address')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_subscriber_public_id'))
+    )
+    with op.batch_alter_table('subscriber', schema=None) as batch_op:
+        batch_op.create_index('ix_subscriber_fanout', ['channel', 'id'], unique=False)
+
     op.create_table('user',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -157,6 +212,13 @@ def upgrade():
     with op.batch_alter_table('recovery_code', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recovery_code_user_id'), ['user_id'], unique=False)
 
+    op.create_table('subscriber_component',
+    sa.Column('subscriber_id', sa.Integer(), nullable=False),
+    sa.Column('component_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['component_id'], ['component.id'], name=op.f('fk_subscriber_component_component_id_component'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['subscriber_id'], ['subscriber.id'], name=op.f('fk_subscriber_component_subscriber_id_subscriber'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('subscriber_id', 'component_id', name=op.f('pk_subscriber_component'))
+    )
     op.create_table('component_change',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('update_id', sa.Integer(), nullable=False),
@@ -171,16 +233,78 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_component_change_component_id'), ['component_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_component_change_update_id'), ['update_id'], unique=False)
 
+    op.create_table('fanout_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=True),
+    sa.Column('update_id', sa.Integer(), nullable=True),
+    sa.Column('channels', sa.JSON(), nullable=False),
+    sa.Column('component_ids', sa.JSON(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('cursor', sa.Integer(), nullable=False),
+    sa.Column('lease_until', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expanded_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_fanout_event_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['update_id'], ['incident_update.id'], name=op.f('fk_fanout_event_update_id_incident_update'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_fanout_event'))
+    )
+    with op.batch_alter_table('fanout_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_fanout_event_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index('ix_fanout_event_state', ['state', 'lease_until'], unique=False)
+        batch_op.create_index(batch_op.f('ix_fanout_event_update_id'), ['update_id'], unique=False)
+
+    op.create_table('delivery',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('subscriber_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('provider_message_id', sa.String(length=128), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('error_code', sa.String(length=32), nullable=True),
+    sa.Column('next_attempt_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['fanout_event.id'], name=op.f('fk_delivery_event_id_fanout_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['subscriber_id'], ['subscriber.id'], name=op.f('fk_delivery_subscriber_id_subscriber'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery')),
+    sa.UniqueConstraint('event_id', 'subscriber_id', 'channel', name=op.f('uq_delivery_event_id_subscriber_id_channel'))
+    )
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.create_index('ix_delivery_claim', ['channel', 'state', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_delivery_event_state', ['event_id', 'state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_delivery_provider_message_id'), ['provider_message_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_delivery_subscriber_id'), ['subscriber_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_delivery_subscriber_id'))
+        batch_op.drop_index(batch_op.f('ix_delivery_provider_message_id'))
+        batch_op.drop_index('ix_delivery_event_state')
+        batch_op.drop_index('ix_delivery_claim')
+
+    op.drop_table('delivery')
+    with op.batch_alter_table('fanout_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_fanout_event_update_id'))
+        batch_op.drop_index('ix_fanout_event_state')
+        batch_op.drop_index(batch_op.f('ix_fanout_event_incident_id'))
+
+    op.drop_table('fanout_event')
     with op.batch_alter_table('component_change', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_component_change_update_id'))
         batch_op.drop_index(batch_op.f('ix_component_change_component_id'))
 
     op.drop_table('component_change')
+    op.drop_table('subscriber_component')
     with op.batch_alter_table('recovery_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recovery_code_user_id'))
 
@@ -196,7 +320,16 @@ def downgrade():
 
     op.drop_table('audit_entry')
     op.drop_table('user')
+    with op.batch_alter_table('subscriber', schema=None) as batch_op:
+        batch_op.drop_index('ix_subscriber_fanout')
+
+    op.drop_table('subscriber')
+    op.drop_table('provider_receipt')
     op.drop_table('page')
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_message_created_at'))
+
+    op.drop_table('outbox_message')
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.drop_index('ix_incident_status')
         batch_op.drop_index('ix_incident_kind_started')
