@@ -129,7 +129,40 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+        **_provider_settings(env),
     }
+
+
+def _provider_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """Provider credentials and delivery tuning. Without credentials a channel logs instead."""
+    twilio_from = env.get("TWILIO_FROM") or None
+    service_sid = env.get("TWILIO_MESSAGING_SERVICE_SID") or None
+    if twilio_from and service_sid:
+        raise ConfigError("Set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID, not both")
+    settings: dict[str, Any] = {
+        "SENDGRID_API_KEY": env.get("SENDGRID_API_KEY") or None,
+        "SENDGRID_WEBHOOK_PUBLIC_KEY": env.get("SENDGRID_WEBHOOK_PUBLIC_KEY") or None,
+        "SENDGRID_API_BASE_URL": _url(env, "SENDGRID_API_BASE_URL", "https://api.sendgrid.com",
+                                      {"http", "https"}),
+        "MAIL_FROM": env.get("MAIL_FROM") or "status@example.com",
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or None,
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or None,
+        "TWILIO_FROM": twilio_from,
+        "TWILIO_MESSAGING_SERVICE_SID": service_sid,
+        "TWILIO_API_BASE_URL": _url(env, "TWILIO_API_BASE_URL", "https://api.twilio.com",
+                                    {"http", "https"}),
+        "TWILIO_MAX_PER_SECOND": _float(env, "TWILIO_MAX_PER_SECOND", 1.0),
+        # How long transient failures are retried before a delivery is marked failed.
+        "DELIVERY_RETRY_SECONDS": _int(env, "DELIVERY_RETRY_SECONDS", 6 * 3600),
+        "DELIVERY_LEASE_SECONDS": _int(env, "DELIVERY_LEASE_SECONDS", 300, minimum=5),
+        "FANOUT_BATCH_SIZE": _int(env, "FANOUT_BATCH_SIZE", 1000, minimum=1),
+        "WEBHOOK_TIMEOUT_SECONDS": _float(env, "WEBHOOK_TIMEOUT_SECONDS", 10.0),
+        # Only for tests and local development: lets webhooks target loopback http URLs.
+        "WEBHOOK_ALLOW_LOOPBACK": _bool(env, "WEBHOOK_ALLOW_LOOPBACK", False),
+    }
+    if settings["TWILIO_MAX_PER_SECOND"] <= 0:
+        raise ConfigError("TWILIO_MAX_PER_SECOND must be greater than 0")
+    return settings
 
 
 def _instance_secret(instance_path: Path) -> str:

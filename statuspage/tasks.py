@@ -53,3 +53,7 @@ def refresh_open_rollups() -> int:
 
     with _flask_app().app_context():
         return uptime.refresh_open_incidents()
+
+
+# Task modules register their tasks on `huey` when imported; the consumer imports this module.
+from statuspage import delivery_tasks, subscription_tasks  # noqa: E402,F401

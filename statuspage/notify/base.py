@@ -38,7 +38,7 @@ class DeliveryError(Exception):
 
 @dataclass(frozen=True)
 class Recipient:
-    delivery_id: int
+    delivery_id: int | None  # None for confirmations, which are not fan-out deliveries
     subscriber_id: int
     address: str
     language: str

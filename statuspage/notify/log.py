@@ -1,0 +1,68 @@
+"""The log backend: records messages in the dev outbox instead of sending them.
+
+Used for a channel whose provider credentials are not configured (a fresh `make run`), so the
+whole flow is visible on a laptop in the console's dev outbox.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+
+from statuspage.extensions import db
+from statuspage.models import OutboxMessage
+from statuspage.models.types import new_public_id
+from statuspage.notify.base import (
+    MANAGE_URL,
+    UNSUBSCRIBE_URL,
+    EmailContent,
+    Recipient,
+    SmsContent,
+    WebhookContent,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _personal(text: str, recipient: Recipient) -> str:
+    return text.replace(MANAGE_URL, recipient.manage_url).replace(
+        UNSUBSCRIBE_URL, recipient.unsubscribe_url
+    )
+
+
+def _record(message: OutboxMessage) -> str:
+    db.session.add(message)
+    db.session.commit()
+    log.info("log backend: %s message to %s recorded in the dev outbox", message.channel,
+             message.to)
+    return f"log-{new_public_id()}"
+
+
+class LogEmailChannel:
+    def send_batch(self, content: EmailContent, recipients: Sequence[Recipient]) -> str:
+        batch_id = f"log-{new_public_id()}"
+        for recipient in recipients:
+            db.session.add(OutboxMessage(
+                channel="email", to=recipient.address, subject=content.subject,
+                body=_personal(content.text, recipient), html=_personal(content.html, recipient),
+                headers={
+                    "Message-ID": content.message_id,
+                    "References": " ".join(content.references),
+                    "List-Unsubscribe": f"<{recipient.unsubscribe_url}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+            ))
+        db.session.commit()
+        return batch_id
+
+
+class LogSmsChannel:
+    def send(self, content: SmsContent, recipient: Recipient) -> str:
+        return _record(OutboxMessage(channel="sms", to=recipient.address, body=content.body))
+
+
+class LogWebhookChannel:
+    def send(self, content: WebhookContent, recipient: Recipient) -> str:
+        return _record(OutboxMessage(channel="webhook", to=recipient.address,
+                                     body=json.dumps(content.payload)))

@@ -1,0 +1,3 @@
+"""Huey tasks (being written)."""
+
+from __future__ import annotations
