@@ -157,6 +157,8 @@ def _provider_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "DELIVERY_LEASE_SECONDS": _int(env, "DELIVERY_LEASE_SECONDS", 300, minimum=5),
         "FANOUT_BATCH_SIZE": _int(env, "FANOUT_BATCH_SIZE", 1000, minimum=1),
         "WEBHOOK_TIMEOUT_SECONDS": _float(env, "WEBHOOK_TIMEOUT_SECONDS", 10.0),
+        "SENDGRID_TIMEOUT_SECONDS": _float(env, "SENDGRID_TIMEOUT_SECONDS", 10.0),
+        "TWILIO_TIMEOUT_SECONDS": _float(env, "TWILIO_TIMEOUT_SECONDS", 10.0),
         # Only for tests and local development: lets webhooks target loopback http URLs.
         "WEBHOOK_ALLOW_LOOPBACK": _bool(env, "WEBHOOK_ALLOW_LOOPBACK", False),
     }

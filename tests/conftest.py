@@ -26,6 +26,8 @@ from statuspage import create_app  # noqa: E402
 from statuspage.extensions import db  # noqa: E402
 from tests.factories import Factory  # noqa: E402
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 PG_URL = os.environ.get("DATABASE_URL", "")
 
 

@@ -1,0 +1,129 @@
+"""Subscriber messages: what an event says by email, SMS and webhook, and the confirmations.
+
+Renderers take the fan-out event (or the subscriber) and return the notify.base content types;
+they never send. Email bodies are rendered once per event and language, with the MANAGE_URL and
+UNSUBSCRIBE_URL placeholders that the email channel fills in per recipient, so one rendering
+serves a whole batch of 1,000. Update bodies become HTML only through
+`rendering.markdown_html` (the one sanitiser) and text only through `rendering.plain_text`.
+
+Every email about one incident threads in the reader's mail client: each has its own
+Message-ID, "<incident-{id}-update-{update id}@{host}>", and all share the References root
+"<incident-{id}@{host}>".
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from statuspage.messages_context import (
+    EventContext,
+    base_url,
+    load_event,
+    mail_host,
+    render_localised,
+    text_of,
+)
+from statuspage.messages_sms import render_confirmation_sms, render_sms
+from statuspage.messages_webhook import (
+    COMPONENT_UPDATE,
+    component_update_payload,
+    webhook_payload,
+    webhook_test_payload,
+)
+from statuspage.models import FanoutEvent, Subscriber
+from statuspage.notify.base import MANAGE_URL, UNSUBSCRIBE_URL, EmailContent
+from statuspage.pages import get_page
+from statuspage.rendering import markdown_html
+
+__all__ = [
+    "COMPONENT_UPDATE",
+    "component_update_payload",
+    "email_subject",
+    "render_confirmation_email",
+    "render_confirmation_sms",
+    "render_email",
+    "render_sms",
+    "thread_ids",
+    "webhook_payload",
+    "webhook_test_payload",
+]
+
+
+def email_subject(ctx: EventContext) -> str:
+    """"[Page] Title: Status"; maintenance reads "[Page] Scheduled maintenance: Title".
+
+    Maintenance past its announcement adds its status ("...: In progress"), so the reader
+    tells the start and the end apart from the inbox.
+    """
+    page, incident = ctx.page.name, ctx.incident.name
+    if ctx.incident.is_maintenance:
+        subject = f"[{page}] Scheduled maintenance: {incident}"
+        return subject if ctx.update.status == "scheduled" else f"{subject}: {ctx.status_label}"
+    return f"[{page}] {incident}: {ctx.status_label}"
+
+
+def thread_ids(ctx: EventContext) -> tuple[str, list[str]]:
+    """(Message-ID, References) for the email about this update."""
+    host = ctx.host
+    incident_id = ctx.incident.public_id
+    return (f"<incident-{incident_id}-update-{ctx.update.public_id}@{host}>",
+            [f"<incident-{incident_id}@{host}>"])
+
+
+def render_email(event: FanoutEvent, language: str) -> EmailContent:
+    """The email announcing the event's update, with per-recipient link placeholders."""
+    ctx = load_event(event)
+    subject = email_subject(ctx)
+    incident = ctx.incident
+    window = ""
+    if incident.is_maintenance and incident.scheduled_for:
+        window = f"{ctx.when(incident.scheduled_for)} - {ctx.when(incident.scheduled_until)}"
+    context = {
+        "subject": subject,
+        "page_name": ctx.page.name,
+        "title": incident.name,
+        "status": ctx.status_label,
+        "posted_at": ctx.when(ctx.update.display_at),
+        "maintenance": incident.is_maintenance,
+        "maintenance_window": window,
+        "body_html": markdown_html(ctx.update.body),
+        "body_text": text_of(ctx.update.body),
+        "components": ctx.affected_components(),
+        "incident_url": ctx.incident_url,
+        "manage_url": MANAGE_URL,
+        "unsubscribe_url": UNSUBSCRIBE_URL,
+        "footer_html": markdown_html(ctx.page.email_footer) if ctx.page.email_footer else "",
+        "footer_text": text_of(ctx.page.email_footer),
+    }
+    message_id, references = thread_ids(ctx)
+    return EmailContent(
+        subject=subject,
+        html=render_localised("email", "incident_update", "html", language, **context),
+        text=render_localised("email", "incident_update", "txt", language, **context),
+        message_id=message_id,
+        references=references,
+    )
+
+
+def render_confirmation_email(subscriber: Subscriber, confirm_url: str) -> EmailContent:
+    """The double opt-in email: one link that confirms, nothing else to act on."""
+    page = get_page()
+    subject = f"[{page.name}] Confirm your subscription"
+    context = {
+        "subject": subject,
+        "page_name": page.name,
+        "confirm_url": confirm_url,
+        "footer_html": markdown_html(page.email_footer) if page.email_footer else "",
+        "footer_text": text_of(page.email_footer),
+    }
+    language = subscriber.language or "en"
+    # A fresh Message-ID per send: a second confirmation must not be taken for a duplicate.
+    message_id = (f"<subscribe-{subscriber.public_id}-{secrets.token_hex(6)}"
+                  f"@{mail_host(base_url())}>")
+    return EmailContent(
+        subject=subject,
+        html=render_localised("email", "confirmation", "html", language, **context),
+        text=render_localised("email", "confirmation", "txt", language, **context),
+        message_id=message_id,
+        references=[],
+    )

@@ -1,0 +1,178 @@
+"""Email through SendGrid's v3 mail/send, one API call per batch of up to 1,000 recipients.
+
+One rendered message serves the whole batch: each recipient gets their own personalization
+(exactly one `to`, so nobody sees another subscriber's address), with substitutions that fill
+in their manage and unsubscribe links, their own RFC 8058 one-click headers, and the delivery
+id in `custom_args`, which SendGrid echoes on every Event Webhook event so receipts find their
+delivery. The caller batches; more than 1,000 recipients is a programming error.
+
+The SDK does not retry and has no timeout by default, so both are ours: every failure becomes a
+`DeliveryError` saying whether retrying can help (providers.md, 8.1).
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import time
+import urllib.error
+from collections.abc import Mapping, Sequence
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from python_http_client.exceptions import HTTPError
+from sendgrid import SendGridAPIClient
+from sendgrid.helpers.mail import (
+    Content,
+    CustomArg,
+    From,
+    Header,
+    Mail,
+    Personalization,
+    Substitution,
+    To,
+)
+
+from statuspage.notify.base import (
+    MANAGE_URL,
+    UNSUBSCRIBE_URL,
+    DeliveryError,
+    EmailContent,
+    Recipient,
+)
+
+log = logging.getLogger(__name__)
+
+# SendGrid's limit: 1,000 recipients (to + cc + bcc) per request; we use one `to` each.
+MAX_BATCH = 1000
+DEFAULT_TIMEOUT_SECONDS = 10.0
+
+
+class SendGridChannel:
+    """Sends one rendered email to a batch of recipients in a single mail/send call."""
+
+    def __init__(self, client: SendGridAPIClient, mail_from: str) -> None:
+        self.client = client
+        self.mail_from = mail_from
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> SendGridChannel:
+        """Build the client from the app config; SENDGRID_API_BASE_URL points tests at a fake."""
+        client = SendGridAPIClient(api_key=config["SENDGRID_API_KEY"],
+                                   host=config["SENDGRID_API_BASE_URL"])
+        # python_http_client waits forever by default; child clients inherit this value.
+        client.client.timeout = float(config.get("SENDGRID_TIMEOUT_SECONDS")
+                                      or DEFAULT_TIMEOUT_SECONDS)
+        return cls(client, config["MAIL_FROM"])
+
+    def build_mail(self, content: EmailContent, recipients: Sequence[Recipient]) -> dict[str, Any]:
+        """The mail/send request body for this batch (a plain dict, as the SDK posts it)."""
+        if not recipients:
+            raise ValueError("a batch needs at least one recipient")
+        if len(recipients) > MAX_BATCH:
+            raise ValueError(f"a batch holds at most {MAX_BATCH} recipients, got "
+                             f"{len(recipients)}: split it before calling send_batch")
+        seen: set[str] = set()
+        for recipient in recipients:
+            key = recipient.address.lower()
+            if key in seen:
+                # SendGrid rejects the whole request when an address repeats.
+                raise ValueError(f"address appears twice in one batch: {recipient.address}")
+            seen.add(key)
+
+        mail = Mail(from_email=From(self.mail_from), subject=content.subject)
+        # text/plain must come first (SendGrid rule absent from the schema).
+        mail.add_content(Content("text/plain", content.text))
+        mail.add_content(Content("text/html", content.html))
+        mail.add_header(Header("Message-ID", content.message_id))
+        if content.references:
+            mail.add_header(Header("References", " ".join(content.references)))
+            mail.add_header(Header("In-Reply-To", content.references[-1]))
+        for index, recipient in enumerate(recipients):
+            # add_personalization inserts at index 0 by default, which would reverse the batch.
+            mail.add_personalization(_personalization(recipient), index=index)
+        return mail.get()
+
+    def send_batch(self, content: EmailContent, recipients: Sequence[Recipient]) -> str:
+        """Send to up to 1,000 recipients in one call; returns SendGrid's X-Message-Id."""
+        body = self.build_mail(content, recipients)
+        try:
+            response = self.client.send(body)
+        except HTTPError as error:
+            raise _http_error(error) from None
+        except TimeoutError as error:
+            raise DeliveryError(f"SendGrid timed out: {error}", permanent=False,
+                                code="timeout") from None
+        except (urllib.error.URLError, ConnectionError, http.client.HTTPException) as error:
+            # urllib wraps a connect timeout in URLError; a read timeout arrives bare (above).
+            timed_out = isinstance(getattr(error, "reason", None), TimeoutError)
+            raise DeliveryError(f"SendGrid unreachable: {error}", permanent=False,
+                                code="timeout" if timed_out else "connection") from None
+        message_id = response.headers.get("X-Message-Id") if response.headers else None
+        if not message_id:
+            # Accepted all the same: raising would send the batch twice.
+            log.warning("SendGrid accepted a batch (status %s) without X-Message-Id",
+                        response.status_code)
+            return ""
+        return str(message_id)
+
+
+def _personalization(recipient: Recipient) -> Personalization:
+    personalization = Personalization()
+    personalization.add_to(To(recipient.address))
+    personalization.add_substitution(Substitution(MANAGE_URL, recipient.manage_url))
+    personalization.add_substitution(Substitution(UNSUBSCRIBE_URL, recipient.unsubscribe_url))
+    # RFC 8058 one-click unsubscribe: the URL is per recipient, so the headers are too.
+    personalization.add_header(Header("List-Unsubscribe", f"<{recipient.unsubscribe_url}>"))
+    personalization.add_header(Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+    if recipient.delivery_id is not None:
+        # Only the opaque delivery id: SendGrid keeps custom_args long term as non-PII.
+        personalization.add_custom_arg(CustomArg("delivery_id", str(recipient.delivery_id)))
+    return personalization
+
+
+def _http_error(error: HTTPError) -> DeliveryError:
+    status = int(error.status_code)
+    detail = _error_message(error)
+    if status == 429:
+        return DeliveryError(f"SendGrid rate limit: {detail}", permanent=False, code="429",
+                             retry_after=retry_after_seconds(error.headers))
+    if status >= 500:
+        return DeliveryError(f"SendGrid error {status}: {detail}", permanent=False,
+                             code=str(status), retry_after=retry_after_seconds(error.headers))
+    return DeliveryError(f"SendGrid refused the batch ({status}): {detail}", permanent=True,
+                         code=str(status))
+
+
+def _error_message(error: HTTPError) -> str:
+    try:
+        errors = error.to_dict.get("errors") or []
+        return "; ".join(
+            f"{e.get('message')}" + (f" (field {e['field']})" if e.get("field") else "")
+            for e in errors
+        ) or str(error.reason)
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return str(error.reason)
+
+
+def retry_after_seconds(headers: Any, now: float | None = None) -> float | None:
+    """Seconds to wait from Retry-After (seconds or HTTP date) or X-RateLimit-Reset (epoch)."""
+    if not headers:
+        return None
+    now = time.time() if now is None else now
+    raw = headers.get("Retry-After")
+    if raw:
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            try:
+                return max(0.0, parsedate_to_datetime(raw).timestamp() - now)
+            except (TypeError, ValueError):
+                pass
+    reset = headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            return max(0.0, float(reset) - now)
+        except ValueError:
+            return None
+    return None

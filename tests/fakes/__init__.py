@@ -1,0 +1,1 @@
+"""Local fake HTTP providers (SendGrid, Twilio, a webhook receiver) for tests."""

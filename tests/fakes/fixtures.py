@@ -1,0 +1,63 @@
+"""pytest fixtures for the fake providers, registered from tests/conftest.py.
+
+Each fake is started once per test session (starting a server per test is slow) and reset
+before every test that uses it, so recorded requests and queued answers never leak between tests.
+
+    def test_x(fake_sendgrid):
+        fake_sendgrid.respond_with(429, headers={"Retry-After": "5"})
+        ...
+        assert fake_sendgrid.sends[0].json["personalizations"]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fakes.providers import FakeSendGrid, FakeTwilio, FakeWebhookReceiver
+
+
+@pytest.fixture(scope="session")
+def _fake_sendgrid_server() -> Iterator[FakeSendGrid]:
+    server = FakeSendGrid()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _fake_twilio_server() -> Iterator[FakeTwilio]:
+    server = FakeTwilio()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _fake_webhook_server() -> Iterator[FakeWebhookReceiver]:
+    server = FakeWebhookReceiver()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_sendgrid(_fake_sendgrid_server: FakeSendGrid) -> Iterator[FakeSendGrid]:
+    """A local SendGrid: point SENDGRID_API_BASE_URL at `fake_sendgrid.url`."""
+    _fake_sendgrid_server.reset()
+    yield _fake_sendgrid_server
+    _fake_sendgrid_server.reset()
+
+
+@pytest.fixture
+def fake_twilio(_fake_twilio_server: FakeTwilio) -> Iterator[FakeTwilio]:
+    """A local Twilio: point TWILIO_API_BASE_URL at `fake_twilio.url`."""
+    _fake_twilio_server.reset()
+    yield _fake_twilio_server
+    _fake_twilio_server.reset()
+
+
+@pytest.fixture
+def fake_webhook(_fake_webhook_server: FakeWebhookReceiver) -> Iterator[FakeWebhookReceiver]:
+    """A local webhook receiver; `fake_webhook.url_for("/hook")` is a URL to subscribe."""
+    _fake_webhook_server.reset()
+    yield _fake_webhook_server
+    _fake_webhook_server.reset()
