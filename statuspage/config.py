@@ -119,6 +119,12 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "CACHE_CHECK_SECONDS": _float(env, "CACHE_CHECK_SECONDS", 0.5),
         "CACHE_MAX_AGE": _int(env, "CACHE_MAX_AGE", 30),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute",
+        # Sign-up abuse limits (Flask-Limiter strings), per IP, per address and per number prefix.
+        "SUBSCRIBE_RATE_LIMIT_IP": env.get("SUBSCRIBE_RATE_LIMIT_IP") or "20 per hour",
+        "SUBSCRIBE_RATE_LIMIT_ADDRESS": env.get("SUBSCRIBE_RATE_LIMIT_ADDRESS") or "5 per hour",
+        "SUBSCRIBE_RATE_LIMIT_PREFIX": env.get("SUBSCRIBE_RATE_LIMIT_PREFIX") or "20 per hour",
+        "CONFIRM_RATE_LIMIT_IP": env.get("CONFIRM_RATE_LIMIT_IP") or "30 per hour",
+        "CODE_RATE_LIMIT_SUBSCRIBER": env.get("CODE_RATE_LIMIT_SUBSCRIBER") or "10 per hour",
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "WTF_CSRF_ENABLED": _bool(env, "WTF_CSRF_ENABLED", True),

@@ -1,3 +1,79 @@
-"""Huey tasks (being written)."""
+"""Huey tasks for delivery: thin wrappers that run statuspage.delivery* inside an app context.
+
+Every task is safe to run twice or concurrently: the work it does is claimed in the database
+first (event lease, delivery claim, the SMS pump's lock), so the queue only has to deliver
+each task at least once.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app, has_app_context
+from huey import crontab
+
+from statuspage import tasks
+from statuspage.tasks import huey
+
+
+@contextmanager
+def app_context() -> Iterator[None]:
+    """A fresh app context, so the task has a database session of its own.
+
+    In immediate mode (HUEY_IMMEDIATE, the tests) a task runs inline in its caller, sometimes
+    while the caller's session is finishing a commit (tasks enqueued after a commit): a new
+    context of the caller's app keeps the two sessions apart and keeps the caller's settings.
+    The consumer has no app context and builds the app from the environment.
+    """
+    app = current_app._get_current_object() if has_app_context() else tasks._flask_app()  # type: ignore[attr-defined]
+    with app.app_context():
+        yield
+
+
+@huey.task()
+def expand_event(event_id: int) -> int:
+    """Expand a fan-out event into deliveries and enqueue their sending."""
+    from statuspage import delivery_expand
+
+    with app_context():
+        return delivery_expand.expand_event(event_id)
+
+
+@huey.task()
+def send_email_chunk(delivery_ids: list[int]) -> int:
+    """Send up to 1,000 email deliveries in one SendGrid call per event and language."""
+    from statuspage import delivery_send
+
+    with app_context():
+        return delivery_send.send_email_chunk(delivery_ids)
+
+
+@huey.task()
+def send_webhook(delivery_id: int) -> bool:
+    """POST one webhook delivery."""
+    from statuspage import delivery_send
+
+    with app_context():
+        return delivery_send.send_webhook(delivery_id)
+
+
+@huey.task()
+def sms_pump() -> int:
+    """Send due SMS at the configured rate; returns at once if another pump is running."""
+    from statuspage import delivery_sms
+
+    with app_context():
+        try:
+            return delivery_sms.run_sms_pump()
+        except delivery_sms.PumpBusy:
+            return 0
+
+
+@huey.periodic_task(crontab(minute="*"))
+def recover_deliveries() -> dict[str, int]:
+    """Every minute: take back dead workers' leases, resume expansions, send due retries."""
+    from statuspage import delivery_recover
+
+    with app_context():
+        return delivery_recover.recover_expired_leases()

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from statuspage import audit, uptime
+from statuspage import audit, delivery, uptime
 from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
 from statuspage.models import (
@@ -231,6 +231,9 @@ def _add_update(
             if components[component_id] not in incident.components:
                 incident.components.append(components[component_id])
     incident.updated_at = now
+    if data.visibility == "public" and data.deliver_notifications:
+        # The outbox marker commits with the update; the worker expands it after the commit.
+        delivery.create_fanout(update)
     return update
 
 

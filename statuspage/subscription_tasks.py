@@ -1,3 +1,35 @@
-"""Huey tasks (being written)."""
+"""Huey tasks for subscriptions: confirmations leave from the worker, after the sign-up commits."""
 
 from __future__ import annotations
+
+from flask import current_app, has_app_context
+from flask.ctx import AppContext
+
+from statuspage.tasks import _flask_app, huey
+
+# Transient provider failures (429, 5xx, timeouts) are retried a few times, a minute apart,
+# then given up: the visitor can always ask again from the page.
+RETRIES = 3
+RETRY_DELAY_SECONDS = 60
+
+
+def _app_context() -> AppContext:
+    # In immediate mode (tests) the task runs inline in the request that enqueued it: a fresh
+    # context of that same app keeps its settings but gives the task a session of its own, as
+    # a worker would have. The consumer has no app context and builds the app itself.
+    app = current_app._get_current_object() if has_app_context() else _flask_app()  # type: ignore[attr-defined]
+    return app.app_context()
+
+
+@huey.task(retries=RETRIES, retry_delay=RETRY_DELAY_SECONDS)
+def send_confirmation(subscriber_id: int) -> str | None:
+    """Send a subscriber's confirmation: email link, SMS code or webhook test POST."""
+    from statuspage import subscription_confirmations
+    from statuspage.extensions import db
+
+    with _app_context():
+        try:
+            return subscription_confirmations.send_confirmation(subscriber_id)
+        except Exception:
+            db.session.rollback()
+            raise

@@ -17,14 +17,17 @@ _app: Flask | None = None
 
 def _make_huey() -> Huey:
     immediate = os.environ.get("HUEY_IMMEDIATE", "").lower() in {"1", "true", "yes"}
+    # The queue's name (the Redis key prefix): installations, or test runs, sharing one Redis
+    # keep apart by giving each its own.
+    name = os.environ.get("HUEY_NAME") or "statuspage"
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
-        return RedisHuey("statuspage", url=redis_url, immediate=immediate)
+        return RedisHuey(name, url=redis_url, immediate=immediate)
     from statuspage import ROOT
 
     instance = Path(os.environ.get("INSTANCE_PATH") or ROOT / "instance")
     instance.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("statuspage", filename=str(instance / "huey.sqlite3"), immediate=immediate)
+    return SqliteHuey(name, filename=str(instance / "huey.sqlite3"), immediate=immediate)
 
 
 huey = _make_huey()

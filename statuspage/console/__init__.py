@@ -18,8 +18,11 @@ NAV = [
     ("console.incidents", "Incidents", "viewer"),
     ("console.maintenances", "Maintenance", "viewer"),
     ("console.components", "Components", "viewer"),
+    ("console.subscribers", "Subscribers", "viewer"),
+    ("console.outbox", "Dev outbox", "viewer"),
     ("console.users", "Users", "admin"),
     ("console.audit_log", "Audit log", "admin"),
+    ("console.settings", "Page settings", "admin"),
     ("console.account", "Account", "viewer"),
 ]
 
@@ -42,7 +45,11 @@ from statuspage.console import (  # noqa: E402,F401  (route registration)
     audit_views,
     auth_views,
     component_views,
+    delivery_views,
     incident_views,
     maintenance_views,
+    outbox_views,
+    settings_views,
+    subscriber_views,
     user_views,
 )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.extensions import db
@@ -38,6 +38,8 @@ class Subscriber(db.Model):
     consent_source: Mapped[str] = mapped_column(String(32), default="page")
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_ip: Mapped[str | None] = mapped_column(String(64))
+    # How consent was obtained when it was not given on this page (console add or import).
+    consent_note: Mapped[str | None] = mapped_column(String(500))
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suppressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suppression_reason: Mapped[str | None] = mapped_column(String(32))
@@ -70,3 +72,14 @@ class Subscriber(db.Model):
         if self.unsubscribed_at is not None:
             return "unsubscribed"
         return "active" if self.confirmed_at is not None else "unconfirmed"
+
+
+class SmsCodeDay(db.Model):
+    """How many SMS confirmation codes were sent on one UTC day: the daily SMS budget.
+
+    A row in the database rather than a counter in memory, so every web process spends from
+    the same budget; it is incremented atomically with a guard (see subscription_budget).
+    """
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent: Mapped[int] = mapped_column(default=0)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: bd0b5d60677d
+Revision ID: 23663adf7640
 Revises: 
-Create Date: 2026-11-27 10:13:03.290479
+Create Date: 2026-11-27 10:33:16.955598
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import statuspage.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'bd0b5d60677d'
+revision = '23663adf7640'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -106,6 +106,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_provider_receipt')),
     sa.UniqueConstraint('provider', 'event_id', name=op.f('uq_provider_receipt_provider_event_id'))
     )
+    op.create_table('sms_code_day',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('sent', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_sms_code_day'))
+    )
     op.create_table('subscriber',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_id', sa.String(length=12), nullable=False),
@@ -117,6 +122,7 @@ def upgrade():
     sa.Column('consent_source', sa.String(length=32), nullable=False),
     sa.Column('consent_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('consent_ip', sa.String(length=64), nullable=True),
+    sa.Column('consent_note', sa.String(length=500), nullable=True),
     sa.Column('unsubscribed_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('suppressed_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('suppression_reason', sa.String(length=32), nullable=True),
@@ -324,6 +330,7 @@ def downgrade():
         batch_op.drop_index('ix_subscriber_fanout')
 
     op.drop_table('subscriber')
+    op.drop_table('sms_code_day')
     op.drop_table('provider_receipt')
     op.drop_table('page')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:

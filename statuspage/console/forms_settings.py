@@ -1,0 +1,39 @@
+"""The page settings form (admin only): parses what was typed; statuspage.settings validates."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from statuspage.console.forms import ConsoleForm
+from statuspage.settings import PageSettingsInput
+
+
+class PageSettingsForm(ConsoleForm):
+    name = StringField("Page name")
+    url = StringField("Public address of the page")
+    time_zone = StringField("Time zone")
+    logo_url = StringField("Logo URL")
+    accent_color = StringField("Accent colour")
+    allow_email_subscribers = BooleanField("Allow email subscriptions")
+    allow_sms_subscribers = BooleanField("Allow SMS subscriptions")
+    allow_webhook_subscribers = BooleanField("Allow webhook subscriptions")
+    sms_allowed_countries = StringField("Countries SMS subscribers may sign up from")
+    # Optional(): an empty box reaches the use-case (None) and gets its message there.
+    sms_daily_signup_budget = IntegerField("SMS signups per day", validators=[Optional()])
+    email_footer = TextAreaField("Email footer (markdown)")
+
+    def to_input(self) -> PageSettingsInput:
+        return PageSettingsInput(
+            name=self.name.data or "",
+            url=self.url.data or "",
+            time_zone=self.time_zone.data or "",
+            logo_url=self.logo_url.data or "",
+            accent_color=self.accent_color.data or "",
+            allow_email_subscribers=bool(self.allow_email_subscribers.data),
+            allow_sms_subscribers=bool(self.allow_sms_subscribers.data),
+            allow_webhook_subscribers=bool(self.allow_webhook_subscribers.data),
+            sms_allowed_countries=self.sms_allowed_countries.data or "",
+            sms_daily_signup_budget=self.sms_daily_signup_budget.data,
+            email_footer=self.email_footer.data or "",
+        )

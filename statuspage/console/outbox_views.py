@@ -1,0 +1,41 @@
+"""The dev outbox: what the log backend 'sent' while no provider credentials are configured."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from statuspage.console import bp
+from statuspage.console.access import require_role
+from statuspage.console.auth_views import display_zone
+from statuspage.extensions import db
+from statuspage.models import OutboxMessage
+
+PER_PAGE = 25
+
+
+def log_backed_channels() -> list[str]:
+    """Channels whose messages land in the outbox: those without provider credentials.
+
+    Mirrors statuspage.notify.registry's choice (webhooks always go out over HTTP).
+    """
+    config = current_app.config
+    channels = []
+    if not config.get("SENDGRID_API_KEY"):
+        channels.append("email")
+    if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
+        channels.append("sms")
+    return channels
+
+
+@bp.get("/outbox")
+@require_role("viewer")
+def outbox() -> ResponseReturnValue:
+    # Newest first, served by the index on created_at; id orders messages of one batch.
+    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(),
+                                           OutboxMessage.id.desc())
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       max_per_page=PER_PAGE, error_out=False)
+    return render_template("console/outbox.html", page=page, zone=display_zone(),
+                           log_channels=log_backed_channels())

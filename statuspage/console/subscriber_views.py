@@ -1,0 +1,175 @@
+"""Console views for subscribers: list and search, add, remove, resend, CSV export and import.
+
+Viewers read; communicators change; adding people whose consent was obtained elsewhere
+("pre-confirmed") is for admins only, which the use-cases enforce.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from statuspage import subscriber_admin as use_cases
+from statuspage import subscriber_csv
+from statuspage.console import bp
+from statuspage.console.access import require_role
+from statuspage.console.auth_views import display_zone
+from statuspage.console.composer import leaf_components
+from statuspage.console.forms_subscribers import ImportForm, SubscriberForm
+from statuspage.errors import DomainError, NotFound
+from statuspage.extensions import db
+from statuspage.models import CHANNELS, Subscriber, utcnow
+
+INVALID = 422
+PER_PAGE = 50
+
+
+def _filters() -> use_cases.SubscriberFilter:
+    return use_cases.SubscriberFilter(
+        search=request.args.get("q", "")[:200],
+        channel=request.args.get("channel", ""),
+        state=request.args.get("state", ""),
+    )
+
+
+def _filter_args(filters: use_cases.SubscriberFilter) -> dict[str, str]:
+    """The filters as query arguments for links (pager, export), empty ones left out."""
+    args = {"q": filters.search, "channel": filters.channel, "state": filters.state}
+    return {key: value for key, value in args.items() if value}
+
+
+def _subscriber_or_404(public_id: str) -> Subscriber:
+    try:
+        return use_cases.get_subscriber(public_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/subscribers", endpoint="subscribers")
+@require_role("viewer")
+def subscriber_list() -> ResponseReturnValue:
+    filters = _filters()
+    page = db.paginate(use_cases.subscriber_query(filters),
+                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       max_per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "console/subscribers.html", page=page, filters=filters, args=_filter_args(filters),
+        channels=CHANNELS, states=use_cases.STATES, zone=display_zone(),
+        can_edit=current_user.can_edit,
+    )
+
+
+def _form_page(form: SubscriberForm, status: int = 200) -> ResponseReturnValue:
+    return render_template("console/subscriber_form.html", form=form,
+                           components=leaf_components(),
+                           can_preconfirm=current_user.is_admin), status
+
+
+@bp.route("/subscribers/new", methods=["GET", "POST"])
+@require_role("communicator")
+def subscriber_new() -> ResponseReturnValue:
+    form = SubscriberForm()
+    if request.method == "GET":
+        return _form_page(form)
+    if not form.validate():
+        return _form_page(form, INVALID)
+    try:
+        subscriber = use_cases.add_subscriber(form.to_input(), current_user)
+    except DomainError as error:
+        form.add_error(error)
+        return _form_page(form, INVALID)
+    if subscriber.state == "active":
+        flash(f"{subscriber.address} is subscribed.", "success")
+    else:
+        flash(f"A confirmation is on its way to {subscriber.address}; they are subscribed "
+              "once they confirm.", "success")
+    return redirect(url_for("console.subscriber_detail", public_id=subscriber.public_id)), 303
+
+
+@bp.get("/subscribers/<public_id>")
+@require_role("viewer")
+def subscriber_detail(public_id: str) -> ResponseReturnValue:
+    return render_template("console/subscriber_detail.html",
+                           subscriber=_subscriber_or_404(public_id), zone=display_zone(),
+                           can_edit=current_user.can_edit)
+
+
+@bp.route("/subscribers/<public_id>/remove", methods=["GET", "POST"])
+@require_role("communicator")
+def subscriber_remove(public_id: str) -> ResponseReturnValue:
+    """GET asks for confirmation; only the confirming POST removes."""
+    subscriber = _subscriber_or_404(public_id)
+    if request.method == "GET":
+        return render_template("console/subscriber_remove.html", subscriber=subscriber)
+    address = subscriber.address
+    use_cases.remove_subscriber(subscriber, current_user)
+    flash(f"{address} removed.", "success")
+    return redirect(url_for("console.subscribers")), 303
+
+
+@bp.post("/subscribers/<public_id>/resend")
+@require_role("communicator")
+def subscriber_resend(public_id: str) -> ResponseReturnValue:
+    subscriber = _subscriber_or_404(public_id)
+    try:
+        use_cases.resend_confirmation(subscriber, current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"The confirmation was sent to {subscriber.address} again.", "success")
+    return redirect(url_for("console.subscriber_detail", public_id=public_id)), 303
+
+
+@bp.get("/subscribers/export.csv")
+@require_role("communicator")
+def subscribers_export() -> ResponseReturnValue:
+    """Every matching subscriber with the consent record, streamed (personal data: no cache)."""
+    filename = f"subscribers-{utcnow():%Y%m%d-%H%M%S}.csv"
+    response = Response(stream_with_context(subscriber_csv.export_csv(_filters())),
+                        mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _import_page(form: ImportForm, status: int = 200, **context: Any) -> ResponseReturnValue:
+    return render_template("console/subscriber_import.html", form=form,
+                           can_preconfirm=current_user.is_admin, **context), status
+
+
+@bp.route("/subscribers/import", methods=["GET", "POST"])
+@require_role("communicator")
+def subscribers_import() -> ResponseReturnValue:
+    form = ImportForm()
+    if request.method == "GET":
+        return _import_page(form)
+    upload = form.file.data
+    if not form.validate() or upload is None or not upload.filename:
+        form.add_error(DomainError("Choose a CSV file to import.", "file"))
+        return _import_page(form, INVALID)
+    # Read as text straight from the upload's (spooled) stream: rows are parsed one by one.
+    # Bytes that are not UTF-8 become U+FFFD, which the import reports on their own line.
+    text = io.TextIOWrapper(upload.stream, encoding="utf-8-sig", errors="replace",
+                            newline="")
+    options = subscriber_csv.ImportOptions(pre_confirmed=bool(form.pre_confirmed.data),
+                                           consent_note=form.consent_note.data or "",
+                                           filename=upload.filename[:200])
+    try:
+        report = subscriber_csv.import_subscribers(text, options, current_user)
+    except DomainError as error:
+        form.add_error(error)
+        return _import_page(form, INVALID)
+    return _import_page(form, report=report)

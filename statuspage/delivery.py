@@ -1,0 +1,202 @@
+"""Delivery: the publish side of the outbox, and the questions asked about deliveries.
+
+Publishing commits the update together with a `FanoutEvent` (its fan-out marker); only after
+that commit is the worker asked to expand it, so a rolled-back publish enqueues nothing and a
+lost enqueue is found again by the periodic recovery. The web request never looks at a
+subscriber: its cost does not depend on how many there are.
+
+The worker side lives next door, split by job:
+  delivery_expand.py   event -> one Delivery per active subscriber, in batches after a cursor
+  delivery_send.py     claim queued deliveries, send them, record the outcome, retry later
+  delivery_sms.py      the SMS pump: one sender at the configured rate across all workers
+  delivery_recover.py  take back work from dead workers; send what is due
+  delivery_dispatch.py turn queued deliveries into Huey tasks
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from statuspage.delivery_dispatch import dispatch_ids
+from statuspage.delivery_expand import expand_event
+from statuspage.delivery_recover import recover_expired_leases, send_due
+from statuspage.delivery_send import send_email_chunk, send_webhook
+from statuspage.delivery_sms import run_sms_pump
+from statuspage.extensions import db
+from statuspage.models import Delivery, FanoutEvent, IncidentUpdate, Subscriber, utcnow
+from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, STATE_RANK
+from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
+from statuspage.pages import get_page
+
+__all__ = [
+    "create_fanout",
+    "expand_event",
+    "record_receipt",
+    "recover_expired_leases",
+    "retry_failed",
+    "run_sms_pump",
+    "send_due",
+    "send_email_chunk",
+    "send_webhook",
+    "summary",
+]
+
+log = logging.getLogger(__name__)
+
+INCIDENT_UPDATE = "incident_update"
+# Key in Session.info: ids of events created in the session's current transaction.
+_PENDING_KEY = "statuspage.fanout_events"
+
+
+def create_fanout(update: IncidentUpdate) -> FanoutEvent | None:
+    """Add the fan-out marker for a public update, inside the caller's transaction.
+
+    Nothing is sent and no subscriber is read here. The expansion task is enqueued after the
+    caller commits (see `_enqueue_after_commit`); until then the event is `pending`.
+    Returns None when the update announces nothing (internal, or notifications turned off).
+    """
+    if update.visibility != "public" or not update.deliver_notifications:
+        return None
+    page = get_page()
+    # For now the page's open channels decide; a communication plan will decide later.
+    channels = [channel for channel, open_ in (
+        (EMAIL, page.allow_email_subscribers),
+        (SMS, page.allow_sms_subscribers),
+        (WEBHOOK, page.allow_webhook_subscribers),
+    ) if open_]
+    if not channels:
+        return None
+    db.session.flush()  # the update's id and its component changes
+    event = FanoutEvent(
+        kind=INCIDENT_UPDATE,
+        incident_id=update.incident_id,
+        update_id=update.id,
+        channels=channels,
+        component_ids=sorted({change.component_id for change in update.changes}),
+        state="pending",
+        cursor=0,
+        created_at=utcnow(),
+    )
+    db.session.add(event)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING_KEY, []).append(event.id)
+    return event
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _enqueue_after_commit(session: Session) -> None:
+    """Ask the worker to expand the events this transaction committed.
+
+    A failure to enqueue (the queue is down) loses nothing: the event is committed as
+    `pending`, and recover_expired_leases() enqueues it again within a minute.
+    """
+    event_ids = session.info.pop(_PENDING_KEY, None)
+    if not event_ids:
+        return
+    from statuspage import delivery_tasks
+
+    for event_id in event_ids:
+        try:
+            delivery_tasks.expand_event(event_id)
+        except Exception:  # the commit has happened; the periodic recovery will retry
+            log.exception("could not enqueue the expansion of fan-out event %s", event_id)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    # The events were never committed: there is nothing to expand.
+    session.info.pop(_PENDING_KEY, None)
+
+
+def record_receipt(provider_message_id: str, state: str, error: str | None = None,
+                   code: str | None = None, *, delivery_id: int | None = None
+                   ) -> Delivery | None:
+    """Apply a provider's report about a message; the furthest state wins.
+
+    Receipts arrive late, twice and out of order (a `sent` after a `delivered`), so a state
+    only ever moves forward by STATE_RANK. One SendGrid X-Message-Id covers a whole batch of
+    up to 1,000 deliveries: pass `delivery_id` (SendGrid echoes it from custom_args) to name
+    the one meant; an id shared by several deliveries without it is ambiguous and ignored.
+    Returns the delivery, or None for an id we do not know (the caller still answers 200, so
+    the provider stops retrying).
+    """
+    if state not in STATE_RANK:
+        raise ValueError(f"unknown delivery state {state!r}")
+    if delivery_id is not None:
+        row = db.session.get(Delivery, delivery_id)
+        if row is None or (provider_message_id and row.provider_message_id
+                           and row.provider_message_id != provider_message_id):
+            return None
+    else:
+        if not provider_message_id:
+            return None
+        rows = db.session.execute(
+            select(Delivery).where(Delivery.provider_message_id == provider_message_id)
+            .limit(2)
+        ).scalars().all()
+        if len(rows) != 1:
+            if rows:
+                log.warning("receipt for %s matches several deliveries; pass delivery_id",
+                            provider_message_id)
+            return None
+        row = rows[0]
+    now = utcnow()
+    if STATE_RANK[state] > STATE_RANK.get(row.state, 0):
+        row.state = state
+        row.lease_until = None
+        row.updated_at = now
+        if state == DELIVERED:
+            row.delivered_at = now
+        if state == FAILED:
+            row.last_error = error or row.last_error
+            row.error_code = code or row.error_code
+    db.session.commit()
+    return row
+
+
+def retry_failed(event_id: int) -> int:
+    """Queue an event's failed deliveries again (not those to suppressed subscribers).
+
+    Returns how many were queued; the worker sends them.
+    """
+    now = utcnow()
+    reachable = select(Subscriber.id).where(Subscriber.suppressed_at.is_(None),
+                                            Subscriber.unsubscribed_at.is_(None))
+    ids = list(db.session.execute(
+        update(Delivery)
+        .where(Delivery.event_id == event_id, Delivery.state == FAILED,
+               Delivery.subscriber_id.in_(reachable))
+        .values(state=QUEUED, next_attempt_at=now, lease_until=None, updated_at=now)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).scalars())
+    db.session.commit()
+    if ids:
+        dispatch_ids(ids)
+    return len(ids)
+
+
+def summary(event_id: int) -> dict[str, dict[str, int]]:
+    """How many deliveries of an event are in each state, per channel."""
+    rows = db.session.execute(
+        select(Delivery.channel, Delivery.state, func.count())
+        .where(Delivery.event_id == event_id)
+        .group_by(Delivery.channel, Delivery.state)
+    ).all()
+    result: dict[str, dict[str, int]] = {}
+    for channel, state, count in rows:
+        result.setdefault(channel, {})[state] = int(count)
+    return result
+
+
+def event_for_update(update_id: int) -> FanoutEvent | None:
+    """The fan-out event announcing an update, if it was announced."""
+    return db.session.execute(
+        select(FanoutEvent).where(FanoutEvent.update_id == update_id)
+        .order_by(FanoutEvent.id.desc())
+    ).scalars().first()
+

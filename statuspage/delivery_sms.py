@@ -1,0 +1,154 @@
+"""The SMS pump: the one sender of SMS, paced to TWILIO_MAX_PER_SECOND across all workers.
+
+Twilio throughput is per sender (1 message per second on a US long code), so the limit is
+global, not per worker. Only the holder of the Huey lock "sms-pump" sends; it claims one due
+delivery at a time and starts each send no sooner than 1/rate seconds after the previous one.
+Any worker may try to start the pump (after an expansion batch, a failure, the periodic task);
+the others find the lock taken and return at once.
+
+A pump killed with its lock held (kill -9) would block SMS forever, so it writes a heartbeat
+to the Huey store; recover_expired_leases() clears the lock of a pump whose heartbeat is older
+than DELIVERY_LEASE_SECONDS. A pump that finds someone else's heartbeat stops at once, so at
+most one pump sends at a time even then.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+from huey.exceptions import TaskLockedException
+from sqlalchemy import select
+
+from statuspage.delivery_send import claim_next_sms, send_sms
+from statuspage.extensions import db
+from statuspage.models import Delivery, utcnow
+from statuspage.models.deliveries import QUEUED
+from statuspage.models.subscribers import SMS
+from statuspage.notify import registry
+
+log = logging.getLogger(__name__)
+
+PUMP_LOCK = "sms-pump"
+HEARTBEAT_KEY = "sms-pump-heartbeat"
+# Wall-clock time of the last send, so the next pump keeps the pace across the hand-over.
+LAST_SEND_KEY = "sms-pump-last-send"
+HEARTBEAT_EVERY_SECONDS = 1.0
+# A pump hands over after this long, so one worker thread is never held for ever; it
+# enqueues its successor when work remains.
+MAX_RUN_SECONDS = 300.0
+
+
+class PumpBusy(Exception):
+    """Another pump holds the lock: it will send what this one would have."""
+
+
+def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> int:
+    """Send due SMS deliveries at the configured rate until none is due; returns sends tried.
+
+    Raises PumpBusy when another pump is running. `clock` and `sleep` are for tests.
+    """
+    from statuspage.tasks import huey
+
+    lock = huey.lock_task(PUMP_LOCK)
+    try:
+        lock.acquire()
+    except TaskLockedException as error:
+        raise PumpBusy(str(error)) from None
+    token = secrets.token_hex(8)
+    _beat(token)
+    interval = 1.0 / float(current_app.config["TWILIO_MAX_PER_SECOND"])
+    channel = registry.sms_channel()
+    contents: dict[Any, Any] = {}
+    started = last_beat = clock()
+    next_at = started + max(0.0, _last_send(huey) + interval - time.time())
+    last_send = None
+    tried = 0
+    mine = True
+    try:
+        while clock() - started < max_seconds:
+            if clock() - last_beat >= HEARTBEAT_EVERY_SECONDS:
+                mine = _still_mine(token)
+                if not mine:
+                    log.warning("another SMS pump took over; this one stops")
+                    return tried
+                _beat(token)
+                last_beat = clock()
+            delivery_id = claim_next_sms()
+            if delivery_id is None:
+                break
+            wait = next_at - clock()
+            if wait > 0:
+                sleep(wait)
+            start = clock()
+            last_send = time.time()
+            # Keep the schedule when on time (so sleep overshoot does not slow the average
+            # rate), but never catch up with a burst after falling behind.
+            next_at = next_at + interval if start - next_at < interval else start + interval
+            error = send_sms(delivery_id, channel, contents)
+            tried += 1
+            if error is not None and not error.permanent and error.retry_after:
+                # The provider asked everyone to slow down, not only this message.
+                next_at = max(next_at, clock() + error.retry_after)
+    finally:
+        if mine:
+            if last_send is not None:
+                huey.put(LAST_SEND_KEY, last_send)
+            huey.delete(HEARTBEAT_KEY)
+            lock.release()
+    if due_sms_exist():
+        from statuspage import delivery_tasks
+
+        delivery_tasks.sms_pump()
+    return tried
+
+
+def due_sms_exist() -> bool:
+    """Whether an SMS delivery is queued and due now."""
+    found = db.session.execute(
+        select(Delivery.id)
+        .where(Delivery.channel == SMS, Delivery.state == QUEUED,
+               Delivery.next_attempt_at <= utcnow())
+        .limit(1)
+    ).first() is not None
+    db.session.commit()
+    return found
+
+
+def clear_stale_pump_lock(stale_after: float) -> bool:
+    """Release the pump lock of a pump whose heartbeat stopped (killed); True when cleared."""
+    from statuspage.tasks import huey
+
+    lock = huey.lock_task(PUMP_LOCK)
+    if not lock.is_locked():
+        return False
+    beat = huey.get(HEARTBEAT_KEY, peek=True)
+    if beat is not None and time.time() - float(beat[1]) <= stale_after:
+        return False
+    log.warning("clearing the lock of an SMS pump that stopped beating")
+    lock.clear()
+    return True
+
+
+def _last_send(huey: Any) -> float:
+    value = huey.get(LAST_SEND_KEY, peek=True)
+    return float(value) if value is not None else 0.0
+
+
+def _beat(token: str) -> None:
+    from statuspage.tasks import huey
+
+    huey.put(HEARTBEAT_KEY, (token, time.time()))
+
+
+def _still_mine(token: str) -> bool:
+    from statuspage.tasks import huey
+
+    beat = huey.get(HEARTBEAT_KEY, peek=True)
+    return beat is None or beat[0] == token

@@ -1,0 +1,117 @@
+"""What the subscribe and manage pages show, prepared for the templates (no queries in Jinja).
+
+These pages are per visitor (forms, tokens, CSRF): never cached, and marked so, with no
+Referer leaving them, since their URLs carry tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import abort, make_response, render_template
+from flask.typing import ResponseReturnValue
+
+from statuspage import queries
+from statuspage.errors import DomainError, NotFound
+from statuspage.models import Subscriber
+from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
+from statuspage.pages import get_page
+from statuspage.public.presenters import site_view
+from statuspage.subscription_addresses import allowed_regions, country_names, mask_phone
+from statuspage.subscription_links import subscriber_for_token
+
+CHANNEL_TABS = {EMAIL: "Email", SMS: "Text message", WEBHOOK: "Webhook"}
+ADDRESS_LABELS = {EMAIL: "Email address", SMS: "Mobile number", WEBHOOK: "Webhook URL"}
+# Messages a redirect may ask a page to show (?notice=…); anything else shows nothing.
+NOTICES = {
+    "confirmed": "Your subscription is confirmed.",
+    "updated": "Your choice of components is saved.",
+    "unsubscribed": "You are unsubscribed and will get no more messages.",
+    "resubscribed": "You are subscribed again.",
+    "sent": "We sent you a new code.",
+    "test_sent": "We sent your webhook another test request.",
+}
+
+
+@dataclass(frozen=True)
+class ComponentChoice:
+    id: int
+    name: str
+    checked: bool
+
+
+@dataclass(frozen=True)
+class ComponentSection:
+    """A group with its components, or the components outside any group (name None)."""
+
+    name: str | None
+    items: list[ComponentChoice] = field(default_factory=list)
+
+
+def component_sections(selected: set[str]) -> list[ComponentSection]:
+    """The checkboxes of the component choice, grouped as the status page shows them."""
+    sections: list[ComponentSection] = []
+    by_group: dict[int, ComponentSection] = {}
+    loose = ComponentSection(None)
+    for component in queries.ordered_components():
+        if component.is_group:
+            by_group[component.id] = ComponentSection(component.name)
+            sections.append(by_group[component.id])
+            continue
+        section = by_group.get(component.group_id or 0, loose)
+        section.items.append(ComponentChoice(component.id, component.name,
+                                             str(component.id) in selected))
+    if loose.items:
+        sections.insert(0, loose)
+    return [s for s in sections if s.items]
+
+
+def address_hint(channel: str) -> str:
+    """The help text under the address field."""
+    if channel == SMS:
+        return f"We can send text messages to numbers in {country_names(sms_regions())}."
+    if channel == WEBHOOK:
+        return "An https URL that accepts JSON POST requests."
+    return "We will send a link to confirm your address."
+
+
+def sms_regions() -> list[str]:
+    """The countries SMS sign-ups accept, first one = the default for national numbers."""
+    return allowed_regions(get_page())
+
+
+def shown_address(subscriber: Subscriber) -> str:
+    """How a page names the address: a number is partly masked, the rest is shown."""
+    return mask_phone(subscriber.address) if subscriber.channel == SMS else subscriber.address
+
+
+def page(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
+    """Render a subscription page with the site's branding."""
+    return render_template(template, site=site_view(get_page()),
+                           channel_tabs=CHANNEL_TABS, **context), status
+
+
+def private(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    """Per-visitor responses: not stored by any cache, no Referer carrying a token away."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
+def token_subscriber(purpose: str, token: str) -> Subscriber:
+    """The subscriber a link names, or a clear 404 (gone) / 400 (forged, expired) page."""
+    try:
+        return subscriber_for_token(purpose, token)
+    except NotFound as error:
+        abort(404, description=error.message)
+    except DomainError as error:
+        abort(400, description=error.message)
