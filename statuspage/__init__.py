@@ -58,6 +58,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from statuspage.api.hooks import bp as hooks
+    from statuspage.api.v1 import bp as api_v1
     from statuspage.api.v2 import bp as api_v2
     from statuspage.console import bp as console
     from statuspage.health import bp as health
@@ -66,5 +67,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(public)
     app.register_blueprint(api_v2)
+    app.register_blueprint(api_v1)
     app.register_blueprint(hooks)
     app.register_blueprint(console)

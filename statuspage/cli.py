@@ -1,4 +1,4 @@
-"""Flask CLI commands: seed the demo page, create the first admin."""
+"""Flask CLI commands: seed the demo page, create the first admin, create an API token."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from statuspage.api.v1_cli import create_token_command
 from statuspage.extensions import db
 from statuspage.models import User
 
@@ -15,6 +16,7 @@ from statuspage.models import User
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(create_token_command)
 
 
 @click.command("seed-demo")

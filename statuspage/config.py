@@ -125,6 +125,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "SUBSCRIBE_RATE_LIMIT_PREFIX": env.get("SUBSCRIBE_RATE_LIMIT_PREFIX") or "20 per hour",
         "CONFIRM_RATE_LIMIT_IP": env.get("CONFIRM_RATE_LIMIT_IP") or "30 per hour",
         "CODE_RATE_LIMIT_SUBSCRIBER": env.get("CODE_RATE_LIMIT_SUBSCRIBER") or "10 per hour",
+        # Management API (/api/v1) requests allowed per token (Flask-Limiter string).
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT") or "60 per minute",
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "WTF_CSRF_ENABLED": _bool(env, "WTF_CSRF_ENABLED", True),

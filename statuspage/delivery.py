@@ -8,7 +8,7 @@ subscriber: its cost does not depend on how many there are.
 The worker side lives next door, split by job:
   delivery_expand.py   event -> one Delivery per active subscriber, in batches after a cursor
   delivery_send.py     claim queued deliveries, send them, record the outcome, retry later
-  delivery_sms.py      the SMS pump: one sender at the configured rate across all workers
+  delivery_sms*.py     the SMS pump: one sender at the configured rate across all workers
   delivery_recover.py  take back work from dead workers; send what is due
   delivery_dispatch.py turn queued deliveries into Huey tasks
 """
@@ -27,12 +27,20 @@ from statuspage.delivery_recover import recover_expired_leases, send_due
 from statuspage.delivery_send import send_email_chunk, send_webhook
 from statuspage.delivery_sms import run_sms_pump
 from statuspage.extensions import db
-from statuspage.models import Delivery, FanoutEvent, IncidentUpdate, Subscriber, utcnow
+from statuspage.models import (
+    Delivery,
+    FanoutEvent,
+    Incident,
+    IncidentUpdate,
+    Subscriber,
+    utcnow,
+)
 from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, STATE_RANK
 from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
 from statuspage.pages import get_page
 
 __all__ = [
+    "create_event_fanout",
     "create_fanout",
     "expand_event",
     "record_receipt",
@@ -57,10 +65,29 @@ def create_fanout(update: IncidentUpdate) -> FanoutEvent | None:
 
     Nothing is sent and no subscriber is read here. The expansion task is enqueued after the
     caller commits (see `_enqueue_after_commit`); until then the event is `pending`.
-    Returns None when the update announces nothing (internal, or notifications turned off).
+    Returns None when the update announces nothing (internal, notifications turned off, or
+    no subscriber channel open).
     """
     if update.visibility != "public" or not update.deliver_notifications:
         return None
+    db.session.flush()  # the update's id and its component changes
+    return _add_event(INCIDENT_UPDATE, update.incident_id, update.id,
+                      sorted({change.component_id for change in update.changes}))
+
+
+def create_event_fanout(incident: Incident, kind: str) -> FanoutEvent | None:
+    """Add the fan-out marker for an incident event that is not an update (e.g. a postmortem
+    published), inside the caller's transaction; enqueued after the commit like create_fanout.
+
+    Returns None when the page has no subscriber channel open.
+    """
+    db.session.flush()
+    return _add_event(kind, incident.id, None,
+                      sorted(c.id for c in incident.components if not c.is_group))
+
+
+def _add_event(kind: str, incident_id: int, update_id: int | None,
+               component_ids: list[int]) -> FanoutEvent | None:
     page = get_page()
     # For now the page's open channels decide; a communication plan will decide later.
     channels = [channel for channel, open_ in (
@@ -70,17 +97,9 @@ def create_fanout(update: IncidentUpdate) -> FanoutEvent | None:
     ) if open_]
     if not channels:
         return None
-    db.session.flush()  # the update's id and its component changes
-    event = FanoutEvent(
-        kind=INCIDENT_UPDATE,
-        incident_id=update.incident_id,
-        update_id=update.id,
-        channels=channels,
-        component_ids=sorted({change.component_id for change in update.changes}),
-        state="pending",
-        cursor=0,
-        created_at=utcnow(),
-    )
+    event = FanoutEvent(kind=kind, incident_id=incident_id, update_id=update_id,
+                        channels=channels, component_ids=component_ids, state="pending",
+                        cursor=0, created_at=utcnow())
     db.session.add(event)
     db.session.flush()
     db.session.info.setdefault(_PENDING_KEY, []).append(event.id)

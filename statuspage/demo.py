@@ -16,11 +16,14 @@ from statuspage.incidents import (
 )
 from statuspage.models import Component, utcnow
 from statuspage.pages import get_page, touch_page
+from statuspage.plan import seed_default_plan
 
 
 def seed_demo() -> None:
     now = utcnow()
     get_page()
+    # The default communication plan, before the history below is published under it.
+    seed_default_plan()
     platform = Component(name="Platform", is_group=True, position=1, showcase=False)
     messaging = Component(name="Messaging", is_group=True, position=2, showcase=False)
     website = Component(name="Website", position=3, description="www and the docs")

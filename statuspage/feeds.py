@@ -48,11 +48,18 @@ def update_trail_html(incident: Incident, zone: ZoneInfo) -> str:
     Maintenances start with a "THIS IS A SCHEDULED EVENT" paragraph giving the window. A
     window that starts and ends on the same local day names the date once
     (`May 28, 16:30 UTC &nbsp;-&nbsp; 18:30 UTC`, with `<var>` markup), as Statuspage does.
-    Internal updates never appear.
+    A published postmortem heads the trail as a "Postmortem" paragraph in the same markup.
+    Internal updates and postmortem drafts never appear.
     """
     parts: list[str] = []
     if incident.is_maintenance and incident.scheduled_for and incident.scheduled_until:
         parts.append(_window_paragraph(incident.scheduled_for, incident.scheduled_until, zone))
+    if incident.postmortem_published_at is not None and incident.postmortem_body:
+        # Newest first, so the published postmortem heads the trail, as on Statuspage.
+        parts.append(
+            f"<p><small>{_stamp(incident.postmortem_published_at, zone)}</small><br>"
+            f"<strong>Postmortem</strong> - {feed_body_html(incident.postmortem_body)}</p>"
+        )
     for update, label in reversed(labelled_updates(incident)):
         parts.append(
             f"<p><small>{_stamp(update.display_at, zone)}</small><br>"
@@ -173,8 +180,10 @@ def published_at(incident: Incident) -> datetime:
     """An item's date: a maintenance's window start, an incident's latest public update."""
     if incident.is_maintenance and incident.scheduled_for is not None:
         return incident.scheduled_for
-    public = incident.public_updates
-    return max((u.display_at for u in public), default=incident.started_at)
+    public = [u.display_at for u in incident.public_updates]
+    if incident.postmortem_published_at is not None:
+        public.append(incident.postmortem_published_at)
+    return max(public, default=incident.started_at)
 
 
 def _feed_updated(page: Page, incidents: Sequence[Incident]) -> datetime:

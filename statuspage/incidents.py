@@ -37,6 +37,7 @@ INCIDENT_STATUSES = tuple(s.value for s in IncidentStatus if s is not IncidentSt
 MAINTENANCE_STATUSES = tuple(s.value for s in MaintenanceStatus)
 MAX_TITLE = 255
 MAX_BODY = 25_000
+MAX_REMIND_MINUTES = 30 * 24 * 60
 
 
 @dataclass
@@ -72,6 +73,8 @@ class MaintenanceInput:
     auto_complete: bool = False
     deliver_notifications: bool = True
     impact_override: str | None = None
+    auto_transition_components: bool = False
+    remind_before_minutes: int | None = None
 
 
 @use_case
@@ -150,6 +153,10 @@ def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident
     _check_impact(data.impact_override)
     if data.scheduled_until <= data.scheduled_for:
         raise DomainError("The window must end after it starts.", "scheduled_until")
+    if data.remind_before_minutes is not None and not (
+            0 < data.remind_before_minutes <= MAX_REMIND_MINUTES):
+        raise DomainError("Remind between 1 minute and 30 days before the start.",
+                          "remind_before_minutes")
     now = utcnow()
     components = _load_components(data.component_ids)
     maintenance = Incident(
@@ -162,6 +169,8 @@ def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident
         scheduled_until=data.scheduled_until,
         auto_start=data.auto_start,
         auto_complete=data.auto_complete,
+        auto_transition_components=data.auto_transition_components,
+        remind_before_minutes=data.remind_before_minutes,
         created_at=now,
         updated_at=now,
     )

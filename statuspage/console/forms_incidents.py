@@ -5,6 +5,7 @@ from __future__ import annotations
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -63,6 +64,10 @@ class MaintenanceForm(ConsoleForm):
     body = TextAreaField("Message (markdown)")
     auto_start = BooleanField("Start automatically at the window's start")
     auto_complete = BooleanField("Complete automatically at the window's end")
+    auto_transition_components = BooleanField(
+        "Set the components to under maintenance at the start and operational at the end")
+    remind_before_minutes = IntegerField("Remind subscribers this many minutes before the start",
+                                         validators=[Optional()])
     deliver_notifications = BooleanField("Notify subscribers", default=True)
 
 

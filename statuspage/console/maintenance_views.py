@@ -87,6 +87,8 @@ def maintenance_new() -> ResponseReturnValue:
             auto_start=form.auto_start.data,
             auto_complete=form.auto_complete.data,
             deliver_notifications=form.deliver_notifications.data,
+            auto_transition_components=form.auto_transition_components.data,
+            remind_before_minutes=form.remind_before_minutes.data,
         ), current_user)
     except DomainError as error:
         return page(INVALID, error)

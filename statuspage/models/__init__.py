@@ -1,5 +1,6 @@
 """The data model, one module per aggregate; import models from here."""
 
+from statuspage.models.api_tokens import SCOPES, ApiToken
 from statuspage.models.components import Component, ComponentDay
 from statuspage.models.deliveries import (
     DELIVERY_STATES,
@@ -17,6 +18,9 @@ from statuspage.models.incidents import (
     incident_component,
 )
 from statuspage.models.page import Page
+from statuspage.models.plan import PlanRule, PlanSetting
+from statuspage.models.postmortems import ActionItem
+from statuspage.models.stakeholders import StakeholderGroup, StakeholderMember
 from statuspage.models.status import (
     ComponentStatus,
     IncidentStatus,
@@ -37,6 +41,9 @@ __all__ = [
     "INCIDENT",
     "MAINTENANCE",
     "ROLES",
+    "SCOPES",
+    "ActionItem",
+    "ApiToken",
     "AuditEntry",
     "Component",
     "ComponentChange",
@@ -50,9 +57,13 @@ __all__ = [
     "MaintenanceStatus",
     "OutboxMessage",
     "Page",
+    "PlanRule",
+    "PlanSetting",
     "ProviderReceipt",
     "RecoveryCode",
     "Severity",
+    "StakeholderGroup",
+    "StakeholderMember",
     "Subscriber",
     "User",
     "incident_component",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.extensions import db
@@ -24,6 +24,8 @@ class Component(db.Model):
     only_show_if_degraded: Mapped[bool] = mapped_column(default=False)
     start_date: Mapped[date | None] = mapped_column(Date)
     is_group: Mapped[bool] = mapped_column(default=False)
+    # Monthly uptime objective in percent (e.g. 99.9); None means no target.
+    uptime_target: Mapped[float | None] = mapped_column(Float)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("component.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

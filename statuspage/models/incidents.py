@@ -40,6 +40,16 @@ class Incident(db.Model):
     scheduled_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     auto_start: Mapped[bool] = mapped_column(default=False)
     auto_complete: Mapped[bool] = mapped_column(default=False)
+    # Maintenance automation: move the components to under_maintenance and back at the edges,
+    # and remind subscribers this many minutes before the start (reminded_at: sent once).
+    auto_transition_components: Mapped[bool] = mapped_column(default=False)
+    remind_before_minutes: Mapped[int | None] = mapped_column()
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The post-incident review: a markdown draft, public once published (status postmortem).
+    postmortem_body: Mapped[str | None] = mapped_column(Text)
+    postmortem_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    postmortem_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    postmortem_notified: Mapped[bool] = mapped_column(default=False)
 
     components: Mapped[list[Component]] = relationship(
         secondary=incident_component, order_by="Component.position"

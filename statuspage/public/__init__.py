@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from statuspage.public import feed_views, subscribe_views, views  # noqa: E402,F401  (routes)
+from statuspage.public import calendar_views, feed_views, subscribe_views, views  # noqa: E402,F401  (routes)

@@ -117,6 +117,9 @@ class IncidentView:
     scheduled_until: datetime | None
     components: list[str]
     updates: list[UpdateView]
+    # The published postmortem's markdown (never a draft) and when it was published.
+    postmortem: str | None = None
+    postmortem_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,8 @@ def incident_view(incident: Incident, timeline: bool = True) -> IncidentView:
         scheduled_until=incident.scheduled_until,
         components=[c.display_name for c in incident.components] if timeline else [],
         updates=_timeline(incident) if timeline else [],
+        postmortem=incident.postmortem_body if incident.postmortem_published_at else None,
+        postmortem_at=incident.postmortem_published_at,
     )
 
 

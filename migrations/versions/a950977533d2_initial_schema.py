@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 23663adf7640
+Revision ID: a950977533d2
 Revises: 
-Create Date: 2026-11-27 10:33:16.955598
+Create Date: 2026-11-27 11:16:19.519443
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import statuspage.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '23663adf7640'
+revision = 'a950977533d2'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('only_show_if_degraded', sa.Boolean(), nullable=False),
     sa.Column('start_date', sa.Date(), nullable=True),
     sa.Column('is_group', sa.Boolean(), nullable=False),
+    sa.Column('uptime_target', sa.Float(), nullable=True),
     sa.Column('group_id', sa.Integer(), nullable=True),
     sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
@@ -57,6 +58,13 @@ def upgrade():
     sa.Column('scheduled_until', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('auto_start', sa.Boolean(), nullable=False),
     sa.Column('auto_complete', sa.Boolean(), nullable=False),
+    sa.Column('auto_transition_components', sa.Boolean(), nullable=False),
+    sa.Column('remind_before_minutes', sa.Integer(), nullable=True),
+    sa.Column('reminded_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('postmortem_body', sa.Text(), nullable=True),
+    sa.Column('postmortem_updated_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('postmortem_published_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('postmortem_notified', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incident')),
     sa.UniqueConstraint('public_id', name=op.f('uq_incident_public_id'))
     )
@@ -97,6 +105,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_page')),
     sa.UniqueConstraint('public_id', name=op.f('uq_page_public_id'))
     )
+    op.create_table('plan_setting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('severity', sa.String(length=16), nullable=False),
+    sa.Column('cadence_minutes', sa.Integer(), nullable=True),
+    sa.Column('public_updates_need_approval', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_setting')),
+    sa.UniqueConstraint('severity', name=op.f('uq_plan_setting_severity'))
+    )
     op.create_table('provider_receipt',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('provider', sa.String(length=16), nullable=False),
@@ -110,6 +126,16 @@ def upgrade():
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('sent', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('day', name=op.f('pk_sms_code_day'))
+    )
+    op.create_table('stakeholder_group',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=12), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stakeholder_group')),
+    sa.UniqueConstraint('name', name=op.f('uq_stakeholder_group_name')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_stakeholder_group_public_id'))
     )
     op.create_table('subscriber',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -152,6 +178,38 @@ def upgrade():
     sa.Column('session_token', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email'))
+    )
+    op.create_table('action_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('owner', sa.String(length=255), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('done_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_action_item_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_action_item_owner_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_action_item'))
+    )
+    with op.batch_alter_table('action_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_action_item_incident_id'), ['incident_id'], unique=False)
+
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=12), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('scope', sa.String(length=8), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_api_token_created_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_api_token_public_id')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
     )
     op.create_table('audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -207,6 +265,17 @@ def upgrade():
     with op.batch_alter_table('incident_update', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_incident_update_incident_id'), ['incident_id'], unique=False)
 
+    op.create_table('plan_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('severity', sa.String(length=16), nullable=False),
+    sa.Column('audience', sa.String(length=16), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('event', sa.String(length=32), nullable=False),
+    sa.Column('channels', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['stakeholder_group.id'], name=op.f('fk_plan_rule_group_id_stakeholder_group'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_rule')),
+    sa.UniqueConstraint('severity', 'audience', 'event', name=op.f('uq_plan_rule_severity_audience_event'))
+    )
     op.create_table('recovery_code',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -217,6 +286,25 @@ def upgrade():
     )
     with op.batch_alter_table('recovery_code', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recovery_code_user_id'), ['user_id'], unique=False)
+
+    op.create_table('stakeholder_member',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=12), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('email', sa.String(length=320), nullable=True),
+    sa.Column('phone', sa.String(length=20), nullable=True),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('email IS NOT NULL OR phone IS NOT NULL', name=op.f('ck_stakeholder_member_ck_stakeholder_member_reachable')),
+    sa.ForeignKeyConstraint(['group_id'], ['stakeholder_group.id'], name=op.f('fk_stakeholder_member_group_id_stakeholder_group'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stakeholder_member')),
+    sa.UniqueConstraint('group_id', 'email', name=op.f('uq_stakeholder_member_group_id_email')),
+    sa.UniqueConstraint('group_id', 'phone', name=op.f('uq_stakeholder_member_group_id_phone')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_stakeholder_member_public_id'))
+    )
+    with op.batch_alter_table('stakeholder_member', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stakeholder_member_group_id'), ['group_id'], unique=False)
 
     op.create_table('subscriber_component',
     sa.Column('subscriber_id', sa.Integer(), nullable=False),
@@ -311,10 +399,15 @@ def downgrade():
 
     op.drop_table('component_change')
     op.drop_table('subscriber_component')
+    with op.batch_alter_table('stakeholder_member', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stakeholder_member_group_id'))
+
+    op.drop_table('stakeholder_member')
     with op.batch_alter_table('recovery_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recovery_code_user_id'))
 
     op.drop_table('recovery_code')
+    op.drop_table('plan_rule')
     with op.batch_alter_table('incident_update', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_incident_update_incident_id'))
 
@@ -325,13 +418,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_entry_at'))
 
     op.drop_table('audit_entry')
+    op.drop_table('api_token')
+    with op.batch_alter_table('action_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_action_item_incident_id'))
+
+    op.drop_table('action_item')
     op.drop_table('user')
     with op.batch_alter_table('subscriber', schema=None) as batch_op:
         batch_op.drop_index('ix_subscriber_fanout')
 
     op.drop_table('subscriber')
+    op.drop_table('stakeholder_group')
     op.drop_table('sms_code_day')
     op.drop_table('provider_receipt')
+    op.drop_table('plan_setting')
     op.drop_table('page')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_message_created_at'))

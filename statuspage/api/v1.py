@@ -1,0 +1,187 @@
+"""The management API (/api/v1): token-authenticated writes for automation.
+
+Modelled on the Statuspage Manage API (statuspage-compat.md 1.11): resources live under
+`/api/v1/pages/<page_id>/` (our page's public id, as /api/v2 reports it), bodies are wrapped in
+a resource key (`{"incident": {...}}`), and `Authorization: OAuth <token>` works as it does
+there. One path shape only, so that clients written for Statuspage need just a new base URL and
+there is no second spelling of every route to document and test.
+
+Tokens are accepted in the `Authorization` header only (`OAuth` or `Bearer`), never as
+`?api_key=`: query strings end up in access logs, proxy logs, browser history and Referer
+headers, where a write token would leak.
+
+Every request is rate-limited per token (API_RATE_LIMIT), errors are JSON
+`{"error": ..., "message": ...}` (plus `field` on 422), and the API never reads the console's
+session cookie, so CSRF protection does not apply and is switched off for it. Bodies are JSON
+only (Statuspage also takes form-encoded `incident[name]=...`; we do not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from contextlib import AbstractContextManager
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, request
+from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import HTTPException
+
+from statuspage import api_tokens, audit
+from statuspage.api import serializers as s
+from statuspage.api.v1_openapi import document
+from statuspage.errors import DomainError, NotFound, PermissionDenied
+from statuspage.extensions import csrf, limiter
+from statuspage.models import ApiToken
+from statuspage.pages import get_page
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+AUTH_SCHEMES = ("oauth", "bearer")
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# Endpoints anyone may read: the API's own description.
+PUBLIC_ENDPOINTS = {"api_v1.openapi"}
+
+
+def presented_token() -> str | None:
+    """The token in the Authorization header (`OAuth <token>` or `Bearer <token>`), if any."""
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() not in AUTH_SCHEMES or not value.strip():
+        return None
+    return value.strip()
+
+
+def _rate_key() -> str:
+    # Runs before authentication (Flask-Limiter checks blueprint limits first), so it keys on
+    # a digest of the presented token rather than on a database row; requests without one
+    # share a bucket per client address.
+    token = presented_token()
+    if token is None:
+        return "ip:" + get_remote_address()
+    return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def _rate_limit() -> str:
+    return str(current_app.config["API_RATE_LIMIT"])
+
+
+limiter.shared_limit(_rate_limit, scope="api-v1", key_func=_rate_key)(bp)
+
+
+def current_token() -> ApiToken:
+    """The token that authenticated this request (set before any view runs)."""
+    return g.api_token  # type: ignore[no-any-return]
+
+
+def as_token() -> AbstractContextManager[None]:
+    """Label the audit entries of the write inside this block with the token's name."""
+    return audit.acting_as(api_tokens.audit_label(current_token()))
+
+
+class Unauthorized(DomainError):
+    """No usable token."""
+
+
+@bp.before_request
+def _authenticate() -> None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    secret = presented_token()
+    if secret is None:
+        raise Unauthorized("Send an API token as `Authorization: Bearer <token>` "
+                           "(or `OAuth <token>`).")
+    try:
+        token = api_tokens.authenticate(secret)
+    except api_tokens.InvalidToken as error:
+        raise Unauthorized(error.message) from None
+    g.api_token = token
+    if request.method not in READ_METHODS and not token.can_write:
+        raise PermissionDenied("This token has read scope; writing needs a write token.")
+
+
+@bp.url_value_preprocessor
+def _check_page(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # Every resource sits under /pages/<page_id>; there is one page, so the id only has to
+    # match. Popped here so that views do not each take (and ignore) the argument.
+    # Always assigned: `g` can outlive a request when a caller keeps an app context pushed.
+    g.api_page_id = values.pop("page_id", None) if values else None
+
+
+@bp.before_request
+def _page_exists() -> None:
+    page_id = g.pop("api_page_id", None)
+    if page_id is not None and page_id != get_page().public_id:
+        raise NotFound(f"No page with id {page_id!r}.")
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # Answers depend on the token; no shared cache may keep or replay them.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    """A JSON response keeping the serializers' key order (Flask's jsonify would sort)."""
+    return Response(json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+                    status=status, mimetype="application/json")
+
+
+def context() -> s.PageContext:
+    """The page context the serializers need."""
+    return s.PageContext.of(get_page())
+
+
+def error_response(status: int, error: str, message: str, **extra: Any) -> Response:
+    """The API's one error shape: `{"error": ..., "message": ...}` (+ `field` on 422)."""
+    return json_response({"error": error, "message": message, **extra}, status)
+
+
+# Use-case field names that differ from the Statuspage body's.
+API_FIELD_NAMES = {
+    "remind_before_minutes": "scheduled_remind_prior",
+}
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(error: DomainError) -> Response:
+    if isinstance(error, Unauthorized):
+        response = error_response(401, "Unauthorized", error.message)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="statuspage"'
+        return response
+    if isinstance(error, PermissionDenied):
+        return error_response(403, "Forbidden", error.message)
+    if isinstance(error, NotFound):
+        return error_response(404, "Not Found", error.message)
+    field = API_FIELD_NAMES.get(error.field or "", error.field)
+    return error_response(422, "Unprocessable Entity", error.message, field=field)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Response:
+    code = error.code or 500
+    message = error.description or error.name
+    if code != 429:
+        return error_response(code, error.name, message)
+    response = error_response(code, error.name, f"Rate limit exceeded ({message}).")
+    current = limiter.current_limit
+    if current is not None:
+        response.headers["Retry-After"] = str(max(1, int(current.reset_at - time.time())))
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return json_response(document(current_app.config["PUBLIC_BASE_URL"]))
+
+
+@bp.get("/pages")
+def pages() -> Response:
+    """The page(s) this token can manage: one, with the id every other path needs."""
+    return json_response([s.page_object(context())])
+
+
+from statuspage.api import v1_components, v1_incidents  # noqa: E402,F401  (route registration)

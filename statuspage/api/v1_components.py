@@ -1,0 +1,94 @@
+"""/api/v1/pages/<page_id>/components: list, read, create and update components.
+
+Body `{"component": {name, description, status, group_id, showcase, only_show_if_degraded,
+start_date}}`, ids being public ids. PATCH changes only the fields given (null counts as
+not given, except that `"group_id": null` moves a component out of its group and
+`"start_date": null` clears the date).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response
+
+from statuspage import components as use_cases
+from statuspage.api import v1_body as body
+from statuspage.api import v1_serializers as records
+from statuspage.api.serializers import component_list as component_list_payload
+from statuspage.api.v1 import as_token, bp, context, json_response
+from statuspage.errors import DomainError
+from statuspage.models import Component
+from statuspage.queries import ordered_components
+
+
+def _group_id(raw: Mapping[str, Any], current: int | None) -> int | None:
+    if "group_id" not in raw:
+        return current
+    public_id = body.text(raw, "group_id")
+    if public_id is None:
+        return None
+    group = body.components_by_public_id([public_id], "group_id")[public_id]
+    if not group.is_group:
+        raise DomainError(f"{public_id!r} is a component, not a group.", "group_id")
+    return group.id
+
+
+def _input(raw: Mapping[str, Any], current: Component | None) -> use_cases.ComponentInput:
+    """The fields given, on top of the component's current values (or the defaults)."""
+    base = use_cases.ComponentInput(name="") if current is None else use_cases.ComponentInput(
+        name=current.name,
+        description=current.description or "",
+        group_id=current.group_id,
+        showcase=current.showcase,
+        only_show_if_degraded=current.only_show_if_degraded,
+        start_date=current.start_date,
+        status=current.status,
+    )
+    name = body.text(raw, "name")
+    description = body.text(raw, "description")
+    showcase = body.flag(raw, "showcase")
+    only_degraded = body.flag(raw, "only_show_if_degraded")
+    status = body.text(raw, "status")
+    return use_cases.ComponentInput(
+        name=base.name if name is None else name,
+        description=base.description if description is None else description,
+        group_id=_group_id(raw, base.group_id),
+        showcase=base.showcase if showcase is None else showcase,
+        only_show_if_degraded=(base.only_show_if_degraded if only_degraded is None
+                               else only_degraded),
+        # Like group_id, an explicit null clears the start date.
+        start_date=body.day(raw, "start_date") if "start_date" in raw else base.start_date,
+        status=base.status if status is None else status,
+    )
+
+
+@bp.get("/pages/<page_id>/components")
+def component_list() -> Response:
+    ctx = context()
+    return json_response(component_list_payload(ctx, ordered_components()))
+
+
+@bp.get("/pages/<page_id>/components/<component_id>")
+def component_get(component_id: str) -> Response:
+    component = use_cases.get_component(component_id)
+    return json_response(records.component_record(context(), component))
+
+
+@bp.post("/pages/<page_id>/components")
+def component_create() -> Response:
+    raw = body.resource("component")
+    data = _input(raw, None)
+    with as_token():
+        component = use_cases.create_component(data, None)
+    return json_response(records.component_record(context(), component), 201)
+
+
+@bp.route("/pages/<page_id>/components/<component_id>", methods=["PATCH", "PUT"])
+def component_patch(component_id: str) -> Response:
+    component = use_cases.get_component(component_id)
+    data = _input(body.resource("component"), component)
+    with as_token():
+        component = use_cases.update_component(component, data, None)
+    return json_response(records.component_record(context(), component))

@@ -1,0 +1,135 @@
+"""The Statuspage incident body mapped onto our incident use-cases.
+
+POST creates: with `scheduled_for` a maintenance (schedule_maintenance), otherwise an incident
+(open_incident) whose severity follows `impact_override`. PATCH posts the next update
+(post_update) with the new status, body and component statuses. The use-cases validate, audit
+and commit; this module only translates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from statuspage import incidents as use_cases
+from statuspage.api import v1_body as body
+from statuspage.api.v1_serializers import REMIND_PRIOR_MINUTES
+from statuspage.errors import DomainError
+from statuspage.models import ComponentStatus, Incident, MaintenanceStatus
+
+# Statuspage's impact -> our severity (the product maps SEV1..SEV4 to critical..none).
+IMPACT_SEVERITY = {"critical": "SEV1", "major": "SEV2", "minor": "SEV3", "none": "SEV4"}
+DEFAULT_SEVERITY = "SEV3"
+FINAL_STATUSES = ("resolved", "completed")
+
+
+def create_incident(raw: Mapping[str, Any]) -> Incident:
+    """POST …/incidents: an incident, or a maintenance when `scheduled_for` is given."""
+    scheduled_for = body.timestamp(raw, "scheduled_for")
+    if scheduled_for is not None:
+        return _schedule(raw, scheduled_for)
+    refs = body.component_refs(raw)
+    impact = body.impact(raw)
+    # `severity` is our own extension; Statuspage clients send impact_override instead.
+    severity = body.text(raw, "severity") or IMPACT_SEVERITY.get(impact or "", DEFAULT_SEVERITY)
+    # Components only listed in component_ids are affected but keep their current status.
+    statuses = {c.id: c.status for c in refs.affected} | (refs.statuses or {})
+    return use_cases.open_incident(use_cases.IncidentInput(
+        name=body.text(raw, "name") or "",
+        severity=severity,
+        impact_override=impact,
+        update=use_cases.UpdateInput(
+            status=body.text(raw, "status") or "investigating",
+            body=body.text(raw, "body") or "",
+            component_statuses=statuses,
+            deliver_notifications=body.flag(raw, "deliver_notifications") is not False,
+        ),
+    ), None)
+
+
+def _schedule(raw: Mapping[str, Any], scheduled_for: Any) -> Incident:
+    status = body.text(raw, "status")
+    if status not in (None, MaintenanceStatus.SCHEDULED.value):
+        raise DomainError("A maintenance is created as scheduled; move it on with PATCH.",
+                          "status")
+    until = body.timestamp(raw, "scheduled_until")
+    if until is None:
+        raise DomainError("Give scheduled_until with scheduled_for.", "scheduled_until")
+    refs = body.component_refs(raw)
+    remind = body.flag(raw, "scheduled_remind_prior")
+    return use_cases.schedule_maintenance(use_cases.MaintenanceInput(
+        name=body.text(raw, "name") or "",
+        scheduled_for=scheduled_for,
+        scheduled_until=until,
+        body=body.text(raw, "body") or "",
+        # Statuses in a `components` map apply when the window starts, not now.
+        component_ids=refs.ids,
+        auto_start=bool(body.flag(raw, "scheduled_auto_in_progress",
+                                  "scheduled_auto_transition")),
+        auto_complete=bool(body.flag(raw, "scheduled_auto_completed")),
+        auto_transition_components=bool(body.flag(
+            raw, "auto_transition_to_maintenance_state", "auto_transition_to_operational_state")),
+        remind_before_minutes=REMIND_PRIOR_MINUTES if remind else None,
+        deliver_notifications=body.flag(raw, "deliver_notifications") is not False,
+        impact_override=body.impact(raw),
+    ), None)
+
+
+def patch_incident(incident: Incident, raw: Mapping[str, Any]) -> Incident:
+    """PATCH …/incidents/<id>: post the next update; nothing to post leaves it unchanged."""
+    _refuse_edits(incident, raw)
+    refs = body.component_refs(raw)
+    status = body.text(raw, "status")
+    text = body.text(raw, "body")
+    notify = body.flag(raw, "deliver_notifications")
+    if status is None and text is None and refs.statuses is None and not refs.affected:
+        return incident
+    status = status or incident.status
+    use_cases.post_update(incident, use_cases.UpdateInput(
+        status=status,
+        body=text or "",
+        component_statuses=_statuses(incident, status, refs),
+        deliver_notifications=notify is not False,
+    ), None)
+    return incident
+
+
+def _statuses(incident: Incident, status: str, refs: body.ComponentRefs) -> dict[int, str]:
+    """The component statuses the update sets.
+
+    Without a `components` map, the status change implies them the way the console's buttons
+    do (resolve_incident, start_maintenance): resolving or completing returns every affected
+    component to operational, starting a maintenance puts them under maintenance.
+    """
+    statuses = {c.id: c.status for c in refs.affected}
+    if refs.statuses is not None:
+        return statuses | refs.statuses
+    implied = None
+    if status in FINAL_STATUSES and not incident.is_closed:
+        implied = ComponentStatus.OPERATIONAL.value
+    elif (incident.is_maintenance and status == MaintenanceStatus.IN_PROGRESS.value
+          and incident.status == MaintenanceStatus.SCHEDULED.value):
+        implied = ComponentStatus.UNDER_MAINTENANCE.value
+    if implied is not None:
+        affected = [*incident.components, *refs.affected]
+        statuses |= {c.id: implied for c in affected if not c.is_group}
+    return statuses
+
+
+def _refuse_edits(incident: Incident, raw: Mapping[str, Any]) -> None:
+    """Title, impact and window edits have no use-case yet: refuse them rather than ignore.
+
+    A client that sends the unchanged values back (many send the whole record) is fine.
+    """
+    name = body.text(raw, "name")
+    if name is not None and name.strip() != incident.name:
+        raise DomainError("Renaming an incident through the API is not supported.", "name")
+    impact = body.impact(raw)
+    if impact is not None and impact != incident.impact:
+        raise DomainError("Changing the impact of an existing incident through the API is "
+                          "not supported.", "impact_override")
+    for field in ("scheduled_for", "scheduled_until"):
+        value = body.timestamp(raw, field)
+        if value is not None and value != getattr(incident, field):
+            raise DomainError("Moving a maintenance window through the API is not "
+                              "supported.", field)

@@ -1,0 +1,172 @@
+"""Console views for the post-incident review: the postmortem editor, publishing it, and the
+incident's follow-up action items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from statuspage import postmortems, queries
+from statuspage.console import bp, composer
+from statuspage.console.access import require_role
+from statuspage.console.forms import ConsoleForm
+from statuspage.errors import DomainError, NotFound
+from statuspage.extensions import db
+from statuspage.metrics import human_duration, incident_metrics
+from statuspage.models import INCIDENT, Incident, User
+
+INVALID = 422
+
+
+class PostmortemForm(ConsoleForm):
+    body = TextAreaField("Postmortem (markdown)")
+
+
+class PublishForm(ConsoleForm):
+    notify = BooleanField("Notify subscribers", default=True)
+
+
+class ActionItemForm(ConsoleForm):
+    title = StringField("Action item")
+    owner_id = SelectField("Owner (console user)", validate_choice=False)
+    owner = StringField("or owner (team or person)")
+    due_date = DateField("Due date", validators=[Optional()])
+
+
+def _incident_or_404(public_id: str) -> Incident:
+    incident = queries.incident_with_timeline(public_id)
+    if incident is None or incident.kind != INCIDENT:
+        abort(404)
+    return incident
+
+
+def _users() -> list[User]:
+    return list(db.session.execute(select(User).order_by(User.email)).scalars())
+
+
+def _page(incident: Incident, status: int = 200, form: PostmortemForm | None = None,
+          item_form: ActionItemForm | None = None, **extra: Any) -> ResponseReturnValue:
+    if form is None:
+        form = PostmortemForm(formdata=None, body=incident.postmortem_body or "")
+    if item_form is None:
+        item_form = ActionItemForm(formdata=None, prefix="item")
+    item_form.owner_id.choices = [SelectChoice("", "Nobody chosen")] + [
+        SelectChoice(str(u.id), u.name or u.email) for u in _users()
+    ]
+    return render_template(
+        "console/postmortem.html",
+        incident=incident,
+        form=form,
+        publish_form=PublishForm(formdata=None, prefix="publish"),
+        item_form=item_form,
+        items=postmortems.action_items(incident),
+        metrics=incident_metrics(incident),
+        duration=human_duration,
+        zone=composer.page_zone(),
+        can_edit=current_user.can_edit,
+        **extra,
+    ), status
+
+
+@bp.get("/incidents/<public_id>/postmortem")
+@require_role("viewer")
+def postmortem(public_id: str) -> ResponseReturnValue:
+    return _page(_incident_or_404(public_id))
+
+
+@bp.post("/incidents/<public_id>/postmortem")
+@require_role("communicator")
+def postmortem_save(public_id: str) -> ResponseReturnValue:
+    incident = _incident_or_404(public_id)
+    form = PostmortemForm()
+    if not form.validate():
+        return _page(incident, INVALID, form)
+    if composer.wants_preview():
+        return _page(incident, form=form, preview_html=composer.preview_of(form.body.data))
+    try:
+        postmortems.save_draft(incident, form.body.data or "", current_user)
+    except DomainError as error:
+        form.add_error(error)
+        return _page(incident, INVALID, form)
+    flash("Postmortem saved.", "success")
+    return redirect(url_for("console.postmortem", public_id=public_id)), 303
+
+
+@bp.post("/incidents/<public_id>/postmortem/publish")
+@require_role("communicator")
+def postmortem_publish(public_id: str) -> ResponseReturnValue:
+    incident = _incident_or_404(public_id)
+    form = PublishForm(prefix="publish")
+    try:
+        postmortems.publish(incident, bool(form.notify.data), current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+        return _page(incident, INVALID)
+    flash("Postmortem published.", "success")
+    return redirect(url_for("console.postmortem", public_id=public_id)), 303
+
+
+@bp.post("/incidents/<public_id>/postmortem/unpublish")
+@require_role("communicator")
+def postmortem_unpublish(public_id: str) -> ResponseReturnValue:
+    incident = _incident_or_404(public_id)
+    try:
+        postmortems.unpublish(incident, current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+        return _page(incident, INVALID)
+    flash("Postmortem taken back to a draft.", "success")
+    return redirect(url_for("console.postmortem", public_id=public_id)), 303
+
+
+@bp.post("/incidents/<public_id>/actions")
+@require_role("communicator")
+def action_item_add(public_id: str) -> ResponseReturnValue:
+    incident = _incident_or_404(public_id)
+    form = ActionItemForm(prefix="item")
+    if not form.validate():
+        return _page(incident, INVALID, item_form=form)
+    raw_owner = form.owner_id.data or ""
+    # Anything but a number names no user (-1): the use-case refuses it next to the field.
+    owner_id = (int(raw_owner) if raw_owner.isdigit() else -1) if raw_owner else None
+    try:
+        postmortems.add_action_item(
+            incident, form.title.data or "", form.owner.data or "", form.due_date.data,
+            current_user, owner_id=owner_id,
+        )
+    except DomainError as error:
+        form.add_error(error)
+        return _page(incident, INVALID, item_form=form)
+    flash("Action item added.", "success")
+    return redirect(url_for("console.postmortem", public_id=public_id)), 303
+
+
+@bp.post("/incidents/<public_id>/actions/<int:item_id>/done")
+@require_role("communicator")
+def action_item_done(public_id: str, item_id: int) -> ResponseReturnValue:
+    incident = _incident_or_404(public_id)
+    done = request.form.get("done", "1") != "0"
+    try:
+        postmortems.set_action_item_done(incident, item_id, done, current_user)
+    except NotFound:
+        abort(404)
+    return redirect(url_for("console.postmortem", public_id=public_id)), 303
+
+
+@bp.post("/incidents/<public_id>/actions/<int:item_id>/delete")
+@require_role("communicator")
+def action_item_delete(public_id: str, item_id: int) -> ResponseReturnValue:
+    incident = _incident_or_404(public_id)
+    try:
+        postmortems.delete_action_item(incident, item_id, current_user)
+    except NotFound:
+        abort(404)
+    flash("Action item deleted.", "success")
+    return redirect(url_for("console.postmortem", public_id=public_id)), 303

@@ -1,0 +1,116 @@
+"""Console reports: one calendar month of incidents, response times, cadence and uptime,
+with inline-SVG charts, CSV downloads, and the components' uptime targets."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from statuspage import reports
+from statuspage.console import bp
+from statuspage.console.access import require_role
+from statuspage.console.report_charts import BarChart, bar_chart
+from statuspage.errors import DomainError
+from statuspage.models import utcnow
+from statuspage.pages import get_page
+from statuspage.reports import Month, MonthReport
+
+
+def _current_month() -> Month:
+    today = utcnow().astimezone(ZoneInfo(get_page().time_zone)).date()
+    return Month(today.year, today.month)
+
+
+def _month_or_404(text: str) -> Month:
+    try:
+        return Month.parse(text)
+    except DomainError:
+        abort(404)
+
+
+def _charts(report: MonthReport) -> list[BarChart]:
+    spreads = [
+        ("First update, median", report.first_update.median),
+        ("First update, 90th pct", report.first_update.p90),
+        ("Resolve, median", report.resolve.median),
+        ("Resolve, 90th pct", report.resolve.p90),
+    ]
+    return [
+        bar_chart("by-severity", f"Incidents by severity, {report.month.label}",
+                  [(s, float(n)) for s, n in report.by_severity]),
+        bar_chart("by-component", f"Incidents by component, {report.month.label}",
+                  [(name, float(n)) for name, n in report.by_component]),
+        bar_chart("response-times", f"Response times in minutes, {report.month.label}",
+                  [(label, value) for label, value in spreads if value is not None],
+                  value_format="{:.1f} min"),
+    ]
+
+
+@bp.get("/reports", endpoint="reports")
+@require_role("viewer")
+def report_month() -> ResponseReturnValue:
+    status = 200
+    month = _current_month()
+    if request.args.get("month"):
+        try:
+            month = Month.parse(request.args["month"])
+        except DomainError as error:
+            flash(error.message, "error")
+            status = 400
+    report = reports.month_report(month)
+    return render_template(
+        "console/reports.html",
+        report=report,
+        charts=_charts(report),
+        can_admin=current_user.is_admin,
+    ), status
+
+
+@bp.get("/reports/<month>/incidents.csv")
+@require_role("viewer")
+def report_incidents_csv(month: str) -> ResponseReturnValue:
+    report = reports.month_report(_month_or_404(month))
+    return _csv(reports.incidents_csv(report), f"incidents-{report.month.key}.csv")
+
+
+@bp.get("/reports/<month>/uptime.csv")
+@require_role("viewer")
+def report_uptime_csv(month: str) -> ResponseReturnValue:
+    report = reports.month_report(_month_or_404(month))
+    return _csv(reports.uptime_csv(report), f"uptime-{report.month.key}.csv")
+
+
+@bp.post("/reports/targets")
+@require_role("admin")
+def report_targets() -> ResponseReturnValue:
+    month = request.form.get("month", "")
+    targets: dict[int, float | None] = {}
+    try:
+        for key, value in request.form.items():
+            if key.startswith("target-") and key[7:].isdigit():
+                targets[int(key[7:])] = _percent(value)
+        changed = reports.set_uptime_targets(targets, current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{changed} uptime target(s) changed.", "success")
+    args = {"month": month} if month else {}
+    return redirect(url_for("console.reports", **args)), 303
+
+
+def _percent(text: str) -> float | None:
+    text = text.strip().rstrip("%").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise DomainError(f"“{text}” is not a percentage.", "targets") from None
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,138 @@
+"""Console views for stakeholder groups and their members.
+
+Viewers read; communicators create, rename and delete groups and manage members (who need no
+opt-in: they are colleagues and customers' contacts staff are asked to keep informed).
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from statuspage import stakeholders as use_cases
+from statuspage.console import bp
+from statuspage.console.access import require_role
+from statuspage.errors import DomainError, NotFound
+from statuspage.models import StakeholderGroup
+
+INVALID = 422
+# A member list is small; a larger upload is the wrong file.
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+def _group_or_404(public_id: str) -> StakeholderGroup:
+    try:
+        return use_cases.get_group(public_id)
+    except NotFound:
+        abort(404)
+
+
+def _list_page(error: DomainError | None = None, status: int = 200) -> ResponseReturnValue:
+    return render_template("console/stakeholders.html", groups=use_cases.groups_with_counts(),
+                           can_edit=current_user.can_edit, error=error,
+                           values=request.form), status
+
+
+def _detail_page(group: StakeholderGroup, error: DomainError | None = None,
+                 report: use_cases.ImportReport | None = None,
+                 status: int = 200) -> ResponseReturnValue:
+    return render_template("console/stakeholder_detail.html", group=group,
+                           can_edit=current_user.can_edit, error=error, report=report,
+                           values=request.form), status
+
+
+@bp.get("/stakeholders", endpoint="stakeholders")
+@require_role("viewer")
+def stakeholder_list() -> ResponseReturnValue:
+    return _list_page()
+
+
+@bp.post("/stakeholders")
+@require_role("communicator")
+def stakeholder_create() -> ResponseReturnValue:
+    try:
+        group = use_cases.create_group(request.form.get("name", ""),
+                                       request.form.get("description", ""), current_user)
+    except DomainError as error:
+        return _list_page(error, INVALID)
+    flash(f"Group {group.name} created.", "success")
+    return redirect(url_for("console.stakeholder_detail", public_id=group.public_id)), 303
+
+
+@bp.get("/stakeholders/<public_id>")
+@require_role("viewer")
+def stakeholder_detail(public_id: str) -> ResponseReturnValue:
+    return _detail_page(_group_or_404(public_id))
+
+
+@bp.post("/stakeholders/<public_id>/rename")
+@require_role("communicator")
+def stakeholder_rename(public_id: str) -> ResponseReturnValue:
+    group = _group_or_404(public_id)
+    try:
+        use_cases.rename_group(group, request.form.get("name", ""),
+                               request.form.get("description", ""), current_user)
+    except DomainError as error:
+        return _detail_page(_group_or_404(public_id), error, status=INVALID)
+    flash("Group saved.", "success")
+    return redirect(url_for("console.stakeholder_detail", public_id=public_id)), 303
+
+
+@bp.post("/stakeholders/<public_id>/delete")
+@require_role("communicator")
+def stakeholder_delete(public_id: str) -> ResponseReturnValue:
+    group = _group_or_404(public_id)
+    name = group.name
+    use_cases.delete_group(group, current_user)
+    flash(f"Group {name} deleted, with its members and its rules in the plan.", "success")
+    return redirect(url_for("console.stakeholders")), 303
+
+
+@bp.post("/stakeholders/<public_id>/members")
+@require_role("communicator")
+def stakeholder_member_add(public_id: str) -> ResponseReturnValue:
+    group = _group_or_404(public_id)
+    data = use_cases.MemberInput(**{key: request.form.get(key, "")
+                                    for key in use_cases.IMPORT_COLUMNS})
+    try:
+        member = use_cases.add_member(group, data, current_user)
+    except DomainError as error:
+        return _detail_page(_group_or_404(public_id), error, status=INVALID)
+    flash(f"{member.name} added.", "success")
+    return redirect(url_for("console.stakeholder_detail", public_id=public_id)), 303
+
+
+@bp.post("/stakeholders/<public_id>/members/<member_id>/remove")
+@require_role("communicator")
+def stakeholder_member_remove(public_id: str, member_id: str) -> ResponseReturnValue:
+    group = _group_or_404(public_id)
+    try:
+        use_cases.remove_member(group, member_id, current_user)
+    except NotFound:
+        abort(404)
+    flash("Member removed.", "success")
+    return redirect(url_for("console.stakeholder_detail", public_id=public_id)), 303
+
+
+@bp.post("/stakeholders/<public_id>/import")
+@require_role("communicator")
+def stakeholder_import(public_id: str) -> ResponseReturnValue:
+    group = _group_or_404(public_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _detail_page(group, DomainError("Choose a CSV file to import.", "file"),
+                            status=INVALID)
+    data = upload.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        return _detail_page(group, DomainError("The file is larger than 2 MB.", "file"),
+                            status=INVALID)
+    # utf-8-sig: spreadsheets often start a CSV file with a byte-order mark.
+    text = io.StringIO(data.decode("utf-8-sig", errors="replace"), newline="")
+    try:
+        report = use_cases.import_members(group, text, current_user)
+    except DomainError as error:
+        return _detail_page(group, error, status=INVALID)
+    return _detail_page(_group_or_404(public_id), report=report)

@@ -1,0 +1,49 @@
+"""The communication plan, stored: who hears which event through which channels.
+
+One `PlanRule` row per (severity, audience, event) that carries messages; no row means no
+message. One `PlanSetting` row per severity holds the update cadence and the approval switch.
+statuspage.plan reads and writes these; nothing else should.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from statuspage.extensions import db
+from statuspage.models.stakeholders import StakeholderGroup
+
+PUBLIC = "public"
+MAINTENANCE_PLAN = "maintenance"
+# Maintenance has no severity; it gets its own row of the plan.
+PLAN_SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", MAINTENANCE_PLAN)
+INCIDENT_EVENTS = ("incident_opened", "incident_update", "incident_resolved",
+                   "postmortem_published")
+MAINTENANCE_EVENTS = ("maintenance_scheduled", "maintenance_reminder", "maintenance_started",
+                      "maintenance_completed")
+EVENT_KINDS = INCIDENT_EVENTS + MAINTENANCE_EVENTS
+
+
+class PlanRule(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    # "public", or the public_id of the stakeholder group in `group` (a key that stays
+    # non-null, so the unique constraint also holds for the public audience).
+    audience: Mapped[str] = mapped_column(String(16))
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholder_group.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(32))
+    # Channel names in CHANNELS order, never empty.
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    group: Mapped[StakeholderGroup | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("severity", "audience", "event"),)
+
+
+class PlanSetting(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    severity: Mapped[str] = mapped_column(String(16), unique=True)
+    # How often a public update is due while the incident is open; None: no cadence.
+    cadence_minutes: Mapped[int | None] = mapped_column()
+    public_updates_need_approval: Mapped[bool] = mapped_column(default=False)

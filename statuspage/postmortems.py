@@ -1,0 +1,165 @@
+"""Use-cases for the post-incident review: the postmortem (draft -> published) and its
+follow-up action items.
+
+A postmortem is written as a private markdown draft on the incident; publishing it shows it
+on the incident page, in the feeds and in the API (status `postmortem`) and, when asked,
+announces it to subscribers through a `postmortem_published` fan-out event committed with it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from statuspage import audit, delivery
+from statuspage.errors import DomainError, NotFound
+from statuspage.extensions import db
+from statuspage.models import ActionItem, Incident, User, utcnow
+from statuspage.models.status import IncidentStatus
+from statuspage.pages import touch_page
+from statuspage.transaction import use_case
+
+POSTMORTEM_PUBLISHED = "postmortem_published"
+MAX_BODY = 100_000
+MAX_TITLE = 255
+
+
+@use_case
+def save_draft(incident: Incident, body: str, actor: User | None) -> Incident:
+    """Save the postmortem text; a published postmortem changes publicly at once."""
+    _check_incident(incident)
+    text = (body or "").strip()
+    if len(text) > MAX_BODY:
+        raise DomainError(f"The postmortem is longer than {MAX_BODY} characters.", "body")
+    if incident.postmortem_published_at is not None and not text:
+        raise DomainError("A published postmortem cannot be emptied; unpublish it first.",
+                          "body")
+    now = utcnow()
+    incident.postmortem_body = text or None
+    incident.postmortem_updated_at = now
+    audit.record(actor, "postmortem.save", "incident", incident.public_id,
+                 published=incident.postmortem_published_at is not None, length=len(text))
+    if incident.postmortem_published_at is not None:
+        incident.updated_at = now
+        touch_page()
+    db.session.commit()
+    return incident
+
+
+@use_case
+def publish(incident: Incident, notify: bool, actor: User | None) -> Incident:
+    """Publish the saved draft: status `postmortem`, public everywhere, optionally announced.
+
+    Only a resolved incident can have its postmortem published; subscribers are told once
+    (publishing again after an unpublish does not announce it twice).
+    """
+    _check_incident(incident)
+    if incident.status not in (IncidentStatus.RESOLVED.value, IncidentStatus.POSTMORTEM.value):
+        raise DomainError("Resolve the incident before publishing its postmortem.", "status")
+    if incident.postmortem_published_at is not None:
+        raise DomainError("This postmortem is already published.", "status")
+    if not incident.postmortem_body:
+        raise DomainError("Write the postmortem before publishing it.", "body")
+    now = utcnow()
+    incident.status = IncidentStatus.POSTMORTEM.value
+    incident.postmortem_published_at = now
+    incident.updated_at = now
+    announced = False
+    if notify and not incident.postmortem_notified:
+        announced = delivery.create_event_fanout(incident, POSTMORTEM_PUBLISHED) is not None
+        incident.postmortem_notified = True
+    audit.record(actor, "postmortem.publish", "incident", incident.public_id,
+                 notify=notify, announced=announced)
+    touch_page()
+    db.session.commit()
+    return incident
+
+
+@use_case
+def unpublish(incident: Incident, actor: User | None) -> Incident:
+    """Take a published postmortem back to a draft; the incident is `resolved` again."""
+    _check_incident(incident)
+    if incident.postmortem_published_at is None:
+        raise DomainError("This postmortem is not published.", "status")
+    now = utcnow()
+    incident.status = IncidentStatus.RESOLVED.value
+    incident.postmortem_published_at = None
+    incident.updated_at = now
+    audit.record(actor, "postmortem.unpublish", "incident", incident.public_id)
+    touch_page()
+    db.session.commit()
+    return incident
+
+
+# --- action items ----------------------------------------------------------------------------
+
+def action_items(incident: Incident) -> list[ActionItem]:
+    """An incident's action items: open ones first (by due date), then the done ones."""
+    items = db.session.execute(
+        select(ActionItem).where(ActionItem.incident_id == incident.id)
+        .order_by(ActionItem.id)
+    ).scalars().all()
+    return sorted(items, key=lambda i: (i.is_done, i.due_date or date.max, i.id))
+
+
+@use_case
+def add_action_item(incident: Incident, title: str, owner: str, due_date: date | None,
+                    actor: User | None, owner_id: int | None = None) -> ActionItem:
+    """Add a follow-up task; the owner is a console user (`owner_id`) or free text (a team)."""
+    _check_incident(incident)
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("Describe the action item.", "title")
+    if len(title) > MAX_TITLE:
+        raise DomainError(f"The title is longer than {MAX_TITLE} characters.", "title")
+    label = (owner or "").strip()
+    if owner_id is not None:
+        user = db.session.get(User, owner_id)
+        if user is None:
+            raise DomainError("Choose a console user.", "owner_id")
+        label = user.name or user.email
+    if len(label) > MAX_TITLE:
+        raise DomainError(f"The owner is longer than {MAX_TITLE} characters.", "owner")
+    item = ActionItem(incident_id=incident.id, title=title, owner=label, owner_id=owner_id,
+                      due_date=due_date, created_at=utcnow())
+    db.session.add(item)
+    db.session.flush()
+    audit.record(actor, "action_item.add", "incident", incident.public_id, item=item.id,
+                 title=title, owner=label, due_date=due_date)
+    db.session.commit()
+    return item
+
+
+@use_case
+def set_action_item_done(incident: Incident, item_id: int, done: bool,
+                         actor: User | None) -> ActionItem:
+    """Mark an action item done (or open again)."""
+    item = _item(incident, item_id)
+    item.done_at = utcnow() if done else None
+    audit.record(actor, "action_item.done" if done else "action_item.reopen", "incident",
+                 incident.public_id, item=item.id)
+    db.session.commit()
+    return item
+
+
+@use_case
+def delete_action_item(incident: Incident, item_id: int, actor: User | None) -> None:
+    """Remove an action item entered by mistake."""
+    item = _item(incident, item_id)
+    audit.record(actor, "action_item.delete", "incident", incident.public_id, item=item.id,
+                 title=item.title)
+    db.session.delete(item)
+    db.session.commit()
+
+
+def _item(incident: Incident, item_id: int) -> ActionItem:
+    item = db.session.get(ActionItem, item_id)
+    if item is None or item.incident_id != incident.id:
+        raise NotFound("No such action item.")
+    return item
+
+
+def _check_incident(incident: Incident) -> None:
+    if incident.is_maintenance:
+        raise DomainError("Maintenance has no postmortem.", "status")

@@ -1,0 +1,36 @@
+"""`/maintenance.ics` and `/incidents/<id>.ics`: scheduled maintenance for calendar apps."""
+
+from __future__ import annotations
+
+from flask import Response, abort
+
+from statuspage import calendar, queries
+from statuspage.cache import cached
+from statuspage.messages_context import base_url
+from statuspage.models import MAINTENANCE
+from statuspage.pages import get_page
+from statuspage.public import bp
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
+@bp.get("/maintenance.ics")
+@cached
+def maintenance_ics() -> Response:
+    site = calendar.site_of(get_page(), base_url())
+    body = calendar.build_calendar(site, calendar.calendar_maintenances())
+    return Response(body, content_type=CONTENT_TYPE)
+
+
+@bp.get("/incidents/<public_id>.ics")
+@cached
+def incident_ics(public_id: str) -> Response:
+    maintenance = queries.incident_with_timeline(public_id)
+    if maintenance is None or maintenance.kind != MAINTENANCE:
+        abort(404, description="There is no maintenance with this address.")
+    site = calendar.site_of(get_page(), base_url())
+    response = Response(calendar.build_calendar(site, [maintenance]), content_type=CONTENT_TYPE)
+    # "Add to calendar" downloads a file the browser hands to the calendar app.
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="maintenance-{maintenance.public_id}.ics"')
+    return response
