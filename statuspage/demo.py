@@ -14,6 +14,7 @@ from statuspage.incidents import (
     resolve_incident,
     schedule_maintenance,
 )
+from statuspage.message_templates import seed_default_templates
 from statuspage.models import Component, utcnow
 from statuspage.pages import get_page, touch_page
 from statuspage.plan import seed_default_plan
@@ -24,6 +25,7 @@ def seed_demo() -> None:
     get_page()
     # The default communication plan, before the history below is published under it.
     seed_default_plan()
+    seed_default_templates()
     platform = Component(name="Platform", is_group=True, position=1, showcase=False)
     messaging = Component(name="Messaging", is_group=True, position=2, showcase=False)
     website = Component(name="Website", position=3, description="www and the docs")

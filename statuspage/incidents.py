@@ -60,6 +60,9 @@ class IncidentInput:
     update: UpdateInput
     started_at: datetime | None = None
     impact_override: str | None = None
+    # Incident roles: console users (ids), optional.
+    commander_id: int | None = None
+    comms_lead_id: int | None = None
 
 
 @dataclass
@@ -90,6 +93,8 @@ def open_incident(data: IncidentInput, actor: User | None) -> Incident:
     started_at = data.started_at or now
     if started_at > now + timedelta(minutes=5):
         raise DomainError("An incident cannot start in the future.", "started_at")
+    commander = _role_user(data.commander_id, "commander_id")
+    comms_lead = _role_user(data.comms_lead_id, "comms_lead_id")
     incident = Incident(
         kind=INCIDENT,
         name=data.name.strip(),
@@ -99,14 +104,50 @@ def open_incident(data: IncidentInput, actor: User | None) -> Incident:
         started_at=started_at,
         created_at=now,
         updated_at=now,
+        commander=commander,
+        comms_lead=comms_lead,
     )
     db.session.add(incident)
     display_at = data.update.display_at or (started_at if data.started_at else now)
     _add_update(incident, _replace_display(data.update, display_at), actor, now)
     db.session.flush()
     audit.record(actor, "incident.open", "incident", incident.public_id, name=incident.name,
-                 severity=incident.severity, started_at=started_at.isoformat())
+                 severity=incident.severity, started_at=started_at.isoformat(),
+                 commander=_email(commander), comms_lead=_email(comms_lead))
     return _finish(incident)
+
+
+@use_case
+def assign_roles(incident: Incident, commander_id: int | None, comms_lead_id: int | None,
+                 actor: User | None) -> Incident:
+    """Set (or clear, with None) the incident commander and communications lead.
+
+    Both must be active console users. The page does not change, so it is not touched.
+    """
+    if incident.is_maintenance:
+        raise DomainError("Roles are for incidents, not maintenance.", "commander_id")
+    commander = _role_user(commander_id, "commander_id")
+    comms_lead = _role_user(comms_lead_id, "comms_lead_id")
+    incident.commander, incident.comms_lead = commander, comms_lead
+    incident.updated_at = utcnow()
+    audit.record(actor, "incident.roles", "incident", incident.public_id,
+                 commander=_email(commander), comms_lead=_email(comms_lead))
+    db.session.commit()
+    return incident
+
+
+def _role_user(user_id: int | None, field_name: str) -> User | None:
+    """The active console user `user_id` for an incident role, None for none."""
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active_user:
+        raise DomainError("Choose an active console user.", field_name)
+    return user
+
+
+def _email(user: User | None) -> str | None:
+    return user.email if user is not None else None
 
 
 @use_case

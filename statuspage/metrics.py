@@ -11,17 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 
+from statuspage import plan
 from statuspage.models import Incident, utcnow
-
-# Required minutes between public updates per severity; None means no cadence.
-# TEMPORARY home: the communication plan (statuspage/plan.py) will provide the cadence per
-# severity; until then these defaults, the issue's suggested values, are used.
-DEFAULT_CADENCE = {"SEV1": 30, "SEV2": 60, "SEV3": 120, "SEV4": None}
-
-
-def cadence_minutes(severity: str | None) -> int | None:
-    """Required minutes between public updates for a severity (None: no cadence)."""
-    return DEFAULT_CADENCE.get(severity or "")
 
 
 @dataclass(frozen=True)
@@ -45,7 +36,8 @@ def incident_metrics(incident: Incident, now: datetime | None = None) -> Inciden
     end = incident.resolved_at or now
     first = posted[0] - start if posted else None
     resolve = incident.resolved_at - start if incident.resolved_at else None
-    cadence = cadence_minutes(incident.severity)
+    # The communication plan's cadence, the same one the console and the reminders use.
+    cadence = plan.cadence_minutes(plan.plan_severity(incident))
     duration = max(end - start, timedelta(0))
     overdue = overdue_time(start, end, posted, cadence) if cadence else timedelta(0)
     if cadence is None:

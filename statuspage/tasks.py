@@ -59,4 +59,9 @@ def refresh_open_rollups() -> int:
 
 
 # Task modules register their tasks on `huey` when imported; the consumer imports this module.
-from statuspage import delivery_tasks, maintenance_tasks, subscription_tasks  # noqa: E402,F401
+from statuspage import (  # noqa: E402,F401
+    cadence_tasks,
+    delivery_tasks,
+    maintenance_tasks,
+    subscription_tasks,
+)

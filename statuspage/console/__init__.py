@@ -21,6 +21,7 @@ NAV = [
     ("console.subscribers", "Subscribers", "viewer"),
     ("console.stakeholders", "Stakeholders", "viewer"),
     ("console.plan", "Communication plan", "viewer"),
+    ("console.message_templates", "Templates", "viewer"),
     ("console.reports", "Reports", "viewer"),
     ("console.outbox", "Dev outbox", "viewer"),
     ("console.users", "Users", "admin"),
@@ -50,6 +51,7 @@ from statuspage.console import (  # noqa: E402,F401  (route registration)
     auth_views,
     component_views,
     delivery_views,
+    incident_role_views,
     incident_views,
     maintenance_views,
     outbox_views,
@@ -59,6 +61,7 @@ from statuspage.console import (  # noqa: E402,F401  (route registration)
     settings_views,
     stakeholder_views,
     subscriber_views,
+    template_views,
     token_views,
     user_views,
 )

@@ -25,14 +25,14 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing.converters import NumberConverter
 from werkzeug.wrappers import Response
 
-from statuspage import accounts, queries, twofactor
+from statuspage import accounts, cadence, queries, twofactor
 from statuspage.console import bp
 from statuspage.console.access import public_console_route, require_role
 from statuspage.console.forms_auth import LoginForm, SecondFactorForm
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.login import PENDING_KEY, load_user, login_rate_limited
-from statuspage.models import MAINTENANCE, Incident, Page, User
+from statuspage.models import MAINTENANCE, Incident, Page, User, utcnow
 
 # How long the password step stays valid while the user fetches their TOTP code.
 PENDING_SECONDS = 300
@@ -164,13 +164,15 @@ class DashboardItem:
 @bp.route("/")
 @require_role("viewer")
 def dashboard() -> ResponseReturnValue:
-    incidents = [_item(i, "console.incident_detail") for i in queries.unresolved_incidents()]
+    open_incidents = queries.unresolved_incidents()
+    incidents = [_item(i, "console.incident_detail") for i in open_incidents]
     maintenances = [
         _item(m, "console.maintenance_detail")
         for m in queries.incidents(MAINTENANCE, _OPEN_MAINTENANCE, newest_first=False)
     ]
     return render_template("console/dashboard.html", incidents=incidents,
-                           maintenances=maintenances, zone=display_zone())
+                           maintenances=maintenances, zone=display_zone(),
+                           cadence=cadence.cadence_states(open_incidents, utcnow()))
 
 
 def display_zone() -> str:

@@ -37,7 +37,18 @@ class UpdateFields(ConsoleForm):
     deliver_notifications = BooleanField("Notify subscribers", default=True)
 
 
-class IncidentForm(UpdateFields):
+class RoleFields(ConsoleForm):
+    """The incident roles; the choices (active console users) are set by the view."""
+
+    commander_id = SelectField("Incident commander", validate_choice=False)
+    comms_lead_id = SelectField("Communications lead", validate_choice=False)
+
+
+class RolesForm(RoleFields):
+    pass
+
+
+class IncidentForm(UpdateFields, RoleFields):
     name = StringField("Title")
     severity = SelectField("Severity", choices=SEVERITY_CHOICES, validate_choice=False,
                            default=Severity.SEV3.value)

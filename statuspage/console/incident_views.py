@@ -8,14 +8,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from statuspage import cadence, queries
 from statuspage import incidents as use_cases
-from statuspage import queries
-from statuspage.console import bp, composer
+from statuspage.console import bp, composer, template_picker
+from statuspage.console import incident_role_views as roles
 from statuspage.console.access import require_role
 from statuspage.console.forms import component_statuses, to_utc
 from statuspage.console.forms_incidents import IncidentForm, ResolveForm, UpdateForm
 from statuspage.errors import DomainError
-from statuspage.models import INCIDENT, Incident
+from statuspage.models import INCIDENT, Incident, utcnow
 
 INVALID = 422
 RECENT_RESOLVED = 25
@@ -32,9 +33,11 @@ def _incident_or_404(public_id: str) -> Incident:
 @bp.get("/incidents", endpoint="incidents")
 @require_role("viewer")
 def incident_list() -> ResponseReturnValue:
+    open_incidents = queries.unresolved_incidents()
     return render_template(
         "console/incidents.html",
-        open_incidents=queries.unresolved_incidents(),
+        open_incidents=open_incidents,
+        cadence=cadence.cadence_states(open_incidents, utcnow()),
         resolved=queries.incidents(INCIDENT, statuses=("resolved", "postmortem"),
                                    limit=RECENT_RESOLVED),
         zone=composer.page_zone(),
@@ -46,8 +49,10 @@ def incident_list() -> ResponseReturnValue:
 @require_role("communicator")
 def incident_new() -> ResponseReturnValue:
     form = IncidentForm()
+    roles.fill_role_choices(form)
     zone = composer.page_zone()
     chosen = component_statuses(request.form, composer.leaf_components())
+    picker = template_picker.picker()
 
     def page(status: int = 200, error: DomainError | None = None, **extra: Any
              ) -> ResponseReturnValue:
@@ -55,12 +60,15 @@ def incident_new() -> ResponseReturnValue:
             form.add_error(error)
         _, rows = composer.component_rows(chosen)
         return render_template("console/incident_new.html", form=form, other_rows=rows,
-                               zone=zone, **extra), status
+                               zone=zone, picker=picker, **extra), status
 
     if request.method == "GET":
         return page()
     if not form.validate():
         return page(INVALID)
+    if template_picker.wants_template():
+        picker = template_picker.for_new_incident(form, chosen)
+        return page(INVALID if form.error_for("template") else 200)
     if composer.wants_preview():
         return page(preview_html=composer.preview_of(form.body.data))
     try:
@@ -68,6 +76,8 @@ def incident_new() -> ResponseReturnValue:
             name=form.name.data or "",
             severity=form.severity.data or "",
             started_at=to_utc(form.started_at.data, zone, "started_at"),
+            commander_id=roles.chosen_user_id(form.commander_id.data, "commander_id"),
+            comms_lead_id=roles.chosen_user_id(form.comms_lead_id.data, "comms_lead_id"),
             update=use_cases.UpdateInput(
                 status=form.status.data or "",
                 body=form.body.data or "",
@@ -83,13 +93,16 @@ def incident_new() -> ResponseReturnValue:
 
 def _detail(incident: Incident, update_form: UpdateForm | None = None,
             resolve_form: ResolveForm | None = None, status: int = 200,
-            chosen: dict[int, str] | None = None, **extra: Any) -> ResponseReturnValue:
+            chosen: dict[int, str] | None = None,
+            picker: template_picker.Picker | None = None, **extra: Any) -> ResponseReturnValue:
     """The timeline page; on a failed or previewed POST it keeps the typed forms."""
     if update_form is None:
         update_form = UpdateForm(formdata=None, status=incident.status)
     if resolve_form is None:
         resolve_form = ResolveForm(formdata=None, prefix="resolve")
     affected_rows, other_rows = composer.component_rows(chosen or {}, incident.components)
+    extra.setdefault("roles_form", roles.roles_form_for(incident))
+    extra.setdefault("cadence", roles.cadence_of(incident))
     return render_template(
         "console/incident_detail.html",
         incident=incident,
@@ -100,6 +113,7 @@ def _detail(incident: Incident, update_form: UpdateForm | None = None,
         other_rows=other_rows,
         zone=composer.page_zone(),
         can_edit=current_user.can_edit,
+        picker=picker or template_picker.picker(),
         **extra,
     ), status
 
@@ -118,6 +132,10 @@ def incident_update(public_id: str) -> ResponseReturnValue:
     chosen = component_statuses(request.form, composer.leaf_components())
     if not form.validate():
         return _detail(incident, form, status=INVALID, chosen=chosen)
+    if template_picker.wants_template():
+        picker = template_picker.for_update(form, incident, chosen)
+        return _detail(incident, form, chosen=chosen, picker=picker,
+                       status=INVALID if form.error_for("template") else 200)
     if composer.wants_preview():
         return _detail(incident, form, chosen=chosen,
                        preview_html=composer.preview_of(form.body.data))

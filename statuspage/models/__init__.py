@@ -32,6 +32,7 @@ from statuspage.models.subscribers import (
     Subscriber,
     subscriber_component,
 )
+from statuspage.models.templates import TEMPLATE_PHASES, MessageTemplate
 from statuspage.models.types import new_public_id, utcnow
 from statuspage.models.users import ROLES, AuditEntry, RecoveryCode, User
 
@@ -42,6 +43,7 @@ __all__ = [
     "MAINTENANCE",
     "ROLES",
     "SCOPES",
+    "TEMPLATE_PHASES",
     "ActionItem",
     "ApiToken",
     "AuditEntry",
@@ -55,6 +57,7 @@ __all__ = [
     "IncidentStatus",
     "IncidentUpdate",
     "MaintenanceStatus",
+    "MessageTemplate",
     "OutboxMessage",
     "Page",
     "PlanRule",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,9 @@ from statuspage.extensions import db
 from statuspage.models.components import Component
 from statuspage.models.status import CLOSED_STATUSES, Severity
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
+
+if TYPE_CHECKING:
+    from statuspage.models.users import User
 
 INCIDENT = "incident"
 MAINTENANCE = "maintenance"
@@ -50,10 +54,18 @@ class Incident(db.Model):
     postmortem_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     postmortem_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     postmortem_notified: Mapped[bool] = mapped_column(default=False)
+    # Incident roles (console users) and the update cadence: when the communications lead
+    # was last reminded that a public update is overdue (once per overdue period).
+    commander_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    comms_lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+    cadence_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     components: Mapped[list[Component]] = relationship(
         secondary=incident_component, order_by="Component.position"
     )
+    commander: Mapped[User | None] = relationship(foreign_keys=[commander_id])
+    comms_lead: Mapped[User | None] = relationship(foreign_keys=[comms_lead_id])
     updates: Mapped[list[IncidentUpdate]] = relationship(
         back_populates="incident",
         cascade="all, delete-orphan",

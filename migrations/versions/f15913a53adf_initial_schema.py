@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: a950977533d2
+Revision ID: f15913a53adf
 Revises: 
-Create Date: 2026-11-27 11:16:19.519443
+Create Date: 2026-11-27 11:27:25.777394
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import statuspage.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'a950977533d2'
+revision = 'f15913a53adf'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -41,36 +41,22 @@ def upgrade():
     with op.batch_alter_table('component', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_component_group_id'), ['group_id'], unique=False)
 
-    op.create_table('incident',
+    op.create_table('message_template',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_id', sa.String(length=12), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('name', sa.String(length=255), nullable=False),
-    sa.Column('status', sa.String(length=32), nullable=False),
-    sa.Column('severity', sa.String(length=4), nullable=True),
-    sa.Column('impact_override', sa.String(length=16), nullable=True),
-    sa.Column('started_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('phase', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('sms_body', sa.String(length=480), nullable=False),
     sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('monitoring_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('resolved_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('scheduled_for', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('scheduled_until', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('auto_start', sa.Boolean(), nullable=False),
-    sa.Column('auto_complete', sa.Boolean(), nullable=False),
-    sa.Column('auto_transition_components', sa.Boolean(), nullable=False),
-    sa.Column('remind_before_minutes', sa.Integer(), nullable=True),
-    sa.Column('reminded_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('postmortem_body', sa.Text(), nullable=True),
-    sa.Column('postmortem_updated_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('postmortem_published_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('postmortem_notified', sa.Boolean(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident')),
-    sa.UniqueConstraint('public_id', name=op.f('uq_incident_public_id'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_template')),
+    sa.UniqueConstraint('name', name=op.f('uq_message_template_name')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_message_template_public_id'))
     )
-    with op.batch_alter_table('incident', schema=None) as batch_op:
-        batch_op.create_index('ix_incident_kind_started', ['kind', 'started_at'], unique=False)
-        batch_op.create_index('ix_incident_status', ['status'], unique=False)
+    with op.batch_alter_table('message_template', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_template_phase'), ['phase'], unique=False)
 
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -179,22 +165,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email'))
     )
-    op.create_table('action_item',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
-    sa.Column('title', sa.String(length=255), nullable=False),
-    sa.Column('owner', sa.String(length=255), nullable=False),
-    sa.Column('owner_id', sa.Integer(), nullable=True),
-    sa.Column('due_date', sa.Date(), nullable=True),
-    sa.Column('done_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_action_item_incident_id_incident'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_action_item_owner_id_user'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_action_item'))
-    )
-    with op.batch_alter_table('action_item', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_action_item_incident_id'), ['incident_id'], unique=False)
-
     op.create_table('api_token',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_id', sa.String(length=12), nullable=False),
@@ -238,32 +208,41 @@ def upgrade():
     sa.ForeignKeyConstraint(['component_id'], ['component.id'], name=op.f('fk_component_day_component_id_component'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('component_id', 'day', name=op.f('pk_component_day'))
     )
-    op.create_table('incident_component',
-    sa.Column('incident_id', sa.Integer(), nullable=False),
-    sa.Column('component_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['component_id'], ['component.id'], name=op.f('fk_incident_component_component_id_component'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_component_incident_id_incident'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('incident_id', 'component_id', name=op.f('pk_incident_component'))
-    )
-    op.create_table('incident_update',
+    op.create_table('incident',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_id', sa.String(length=12), nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('visibility', sa.String(length=16), nullable=False),
-    sa.Column('deliver_notifications', sa.Boolean(), nullable=False),
-    sa.Column('display_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('severity', sa.String(length=4), nullable=True),
+    sa.Column('impact_override', sa.String(length=16), nullable=True),
+    sa.Column('started_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('author_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_incident_update_author_id_user'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_update_incident_id_incident'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_update')),
-    sa.UniqueConstraint('public_id', name=op.f('uq_incident_update_public_id'))
+    sa.Column('monitoring_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('scheduled_for', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('scheduled_until', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('auto_start', sa.Boolean(), nullable=False),
+    sa.Column('auto_complete', sa.Boolean(), nullable=False),
+    sa.Column('auto_transition_components', sa.Boolean(), nullable=False),
+    sa.Column('remind_before_minutes', sa.Integer(), nullable=True),
+    sa.Column('reminded_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('postmortem_body', sa.Text(), nullable=True),
+    sa.Column('postmortem_updated_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('postmortem_published_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('postmortem_notified', sa.Boolean(), nullable=False),
+    sa.Column('commander_id', sa.Integer(), nullable=True),
+    sa.Column('comms_lead_id', sa.Integer(), nullable=True),
+    sa.Column('cadence_reminded_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['commander_id'], ['user.id'], name=op.f('fk_incident_commander_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['comms_lead_id'], ['user.id'], name=op.f('fk_incident_comms_lead_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_incident_public_id'))
     )
-    with op.batch_alter_table('incident_update', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_incident_update_incident_id'), ['incident_id'], unique=False)
+    with op.batch_alter_table('incident', schema=None) as batch_op:
+        batch_op.create_index('ix_incident_kind_started', ['kind', 'started_at'], unique=False)
+        batch_op.create_index('ix_incident_status', ['status'], unique=False)
 
     op.create_table('plan_rule',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -313,6 +292,49 @@ def upgrade():
     sa.ForeignKeyConstraint(['subscriber_id'], ['subscriber.id'], name=op.f('fk_subscriber_component_subscriber_id_subscriber'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('subscriber_id', 'component_id', name=op.f('pk_subscriber_component'))
     )
+    op.create_table('action_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('owner', sa.String(length=255), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('done_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_action_item_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_action_item_owner_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_action_item'))
+    )
+    with op.batch_alter_table('action_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_action_item_incident_id'), ['incident_id'], unique=False)
+
+    op.create_table('incident_component',
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('component_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['component_id'], ['component.id'], name=op.f('fk_incident_component_component_id_component'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_component_incident_id_incident'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('incident_id', 'component_id', name=op.f('pk_incident_component'))
+    )
+    op.create_table('incident_update',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=12), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('visibility', sa.String(length=16), nullable=False),
+    sa.Column('deliver_notifications', sa.Boolean(), nullable=False),
+    sa.Column('display_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_incident_update_author_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_update_incident_id_incident'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_update')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_incident_update_public_id'))
+    )
+    with op.batch_alter_table('incident_update', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_incident_update_incident_id'), ['incident_id'], unique=False)
+
     op.create_table('component_change',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('update_id', sa.Integer(), nullable=False),
@@ -398,6 +420,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_component_change_component_id'))
 
     op.drop_table('component_change')
+    with op.batch_alter_table('incident_update', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_incident_update_incident_id'))
+
+    op.drop_table('incident_update')
+    op.drop_table('incident_component')
+    with op.batch_alter_table('action_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_action_item_incident_id'))
+
+    op.drop_table('action_item')
     op.drop_table('subscriber_component')
     with op.batch_alter_table('stakeholder_member', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stakeholder_member_group_id'))
@@ -408,21 +439,17 @@ def downgrade():
 
     op.drop_table('recovery_code')
     op.drop_table('plan_rule')
-    with op.batch_alter_table('incident_update', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_incident_update_incident_id'))
+    with op.batch_alter_table('incident', schema=None) as batch_op:
+        batch_op.drop_index('ix_incident_status')
+        batch_op.drop_index('ix_incident_kind_started')
 
-    op.drop_table('incident_update')
-    op.drop_table('incident_component')
+    op.drop_table('incident')
     op.drop_table('component_day')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entry_at'))
 
     op.drop_table('audit_entry')
     op.drop_table('api_token')
-    with op.batch_alter_table('action_item', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_action_item_incident_id'))
-
-    op.drop_table('action_item')
     op.drop_table('user')
     with op.batch_alter_table('subscriber', schema=None) as batch_op:
         batch_op.drop_index('ix_subscriber_fanout')
@@ -437,11 +464,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outbox_message_created_at'))
 
     op.drop_table('outbox_message')
-    with op.batch_alter_table('incident', schema=None) as batch_op:
-        batch_op.drop_index('ix_incident_status')
-        batch_op.drop_index('ix_incident_kind_started')
+    with op.batch_alter_table('message_template', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_template_phase'))
 
-    op.drop_table('incident')
+    op.drop_table('message_template')
     with op.batch_alter_table('component', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_component_group_id'))
 

@@ -1,0 +1,99 @@
+"""The incident composer's template select: "Use template" fills the message body.
+
+No JavaScript needed: the button submits the whole form with `action=use_template`; the view
+re-renders it with everything typed kept and the body replaced by the chosen template, rendered
+for what the form says (title, components, status) and the plan's update cadence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import request
+
+from statuspage import message_templates
+from statuspage.console.composer import leaf_components
+from statuspage.console.forms import ConsoleForm
+from statuspage.errors import DomainError, NotFound
+from statuspage.models import Component, Incident
+from statuspage.models.status import STATUS_LABELS
+from statuspage.pages import get_page
+from statuspage.plan import cadence_minutes, plan_severity
+from statuspage.segments import SegmentInfo, analyse
+
+USE_TEMPLATE = "use_template"
+# An update to an open incident: the phases its status select offers.
+INCIDENT_PHASES = ("investigating", "identified", "monitoring")
+# Said for {affected_components} when the form names none.
+NO_COMPONENTS = "our services"
+
+
+@dataclass(frozen=True)
+class Picker:
+    """The select's options, the chosen template and, once used, its SMS wording."""
+
+    options: list[tuple[str, str]]
+    selected: str = ""
+    sms: str = ""
+    sms_info: SegmentInfo | None = None
+
+
+def picker(phases: tuple[str, ...] = INCIDENT_PHASES) -> Picker:
+    """The templates the composer offers, keeping the one chosen in the posted form."""
+    options = [(t.public_id, f"{message_templates.PHASE_LABELS[t.phase]}: {t.name}")
+               for t in message_templates.templates_for(phases)]
+    return Picker(options, request.form.get("template", ""))
+
+
+def wants_template() -> bool:
+    """Whether the composer's "Use template" button was pressed."""
+    return request.form.get("action") == USE_TEMPLATE
+
+
+def _next_update(severity: str | None) -> str:
+    try:
+        cadence = cadence_minutes(severity or "")
+    except ValueError:  # no severity typed yet, or one the plan does not know
+        cadence = None
+    return message_templates.next_update_time(cadence, get_page().time_zone)
+
+
+def _component_names(chosen: Mapping[int, str], affected: list[Component]) -> str:
+    ids = {c.id for c in affected if not c.is_group} | {i for i, s in chosen.items() if s}
+    names = [c.display_name for c in leaf_components() if c.id in ids]
+    return ", ".join(names) or NO_COMPONENTS
+
+
+def use(current: Picker, form: ConsoleForm, *, title: str, severity: str | None,
+        chosen: Mapping[int, str], affected: list[Component] | None = None) -> Picker:
+    """Put the chosen template, rendered, into `form.body`; errors go on the form."""
+    try:
+        template = message_templates.get_template(current.selected)
+    except NotFound:
+        form.add_error(DomainError("Choose a template to use.", "template"))
+        return current
+    status = getattr(form, "status", None)
+    context = {
+        "page_name": get_page().name,
+        "incident_title": title,
+        "affected_components": _component_names(chosen, affected or []),
+        "next_update_time": _next_update(severity),
+        "status": STATUS_LABELS.get(status.data or "", "") if status is not None else "",
+    }
+    rendered = message_templates.render(template, context)
+    form.body.data = rendered.body  # type: ignore[attr-defined]
+    return Picker(current.options, current.selected, rendered.sms_body,
+                  analyse(rendered.sms_body))
+
+
+def for_new_incident(form: ConsoleForm, chosen: Mapping[int, str]) -> Picker:
+    """"Use template" on the open-an-incident form: its title, severity and components."""
+    return use(picker(), form, title=form.name.data or "",  # type: ignore[attr-defined]
+               severity=form.severity.data, chosen=chosen)  # type: ignore[attr-defined]
+
+
+def for_update(form: ConsoleForm, incident: Incident, chosen: Mapping[int, str]) -> Picker:
+    """"Use template" on an incident's update form: its title, plan row and components."""
+    return use(picker(), form, title=incident.name, severity=plan_severity(incident),
+               chosen=chosen, affected=list(incident.components))
