@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from statuspage import audit, delivery, uptime
+from statuspage import audit, delivery, plan, uptime
 from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
 from statuspage.models import (
@@ -29,6 +29,7 @@ from statuspage.models import (
     User,
     utcnow,
 )
+from statuspage.models.incidents import DRAFT
 from statuspage.models.status import IMPACTS, worst
 from statuspage.pages import touch_page
 from statuspage.transaction import use_case
@@ -81,8 +82,14 @@ class MaintenanceInput:
 
 
 @use_case
-def open_incident(data: IncidentInput, actor: User | None) -> Incident:
-    """Open an incident with its first update; `started_at` may lie in the past."""
+def open_incident(data: IncidentInput, actor: User | None,
+                  bypass_approval: bool = False) -> Incident:
+    """Open an incident with its first update; `started_at` may lie in the past.
+
+    When the plan makes public updates at this severity wait for approval, the incident and
+    its public opening update wait together, hidden from every public surface and changing and
+    notifying nothing, until a second user approves that update (statuspage.approvals).
+    """
     now = utcnow()
     _check_title(data.name)
     if data.severity not in {s.value for s in Severity}:
@@ -108,12 +115,19 @@ def open_incident(data: IncidentInput, actor: User | None) -> Incident:
         comms_lead=comms_lead,
     )
     db.session.add(incident)
+    draft = (data.update.visibility == "public" and not bypass_approval
+             and plan.needs_approval(plan.plan_severity(incident)))
+    incident.awaiting_approval = draft
     display_at = data.update.display_at or (started_at if data.started_at else now)
-    _add_update(incident, _replace_display(data.update, display_at), actor, now)
+    _add_update(incident, _replace_display(data.update, display_at), actor, now, draft=draft)
     db.session.flush()
     audit.record(actor, "incident.open", "incident", incident.public_id, name=incident.name,
                  severity=incident.severity, started_at=started_at.isoformat(),
-                 commander=_email(commander), comms_lead=_email(comms_lead))
+                 commander=_email(commander), comms_lead=_email(comms_lead),
+                 awaiting_approval=draft)
+    if draft:
+        db.session.commit()  # nothing public changed: no roll-up, no page touch
+        return incident
     return _finish(incident)
 
 
@@ -151,19 +165,29 @@ def _email(user: User | None) -> str | None:
 
 
 @use_case
-def post_update(incident: Incident, data: UpdateInput, actor: User | None) -> IncidentUpdate:
-    """Add an update: it may change the status and the affected components' statuses."""
+def post_update(incident: Incident, data: UpdateInput, actor: User | None,
+                bypass_approval: bool = False) -> IncidentUpdate:
+    """Add an update: it may change the status and the affected components' statuses.
+
+    A public update the plan makes wait (or of an incident awaiting approval) is stored as a
+    draft: audited, but changing and notifying nothing until approved. Internal ones never wait.
+    """
     allowed = MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES
     if data.status not in allowed:
         raise DomainError("Choose a status this incident can have.", "status")
     if incident.is_closed and data.status not in ("resolved", "completed"):
         raise DomainError("This incident is over; it cannot be reopened.", "status")
     now = utcnow()
-    update = _add_update(incident, data, actor, now)
+    draft = data.visibility == "public" and not bypass_approval and (
+        incident.awaiting_approval or plan.needs_approval(plan.plan_severity(incident)))
+    update = _add_update(incident, data, actor, now, draft=draft)
     db.session.flush()
-    audit.record(actor, "incident.update", "incident", incident.public_id,
-                 status=data.status, update=update.public_id,
+    audit.record(actor, "incident.update_draft" if draft else "incident.update", "incident",
+                 incident.public_id, status=data.status, update=update.public_id,
                  components={str(k): v for k, v in data.component_statuses.items()})
+    if draft:
+        db.session.commit()  # nothing public changed: no roll-up, no page touch
+        return update
     _finish(incident)
     return update
 
@@ -175,6 +199,7 @@ def resolve_incident(
     actor: User | None,
     restore_components: bool = True,
     display_at: datetime | None = None,
+    bypass_approval: bool = False,
 ) -> IncidentUpdate:
     """Resolve, optionally returning every affected component to operational."""
     final = "completed" if incident.is_maintenance else "resolved"
@@ -184,7 +209,8 @@ def resolve_incident(
         else {}
     )
     return post_update(incident, UpdateInput(status=final, body=body, display_at=display_at,
-                                             component_statuses=statuses), actor)
+                                             component_statuses=statuses), actor,
+                       bypass_approval=bypass_approval)
 
 
 @use_case
@@ -233,7 +259,8 @@ def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident
 
 @use_case
 def start_maintenance(maintenance: Incident, body: str, actor: User | None,
-                      set_under_maintenance: bool = True) -> IncidentUpdate:
+                      set_under_maintenance: bool = True,
+                      bypass_approval: bool = False) -> IncidentUpdate:
     statuses = (
         {c.id: ComponentStatus.UNDER_MAINTENANCE.value for c in maintenance.components
          if not c.is_group}
@@ -241,7 +268,8 @@ def start_maintenance(maintenance: Incident, body: str, actor: User | None,
         else {}
     )
     return post_update(maintenance, UpdateInput(status="in_progress", body=body,
-                                                component_statuses=statuses), actor)
+                                                component_statuses=statuses), actor,
+                       bypass_approval=bypass_approval)
 
 
 def get_incident(public_id: str) -> Incident:
@@ -254,7 +282,8 @@ def get_incident(public_id: str) -> Incident:
 
 
 def _add_update(
-    incident: Incident, data: UpdateInput, actor: User | None, now: datetime
+    incident: Incident, data: UpdateInput, actor: User | None, now: datetime,
+    draft: bool = False,
 ) -> IncidentUpdate:
     if len(data.body) > MAX_BODY:
         raise DomainError(f"The message is longer than {MAX_BODY} characters.", "body")
@@ -274,6 +303,16 @@ def _add_update(
         author_id=actor.id if actor is not None else None,
     )
     incident.updates.append(update)
+    if draft:
+        # The intended component statuses wait on the draft (old status filled in, and
+        # applied, on approval); drafts are outside public_updates, so roll-ups ignore them.
+        update.state = DRAFT
+        for component_id, new_status in data.component_statuses.items():
+            _check_component_status(components[component_id], new_status)
+            update.changes.append(ComponentChange(component=components[component_id],
+                                                  old_status=components[component_id].status,
+                                                  new_status=new_status))
+        return update
     if data.visibility == "public":
         _apply_status(incident, data.status, update.display_at)
         for component_id, new_status in data.component_statuses.items():
@@ -300,10 +339,7 @@ def _apply_status(incident: Incident, status: str, at: datetime) -> None:
 def _change_component(
     update: IncidentUpdate, component: Component, new_status: str, now: datetime
 ) -> None:
-    if new_status not in {s.value for s in ComponentStatus}:
-        raise DomainError(f"Unknown component status {new_status!r}.", "components")
-    if component.is_group:
-        raise DomainError("Choose components, not groups, to change.", "components")
+    _check_component_status(component, new_status)
     update.changes.append(
         ComponentChange(component=component, old_status=component.status, new_status=new_status)
     )
@@ -312,6 +348,13 @@ def _change_component(
         component.updated_at = now
         if component.group is not None:
             refresh_group_status(component.group, now)
+
+
+def _check_component_status(component: Component, new_status: str) -> None:
+    if new_status not in {s.value for s in ComponentStatus}:
+        raise DomainError(f"Unknown component status {new_status!r}.", "components")
+    if component.is_group:
+        raise DomainError("Choose components, not groups, to change.", "components")
 
 
 def refresh_group_status(group: Component, now: datetime) -> None:

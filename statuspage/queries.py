@@ -48,15 +48,23 @@ def ordered_components() -> list[Component]:
     return ordered
 
 
+# Incidents waiting for their opening update's approval exist only in the console: every
+# public query leaves them out; the console asks for them with drafts=True.
+SHOWN = Incident.awaiting_approval.is_(False)
+
+
 def incidents(
     kind: str = INCIDENT,
     statuses: Sequence[str] | None = None,
     limit: int | None = None,
     newest_first: bool = True,
     since: datetime | None = None,
+    drafts: bool = False,
 ) -> list[Incident]:
     """Incidents (or maintenances) with their timeline loaded, newest first by default."""
     query = select(Incident).where(Incident.kind == kind)
+    if not drafts:
+        query = query.where(SHOWN)
     if statuses is not None:
         query = query.where(Incident.status.in_(statuses))
     if since is not None:
@@ -68,14 +76,16 @@ def incidents(
     return list(db.session.execute(_with_timeline(query)).scalars().all())
 
 
-def unresolved_incidents() -> list[Incident]:
-    return incidents(INCIDENT, ACTIVE_INCIDENT_STATUSES)
+def unresolved_incidents(drafts: bool = False) -> list[Incident]:
+    """Active incidents; with drafts=True also those awaiting approval (console only)."""
+    return incidents(INCIDENT, ACTIVE_INCIDENT_STATUSES, drafts=drafts)
 
 
 def recent_mixed(limit: int) -> list[Incident]:
     """Incidents and maintenances together, newest first (the feeds' order)."""
     query = (
         select(Incident)
+        .where(SHOWN)
         .order_by(Incident.started_at.desc(), Incident.id.desc())
         .limit(limit)
     )
@@ -87,7 +97,8 @@ def current_status(components: Sequence[Component] | None = None) -> PageStatus:
     impacts = [i.impact for i in unresolved_incidents()] if not leaves else []
     maintenance_active = db.session.execute(
         select(Incident.id)
-        .where(Incident.kind == MAINTENANCE, Incident.status.in_(ACTIVE_MAINTENANCE_STATUSES))
+        .where(Incident.kind == MAINTENANCE, Incident.status.in_(ACTIVE_MAINTENANCE_STATUSES),
+               SHOWN)
         .limit(1)
     ).first() is not None
     return page_status([c.status for c in leaves], impacts, maintenance_active)
@@ -106,7 +117,7 @@ def open_items() -> list[Incident]:
     """
     query = (
         select(Incident)
-        .where(Incident.status.in_(OPEN_STATUSES))
+        .where(Incident.status.in_(OPEN_STATUSES), SHOWN)
         .order_by(Incident.started_at.desc(), Incident.id.desc())
     )
     return list(db.session.execute(_with_timeline(query)).scalars().all())
@@ -124,6 +135,7 @@ def started_between(start: datetime, end: datetime, limit: int) -> list[Incident
             Incident.kind.in_((INCIDENT, MAINTENANCE)),
             Incident.started_at >= start,
             Incident.started_at < end,
+            SHOWN,
         )
         .order_by(Incident.started_at.desc(), Incident.id.desc())
         .limit(limit)
@@ -137,6 +149,7 @@ def count_started_between(start: datetime, end: datetime) -> int:
         Incident.kind.in_((INCIDENT, MAINTENANCE)),
         Incident.started_at >= start,
         Incident.started_at < end,
+        SHOWN,
     )
     return int(db.session.execute(query).scalar() or 0)
 
@@ -145,15 +158,18 @@ def any_started_before(moment: datetime) -> bool:
     """Whether anything started before `moment` (does /history have an older page?)."""
     query = (
         select(Incident.id)
-        .where(Incident.kind.in_((INCIDENT, MAINTENANCE)), Incident.started_at < moment)
+        .where(Incident.kind.in_((INCIDENT, MAINTENANCE)), Incident.started_at < moment, SHOWN)
         .limit(1)
     )
     return db.session.execute(query).first() is not None
 
 
-def incident_with_timeline(public_id: str) -> Incident | None:
-    """One incident or maintenance by its public id, timeline loaded (the permalink)."""
+def incident_with_timeline(public_id: str, drafts: bool = False) -> Incident | None:
+    """One incident or maintenance by its public id, timeline loaded (the permalink);
+    one awaiting approval only with drafts=True (console)."""
     query = select(Incident).where(Incident.public_id == public_id)
+    if not drafts:
+        query = query.where(SHOWN)
     return db.session.execute(_with_timeline(query)).scalar_one_or_none()
 
 
@@ -165,5 +181,6 @@ def feed_items(limit: int) -> list[Incident]:
     the incident table, which is fine for a response the cache rebuilds only on change.
     """
     published = func.coalesce(Incident.scheduled_for, Incident.started_at)
-    query = select(Incident).order_by(published.desc(), Incident.id.desc()).limit(limit)
+    query = (select(Incident).where(SHOWN)
+             .order_by(published.desc(), Incident.id.desc()).limit(limit))
     return list(db.session.execute(_with_timeline(query)).scalars().all())

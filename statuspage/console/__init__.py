@@ -47,6 +47,7 @@ def _console_nav() -> dict[str, Any]:
 
 
 from statuspage.console import (  # noqa: E402,F401  (route registration)
+    approval_views,
     audit_views,
     auth_views,
     component_views,

@@ -26,7 +26,7 @@ from werkzeug.routing.converters import NumberConverter
 from werkzeug.wrappers import Response
 
 from statuspage import accounts, cadence, queries, twofactor
-from statuspage.console import bp
+from statuspage.console import approval_views, bp
 from statuspage.console.access import public_console_route, require_role
 from statuspage.console.forms_auth import LoginForm, SecondFactorForm
 from statuspage.errors import DomainError
@@ -164,7 +164,7 @@ class DashboardItem:
 @bp.route("/")
 @require_role("viewer")
 def dashboard() -> ResponseReturnValue:
-    open_incidents = queries.unresolved_incidents()
+    open_incidents = queries.unresolved_incidents(drafts=True)
     incidents = [_item(i, "console.incident_detail") for i in open_incidents]
     maintenances = [
         _item(m, "console.maintenance_detail")
@@ -172,6 +172,7 @@ def dashboard() -> ResponseReturnValue:
     ]
     return render_template("console/dashboard.html", incidents=incidents,
                            maintenances=maintenances, zone=display_zone(),
+                           review=approval_views.review_state(),
                            cadence=cadence.cadence_states(open_incidents, utcnow()))
 
 

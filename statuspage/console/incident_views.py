@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from statuspage import cadence, queries
 from statuspage import incidents as use_cases
-from statuspage.console import bp, composer, template_picker
+from statuspage.console import approval_views, bp, composer, template_picker
 from statuspage.console import incident_role_views as roles
 from statuspage.console.access import require_role
 from statuspage.console.forms import component_statuses, to_utc
@@ -24,7 +24,7 @@ RECENT_RESOLVED = 25
 
 def _incident_or_404(public_id: str) -> Incident:
     # The timeline loaded up front: the page shows every update and its component changes.
-    incident = queries.incident_with_timeline(public_id)
+    incident = queries.incident_with_timeline(public_id, drafts=True)
     if incident is None or incident.kind != INCIDENT:
         abort(404)
     return incident
@@ -33,7 +33,7 @@ def _incident_or_404(public_id: str) -> Incident:
 @bp.get("/incidents", endpoint="incidents")
 @require_role("viewer")
 def incident_list() -> ResponseReturnValue:
-    open_incidents = queries.unresolved_incidents()
+    open_incidents = queries.unresolved_incidents(drafts=True)
     return render_template(
         "console/incidents.html",
         open_incidents=open_incidents,
@@ -103,6 +103,7 @@ def _detail(incident: Incident, update_form: UpdateForm | None = None,
     affected_rows, other_rows = composer.component_rows(chosen or {}, incident.components)
     extra.setdefault("roles_form", roles.roles_form_for(incident))
     extra.setdefault("cadence", roles.cadence_of(incident))
+    extra.setdefault("review", approval_views.review_state(incident))
     return render_template(
         "console/incident_detail.html",
         incident=incident,
@@ -140,7 +141,7 @@ def incident_update(public_id: str) -> ResponseReturnValue:
         return _detail(incident, form, chosen=chosen,
                        preview_html=composer.preview_of(form.body.data))
     try:
-        use_cases.post_update(incident, use_cases.UpdateInput(
+        update = use_cases.post_update(incident, use_cases.UpdateInput(
             status=form.status.data or "",
             body=form.body.data or "",
             component_statuses=chosen,
@@ -150,7 +151,8 @@ def incident_update(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         form.add_error(error)
         return _detail(incident, form, status=INVALID, chosen=chosen)
-    flash("Update posted.", "success")
+    flash("Update saved; it waits for another communicator's approval." if update.state == "draft"
+          else "Update posted.", "success")
     return redirect(url_for("console.incident_detail", public_id=public_id)), 303
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.extensions import db
@@ -18,6 +18,12 @@ if TYPE_CHECKING:
 
 INCIDENT = "incident"
 MAINTENANCE = "maintenance"
+
+# IncidentUpdate.state: a public update the plan makes wait for approval is a draft until a
+# second console user approves (published) or rejects it; only published ones are ever public.
+PUBLISHED = "published"
+DRAFT = "draft"
+REJECTED = "rejected"
 
 incident_component = Table(
     "incident_component",
@@ -60,6 +66,9 @@ class Incident(db.Model):
     comms_lead_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"))
     cadence_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Opened at a severity whose public updates need approval: the incident waits, hidden
+    # from every public surface (queries.py), until its opening update is approved.
+    awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     components: Mapped[list[Component]] = relationship(
         secondary=incident_component, order_by="Component.position"
@@ -96,7 +105,11 @@ class Incident(db.Model):
 
     @property
     def public_updates(self) -> list[IncidentUpdate]:
-        return [u for u in self.updates if u.visibility == "public"]
+        """The updates the public may see: public and published (never drafts or rejected).
+
+        Every public surface (page, feeds, API, messages, roll-ups) filters through this.
+        """
+        return [u for u in self.updates if u.visibility == "public" and u.state == PUBLISHED]
 
 
 class IncidentUpdate(db.Model):
@@ -113,8 +126,15 @@ class IncidentUpdate(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(16), default=PUBLISHED, server_default=PUBLISHED)
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_comment: Mapped[str | None] = mapped_column(Text)
 
     incident: Mapped[Incident] = relationship(back_populates="updates")
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     changes: Mapped[list[ComponentChange]] = relationship(
         back_populates="update", cascade="all, delete-orphan", order_by="ComponentChange.id"
     )

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f15913a53adf
+Revision ID: 974230511c6a
 Revises: 
-Create Date: 2026-11-27 11:27:25.777394
+Create Date: 2026-11-27 11:38:31.893152
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import statuspage.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'f15913a53adf'
+revision = '974230511c6a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -235,6 +235,7 @@ def upgrade():
     sa.Column('commander_id', sa.Integer(), nullable=True),
     sa.Column('comms_lead_id', sa.Integer(), nullable=True),
     sa.Column('cadence_reminded_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('awaiting_approval', sa.Boolean(), server_default=sa.text('0'), nullable=False),
     sa.ForeignKeyConstraint(['commander_id'], ['user.id'], name=op.f('fk_incident_commander_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['comms_lead_id'], ['user.id'], name=op.f('fk_incident_comms_lead_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incident')),
@@ -327,8 +328,13 @@ def upgrade():
     sa.Column('created_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=16), server_default='published', nullable=False),
+    sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('reviewed_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('review_comment', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_incident_update_author_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_update_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['user.id'], name=op.f('fk_incident_update_reviewed_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_update')),
     sa.UniqueConstraint('public_id', name=op.f('uq_incident_update_public_id'))
     )
