@@ -26,9 +26,8 @@ from statuspage import messages, subscriptions
 from statuspage.extensions import db
 from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
 from statuspage.models.deliveries import FAILED, QUEUED, SENDING, SENT, SUPPRESSED
-from statuspage.models.subscribers import SMS
 from statuspage.notify import registry
-from statuspage.notify.base import DeliveryError, Recipient, SmsContent
+from statuspage.notify.base import DeliveryError, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +97,7 @@ def send_email_chunk(delivery_ids: Sequence[int]) -> int:
 
     Returns how many the provider accepted.
     """
-    items = _reachable(_load(claim(delivery_ids)))
+    items = reachable(load_items(claim(delivery_ids)))
     groups: dict[tuple[int, str], list[Item]] = defaultdict(list)
     for item in items:
         groups[(item.event_id, item.language)].append(item)
@@ -111,7 +110,7 @@ def send_email_chunk(delivery_ids: Sequence[int]) -> int:
             content = messages.render_email(db.session.get(FanoutEvent, event_id), language)
             provider_id = channel.send_batch(content, [i.recipient for i in group])
         except Exception as error:  # every failure is recorded on the deliveries
-            delay = record_failure(group, _as_delivery_error(error))
+            delay = record_failure(group, as_delivery_error(error))
             if delay is not None:
                 from statuspage import delivery_tasks
 
@@ -125,7 +124,7 @@ def send_email_chunk(delivery_ids: Sequence[int]) -> int:
 
 def send_webhook(delivery_id: int) -> bool:
     """POST one webhook delivery; True when the endpoint accepted it."""
-    items = _reachable(_load(claim([delivery_id])))
+    items = reachable(load_items(claim([delivery_id])))
     if not items:
         return False
     item = items[0]
@@ -134,7 +133,7 @@ def send_webhook(delivery_id: int) -> bool:
                                            db.session.get(Subscriber, item.subscriber_id))
         provider_id = registry.webhook_channel().send(content, item.recipient)
     except Exception as error:  # recorded as a failure, never lost
-        delay = record_failure(items, _as_delivery_error(error))
+        delay = record_failure(items, as_delivery_error(error))
         if delay is not None:
             from statuspage import delivery_tasks
 
@@ -142,49 +141,6 @@ def send_webhook(delivery_id: int) -> bool:
         return False
     mark_sent([delivery_id], provider_id)
     return True
-
-
-def claim_next_sms(now: datetime | None = None) -> int | None:
-    """Claim the SMS delivery due first (used by the single SMS pump); None when none is due."""
-    now = now or utcnow()
-    # Served by ix_delivery_claim (channel, state, next_attempt_at).
-    candidate = db.session.execute(
-        select(Delivery.id)
-        .where(Delivery.channel == SMS, Delivery.state == QUEUED,
-               Delivery.next_attempt_at <= now)
-        .order_by(Delivery.next_attempt_at)
-        .limit(1)
-    ).scalar_one_or_none()
-    if candidate is None:
-        db.session.commit()
-        return None
-    claimed = claim([candidate], now)
-    return claimed[0] if claimed else claim_next_sms(now)
-
-
-def send_sms(delivery_id: int, channel: Any,
-             contents: dict[tuple[int, str], SmsContent] | None = None) -> DeliveryError | None:
-    """Send one claimed SMS delivery; the error when it failed (already recorded).
-
-    `contents` caches the rendered text per (event, language) across the pump's sends.
-    """
-    items = _reachable(_load([delivery_id]))
-    if not items:
-        return None
-    item = items[0]
-    contents = {} if contents is None else contents
-    try:
-        key = (item.event_id, item.language)
-        if key not in contents:
-            contents[key] = messages.render_sms(db.session.get(FanoutEvent, item.event_id),
-                                                item.language)
-        provider_id = channel.send(contents[key], item.recipient)
-    except Exception as error:  # recorded as a failure, never lost
-        failure = _as_delivery_error(error)
-        record_failure(items, failure)
-        return failure
-    mark_sent([delivery_id], provider_id)
-    return None
 
 
 def mark_sent(ids: Sequence[int], provider_id: str) -> None:
@@ -246,25 +202,27 @@ def _set(ids: Sequence[int], now: datetime, **values: Any) -> None:
     db.session.commit()
 
 
-def _load(ids: Sequence[int]) -> list[Item]:
+def load_items(ids: Sequence[int]) -> list[Item]:
+    """Claimed deliveries with their subscribers, read once (columns of the delivery only)."""
     if not ids:
         return []
     rows = db.session.execute(
-        select(Delivery, Subscriber)
+        select(Delivery.id, Delivery.event_id, Delivery.created_at, Delivery.attempts,
+               Subscriber)
         .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
         .where(Delivery.id.in_(list(ids)))
         .order_by(Delivery.id)
     ).all()
     return [
-        Item(delivery_id=d.id, event_id=d.event_id, subscriber_id=s.id,
-             created_at=d.created_at, attempts=d.attempts, language=s.language,
+        Item(delivery_id=delivery_id, event_id=event_id, subscriber_id=s.id,
+             created_at=created_at, attempts=attempts, language=s.language,
              active=s.is_active, why_inactive=s.suppression_reason or s.state,
-             recipient=subscriptions.recipient_for(s, d.id) if s.is_active else None)
-        for d, s in rows
+             recipient=subscriptions.recipient_for(s, delivery_id) if s.is_active else None)
+        for delivery_id, event_id, created_at, attempts, s in rows
     ]
 
 
-def _reachable(items: list[Item]) -> list[Item]:
+def reachable(items: list[Item]) -> list[Item]:
     """Drop, as `suppressed`, claimed deliveries to subscribers who left or were suppressed.
 
     The expansion took only active subscribers, but a bounce or an unsubscribe may have come
@@ -285,10 +243,16 @@ def _reachable(items: list[Item]) -> list[Item]:
     return [i for i in items if i.active]
 
 
-def _as_delivery_error(error: Exception) -> DeliveryError:
+def as_delivery_error(error: Exception) -> DeliveryError:
     if isinstance(error, DeliveryError):
         return error
     # Not the provider's answer but our own failure (rendering, a bug): log it in full and
     # retry, so a fix deployed within the retry window still gets the message out.
     log.exception("sending failed unexpectedly", exc_info=error)
     return DeliveryError(f"{type(error).__name__}: {error}", permanent=False, code="internal")
+
+
+def release(ids: Sequence[int]) -> None:
+    """Give back claimed deliveries that were not sent after all (a pump stopping early)."""
+    if ids:
+        _set(ids, utcnow(), state=QUEUED, attempts=Delivery.attempts - 1)

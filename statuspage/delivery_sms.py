@@ -1,10 +1,12 @@
 """The SMS pump: the one sender of SMS, paced to TWILIO_MAX_PER_SECOND across all workers.
 
 Twilio throughput is per sender (1 message per second on a US long code), so the limit is
-global, not per worker. Only the holder of the Huey lock "sms-pump" sends; it claims one due
-delivery at a time and starts each send no sooner than 1/rate seconds after the previous one.
-Any worker may try to start the pump (after an expansion batch, a failure, the periodic task);
-the others find the lock taken and return at once.
+global, not per worker. Only the holder of the Huey lock "sms-pump" sends; it claims due
+deliveries a few at a time (about 100 ms of sending) and starts each send 1/rate seconds after
+the previous one (delivery_sms_pacing). Any worker may try to start the pump (after an
+expansion batch, a failure, the periodic task); the others find the lock taken and return at
+once. Pacing governs when sends start; a few run at once (`concurrency_for`), so the
+provider's latency does not cap the rate.
 
 A pump killed with its lock held (kill -9) would block SMS forever, so it writes a heartbeat
 to the Huey store; recover_expired_leases() clears the lock of a pump whose heartbeat is older
@@ -15,6 +17,7 @@ most one pump sends at a time even then.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -24,12 +27,13 @@ from flask import current_app
 from huey.exceptions import TaskLockedException
 from sqlalchemy import select
 
-from statuspage.delivery_send import claim_next_sms, send_sms
+from statuspage.delivery_send import release
+from statuspage.delivery_sms_pacing import Feed, Pacer, Senders
+from statuspage.delivery_sms_send import claim_size_for
 from statuspage.extensions import db
 from statuspage.models import Delivery, utcnow
 from statuspage.models.deliveries import QUEUED
 from statuspage.models.subscribers import SMS
-from statuspage.notify import registry
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +51,24 @@ class PumpBusy(Exception):
     """Another pump holds the lock: it will send what this one would have."""
 
 
+def concurrency_for(rate: float) -> int:
+    """Most sends in flight at once: enough to keep `rate` with answers taking ~300 ms.
+
+    Pacing governs when sends *start*; waiting for each answer before starting the next would
+    cap a 100-per-second short code at the provider's latency. How many are really in flight
+    follows the answer time (`Gate`).
+    """
+    return max(1, min(32, math.ceil(rate * 0.3)))
+
+
 def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> int:
-    """Send due SMS deliveries at the configured rate until none is due; returns sends tried.
+                 sleep: Callable[[float], None] = time.sleep,
+                 concurrency: int | None = None) -> int:
+    """Send due SMS deliveries at the configured rate until none is due; returns sends started.
 
-    Raises PumpBusy when another pump is running. `clock` and `sleep` are for tests.
+    Raises PumpBusy when another pump is running. `clock`, `sleep` and `concurrency` are for
+    tests (the default concurrency follows the rate: `concurrency_for`).
     """
     from statuspage.tasks import huey
 
@@ -63,11 +79,16 @@ def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
         raise PumpBusy(str(error)) from None
     token = secrets.token_hex(8)
     _beat(token)
-    interval = 1.0 / float(current_app.config["TWILIO_MAX_PER_SECOND"])
-    channel = registry.sms_channel()
-    contents: dict[Any, Any] = {}
+    rate = float(current_app.config["TWILIO_MAX_PER_SECOND"])
     started = last_beat = clock()
-    next_at = started + max(0.0, _last_send(huey) + interval - time.time())
+    # Starts no sooner than one interval after the previous pump's last send; a provider's
+    # pause never outlasts the lease of the deliveries already claimed.
+    first = started + max(0.0, _last_send(huey) + 1 / rate - time.time())
+    pacer = Pacer(rate, clock, first,
+                  max_pause=int(current_app.config["DELIVERY_LEASE_SECONDS"]) / 2)
+    concurrency = concurrency or concurrency_for(rate)
+    senders = Senders(concurrency, pacer, sleep)
+    feed = Feed(claim_size_for(rate), senders.contents, threaded=concurrency > 1)
     last_send = None
     tried = 0
     mine = True
@@ -77,32 +98,26 @@ def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
                 mine = _still_mine(token)
                 if not mine:
                     log.warning("another SMS pump took over; this one stops")
-                    return tried
+                    break
                 _beat(token)
                 last_beat = clock()
-            delivery_id = claim_next_sms()
-            if delivery_id is None:
+            prepared = feed.next()
+            if prepared is None:
                 break
-            wait = next_at - clock()
-            if wait > 0:
-                sleep(wait)
-            start = clock()
-            last_send = time.time()
-            # Keep the schedule when on time (so sleep overshoot does not slow the average
-            # rate), but never catch up with a burst after falling behind.
-            next_at = next_at + interval if start - next_at < interval else start + interval
-            error = send_sms(delivery_id, channel, contents)
+            senders.gate.enter()
+            at = pacer.next_slot()
+            last_send = time.time() + (at - clock())
+            senders.submit(prepared, at)
             tried += 1
-            if error is not None and not error.permanent and error.retry_after:
-                # The provider asked everyone to slow down, not only this message.
-                next_at = max(next_at, clock() + error.retry_after)
     finally:
+        senders.close()
+        release(feed.close())
         if mine:
             if last_send is not None:
                 huey.put(LAST_SEND_KEY, last_send)
             huey.delete(HEARTBEAT_KEY)
             lock.release()
-    if due_sms_exist():
+    if mine and due_sms_exist():
         from statuspage import delivery_tasks
 
         delivery_tasks.sms_pump()
