@@ -235,7 +235,7 @@ def upgrade():
     sa.Column('commander_id', sa.Integer(), nullable=True),
     sa.Column('comms_lead_id', sa.Integer(), nullable=True),
     sa.Column('cadence_reminded_at', statuspage.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('awaiting_approval', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('awaiting_approval', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.ForeignKeyConstraint(['commander_id'], ['user.id'], name=op.f('fk_incident_commander_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['comms_lead_id'], ['user.id'], name=op.f('fk_incident_comms_lead_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incident')),
