@@ -7,7 +7,7 @@ changed and commits once. Console views, the API, the CLI and the tests all call
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -119,7 +119,7 @@ def open_incident(data: IncidentInput, actor: User | None,
              and plan.needs_approval(plan.plan_severity(incident)))
     incident.awaiting_approval = draft
     display_at = data.update.display_at or (started_at if data.started_at else now)
-    _add_update(incident, _replace_display(data.update, display_at), actor, now, draft=draft)
+    _add_update(incident, replace(data.update, display_at=display_at), actor, now, draft=draft)
     db.session.flush()
     audit.record(actor, "incident.open", "incident", incident.public_id, name=incident.name,
                  severity=incident.severity, started_at=started_at.isoformat(),
@@ -386,17 +386,6 @@ def _check_title(name: str) -> None:
 def _check_impact(impact: str | None) -> None:
     if impact and impact not in IMPACTS:
         raise DomainError("Unknown impact.", "impact_override")
-
-
-def _replace_display(data: UpdateInput, display_at: datetime) -> UpdateInput:
-    return UpdateInput(
-        status=data.status,
-        body=data.body,
-        component_statuses=data.component_statuses,
-        deliver_notifications=data.deliver_notifications,
-        display_at=display_at,
-        visibility=data.visibility,
-    )
 
 
 def _finish(incident: Incident) -> Incident:
