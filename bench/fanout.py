@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -37,8 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +48,12 @@ PASSWORD = "bench password 0123456789"
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     sys.path.insert(0, str(ROOT))
+    from bench.common import private_database
+
     workdir = Path(tempfile.mkdtemp(prefix="statuspage-fanout-"))
     try:
-        with _database(workdir, "empty") as empty, _database(workdir, "full") as full:
+        with (private_database(workdir, "empty") as empty,
+              private_database(workdir, "full") as full):
             env = _environment(workdir, args)
             os.environ.update(env)  # before statuspage is imported: tasks.py reads it
             results = Bench(args, env, workdir, empty, full).run()
@@ -89,29 +90,6 @@ def _environment(workdir: Path, args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
-@contextmanager
-def _database(workdir: Path, name: str) -> Iterator[str]:
-    """A private, empty database for this run; PostgreSQL gets a schema dropped at the end."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        yield f"sqlite:///{workdir / f'{name}.sqlite3'}"
-        return
-    if not url.startswith(("postgres://", "postgresql")):
-        raise SystemExit("DATABASE_URL must be a PostgreSQL URL (or unset for SQLite)")
-    from sqlalchemy import create_engine, text
-
-    url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
-    schema = f"fanout_{secrets.token_hex(6)}"
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        sep = "&" if "?" in url else "?"
-        yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 class Site:

@@ -49,9 +49,11 @@ WRK = "/usr/bin/wrk"
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     sys.path.insert(0, str(ROOT))
+    from bench.common import private_database
+
     workdir = Path(tempfile.mkdtemp(prefix="statuspage-bench-"))
     try:
-        with _database(workdir) as url:
+        with private_database(workdir, "bench") as url:
             env = {**os.environ, "INSTANCE_PATH": str(workdir), "DATABASE_URL": url,
                    "SECRET_KEY": secrets.token_urlsafe(32), "HUEY_IMMEDIATE": "true"}
             os.environ.update(env)  # before statuspage is imported: tasks.py reads it
@@ -80,29 +82,6 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-@contextmanager
-def _database(workdir: Path) -> Iterator[str]:
-    """A private, empty database for this run; PostgreSQL gets a schema dropped at the end."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
-        return
-    if not url.startswith(("postgres://", "postgresql")):
-        raise SystemExit("DATABASE_URL must be a PostgreSQL URL (or unset for SQLite)")
-    from sqlalchemy import create_engine, text
-
-    url = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
-    schema = f"bench_{secrets.token_hex(6)}"
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        sep = "&" if "?" in url else "?"
-        yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def _seed(url: str, incidents: int) -> dict[str, int]:
