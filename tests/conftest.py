@@ -21,6 +21,7 @@ import pytest  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
 
 from statuspage import create_app  # noqa: E402
 from statuspage.extensions import db  # noqa: E402
@@ -80,6 +81,10 @@ def make_app(database_url: str, **overrides: object) -> Flask:
         "PUBLIC_BASE_URL": "https://status.example.com",
         "RATELIMIT_STORAGE_URI": "memory://",
     }
+    if database_url.startswith("postgresql"):
+        # Every test builds its own app and engine; pooled connections would outlive the test
+        # and exhaust the server's connection limit over a 900-test run.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": NullPool}
     config.update(overrides)
     return create_app(config)
 
@@ -99,6 +104,7 @@ def app(database_url: str, _schema: None) -> Iterator[Flask]:
         yield app
         db.session.remove()
         _empty_tables()
+        db.engine.dispose()
 
 
 @pytest.fixture
