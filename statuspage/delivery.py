@@ -36,8 +36,8 @@ from statuspage.models import (
     utcnow,
 )
 from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, STATE_RANK
-from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
-from statuspage.pages import get_page
+from statuspage.plan import event_kind_for, plan_severity
+from statuspage.reach import public_channels
 
 __all__ = [
     "create_event_fanout",
@@ -66,12 +66,17 @@ def create_fanout(update: IncidentUpdate) -> FanoutEvent | None:
     Nothing is sent and no subscriber is read here. The expansion task is enqueued after the
     caller commits (see `_enqueue_after_commit`); until then the event is `pending`.
     Returns None when the update announces nothing (internal, notifications turned off, or
-    no subscriber channel open).
+    no channel both named by the plan and open on the page).
     """
     if update.visibility != "public" or not update.deliver_notifications:
         return None
     db.session.flush()  # the update's id and its component changes
-    return _add_event(INCIDENT_UPDATE, update.incident_id, update.id,
+    incident = update.incident
+    kind = event_kind_for(incident, update)
+    # The same question the composer's preview asks, so the two cannot disagree.
+    channels = public_channels(plan_severity(incident), kind, update.visibility,
+                               update.deliver_notifications)
+    return _add_event(INCIDENT_UPDATE, incident.id, update.id, channels,
                       sorted({change.component_id for change in update.changes}))
 
 
@@ -79,22 +84,16 @@ def create_event_fanout(incident: Incident, kind: str) -> FanoutEvent | None:
     """Add the fan-out marker for an incident event that is not an update (e.g. a postmortem
     published), inside the caller's transaction; enqueued after the commit like create_fanout.
 
-    Returns None when the page has no subscriber channel open.
+    Returns None when the plan names no channel the page has open for this event.
     """
     db.session.flush()
-    return _add_event(kind, incident.id, None,
+    channels = public_channels(plan_severity(incident), kind)
+    return _add_event(kind, incident.id, None, channels,
                       sorted(c.id for c in incident.components if not c.is_group))
 
 
-def _add_event(kind: str, incident_id: int, update_id: int | None,
+def _add_event(kind: str, incident_id: int, update_id: int | None, channels: list[str],
                component_ids: list[int]) -> FanoutEvent | None:
-    page = get_page()
-    # For now the page's open channels decide; a communication plan will decide later.
-    channels = [channel for channel, open_ in (
-        (EMAIL, page.allow_email_subscribers),
-        (SMS, page.allow_sms_subscribers),
-        (WEBHOOK, page.allow_webhook_subscribers),
-    ) if open_]
     if not channels:
         return None
     event = FanoutEvent(kind=kind, incident_id=incident_id, update_id=update_id,

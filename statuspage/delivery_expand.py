@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from statuspage.delivery_dispatch import dispatch_rows
@@ -43,7 +43,7 @@ def expand_event(event_id: int) -> int:
     if event is None:  # pragma: no cover - deleted between the claim and here
         return 0
     channels = list(event.channels or [])
-    components = _with_groups(list(event.component_ids or []))
+    components = with_groups(list(event.component_ids or []))
     db.session.commit()
     batch_size = int(current_app.config["FANOUT_BATCH_SIZE"])
     created = 0
@@ -108,7 +108,7 @@ def _finish(event_id: int, cursor: int) -> None:
     db.session.commit()
 
 
-def _with_groups(component_ids: list[int]) -> list[int]:
+def with_groups(component_ids: list[int]) -> list[int]:
     """The affected components plus their groups: a subscriber may follow a whole group."""
     if not component_ids:
         return []
@@ -119,26 +119,34 @@ def _with_groups(component_ids: list[int]) -> list[int]:
     return sorted(set(component_ids) | set(groups))
 
 
-def _audience(channels: list[str], components: list[int], after: int) -> Select[Any]:
-    """Active subscribers of these channels after `after`, by id (index ix_subscriber_fanout).
+def audience_condition(channels: list[str], components: list[int]) -> ColumnElement[bool]:
+    """Which subscribers an event reaches: active ones of these channels who follow one of
+    `components` (already including their groups, see with_groups).
 
     A subscriber who chose no components follows them all; an event that names no
-    components concerns everyone.
+    components concerns everyone. The fan-out and the composer's reach preview both use
+    this one definition, so the preview's counts are the deliveries the fan-out creates.
     """
-    query = select(Subscriber.id, Subscriber.channel).where(
+    conditions = [
         Subscriber.channel.in_(channels),
-        Subscriber.id > after,
         Subscriber.confirmed_at.is_not(None),
         Subscriber.unsubscribed_at.is_(None),
         Subscriber.suppressed_at.is_(None),
-    )
+    ]
     if components:
         chosen = subscriber_component.c
         follows_some = exists().where(chosen.subscriber_id == Subscriber.id)
         follows_these = exists().where(chosen.subscriber_id == Subscriber.id,
                                        chosen.component_id.in_(components))
-        query = query.where(or_(~follows_some, follows_these))
-    return query.order_by(Subscriber.id)
+        conditions.append(or_(~follows_some, follows_these))
+    return and_(*conditions)
+
+
+def _audience(channels: list[str], components: list[int], after: int) -> Select[Any]:
+    """Active subscribers of these channels after `after`, by id (index ix_subscriber_fanout)."""
+    return (select(Subscriber.id, Subscriber.channel)
+            .where(audience_condition(channels, components), Subscriber.id > after)
+            .order_by(Subscriber.id))
 
 
 def _insert_deliveries(event_id: int, batch: list[Any], now: datetime) -> int:

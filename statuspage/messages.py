@@ -72,7 +72,11 @@ def thread_ids(ctx: EventContext) -> tuple[str, list[str]]:
 
 def render_email(event: FanoutEvent, language: str) -> EmailContent:
     """The email announcing the event's update, with per-recipient link placeholders."""
-    ctx = load_event(event)
+    return render_email_for(load_event(event), language)
+
+
+def render_email_for(ctx: EventContext, language: str) -> EmailContent:
+    """The email for an incident and update in hand (the composer previews unsaved ones)."""
     subject = email_subject(ctx)
     incident = ctx.incident
     window = ""

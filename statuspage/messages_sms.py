@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from statuspage import segments
-from statuspage.messages_context import load_event, render_localised, text_of
+from statuspage.messages_context import EventContext, load_event, render_localised, text_of
 from statuspage.models import FanoutEvent
 from statuspage.notify.base import SmsContent
 from statuspage.pages import get_page
@@ -91,7 +91,11 @@ def fit_sms(build: Callable[[str, bool], str], body: str) -> str:
 
 def render_sms(event: FanoutEvent, language: str) -> SmsContent:
     """The text announcing the event's update: page, title, status, body, link."""
-    ctx = load_event(event)
+    return render_sms_for(load_event(event), language)
+
+
+def render_sms_for(ctx: EventContext, language: str) -> SmsContent:
+    """The text for an incident and update in hand (the composer previews unsaved ones)."""
     page_name = _cap(_clean(ctx.page.name), PAGE_NAME_UNITS)
     title = _cap(_clean(ctx.incident.name), TITLE_UNITS)
     body = _clean(text_of(ctx.update.body))

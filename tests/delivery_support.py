@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from flask import Flask
 from huey import signals
 from sqlalchemy import insert, select
@@ -144,3 +145,26 @@ def task_errors() -> Iterator[list[BaseException]]:
         yield errors
     finally:
         huey.disconnect_signal(on_error, signals.SIGNAL_ERROR)
+
+
+def store_open_plan() -> None:
+    """Store a plan that sends every public event on every channel at every severity.
+
+    The delivery tests are about sending, not about the plan: with it, whatever channels
+    the page has open are the ones an event goes out on (as before the plan existed).
+    """
+    from statuspage import plan
+    from statuspage.models.plan import PLAN_SEVERITIES, PUBLIC
+    from statuspage.models.subscribers import CHANNELS
+    from statuspage.plan_document import VERSION, events_for
+
+    plan.save_document({"version": VERSION, "severities": {
+        severity: {"cadence_minutes": None, "approval": False, "audiences": {
+            PUBLIC: {event: list(CHANNELS) for event in events_for(severity)}}}
+        for severity in PLAN_SEVERITIES}}, None)
+
+
+@pytest.fixture
+def open_plan(app: Flask) -> None:
+    """Use with `pytestmark = pytest.mark.usefixtures("open_plan")`: see store_open_plan."""
+    store_open_plan()

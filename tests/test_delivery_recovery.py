@@ -19,6 +19,7 @@ from tests.delivery_support import (
     deliveries,
     email,
     only_event,
+    open_plan,  # noqa: F401 (a fixture, used by pytestmark)
     pending_task_names,
     provider_settings,
     queued_tasks,
@@ -27,6 +28,9 @@ from tests.delivery_support import (
 )
 from tests.factories import Factory
 from tests.fakes.providers import FakeSendGrid
+
+# The tests are about sending: a plan naming every channel, whatever the severity.
+pytestmark = pytest.mark.usefixtures("open_plan")
 
 
 @pytest.fixture(autouse=True)

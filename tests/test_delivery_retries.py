@@ -19,6 +19,7 @@ from tests.delivery_support import (
     add_subscribers,
     deliveries,
     only_event,
+    open_plan,  # noqa: F401 (a fixture, used by pytestmark)
     provider_settings,
     queued_tasks,
     run_worker,
@@ -26,6 +27,9 @@ from tests.delivery_support import (
 )
 from tests.factories import Factory
 from tests.fakes.providers import FakeSendGrid, FakeTwilio, FakeWebhookReceiver
+
+# The tests are about sending: a plan naming every channel, whatever the severity.
+pytestmark = pytest.mark.usefixtures("open_plan")
 
 
 @pytest.fixture(autouse=True)

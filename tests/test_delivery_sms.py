@@ -17,6 +17,7 @@ from statuspage.tasks import huey
 from tests.delivery_support import (
     add_subscribers,
     deliveries,
+    open_plan,  # noqa: F401 (a fixture, used by pytestmark)
     phone,
     provider_settings,
     queued_tasks,
@@ -25,6 +26,9 @@ from tests.delivery_support import (
 )
 from tests.factories import Factory
 from tests.fakes.providers import FakeTwilio, twilio_error, twilio_sid
+
+# The tests are about sending: a plan naming every channel, whatever the severity.
+pytestmark = pytest.mark.usefixtures("open_plan")
 
 
 @pytest.fixture(autouse=True)

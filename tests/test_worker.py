@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from statuspage.delivery_sms import concurrency_for
 from statuspage.extensions import db
 from statuspage.models import Delivery, Subscriber
-from tests.delivery_support import add_subscribers, email, phone
+from tests.delivery_support import add_subscribers, email, phone, store_open_plan
 from tests.fakes.providers import FakeSendGrid, FakeTwilio, FakeWebhookReceiver
 from tests.fakes.server import RecordedRequest
 from tests.worker_support import (
@@ -55,6 +55,7 @@ def slow_sendgrid() -> Iterator[SlowSendGrid]:
 def _seed(site: WorkerSite, emails: int, sms: int, hooks: int = 0,
           hook_url: str = "") -> list[str]:
     with site.app.app_context():
+        store_open_plan()
         add_subscribers(sms, "sms")
         add_subscribers(emails)
         if hooks:

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from statuspage import cadence, queries
 from statuspage import incidents as use_cases
-from statuspage.console import approval_views, bp, composer, template_picker
+from statuspage.console import approval_views, bp, composer, reach_preview, template_picker
 from statuspage.console import incident_role_views as roles
 from statuspage.console.access import require_role
 from statuspage.console.forms import component_statuses, to_utc
@@ -71,6 +71,11 @@ def incident_new() -> ResponseReturnValue:
         return page(INVALID if form.error_for("template") else 200)
     if composer.wants_preview():
         return page(preview_html=composer.preview_of(form.body.data))
+    if reach_preview.wants_reach():
+        return page(reach=reach_preview.preview_reach(
+            None, status=form.status.data or "", body=form.body.data or "", chosen=chosen,
+            deliver=bool(form.deliver_notifications.data), name=form.name.data or "",
+            severity=form.severity.data or None))
     try:
         incident = use_cases.open_incident(use_cases.IncidentInput(
             name=form.name.data or "",
@@ -140,6 +145,11 @@ def incident_update(public_id: str) -> ResponseReturnValue:
     if composer.wants_preview():
         return _detail(incident, form, chosen=chosen,
                        preview_html=composer.preview_of(form.body.data))
+    if reach_preview.wants_reach():
+        return _detail(incident, form, chosen=chosen, reach=reach_preview.preview_reach(
+            incident, status=form.status.data or "", body=form.body.data or "", chosen=chosen,
+            visibility=form.visibility.data or "public",
+            deliver=bool(form.deliver_notifications.data)))
     try:
         update = use_cases.post_update(incident, use_cases.UpdateInput(
             status=form.status.data or "",

@@ -1,0 +1,69 @@
+"""The composer's "Preview reach": who an update would reach, and what they would receive.
+
+Nothing is saved: the email and the SMS are rendered from an unsaved incident and update
+built from the typed form (never added to the session), and the counts come from
+statuspage.reach, which the fan-out itself asks for its channels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import request
+
+from statuspage.messages import render_email_for
+from statuspage.messages_context import EventContext, base_url
+from statuspage.messages_sms import render_sms_for
+from statuspage.models import Incident, IncidentUpdate, utcnow
+from statuspage.models.plan import PLAN_SEVERITIES
+from statuspage.pages import get_page
+from statuspage.reach import ReachLine, reach
+from statuspage.segments import analyse
+
+# The composer's "Preview reach" button submits `action=reach`.
+REACH = "reach"
+
+
+@dataclass(frozen=True)
+class ReachPreview:
+    """What the composer shows: per-channel counts and the rendered messages."""
+
+    lines: list[ReachLine]
+    email_subject: str
+    email_html: str
+    sms_text: str
+    sms_segments: int
+    sms_encoding: str
+
+    @property
+    def total(self) -> int:
+        return sum(line.recipients for line in self.lines)
+
+
+def wants_reach() -> bool:
+    """Whether the composer's "Preview reach" button was pressed."""
+    return request.form.get("action") == REACH
+
+
+def preview_reach(incident: Incident | None, *, status: str, body: str,
+                  chosen: Mapping[int, str], visibility: str = "public",
+                  deliver: bool = True, name: str = "", severity: str | None = None
+                  ) -> ReachPreview:
+    """The reach of an update about to be posted on `incident` (None: a new incident named
+    `name` at `severity`), with the email and SMS its readers would get."""
+    if incident is None and severity not in PLAN_SEVERITIES:
+        severity = "SEV4"  # as plan.plan_severity reads an incident without one
+    lines = reach(incident, status, sorted(chosen), visibility, deliver,
+                  severity=None if incident is not None else severity)
+    # Unsaved stand-ins: no relationship to a persistent object, so nothing reaches the session.
+    shown = incident if incident is not None else Incident(
+        name=name or "(untitled)", severity=severity, kind="incident", public_id="new")
+    update = IncidentUpdate(status=status, body=body, display_at=utcnow(), public_id="preview")
+    ctx = EventContext(page=get_page(), incident=shown, update=update, base_url=base_url())
+    # Shown in English, the language most subscribers read; each gets their own when sent.
+    email = render_email_for(ctx, "en")
+    sms = render_sms_for(ctx, "en").body
+    info = analyse(sms)
+    return ReachPreview(lines=lines, email_subject=email.subject, email_html=email.html,
+                        sms_text=sms, sms_segments=info.segments, sms_encoding=info.encoding)
