@@ -53,8 +53,13 @@ def approve_update(update: IncidentUpdate, reviewer: User, comment: str = "") ->
     _review(update, reviewer, comment, now)
     incident.awaiting_approval = False
     _apply_status(incident, update.status, now)
+    # A maintenance's announcement only names its components (they change when it starts):
+    # approving it must not put back the statuses they had when it was drafted.
+    announcement = incident.is_maintenance and update.status == "scheduled"
     for change in update.changes:
         component = change.component
+        if announcement:
+            change.new_status = component.status
         # The change is as of the approval: what the component shows now is the old status.
         change.old_status = component.status
         if component.status != change.new_status:
@@ -62,6 +67,8 @@ def approve_update(update: IncidentUpdate, reviewer: User, comment: str = "") ->
             component.updated_at = now
             if component.group is not None:
                 refresh_group_status(component.group, now)
+            if update.deliver_notifications:
+                delivery.create_component_fanout(component, change.old_status, now)
         if component not in incident.components:
             incident.components.append(component)
     incident.updated_at = now

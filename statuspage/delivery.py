@@ -16,18 +16,21 @@ The worker side lives next door, split by job:
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from statuspage.delivery_dispatch import dispatch_ids
-from statuspage.delivery_expand import expand_event
+from statuspage.delivery_expand import audience_condition, expand_event, with_groups
 from statuspage.delivery_recover import recover_expired_leases, send_due
 from statuspage.delivery_send import send_email_chunk, send_webhook
 from statuspage.delivery_sms import run_sms_pump
 from statuspage.extensions import db
+from statuspage.messages_webhook import COMPONENT_UPDATE
 from statuspage.models import (
+    Component,
     Delivery,
     FanoutEvent,
     Incident,
@@ -36,10 +39,12 @@ from statuspage.models import (
     utcnow,
 )
 from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, STATE_RANK
+from statuspage.models.subscribers import WEBHOOK
 from statuspage.plan import event_kind_for, plan_severity
-from statuspage.reach import public_channels
+from statuspage.reach import Routing, open_channels, routing
 
 __all__ = [
+    "create_component_fanout",
     "create_event_fanout",
     "create_fanout",
     "expand_event",
@@ -55,28 +60,30 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-INCIDENT_UPDATE = "incident_update"
 # Key in Session.info: ids of events created in the session's current transaction.
 _PENDING_KEY = "statuspage.fanout_events"
 
 
 def create_fanout(update: IncidentUpdate) -> FanoutEvent | None:
-    """Add the fan-out marker for a public update, inside the caller's transaction.
+    """Add the fan-out marker for an update, inside the caller's transaction.
 
-    Nothing is sent and no subscriber is read here. The expansion task is enqueued after the
-    caller commits (see `_enqueue_after_commit`); until then the event is `pending`.
-    Returns None when the update announces nothing (internal, notifications turned off, or
-    no channel both named by the plan and open on the page).
+    Public updates reach public subscribers and stakeholder groups per the plan; internal
+    ones the groups only. Nothing is sent and no subscriber is read here. The expansion task
+    is enqueued after the caller commits (see `_enqueue_after_commit`); until then the event
+    is `pending`. Returns None when the update announces nothing (notifications turned off,
+    or the plan routes it to no open public channel and no stakeholder group).
     """
-    if update.visibility != "public" or not update.deliver_notifications:
+    if not update.deliver_notifications:
         return None
     db.session.flush()  # the update's id and its component changes
     incident = update.incident
     kind = event_kind_for(incident, update)
     # The same question the composer's preview asks, so the two cannot disagree.
-    channels = public_channels(plan_severity(incident), kind, update.visibility,
-                               update.deliver_notifications)
-    return _add_event(INCIDENT_UPDATE, incident.id, update.id, channels,
+    where = routing(plan_severity(incident), kind, update.visibility,
+                    update.deliver_notifications)
+    # Stored as the plan's event it announces (incident_opened, maintenance_started, ...), so
+    # whatever reads the event later (messages, the delivery log) knows what it announces.
+    return _add_event(kind, incident.id, update.id, where,
                       sorted({change.component_id for change in update.changes}))
 
 
@@ -84,21 +91,72 @@ def create_event_fanout(incident: Incident, kind: str) -> FanoutEvent | None:
     """Add the fan-out marker for an incident event that is not an update (e.g. a postmortem
     published), inside the caller's transaction; enqueued after the commit like create_fanout.
 
-    Returns None when the plan names no channel the page has open for this event.
+    Returns None when the plan routes the event to no open public channel and no group.
     """
     db.session.flush()
-    channels = public_channels(plan_severity(incident), kind)
-    return _add_event(kind, incident.id, None, channels,
+    where = routing(plan_severity(incident), kind)
+    return _add_event(kind, incident.id, None, where,
                       sorted(c.id for c in incident.components if not c.is_group))
 
 
-def _add_event(kind: str, incident_id: int, update_id: int | None, channels: list[str],
+def create_component_fanout(component: Component, old_status: str,
+                            at: datetime) -> FanoutEvent | None:
+    """Add a `component_update` fan-out marker for a component's status change, inside the
+    caller's transaction (the one that changed the status); enqueued after the commit.
+
+    Statuspage posts this payload to webhook subscribers on every component status change,
+    whatever made it (an incident update, maintenance automation, the console, the API). Only
+    webhooks: Statuspage emails and texts component changes only to subscribers who opted in
+    to them, which this page does not offer. A group's status is derived from its
+    components; a subscriber following a group hears of its components' changes (the
+    expansion adds the groups). The change is captured in `detail` now, so the payload
+    describes it even if the component changes again before the worker sends.
+
+    Returns None when the status did not change, for a group, when webhooks are closed on the
+    page, or when no active webhook subscriber follows the component (the usual case: no row
+    and no task for a change nobody listens to).
+    """
+    if component.is_group or old_status == component.status:
+        return None
+    if WEBHOOK not in open_channels():
+        return None
+    db.session.flush()  # the component's id, for a component created in this transaction
+    listening = audience_condition([WEBHOOK], with_groups([component.id]))
+    if db.session.execute(select(Subscriber.id).where(listening).limit(1)).first() is None:
+        return None
+    group = component.group
+    event = FanoutEvent(
+        kind=COMPONENT_UPDATE, incident_id=None, update_id=None, channels=[WEBHOOK],
+        component_ids=[component.id], state="pending", cursor=0, created_at=utcnow(),
+        detail={
+            "old_status": old_status,
+            "new_status": component.status,
+            "at": at.isoformat(),
+            "component": {
+                "id": component.public_id,
+                "name": component.name,
+                "description": component.description,
+                "position": component.position,
+                "showcase": component.showcase,
+                "group_id": group.public_id if group is not None else None,
+                "created_at": component.created_at.isoformat(),
+                "updated_at": at.isoformat(),
+            },
+        })
+    db.session.add(event)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING_KEY, []).append(event.id)
+    return event
+
+
+def _add_event(kind: str, incident_id: int, update_id: int | None, where: Routing,
                component_ids: list[int]) -> FanoutEvent | None:
-    if not channels:
+    if where.empty:
         return None
     event = FanoutEvent(kind=kind, incident_id=incident_id, update_id=update_id,
-                        channels=channels, component_ids=component_ids, state="pending",
-                        cursor=0, created_at=utcnow())
+                        channels=where.channels, routes=where.routes,
+                        component_ids=component_ids, state="pending", cursor=0,
+                        created_at=utcnow())
     db.session.add(event)
     db.session.flush()
     db.session.info.setdefault(_PENDING_KEY, []).append(event.id)

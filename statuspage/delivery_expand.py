@@ -1,4 +1,7 @@
-"""Expand a fan-out event into one Delivery per active subscriber, batch by batch.
+"""Expand a fan-out event into one Delivery per recipient, batch by batch.
+
+The recipients are the event's audience (statuspage.delivery_audience): public subscribers
+and the members of the stakeholder groups the plan routed the event to.
 
 Subscribers are read by id after the event's saved cursor (keyset pagination), so memory does
 not grow with the audience and an interrupted expansion resumes where it stopped. Each batch
@@ -10,22 +13,25 @@ crash creates nothing twice. Only then is the batch's send work enqueued.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from statuspage.delivery_audience import Audience, audience_for, with_groups
+from statuspage.delivery_audience import audience_condition as recipients_condition
 from statuspage.delivery_dispatch import dispatch_rows
 from statuspage.extensions import db
-from statuspage.models import Component, Delivery, FanoutEvent, Subscriber, utcnow
+from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
 from statuspage.models.deliveries import QUEUED
-from statuspage.models.subscribers import subscriber_component
 
 log = logging.getLogger(__name__)
 
 PENDING, EXPANDING, DONE = "pending", "expanding", "done"
+__all__ = ["audience_condition", "expand_event", "with_groups"]
 
 
 def expand_event(event_id: int) -> int:
@@ -42,14 +48,13 @@ def expand_event(event_id: int) -> int:
     event = db.session.get(FanoutEvent, event_id)
     if event is None:  # pragma: no cover - deleted between the claim and here
         return 0
-    channels = list(event.channels or [])
-    components = with_groups(list(event.component_ids or []))
+    audience = audience_for(event.channels or [], event.component_ids or [], event.routes or {})
     db.session.commit()
     batch_size = int(current_app.config["FANOUT_BATCH_SIZE"])
     created = 0
     while True:
         batch = db.session.execute(
-            _audience(channels, components, cursor).limit(batch_size)
+            _audience(audience, cursor).limit(batch_size)
         ).all()
         if not batch:
             _finish(event_id, cursor)
@@ -108,44 +113,16 @@ def _finish(event_id: int, cursor: int) -> None:
     db.session.commit()
 
 
-def with_groups(component_ids: list[int]) -> list[int]:
-    """The affected components plus their groups: a subscriber may follow a whole group."""
-    if not component_ids:
-        return []
-    groups = db.session.execute(
-        select(Component.group_id).where(Component.id.in_(component_ids),
-                                         Component.group_id.is_not(None))
-    ).scalars().all()
-    return sorted(set(component_ids) | set(groups))
+def audience_condition(channels: Sequence[str], components: Sequence[int]) -> ColumnElement[bool]:
+    """Active public subscribers of these channels who follow one of `components` (already
+    including their groups, see with_groups); see delivery_audience for stakeholder routes."""
+    return recipients_condition(Audience(tuple(channels), tuple(components)))
 
 
-def audience_condition(channels: list[str], components: list[int]) -> ColumnElement[bool]:
-    """Which subscribers an event reaches: active ones of these channels who follow one of
-    `components` (already including their groups, see with_groups).
-
-    A subscriber who chose no components follows them all; an event that names no
-    components concerns everyone. The fan-out and the composer's reach preview both use
-    this one definition, so the preview's counts are the deliveries the fan-out creates.
-    """
-    conditions = [
-        Subscriber.channel.in_(channels),
-        Subscriber.confirmed_at.is_not(None),
-        Subscriber.unsubscribed_at.is_(None),
-        Subscriber.suppressed_at.is_(None),
-    ]
-    if components:
-        chosen = subscriber_component.c
-        follows_some = exists().where(chosen.subscriber_id == Subscriber.id)
-        follows_these = exists().where(chosen.subscriber_id == Subscriber.id,
-                                       chosen.component_id.in_(components))
-        conditions.append(or_(~follows_some, follows_these))
-    return and_(*conditions)
-
-
-def _audience(channels: list[str], components: list[int], after: int) -> Select[Any]:
-    """Active subscribers of these channels after `after`, by id (index ix_subscriber_fanout)."""
+def _audience(audience: Audience, after: int) -> Select[Any]:
+    """The event's recipients after `after`, by id (index ix_subscriber_fanout)."""
     return (select(Subscriber.id, Subscriber.channel)
-            .where(audience_condition(channels, components), Subscriber.id > after)
+            .where(recipients_condition(audience), Subscriber.id > after)
             .order_by(Subscriber.id))
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from statuspage import audit, delivery, plan, uptime
 from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
+from statuspage.incident_roles import role_user, user_email
 from statuspage.models import (
     INCIDENT,
     MAINTENANCE,
@@ -100,8 +101,8 @@ def open_incident(data: IncidentInput, actor: User | None,
     started_at = data.started_at or now
     if started_at > now + timedelta(minutes=5):
         raise DomainError("An incident cannot start in the future.", "started_at")
-    commander = _role_user(data.commander_id, "commander_id")
-    comms_lead = _role_user(data.comms_lead_id, "comms_lead_id")
+    commander = role_user(data.commander_id, "commander_id")
+    comms_lead = role_user(data.comms_lead_id, "comms_lead_id")
     incident = Incident(
         kind=INCIDENT,
         name=data.name.strip(),
@@ -123,45 +124,9 @@ def open_incident(data: IncidentInput, actor: User | None,
     db.session.flush()
     audit.record(actor, "incident.open", "incident", incident.public_id, name=incident.name,
                  severity=incident.severity, started_at=started_at.isoformat(),
-                 commander=_email(commander), comms_lead=_email(comms_lead),
+                 commander=user_email(commander), comms_lead=user_email(comms_lead),
                  awaiting_approval=draft)
-    if draft:
-        db.session.commit()  # nothing public changed: no roll-up, no page touch
-        return incident
-    return _finish(incident)
-
-
-@use_case
-def assign_roles(incident: Incident, commander_id: int | None, comms_lead_id: int | None,
-                 actor: User | None) -> Incident:
-    """Set (or clear, with None) the incident commander and communications lead.
-
-    Both must be active console users. The page does not change, so it is not touched.
-    """
-    if incident.is_maintenance:
-        raise DomainError("Roles are for incidents, not maintenance.", "commander_id")
-    commander = _role_user(commander_id, "commander_id")
-    comms_lead = _role_user(comms_lead_id, "comms_lead_id")
-    incident.commander, incident.comms_lead = commander, comms_lead
-    incident.updated_at = utcnow()
-    audit.record(actor, "incident.roles", "incident", incident.public_id,
-                 commander=_email(commander), comms_lead=_email(comms_lead))
-    db.session.commit()
-    return incident
-
-
-def _role_user(user_id: int | None, field_name: str) -> User | None:
-    """The active console user `user_id` for an incident role, None for none."""
-    if user_id is None:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active_user:
-        raise DomainError("Choose an active console user.", field_name)
-    return user
-
-
-def _email(user: User | None) -> str | None:
-    return user.email if user is not None else None
+    return _finish(incident, draft)
 
 
 @use_case
@@ -185,10 +150,7 @@ def post_update(incident: Incident, data: UpdateInput, actor: User | None,
     audit.record(actor, "incident.update_draft" if draft else "incident.update", "incident",
                  incident.public_id, status=data.status, update=update.public_id,
                  components={str(k): v for k, v in data.component_statuses.items()})
-    if draft:
-        db.session.commit()  # nothing public changed: no roll-up, no page touch
-        return update
-    _finish(incident)
+    _finish(incident, draft)
     return update
 
 
@@ -215,7 +177,12 @@ def resolve_incident(
 
 @use_case
 def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident:
-    """Schedule a maintenance window; its components change only when it starts."""
+    """Schedule a maintenance window; its components change only when it starts.
+
+    Where the plan makes public maintenance updates wait for approval, the window waits as
+    open_incident's incidents do: hidden everywhere public, reminding, starting and
+    notifying nothing until a second user approves its announcement (statuspage.approvals).
+    """
     _check_title(data.name)
     _check_impact(data.impact_override)
     if data.scheduled_until <= data.scheduled_for:
@@ -240,6 +207,7 @@ def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident
         remind_before_minutes=data.remind_before_minutes,
         created_at=now,
         updated_at=now,
+        awaiting_approval=plan.needs_approval(plan.MAINTENANCE_PLAN),
     )
     maintenance.components = list(components.values())
     db.session.add(maintenance)
@@ -249,12 +217,13 @@ def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident
         component_statuses={c.id: c.status for c in components.values()},
         deliver_notifications=data.deliver_notifications,
     )
-    _add_update(maintenance, first, actor, now)
+    _add_update(maintenance, first, actor, now, draft=maintenance.awaiting_approval)
     db.session.flush()
     audit.record(actor, "maintenance.schedule", "incident", maintenance.public_id,
                  name=maintenance.name, scheduled_for=data.scheduled_for.isoformat(),
-                 scheduled_until=data.scheduled_until.isoformat())
-    return _finish(maintenance)
+                 scheduled_until=data.scheduled_until.isoformat(),
+                 awaiting_approval=maintenance.awaiting_approval)
+    return _finish(maintenance, maintenance.awaiting_approval)
 
 
 @use_case
@@ -320,8 +289,9 @@ def _add_update(
             if components[component_id] not in incident.components:
                 incident.components.append(components[component_id])
     incident.updated_at = now
-    if data.visibility == "public" and data.deliver_notifications:
+    if data.deliver_notifications:
         # The outbox marker commits with the update; the worker expands it after the commit.
+        # An internal update reaches the stakeholder groups the plan names, never the public.
         delivery.create_fanout(update)
     return update
 
@@ -344,10 +314,13 @@ def _change_component(
         ComponentChange(component=component, old_status=component.status, new_status=new_status)
     )
     if component.status != new_status:
+        old_status = component.status
         component.status = new_status
         component.updated_at = now
         if component.group is not None:
             refresh_group_status(component.group, now)
+        if update.deliver_notifications:  # webhooks also get Statuspage's component_update
+            delivery.create_component_fanout(component, old_status, now)
 
 
 def _check_component_status(component: Component, new_status: str) -> None:
@@ -388,8 +361,10 @@ def _check_impact(impact: str | None) -> None:
         raise DomainError("Unknown impact.", "impact_override")
 
 
-def _finish(incident: Incident) -> Incident:
-    uptime.refresh_incident(incident)
-    touch_page()
+def _finish(incident: Incident, draft: bool = False) -> Incident:
+    """Commit; unless only a draft was saved (nothing public changed: no roll-up, no touch)."""
+    if not draft:
+        uptime.refresh_incident(incident)
+        touch_page()
     db.session.commit()
     return incident

@@ -26,6 +26,9 @@ from statuspage.models.status import ACTIVE_MAINTENANCE_STATUSES
 log = logging.getLogger(__name__)
 
 REMINDER = "maintenance_reminder"
+# A window scheduled under approval is not announced yet: it is neither reminded of, nor
+# started, nor completed (each would tell subscribers of a window the page does not show).
+APPROVED = Incident.awaiting_approval.is_(False)
 STARTED_BODY = "Scheduled maintenance is now in progress."
 COMPLETED_BODY = "Scheduled maintenance has been completed."
 # Reminders are looked for at most this far ahead (the longest reminder a window may ask for).
@@ -58,7 +61,7 @@ def run_due(now: datetime | None = None) -> AutomationResult:
 def start_due(now: datetime) -> list[str]:
     """Start every auto-start maintenance whose window has begun; returns their public ids."""
     due = (Incident.auto_start.is_(True), Incident.status == "scheduled",
-           Incident.scheduled_for <= now)
+           Incident.scheduled_for <= now, APPROVED)
     started = []
     for maintenance in _claim_each(due, "in_progress"):
         try:
@@ -78,7 +81,7 @@ def complete_due(now: datetime) -> list[str]:
     """Complete every auto-complete maintenance in progress whose window has ended."""
     due = (Incident.auto_complete.is_(True),
            Incident.status.in_(ACTIVE_MAINTENANCE_STATUSES),
-           Incident.scheduled_until <= now)
+           Incident.scheduled_until <= now, APPROVED)
     completed = []
     for maintenance in _claim_each(due, "completed"):
         try:
@@ -101,7 +104,7 @@ def send_due_reminders(now: datetime) -> list[str]:
     """
     candidates = db.session.execute(
         select(Incident.id, Incident.scheduled_for, Incident.remind_before_minutes)
-        .where(Incident.kind == MAINTENANCE, Incident.status == "scheduled",
+        .where(Incident.kind == MAINTENANCE, Incident.status == "scheduled", APPROVED,
                Incident.remind_before_minutes.is_not(None), Incident.reminded_at.is_(None),
                Incident.scheduled_for > now, Incident.scheduled_for <= now + REMIND_HORIZON)
     ).all()
@@ -126,7 +129,7 @@ def remind(incident_id: int, now: datetime) -> str | None:
     claimed = db.session.execute(
         update(Incident)
         .where(Incident.id == incident_id, Incident.reminded_at.is_(None),
-               Incident.status == "scheduled")
+               Incident.status == "scheduled", APPROVED)
         .values(reminded_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount

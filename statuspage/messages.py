@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import force_locale, gettext
+
+from statuspage import messages_events
+from statuspage.i18n import language_for
 from statuspage.messages_context import (
     EventContext,
     base_url,
@@ -55,11 +59,12 @@ def email_subject(ctx: EventContext) -> str:
     Maintenance past its announcement adds its status ("...: In progress"), so the reader
     tells the start and the end apart from the inbox.
     """
-    page, incident = ctx.page.name, ctx.incident.name
+    names = {"page": ctx.page.name, "title": ctx.incident.name, "status": ctx.status_label}
     if ctx.incident.is_maintenance:
-        subject = f"[{page}] Scheduled maintenance: {incident}"
-        return subject if ctx.update.status == "scheduled" else f"{subject}: {ctx.status_label}"
-    return f"[{page}] {incident}: {ctx.status_label}"
+        if ctx.update.status == "scheduled":
+            return gettext("[%(page)s] Scheduled maintenance: %(title)s", **names)
+        return gettext("[%(page)s] Scheduled maintenance: %(title)s: %(status)s", **names)
+    return gettext("[%(page)s] %(title)s: %(status)s", **names)
 
 
 def thread_ids(ctx: EventContext) -> tuple[str, list[str]]:
@@ -70,18 +75,42 @@ def thread_ids(ctx: EventContext) -> tuple[str, list[str]]:
             [f"<incident-{incident_id}@{host}>"])
 
 
-def render_email(event: FanoutEvent, language: str) -> EmailContent:
-    """The email announcing the event's update, with per-recipient link placeholders."""
-    return render_email_for(load_event(event), language)
+def render_email(event: FanoutEvent, language: str, *, stakeholder: bool = False
+                 ) -> EmailContent:
+    """The email announcing the event's update, with per-recipient link placeholders.
+
+    `stakeholder`: for members of a stakeholder group, whose footer names no subscription
+    links (staff manage them). An internal update's email says so in its subject and on top.
+    """
+    ctx = load_event(event)
+    if event.kind in messages_events.KINDS:  # a postmortem published, a maintenance reminder
+        return messages_events.render_event_email(event.kind, ctx, language,
+                                                  stakeholder=stakeholder)
+    return render_email_for(ctx, language, stakeholder=stakeholder)
 
 
-def render_email_for(ctx: EventContext, language: str) -> EmailContent:
+def render_email_for(ctx: EventContext, language: str, *, stakeholder: bool = False
+                     ) -> EmailContent:
     """The email for an incident and update in hand (the composer previews unsaved ones)."""
+    language = language_for(language)
+    with force_locale(language):
+        return _email(ctx, language, stakeholder)
+
+
+def is_internal(ctx: EventContext) -> bool:
+    """Whether the update is internal: only stakeholder groups ever receive it."""
+    return ctx.update.visibility == "internal"
+
+
+def _email(ctx: EventContext, language: str, stakeholder: bool = False) -> EmailContent:
     subject = email_subject(ctx)
+    if is_internal(ctx):
+        subject = gettext("[Internal] %(subject)s", subject=subject)
     incident = ctx.incident
     window = ""
     if incident.is_maintenance and incident.scheduled_for:
-        window = f"{ctx.when(incident.scheduled_for)} - {ctx.when(incident.scheduled_until)}"
+        window = gettext("%(start)s - %(end)s", start=ctx.when(incident.scheduled_for),
+                         end=ctx.when(incident.scheduled_until))
     context = {
         "subject": subject,
         "page_name": ctx.page.name,
@@ -98,6 +127,8 @@ def render_email_for(ctx: EventContext, language: str) -> EmailContent:
         "unsubscribe_url": UNSUBSCRIBE_URL,
         "footer_html": markdown_html(ctx.page.email_footer) if ctx.page.email_footer else "",
         "footer_text": text_of(ctx.page.email_footer),
+        "internal": is_internal(ctx),
+        "stakeholder": stakeholder,
     }
     message_id, references = thread_ids(ctx)
     return EmailContent(
@@ -111,8 +142,14 @@ def render_email_for(ctx: EventContext, language: str) -> EmailContent:
 
 def render_confirmation_email(subscriber: Subscriber, confirm_url: str) -> EmailContent:
     """The double opt-in email: one link that confirms, nothing else to act on."""
+    language = language_for(subscriber.language)
+    with force_locale(language):
+        return _confirmation_email(subscriber, confirm_url, language)
+
+
+def _confirmation_email(subscriber: Subscriber, confirm_url: str, language: str) -> EmailContent:
     page = get_page()
-    subject = f"[{page.name}] Confirm your subscription"
+    subject = gettext("[%(page)s] Confirm your subscription", page=page.name)
     context = {
         "subject": subject,
         "page_name": page.name,
@@ -120,7 +157,6 @@ def render_confirmation_email(subscriber: Subscriber, confirm_url: str) -> Email
         "footer_html": markdown_html(page.email_footer) if page.email_footer else "",
         "footer_text": text_of(page.email_footer),
     }
-    language = subscriber.language or "en"
     # A fresh Message-ID per send: a second confirmation must not be taken for a duplicate.
     message_id = (f"<subscribe-{subscriber.public_id}-{secrets.token_hex(6)}"
                   f"@{mail_host(base_url())}>")

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from statuspage import segments
+from flask_babel import force_locale, gettext
+
+from statuspage import messages_events, segments
+from statuspage.i18n import language_for
 from statuspage.messages_context import EventContext, load_event, render_localised, text_of
 from statuspage.models import FanoutEvent
 from statuspage.notify.base import SmsContent
@@ -90,22 +93,73 @@ def fit_sms(build: Callable[[str, bool], str], body: str) -> str:
 
 
 def render_sms(event: FanoutEvent, language: str) -> SmsContent:
-    """The text announcing the event's update: page, title, status, body, link."""
-    return render_sms_for(load_event(event), language)
+    """The text announcing the event: its update (page, title, status, body, link), or a
+    postmortem published or a maintenance reminder in their own words."""
+    ctx = load_event(event)
+    if event.kind in messages_events.KINDS:
+        return render_event_sms(event.kind, ctx, language)
+    return render_sms_for(ctx, language)
 
 
 def render_sms_for(ctx: EventContext, language: str) -> SmsContent:
     """The text for an incident and update in hand (the composer previews unsaved ones)."""
+    language = language_for(language)
+    with force_locale(language):
+        return _sms(ctx, language)
+
+
+def _sms(ctx: EventContext, language: str) -> SmsContent:
     page_name = _cap(_clean(ctx.page.name), PAGE_NAME_UNITS)
     title = _cap(_clean(ctx.incident.name), TITLE_UNITS)
     body = _clean(text_of(ctx.update.body))
+    # An internal update (stakeholder groups only) says so first, in GSM-7 ("—" becomes "-").
+    internal = (_clean(gettext("Internal update — not public"))
+                if ctx.update.visibility == "internal" else "")
 
     def build(text: str, stop: bool) -> str:
         return render_localised("sms", "incident_update", "txt", language,
                                 page_name=page_name, title=title, status=ctx.status_label,
-                                body=text, incident_url=ctx.incident_url, stop=stop)
+                                body=text, incident_url=ctx.incident_url, stop=stop,
+                                internal=internal)
 
     return SmsContent(body=fit_sms(build, body))
+
+
+def render_event_sms(kind: str, ctx: EventContext, language: str) -> SmsContent:
+    """A postmortem published or a maintenance reminder (kind in messages_events.KINDS).
+
+    The title is the part cut to fit (the link says the rest): "Acme: postmortem published
+    for <title> <link>" and "Acme: Scheduled maintenance starts at <start> (until <end>):
+    <title> <link>" stay within one GSM-7 segment for a page name and title of usual length.
+    """
+    language = language_for(language)
+    with force_locale(language):
+        page_name = _cap(_clean(ctx.page.name), PAGE_NAME_UNITS)
+        title = _cap(_clean(ctx.incident.name), TITLE_UNITS)
+        if kind == messages_events.POSTMORTEM_PUBLISHED:
+            context = {"url": messages_events.postmortem_url(ctx)}
+        elif kind == messages_events.MAINTENANCE_REMINDER:
+            context = {"url": ctx.incident_url, **_window_parts(ctx)}
+        else:
+            raise ValueError(f"no own SMS wording for {kind!r}")
+
+        def build(text: str, stop: bool) -> str:
+            return render_localised("sms", kind, "txt", language, page_name=page_name,
+                                    title=text, stop=stop, **context)
+
+        return SmsContent(body=fit_sms(build, title))
+
+
+def _window_parts(ctx: EventContext) -> dict[str, str]:
+    """The window's start in full and its end as short as is clear: "17:50" on the same day
+    in the page's zone (the start names the zone), else in full."""
+    start, end = ctx.incident.scheduled_for, ctx.incident.scheduled_until
+    if start is None or end is None:  # pragma: no cover - a maintenance always has both
+        return {"start": ctx.when(start), "end": ctx.when(end)}
+    local_start, local_end = start.astimezone(ctx.zone), end.astimezone(ctx.zone)
+    same_day = local_start.date() == local_end.date()
+    return {"start": _clean(ctx.when(start)),
+            "end": f"{local_end:%H:%M}" if same_day else _clean(ctx.when(end))}
 
 
 def render_confirmation_sms(code: str, language: str = "en") -> SmsContent:

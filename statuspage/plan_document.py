@@ -31,7 +31,7 @@ from statuspage.models.plan import (
     PLAN_SEVERITIES,
     PUBLIC,
 )
-from statuspage.models.subscribers import CHANNELS, EMAIL, SMS
+from statuspage.models.subscribers import CHANNELS, EMAIL, SMS, WEBHOOK
 
 VERSION = 1
 # A week: longer than any sensible cadence, short enough to catch minutes typed as seconds.
@@ -77,25 +77,36 @@ def events_for(severity: str) -> tuple[str, ...]:
     return MAINTENANCE_EVENTS if severity == MAINTENANCE_PLAN else INCIDENT_EVENTS
 
 
-_ALL_EVENTS = ("incident_opened", "incident_update", "incident_resolved")
+def _public(events: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A public route of the default plan: webhook wherever email goes.
+
+    Decision: webhook subscribers signed up precisely to get machine notifications, and
+    Statuspage sends a webhook for every incident update, so the default never leaves them
+    out of an event the public hears by email.
+    """
+    return {event: [*channels, WEBHOOK] if EMAIL in channels else list(channels)
+            for event, channels in events.items()}
+
+
 DEFAULT_DOCUMENT: dict[str, Any] = {
     "version": VERSION,
     "severities": {
         "SEV1": {"cadence_minutes": 30, "approval": False, "audiences": {
-            PUBLIC: {"incident_opened": [EMAIL, SMS], "incident_update": [EMAIL],
-                     "incident_resolved": [EMAIL, SMS], "postmortem_published": [EMAIL]},
+            PUBLIC: _public({"incident_opened": [EMAIL, SMS], "incident_update": [EMAIL],
+                             "incident_resolved": [EMAIL, SMS],
+                             "postmortem_published": [EMAIL]}),
             "Executives": {event: [EMAIL, SMS] for event in INCIDENT_EVENTS},
         }},
         "SEV2": {"cadence_minutes": 60, "approval": False, "audiences": {
-            PUBLIC: {event: [EMAIL] for event in INCIDENT_EVENTS},
+            PUBLIC: _public({event: [EMAIL] for event in INCIDENT_EVENTS}),
         }},
         "SEV3": {"cadence_minutes": 120, "approval": False, "audiences": {
-            PUBLIC: {"incident_opened": [EMAIL], "incident_resolved": [EMAIL]},
+            PUBLIC: _public({"incident_opened": [EMAIL], "incident_resolved": [EMAIL]}),
         }},
         # SEV4: the page and the feeds only.
         "SEV4": {"cadence_minutes": None, "approval": False, "audiences": {}},
         MAINTENANCE_PLAN: {"cadence_minutes": None, "approval": False, "audiences": {
-            PUBLIC: {event: [EMAIL] for event in MAINTENANCE_EVENTS},
+            PUBLIC: _public({event: [EMAIL] for event in MAINTENANCE_EVENTS}),
         }},
     },
 }

@@ -2,6 +2,11 @@
 
 Members are added by staff (no opt-in), one at a time or from a CSV file; an import reports
 each refused line with its number and saves the others.
+
+Each member's email and phone are also fan-out recipients: one Subscriber row per channel
+(`stakeholder_member_id` set, confirmed, consent source "stakeholder"), created, changed and
+deleted here in the same transaction as the member, so the plan's routes to a group reach
+exactly its members as they are now (see delivery_audience).
 """
 
 from __future__ import annotations
@@ -9,16 +14,27 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.orm import selectinload
 
 from statuspage import audit
 from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
-from statuspage.models import PlanRule, StakeholderGroup, StakeholderMember, User
+from statuspage.models import (
+    Delivery,
+    PlanRule,
+    StakeholderGroup,
+    StakeholderMember,
+    Subscriber,
+    User,
+    utcnow,
+)
 from statuspage.models.plan import PUBLIC
+from statuspage.models.subscribers import EMAIL, SMS, STAKEHOLDER_SOURCE
 from statuspage.pages import get_page
 from statuspage.subscriber_admin import normalise_language
 from statuspage.subscription_addresses import allowed_regions, normalise_email
@@ -48,7 +64,11 @@ class ImportReport:
 
 def get_group(public_id: str) -> StakeholderGroup:
     """The group with this public id, or NotFound."""
-    group = db.session.scalar(select(StakeholderGroup).filter_by(public_id=public_id))
+    # The member list shows each member's recipient state (a bounce, a STOP): load it here.
+    group = db.session.scalar(
+        select(StakeholderGroup).filter_by(public_id=public_id)
+        .options(selectinload(StakeholderGroup.members)
+                 .selectinload(StakeholderMember.recipients)))
     if group is None:
         raise NotFound("No such stakeholder group.")
     return group
@@ -110,6 +130,8 @@ def delete_group(group: StakeholderGroup, actor: User | None) -> None:
     """Delete a group, its members and the plan's rules for it."""
     # Explicit, because SQLite does not enforce ON DELETE CASCADE without a pragma.
     db.session.execute(delete(PlanRule).where(PlanRule.group_id == group.id))
+    _delete_deliveries(select(Subscriber.id).join(StakeholderMember).where(
+        StakeholderMember.group_id == group.id))
     audit.record(actor, "stakeholder_group.delete", "stakeholder_group", group.public_id,
                  name=group.name, members=len(group.members))
     db.session.delete(group)
@@ -148,12 +170,51 @@ def _member_values(data: MemberInput) -> tuple[str, str | None, str | None, str]
     return name, email, phone, normalise_language(data.language)
 
 
-def _existing(group: StakeholderGroup, email: str | None,
-              phone: str | None) -> StakeholderMember | None:
+def _existing(group: StakeholderGroup, email: str | None, phone: str | None,
+              besides: StakeholderMember | None = None) -> StakeholderMember | None:
     for member in group.members:
+        if member is besides:
+            continue
         if (email and member.email == email) or (phone and member.phone == phone):
             return member
     return None
+
+
+def _delete_deliveries(subscriber_ids: list[int] | Select[Any]) -> None:
+    """Delete the delivery records of these recipient rows (an id list or a subquery).
+
+    Explicit, because SQLite does not enforce ON DELETE CASCADE without a pragma; the rows
+    themselves go with their member (the `recipients` relationship's delete-orphan cascade).
+    """
+    db.session.execute(delete(Delivery).where(Delivery.subscriber_id.in_(subscriber_ids)))
+
+
+def sync_recipients(member: StakeholderMember) -> None:
+    """Make the member's recipient rows match its email, phone and language.
+
+    A channel without an address loses its row; a changed address replaces the row, with its
+    delivery records (they were sent to the old address, and a new address is not bounced
+    or opted out); the language follows the member's.
+    """
+    current = {row.channel: row for row in member.recipients}
+    for channel, address in ((EMAIL, member.email), (SMS, member.phone)):
+        row = current.get(channel)
+        if row is not None and row.address != address:
+            if row.id is not None:
+                _delete_deliveries([row.id])
+            member.recipients.remove(row)
+            db.session.flush()  # the old row goes before its replacement takes its key
+            row = None
+        if address is None:
+            continue
+        if row is None:
+            now = utcnow()
+            member.recipients.append(Subscriber(
+                channel=channel, address=address, language=member.language,
+                confirmed_at=now, consent_source=STAKEHOLDER_SOURCE, consent_at=now,
+                consent_note="Stakeholder group member added by staff", token_version=1))
+        else:
+            row.language = member.language
 
 
 def _new_member(group: StakeholderGroup, data: MemberInput) -> StakeholderMember | None:
@@ -163,6 +224,7 @@ def _new_member(group: StakeholderGroup, data: MemberInput) -> StakeholderMember
         return None
     member = StakeholderMember(name=name, email=email, phone=phone, language=language)
     group.members.append(member)
+    sync_recipients(member)
     return member
 
 
@@ -181,12 +243,36 @@ def add_member(group: StakeholderGroup, data: MemberInput,
     return member
 
 
-@use_case
-def remove_member(group: StakeholderGroup, member_id: str, actor: User | None) -> None:
-    """Remove one member of a group."""
+def get_member(group: StakeholderGroup, member_id: str) -> StakeholderMember:
+    """The group's member with this public id, or NotFound."""
     member = next((m for m in group.members if m.public_id == member_id), None)
     if member is None:
         raise NotFound("No such member.")
+    return member
+
+
+@use_case
+def update_member(group: StakeholderGroup, member_id: str, data: MemberInput,
+                  actor: User | None) -> StakeholderMember:
+    """Change a member's name, addresses or language; their recipients follow at once."""
+    member = get_member(group, member_id)
+    name, email, phone, language = _member_values(data)
+    if _existing(group, email, phone, besides=member) is not None:
+        raise DomainError("Someone else in this group already has this email address or "
+                          "phone number.", "email")
+    member.name, member.email, member.phone, member.language = name, email, phone, language
+    sync_recipients(member)
+    audit.record(actor, "stakeholder_member.update", "stakeholder_group", group.public_id,
+                 member=member.public_id)
+    db.session.commit()
+    return member
+
+
+@use_case
+def remove_member(group: StakeholderGroup, member_id: str, actor: User | None) -> None:
+    """Remove one member of a group, with their recipient rows and delivery records."""
+    member = get_member(group, member_id)
+    _delete_deliveries([row.id for row in member.recipients])
     group.members.remove(member)
     audit.record(actor, "stakeholder_member.delete", "stakeholder_group", group.public_id,
                  member=member.public_id)

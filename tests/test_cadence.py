@@ -12,7 +12,8 @@ from sqlalchemy import select
 from statuspage import cadence, plan
 from statuspage.errors import DomainError
 from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, assign_roles, post_update, resolve_incident
+from statuspage.incident_roles import assign_roles
+from statuspage.incidents import UpdateInput, post_update, resolve_incident
 from statuspage.metrics import incident_metrics
 from statuspage.models import AuditEntry, Incident, User, utcnow
 from statuspage.notify.base import DeliveryError

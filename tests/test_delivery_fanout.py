@@ -82,7 +82,8 @@ def test_publish_commits_a_pending_event_and_leaves_all_work_to_the_worker(
 
     assert response.status_code == 303
     event = only_event()
-    assert (event.state, event.cursor, event.kind) == ("pending", 0, "incident_update")
+    # Stored as the plan's event it announces: this update opened the incident.
+    assert (event.state, event.cursor, event.kind) == ("pending", 0, "incident_opened")
     assert event.component_ids == [api.id]
     assert event.channels == ["email", "sms", "webhook"]
     assert db.session.scalar(select(func.count(Delivery.id))) == 0

@@ -302,3 +302,55 @@ def test_concurrent_workers_remind_and_start_each_maintenance_once(
     assert len(_events(automation.REMINDER)) == 1
     assert [u.status for u in _reloaded(due).updates] == ["in_progress", "scheduled"]
     assert _status(api) == "under_maintenance"
+
+
+def _maintenance_plan(audiences: dict[str, dict[str, list[str]]]) -> None:
+    from statuspage import plan
+
+    plan.save_document({"version": 1, "severities": {"maintenance": {
+        "cadence_minutes": None, "approval": False, "audiences": audiences}}}, None)
+
+
+def test_the_plan_decides_who_hears_the_automated_start_and_completion(
+    factory: Factory,
+) -> None:
+    _maintenance_plan({"public": {"maintenance_started": ["email"]}})
+    add_subscribers(2)
+    add_subscribers(1, "sms")
+    add_subscribers(1, "webhook")
+    work = factory.maintenance(auto_start=True, auto_complete=True)
+    assert work.scheduled_for is not None and work.scheduled_until is not None
+
+    automation.run_due(now=work.scheduled_for)
+    automation.run_due(now=work.scheduled_until)
+
+    assert _reloaded(work).status == "completed"
+    (started,) = _events("maintenance_started")
+    assert started.update_id == _reloaded(work).updates[1].id
+    assert sorted(d.channel for d in deliveries(started.id)) == ["email", "email"]
+    # Completion is routed to nobody, scheduling too: no event, no delivery.
+    assert _events("maintenance_completed") == [] and _events("maintenance_scheduled") == []
+    assert _events("incident_update") == []
+    assert len(deliveries()) == 2
+
+
+def test_each_maintenance_moment_is_its_own_plan_event(factory: Factory) -> None:
+    _maintenance_plan({"public": {
+        "maintenance_scheduled": ["webhook"], "maintenance_reminder": ["sms"],
+        "maintenance_started": ["email"], "maintenance_completed": ["email", "sms"]}})
+    add_subscribers(1)
+    add_subscribers(1, "sms")
+    add_subscribers(1, "webhook")
+    work = factory.maintenance(auto_start=True, auto_complete=True, remind_before_minutes=30)
+    assert work.scheduled_for is not None and work.scheduled_until is not None
+
+    automation.run_due(now=work.scheduled_for - timedelta(minutes=10))
+    automation.run_due(now=work.scheduled_for)
+    automation.run_due(now=work.scheduled_until)
+
+    heard = {kind: sorted(d.channel for e in _events(kind) for d in deliveries(e.id))
+             for kind in ("maintenance_scheduled", "maintenance_reminder",
+                          "maintenance_started", "maintenance_completed")}
+    assert heard == {"maintenance_scheduled": ["webhook"], "maintenance_reminder": ["sms"],
+                     "maintenance_started": ["email"],
+                     "maintenance_completed": ["email", "sms"]}

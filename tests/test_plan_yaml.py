@@ -34,7 +34,7 @@ def test_export_shows_the_default_plan_by_group_name(seeded: None) -> None:
     sev1 = document["severities"]["SEV1"]
     assert document["version"] == 1
     assert (sev1["cadence_minutes"], sev1["approval"]) == (30, False)
-    assert sev1["audiences"]["public"]["incident_opened"] == ["email", "sms"]
+    assert sev1["audiences"]["public"]["incident_opened"] == ["email", "sms", "webhook"]
     assert sev1["audiences"]["Executives"]["incident_update"] == ["email", "sms"]
     assert document["severities"]["SEV4"] == {
         "cadence_minutes": None, "approval": False, "audiences": {}}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.errors import DomainError
 from statuspage.extensions import db
-from statuspage.models import INCIDENT, Incident, IncidentUpdate
+from statuspage.models import INCIDENT, MAINTENANCE, Incident, IncidentUpdate
 from statuspage.rendering import markdown_html
 
 
@@ -56,7 +57,9 @@ def _back(update: IncidentUpdate) -> ResponseReturnValue:
     incident = update.incident
     if incident.kind == INCIDENT:
         target = url_for("console.incident_detail", public_id=incident.public_id)
-    else:
+    elif incident.kind == MAINTENANCE:
+        target = url_for("console.maintenance_detail", public_id=incident.public_id)
+    else:  # pragma: no cover - every update belongs to an incident or a maintenance
         target = url_for("console.dashboard")
     return redirect(target), 303
 
@@ -70,7 +73,7 @@ def update_approve(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         flash(str(error), "error")
         return _back(update)
-    flash("Update approved and published.", "success")
+    flash(_("Update approved and published."), "success")
     return _back(update)
 
 
@@ -83,5 +86,5 @@ def update_reject(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         flash(str(error), "error")
         return _back(update)
-    flash("Update rejected; it stays off the page.", "success")
+    flash(_("Update rejected; it stays off the page."), "success")
     return _back(update)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from statuspage import cadence
-from statuspage import incidents as use_cases
+from statuspage import incident_roles as roles
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.forms_incidents import RoleFields, RolesForm
@@ -72,7 +73,7 @@ def incident_roles(public_id: str) -> ResponseReturnValue:
     if not form.validate():
         return _detail(incident, status=INVALID, roles_form=form)
     try:
-        use_cases.assign_roles(
+        roles.assign_roles(
             incident,
             chosen_user_id(form.commander_id.data, "commander_id"),
             chosen_user_id(form.comms_lead_id.data, "comms_lead_id"),
@@ -81,5 +82,5 @@ def incident_roles(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         form.add_error(error)
         return _detail(incident, status=INVALID, roles_form=form)
-    flash("Incident roles saved.", "success")
+    flash(_("Incident roles saved."), "success")
     return redirect(url_for("console.incident_detail", public_id=public_id)), 303

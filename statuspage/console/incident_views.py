@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from statuspage import cadence, queries
@@ -58,7 +59,7 @@ def incident_new() -> ResponseReturnValue:
              ) -> ResponseReturnValue:
         if error is not None:
             form.add_error(error)
-        _, rows = composer.component_rows(chosen)
+        _groups, rows = composer.component_rows(chosen)
         return render_template("console/incident_new.html", form=form, other_rows=rows,
                                zone=zone, picker=picker, **extra), status
 
@@ -92,14 +93,16 @@ def incident_new() -> ResponseReturnValue:
         ), current_user)
     except DomainError as error:
         return page(INVALID, error)
-    flash(f"Incident “{incident.name}” opened.", "success")
+    flash(_("Incident “%(name)s” opened.", name=incident.name), "success")
     return redirect(url_for("console.incident_detail", public_id=incident.public_id)), 303
 
 
 def _detail(incident: Incident, update_form: UpdateForm | None = None,
             resolve_form: ResolveForm | None = None, status: int = 200,
             chosen: dict[int, str] | None = None,
-            picker: template_picker.Picker | None = None, **extra: Any) -> ResponseReturnValue:
+            picker: template_picker.Picker | None = None,
+            resolve_picker: template_picker.Picker | None = None,
+            **extra: Any) -> ResponseReturnValue:
     """The timeline page; on a failed or previewed POST it keeps the typed forms."""
     if update_form is None:
         update_form = UpdateForm(formdata=None, status=incident.status)
@@ -119,7 +122,11 @@ def _detail(incident: Incident, update_form: UpdateForm | None = None,
         other_rows=other_rows,
         zone=composer.page_zone(),
         can_edit=current_user.can_edit,
-        picker=picker or template_picker.picker(),
+        # Each composer keeps the template chosen only when its own form was posted.
+        picker=picker or template_picker.picker(
+            posted=request.endpoint == "console.incident_update"),
+        resolve_picker=resolve_picker or template_picker.picker(
+            template_picker.RESOLVE_PHASES, posted=request.endpoint == "console.incident_resolve"),
         **extra,
     ), status
 
@@ -173,6 +180,10 @@ def incident_resolve(public_id: str) -> ResponseReturnValue:
     form = ResolveForm(prefix="resolve")
     if not form.validate():
         return _detail(incident, resolve_form=form, status=INVALID)
+    if template_picker.wants_template():
+        picker = template_picker.for_resolve(form, incident)
+        return _detail(incident, resolve_form=form, resolve_picker=picker,
+                       status=INVALID if form.error_for("template") else 200)
     if composer.wants_preview():
         return _detail(incident, resolve_form=form,
                        resolve_preview_html=composer.preview_of(form.body.data))
@@ -182,5 +193,5 @@ def incident_resolve(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         form.add_error(error)
         return _detail(incident, resolve_form=form, status=INVALID)
-    flash(f"Incident “{incident.name}” resolved.", "success")
+    flash(_("Incident “%(name)s” resolved.", name=incident.name), "success")
     return redirect(url_for("console.incident_detail", public_id=public_id)), 303

@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from statuspage import incidents as use_cases
 from statuspage import queries
-from statuspage.console import bp, composer
+from statuspage.console import approval_views, bp, composer, template_picker
 from statuspage.console.access import require_role
 from statuspage.console.forms import to_utc
 from statuspage.console.forms_incidents import MaintenanceActionForm, MaintenanceForm
@@ -24,8 +25,9 @@ RECENT_PAST = 25
 
 
 def _maintenance_or_404(public_id: str) -> Incident:
-    # The timeline loaded up front: the page shows every update and its component changes.
-    maintenance = queries.incident_with_timeline(public_id)
+    # The timeline loaded up front: the page shows every update and its component changes;
+    # a window awaiting approval too (the console is where it is approved).
+    maintenance = queries.incident_with_timeline(public_id, drafts=True)
     if maintenance is None or maintenance.kind != MAINTENANCE:
         abort(404)
     return maintenance
@@ -37,7 +39,8 @@ def maintenance_list() -> ResponseReturnValue:
     return render_template(
         "console/maintenances.html",
         # Soonest first for what is ahead; newest first for what is over.
-        upcoming=queries.incidents(MAINTENANCE, statuses=("scheduled",), newest_first=False),
+        upcoming=queries.incidents(MAINTENANCE, statuses=("scheduled",), newest_first=False,
+                                   drafts=True),
         in_progress=queries.incidents(MAINTENANCE, statuses=ACTIVE_MAINTENANCE_STATUSES,
                                       newest_first=False),
         past=queries.incidents(MAINTENANCE, statuses=("completed",), limit=RECENT_PAST),
@@ -62,18 +65,23 @@ def _window(form: MaintenanceForm, zone: str) -> tuple[datetime, datetime]:
 def maintenance_new() -> ResponseReturnValue:
     form = MaintenanceForm()
     zone = composer.page_zone()
+    picker = template_picker.picker(template_picker.MAINTENANCE_PHASES["schedule"])
 
     def page(status: int = 200, error: DomainError | None = None, **extra: Any
              ) -> ResponseReturnValue:
         if error is not None:
             form.add_error(error)
         return render_template("console/maintenance_new.html", form=form, zone=zone,
-                               choices=composer.leaf_components(), **extra), status
+                               choices=composer.leaf_components(), picker=picker,
+                               **extra), status
 
     if request.method == "GET":
         return page()
     if not form.validate():
         return page(INVALID)
+    if template_picker.wants_template():
+        picker = template_picker.for_new_maintenance(form)
+        return page(INVALID if form.error_for("template") else 200)
     if composer.wants_preview():
         return page(preview_html=composer.preview_of(form.body.data))
     try:
@@ -92,26 +100,41 @@ def maintenance_new() -> ResponseReturnValue:
         ), current_user)
     except DomainError as error:
         return page(INVALID, error)
-    flash(f"Maintenance “{maintenance.name}” scheduled.", "success")
+    flash(f"Maintenance “{maintenance.name}” saved; it waits for another communicator's "
+          "approval." if maintenance.awaiting_approval
+          else f"Maintenance “{maintenance.name}” scheduled.", "success")
     return redirect(url_for("console.maintenance_detail", public_id=maintenance.public_id)), 303
 
 
 def _detail(maintenance: Incident, form: MaintenanceActionForm | None = None,
-            action: str = "", status: int = 200, **extra: Any) -> ResponseReturnValue:
-    """The timeline with a form per possible next step; a failed step keeps what was typed."""
+            action: str = "", status: int = 200,
+            picker: template_picker.Picker | None = None, **extra: Any) -> ResponseReturnValue:
+    """The timeline with a form per possible next step; a failed step keeps what was typed.
+
+    Steps with a template phase (start, complete) offer "Use template"; the posted step's
+    picker is `picker` once used, keeping the chosen template.
+    """
     forms = {
         name: form if form is not None and name == action
         else MaintenanceActionForm(formdata=None, prefix=name)
         for name, (_, allowed_from, _) in _ACTIONS.items()
         if maintenance.status in allowed_from
     }
+    pickers = {
+        name: picker if picker is not None and name == action
+        else template_picker.picker(template_picker.MAINTENANCE_PHASES[name],
+                                    posted=name == action)
+        for name in forms if name in template_picker.MAINTENANCE_PHASES
+    }
     return render_template(
         "console/maintenance_detail.html",
         maintenance=maintenance,
         entries=composer.timeline(maintenance),
         forms=forms,
+        pickers=pickers,
         zone=composer.page_zone(),
         can_edit=current_user.can_edit,
+        review=approval_views.review_state(maintenance),
         **extra,
     ), status
 
@@ -154,11 +177,15 @@ def maintenance_action(public_id: str, action: str) -> ResponseReturnValue:
     if maintenance.status not in allowed_from:
         # The use-cases accept any status order; the console offers only forward steps, so a
         # stale page (someone else already started it) is refused instead of repeated.
-        flash(f"This maintenance is {maintenance.status.replace('_', ' ')}; "
-              f"it cannot {action} now.", "error")
+        flash(_("This maintenance is %(status)s; it cannot %(action)s now.",
+                status=maintenance.status.replace("_", " "), action=action), "error")
         return redirect(url_for("console.maintenance_detail", public_id=public_id)), 303
     if not form.validate():
         return _detail(maintenance, form, action, INVALID)
+    if action in template_picker.MAINTENANCE_PHASES and template_picker.wants_template():
+        picker = template_picker.for_maintenance_step(form, maintenance, action)
+        return _detail(maintenance, form, action,
+                       INVALID if form.error_for("template") else 200, picker=picker)
     if composer.wants_preview():
         return _detail(maintenance, form, action, preview_action=action,
                        preview_html=composer.preview_of(form.body.data))

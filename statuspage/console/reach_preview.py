@@ -35,6 +35,7 @@ class ReachPreview:
     sms_text: str
     sms_segments: int
     sms_encoding: str
+    internal: bool = False
 
     @property
     def total(self) -> int:
@@ -59,11 +60,14 @@ def preview_reach(incident: Incident | None, *, status: str, body: str,
     # Unsaved stand-ins: no relationship to a persistent object, so nothing reaches the session.
     shown = incident if incident is not None else Incident(
         name=name or "(untitled)", severity=severity, kind="incident", public_id="new")
-    update = IncidentUpdate(status=status, body=body, display_at=utcnow(), public_id="preview")
+    update = IncidentUpdate(status=status, body=body, display_at=utcnow(), public_id="preview",
+                            visibility=visibility)
     ctx = EventContext(page=get_page(), incident=shown, update=update, base_url=base_url())
     # Shown in English, the language most subscribers read; each gets their own when sent.
-    email = render_email_for(ctx, "en")
+    # An internal update only ever reaches stakeholder groups: show their email.
+    email = render_email_for(ctx, "en", stakeholder=visibility == "internal")
     sms = render_sms_for(ctx, "en").body
     info = analyse(sms)
     return ReachPreview(lines=lines, email_subject=email.subject, email_html=email.html,
-                        sms_text=sms, sms_segments=info.segments, sms_encoding=info.encoding)
+                        sms_text=sms, sms_segments=info.segments, sms_encoding=info.encoding,
+                        internal=visibility == "internal")

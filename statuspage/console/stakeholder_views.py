@@ -10,13 +10,14 @@ import io
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from statuspage import stakeholders as use_cases
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.errors import DomainError, NotFound
-from statuspage.models import StakeholderGroup
+from statuspage.models import StakeholderGroup, StakeholderMember
 
 INVALID = 422
 # A member list is small; a larger upload is the wrong file.
@@ -58,7 +59,7 @@ def stakeholder_create() -> ResponseReturnValue:
                                        request.form.get("description", ""), current_user)
     except DomainError as error:
         return _list_page(error, INVALID)
-    flash(f"Group {group.name} created.", "success")
+    flash(_("Group %(name)s created.", name=group.name), "success")
     return redirect(url_for("console.stakeholder_detail", public_id=group.public_id)), 303
 
 
@@ -77,7 +78,7 @@ def stakeholder_rename(public_id: str) -> ResponseReturnValue:
                                request.form.get("description", ""), current_user)
     except DomainError as error:
         return _detail_page(_group_or_404(public_id), error, status=INVALID)
-    flash("Group saved.", "success")
+    flash(_("Group saved."), "success")
     return redirect(url_for("console.stakeholder_detail", public_id=public_id)), 303
 
 
@@ -87,7 +88,8 @@ def stakeholder_delete(public_id: str) -> ResponseReturnValue:
     group = _group_or_404(public_id)
     name = group.name
     use_cases.delete_group(group, current_user)
-    flash(f"Group {name} deleted, with its members and its rules in the plan.", "success")
+    flash(_("Group %(name)s deleted, with its members and its rules in the plan.", name=name),
+          "success")
     return redirect(url_for("console.stakeholders")), 303
 
 
@@ -101,8 +103,36 @@ def stakeholder_member_add(public_id: str) -> ResponseReturnValue:
         member = use_cases.add_member(group, data, current_user)
     except DomainError as error:
         return _detail_page(_group_or_404(public_id), error, status=INVALID)
-    flash(f"{member.name} added.", "success")
+    flash(_("%(name)s added.", name=member.name), "success")
     return redirect(url_for("console.stakeholder_detail", public_id=public_id)), 303
+
+
+@bp.route("/stakeholders/<public_id>/members/<member_id>/edit", methods=["GET", "POST"])
+@require_role("communicator")
+def stakeholder_member_edit(public_id: str, member_id: str) -> ResponseReturnValue:
+    """Change a member's name, email, phone or language (their messages follow at once)."""
+    group = _group_or_404(public_id)
+    try:
+        member = use_cases.get_member(group, member_id)
+    except NotFound:
+        abort(404)
+    if request.method == "GET":
+        return _member_page(group, member)
+    data = use_cases.MemberInput(**{key: request.form.get(key, "")
+                                    for key in use_cases.IMPORT_COLUMNS})
+    try:
+        use_cases.update_member(group, member_id, data, current_user)
+    except DomainError as error:
+        group = _group_or_404(public_id)
+        return _member_page(group, use_cases.get_member(group, member_id), error, INVALID)
+    flash(_("%(v1)s saved.", v1=data.name.strip() or 'Member'), "success")
+    return redirect(url_for("console.stakeholder_detail", public_id=public_id)), 303
+
+
+def _member_page(group: StakeholderGroup, member: StakeholderMember,
+                 error: DomainError | None = None, status: int = 200) -> ResponseReturnValue:
+    return render_template("console/stakeholder_member_edit.html", group=group, member=member,
+                           error=error, values=request.form), status
 
 
 @bp.post("/stakeholders/<public_id>/members/<member_id>/remove")
@@ -113,7 +143,7 @@ def stakeholder_member_remove(public_id: str, member_id: str) -> ResponseReturnV
         use_cases.remove_member(group, member_id, current_user)
     except NotFound:
         abort(404)
-    flash("Member removed.", "success")
+    flash(_("Member removed."), "success")
     return redirect(url_for("console.stakeholder_detail", public_id=public_id)), 303
 
 

@@ -17,6 +17,7 @@ from statuspage.console.composer import leaf_components
 from statuspage.console.forms import ConsoleForm
 from statuspage.errors import DomainError, NotFound
 from statuspage.models import Component, Incident
+from statuspage.models.plan import MAINTENANCE_PLAN
 from statuspage.models.status import STATUS_LABELS
 from statuspage.pages import get_page
 from statuspage.plan import cadence_minutes, plan_severity
@@ -25,6 +26,17 @@ from statuspage.segments import SegmentInfo, analyse
 USE_TEMPLATE = "use_template"
 # An update to an open incident: the phases its status select offers.
 INCIDENT_PHASES = ("investigating", "identified", "monitoring")
+RESOLVE_PHASES = ("resolved",)
+# The maintenance composers: scheduling, and the steps of console/maintenance_views._ACTIONS
+# that have a phase of their own ("verify" has none, so it offers no template).
+MAINTENANCE_PHASES = {
+    "schedule": ("maintenance_scheduled",),
+    "start": ("maintenance_started",),
+    "complete": ("maintenance_completed",),
+}
+# What {status} says in a composer without a status select.
+COMPOSER_STATUS = {"resolve": "resolved", "schedule": "scheduled", "start": "in_progress",
+                   "complete": "completed"}
 # Said for {affected_components} when the form names none.
 NO_COMPONENTS = "our services"
 
@@ -39,11 +51,14 @@ class Picker:
     sms_info: SegmentInfo | None = None
 
 
-def picker(phases: tuple[str, ...] = INCIDENT_PHASES) -> Picker:
-    """The templates the composer offers, keeping the one chosen in the posted form."""
+def picker(phases: tuple[str, ...] = INCIDENT_PHASES, posted: bool = True) -> Picker:
+    """The templates the composer offers, keeping the one chosen in the posted form.
+
+    `posted=False` for a composer on the page other than the one whose form was posted.
+    """
     options = [(t.public_id, f"{message_templates.PHASE_LABELS[t.phase]}: {t.name}")
                for t in message_templates.templates_for(phases)]
-    return Picker(options, request.form.get("template", ""))
+    return Picker(options, request.form.get("template", "") if posted else "")
 
 
 def wants_template() -> bool:
@@ -66,20 +81,26 @@ def _component_names(chosen: Mapping[int, str], affected: list[Component]) -> st
 
 
 def use(current: Picker, form: ConsoleForm, *, title: str, severity: str | None,
-        chosen: Mapping[int, str], affected: list[Component] | None = None) -> Picker:
-    """Put the chosen template, rendered, into `form.body`; errors go on the form."""
+        chosen: Mapping[int, str], affected: list[Component] | None = None,
+        status: str | None = None) -> Picker:
+    """Put the chosen template, rendered, into `form.body`; errors go on the form.
+
+    {status} is the form's status select, or `status` for a composer without one.
+    """
     try:
         template = message_templates.get_template(current.selected)
     except NotFound:
         form.add_error(DomainError("Choose a template to use.", "template"))
         return current
-    status = getattr(form, "status", None)
+    select = getattr(form, "status", None)
+    if status is None and select is not None:
+        status = select.data
     context = {
         "page_name": get_page().name,
         "incident_title": title,
         "affected_components": _component_names(chosen, affected or []),
         "next_update_time": _next_update(severity),
-        "status": STATUS_LABELS.get(status.data or "", "") if status is not None else "",
+        "status": STATUS_LABELS.get(status or "", ""),
     }
     rendered = message_templates.render(template, context)
     form.body.data = rendered.body  # type: ignore[attr-defined]
@@ -97,3 +118,25 @@ def for_update(form: ConsoleForm, incident: Incident, chosen: Mapping[int, str])
     """"Use template" on an incident's update form: its title, plan row and components."""
     return use(picker(), form, title=incident.name, severity=plan_severity(incident),
                chosen=chosen, affected=list(incident.components))
+
+
+def for_resolve(form: ConsoleForm, incident: Incident) -> Picker:
+    """"Use template" on an incident's resolve form: the resolved phase's templates."""
+    return use(picker(RESOLVE_PHASES), form, title=incident.name,
+               severity=plan_severity(incident), chosen={}, affected=list(incident.components),
+               status=COMPOSER_STATUS["resolve"])
+
+
+def for_new_maintenance(form: ConsoleForm) -> Picker:
+    """"Use template" on the schedule form: its title and chosen components."""
+    chosen = {int(i): "chosen" for i in form.components.data or []}  # type: ignore[attr-defined]
+    return use(picker(MAINTENANCE_PHASES["schedule"]), form,
+               title=form.name.data or "",  # type: ignore[attr-defined]
+               severity=MAINTENANCE_PLAN, chosen=chosen, status=COMPOSER_STATUS["schedule"])
+
+
+def for_maintenance_step(form: ConsoleForm, maintenance: Incident, step: str) -> Picker:
+    """"Use template" on a maintenance's start or complete form."""
+    return use(picker(MAINTENANCE_PHASES[step]), form, title=maintenance.name,
+               severity=MAINTENANCE_PLAN, chosen={}, affected=list(maintenance.components),
+               status=COMPOSER_STATUS[step])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.extensions import db
@@ -34,9 +34,16 @@ class FanoutEvent(db.Model):
     update_id: Mapped[int | None] = mapped_column(
         ForeignKey("incident_update.id", ondelete="CASCADE"), index=True
     )
-    # Which channels and audiences this event reaches, decided at publish time.
+    # Which channels and audiences this event reaches, decided at publish time: `channels`
+    # for the public subscribers, `routes` for stakeholder groups {group public_id: channels}.
     channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    routes: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict,
+                                                         server_default=text("'{}'"))
     component_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # A component_update event's change (component, old and new status, when), captured in
+    # the transaction that made it: the component may change again or be deleted before the
+    # worker sends, and the payload must describe this change. None for other events.
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending, expanding, done
     cursor: Mapped[int] = mapped_column(default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,12 +7,16 @@ both, and a language for the messages they receive.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.extensions import db
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
+
+if TYPE_CHECKING:
+    from statuspage.models.subscribers import Subscriber
 
 
 class StakeholderGroup(db.Model):
@@ -41,6 +45,10 @@ class StakeholderMember(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     group: Mapped[StakeholderGroup] = relationship(back_populates="members")
+    # The member's addresses as fan-out recipients, one Subscriber row per channel, kept in
+    # step by statuspage.stakeholders (see models.subscribers).
+    recipients: Mapped[list[Subscriber]] = relationship(
+        cascade="all, delete-orphan", order_by="Subscriber.channel")
 
     __table_args__ = (
         CheckConstraint("email IS NOT NULL OR phone IS NOT NULL",

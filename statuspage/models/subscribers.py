@@ -1,10 +1,28 @@
-"""Subscribers: the public audience, by email, SMS or webhook."""
+"""Subscribers: every recipient of the fan-out, by email, SMS or webhook.
+
+Most are the public audience (self-service, double opt-in). A row with `stakeholder_member_id`
+is a stakeholder group member's address for one channel instead: created, changed and deleted
+with the member by statuspage.stakeholders, never shown or counted as a public subscriber
+(`Subscriber.public()`), and reached only when the plan routes an event to the member's group.
+One recipient table keeps the whole pipeline (expansion, senders, SMS pump, receipts, retries,
+crash recovery, delivery log) the same for both audiences.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.extensions import db
@@ -13,6 +31,8 @@ from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
 EMAIL, SMS, WEBHOOK = "email", "sms", "webhook"
 CHANNELS = (EMAIL, SMS, WEBHOOK)
+# consent_source of a stakeholder member's recipient rows: added by staff, no opt-in.
+STAKEHOLDER_SOURCE = "stakeholder"
 # Why a subscriber no longer receives messages.
 SUPPRESSION_REASONS = ("user", "stop", "bounce", "spam_report", "dropped", "provider_error",
                        "admin")
@@ -51,14 +71,34 @@ class Subscriber(db.Model):
     secret: Mapped[str | None] = mapped_column(String(128))
     # Bumped to invalidate every manage/unsubscribe link already sent.
     token_version: Mapped[int] = mapped_column(default=1)
+    # Set on a stakeholder member's rows (one per channel the member has); NULL for the public.
+    stakeholder_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholder_member.id", ondelete="CASCADE"), index=True)
 
     components: Mapped[list[Component]] = relationship(secondary=subscriber_component)
 
     __table_args__ = (
-        UniqueConstraint("channel", "address"),
+        # One public subscription per address; a stakeholder's address may also subscribe
+        # publicly (and sit in several groups), so the rule holds for public rows only.
+        # Partial unique index: both SQLite and PostgreSQL support it.
+        Index("uq_subscriber_public_address", "channel", "address", unique=True,
+              sqlite_where=text("stakeholder_member_id IS NULL"),
+              postgresql_where=text("stakeholder_member_id IS NULL")),
+        # A member has at most one row per channel (NULLs are distinct: public rows pass).
+        UniqueConstraint("stakeholder_member_id", "channel"),
         # Fan-out streams active subscribers of a channel by id.
         Index("ix_subscriber_fanout", "channel", "id"),
     )
+
+    @classmethod
+    def public(cls) -> ColumnElement[bool]:
+        """Self-service subscribers only: every public list, count, search, export and
+        sign-up lookup filters with this, so stakeholder rows never show up there."""
+        return cls.stakeholder_member_id.is_(None)
+
+    @property
+    def is_stakeholder(self) -> bool:
+        return self.stakeholder_member_id is not None
 
     @property
     def is_active(self) -> bool:

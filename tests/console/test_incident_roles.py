@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from statuspage.extensions import db
-from statuspage.incidents import assign_roles
+from statuspage.incident_roles import assign_roles
 from statuspage.models import AuditEntry, Incident, utcnow
 from tests.console.conftest_content import as_role, field_error
 from tests.factories import Factory

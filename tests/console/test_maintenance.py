@@ -227,3 +227,31 @@ def test_viewer_reads_the_timeline_but_gets_no_actions(
 
     assert "Planned <em>work</em>." in html
     assert "Start maintenance" not in html and "<textarea" not in html
+
+
+def test_starting_and_completing_by_hand_are_the_plans_maintenance_events(
+    client: FlaskClient, factory: Factory
+) -> None:
+    from statuspage import plan
+    from statuspage.models import Delivery, FanoutEvent
+    from tests.delivery_support import add_subscribers
+
+    plan.save_document({"version": 1, "severities": {"maintenance": {
+        "cadence_minutes": None, "approval": False, "audiences": {"public": {
+            "maintenance_started": ["email"], "maintenance_completed": ["sms"]}}}}}, None)
+    add_subscribers(1)
+    add_subscribers(1, "sms")
+    maintenance = factory.maintenance("Upgrade")
+    base = f"/console/maintenance/{maintenance.public_id}"
+    as_role(client, factory, "communicator")
+
+    client.post(f"{base}/start", data={"start-body": "Starting."})
+    client.post(f"{base}/complete", data={"complete-body": "Done."})
+
+    db.session.expire_all()
+    heard = db.session.execute(
+        select(FanoutEvent.kind, Delivery.channel).join(Delivery, Delivery.event_id ==
+                                                         FanoutEvent.id).order_by(Delivery.id)
+    ).all()
+    assert [tuple(row) for row in heard] == [("maintenance_started", "email"),
+                                             ("maintenance_completed", "sms")]

@@ -88,11 +88,12 @@ def test_viewers_read_the_plan_but_cannot_change_or_download_it(
     login(client, role="viewer")
     html = client.get("/console/plan").get_data(as_text=True)
     assert '<span class="tag">sms</span>' in html
+    assert '<span class="tag">webhook</span>' in html  # the default routes public webhooks
     assert "<input type=\"checkbox\"" not in html
     assert client.post("/console/plan", data=_matrix()).status_code == 403
     assert client.post("/console/plan/import", data={}).status_code == 403
     assert client.get("/console/plan.yaml").status_code == 403
-    assert decide("SEV1", "incident_opened")[0] == Route("public", ("email", "sms"))
+    assert decide("SEV1", "incident_opened")[0] == Route("public", ("email", "sms", "webhook"))
 
 
 def test_communicators_cannot_change_the_plan(client: FlaskClient, login: LoginHelper) -> None:
