@@ -9,15 +9,16 @@ It builds two throwaway installations, one without subscribers and one with all 
 (SQLite files in a temporary instance folder, or private schemas on the PostgreSQL server named
 by DATABASE_URL, dropped afterwards; the Huey queue is SQLite in the same folder), local fakes
 of SendGrid and Twilio in processes of their own (bench/fanout_fakes.py; the Twilio fake
-answers 429 to anything above --sms-rate) and a real worker started as the Procfile's
-(`huey_consumer statuspage.tasks.huey --worker-type thread`) with provider credentials pointing
-at the fakes. It measures:
+answers 429 to anything above --sms-rate) and the real consumers started with the Procfile's
+`worker` and `sms` commands (bench/fanout_workers.py), with provider credentials pointing at
+the fakes. It measures:
 
 - the publish request (POST /console/incidents/new through the app's WSGI stack, no worker
   running): the median of --publishes on each installation, taken alternately;
 - the time from the publish request until the fake SendGrid has every email address;
 - the SMS rate at the fake Twilio against TWILIO_MAX_PER_SECOND, and its 429 answers;
-- the worker's peak memory (VmHWM) after a full fan-out to 1,000 and to all subscribers.
+- the workers' peak memory (VmHWM of `worker` plus `sms`) after a full fan-out to 1,000 and
+  to all subscribers (and, for diagnosis, the CPU time each consumer used).
 
 Targets: publish ratio <= 1.2, emails within 60 s on SQLite, SMS rate within 5% of the limit
 with no 429, memory ratio <= 1.2. The last line printed is
@@ -30,15 +31,16 @@ import argparse
 import os
 import secrets
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bench.fanout_workers import Consumers
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -70,7 +72,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--small", type=int, default=1_000,
                         help="subscribers of the small fan-out (memory baseline)")
     parser.add_argument("--sms-rate", type=float, default=100.0, help="TWILIO_MAX_PER_SECOND")
-    parser.add_argument("--workers", type=int, default=2, help="consumer worker threads")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="the worker consumer's threads (WORKER_CONCURRENCY)")
     parser.add_argument("--publishes", type=int, default=15, help="timed publishes per case")
     return parser.parse_args(argv)
 
@@ -111,10 +114,13 @@ class Site:
         assert login.status_code == 302, login.get_data(as_text=True)[:500]
 
     def publish(self) -> float:
-        """POST the incident form as a communicator would; the request's duration."""
+        """POST the incident form as a communicator would; the request's duration.
+
+        SEV1: the default plan announces a SEV1's opening by email and SMS (SEV2 by email only).
+        """
         started = time.perf_counter()
         response = self.client.post("/console/incidents/new", data={
-            "name": "API errors", "severity": "SEV2", "status": "investigating",
+            "name": "API errors", "severity": "SEV1", "status": "investigating",
             "body": "We are **investigating** elevated error rates.",
             "deliver_notifications": "y", "action": "publish",
         })
@@ -181,55 +187,49 @@ class Bench:
     def _fan_out(self, site: Site, emails: int, sms: int) -> dict[str, Any]:
         """One publish to these subscribers, timed at fresh fakes, by a fresh worker."""
         from bench.fanout_fakes import FakeProvider
+        from bench.fanout_workers import Consumers
 
         sendgrid = FakeProvider("sendgrid")
         twilio = FakeProvider("twilio", self.args.sms_rate)
         self.env.update(SENDGRID_API_BASE_URL=sendgrid.url, TWILIO_API_BASE_URL=twilio.url,
                         DATABASE_URL=site.url)
-        consumer = self._start_consumer()
+        consumers = Consumers(self.env, self.workdir, self.args.workers)
         try:
+            self._wait(consumers.started, timeout=30, what="the consumers", consumers=consumers)
+            cpu_before = consumers.cpu_seconds()
             publish_started = time.monotonic()
             publish = site.publish()
             self._wait(lambda: sendgrid.stats()["received"] >= emails,
-                       timeout=600, what=f"{emails} emails", consumer=consumer)
+                       timeout=600, what=f"{emails} emails", consumers=consumers)
             email_seconds = sendgrid.stats()["last"] - publish_started
             sms_budget = sms / self.args.sms_rate * 2 + 120
             self._wait(lambda: twilio.stats()["received"] >= sms, timeout=sms_budget,
-                       what=f"{sms} SMS", consumer=consumer)
+                       what=f"{sms} SMS", consumers=consumers)
             sms_seconds = time.monotonic() - publish_started
             time.sleep(1.0)  # let the last saves land before reading memory
-            memory = _peak_memory_kb(consumer.pid)
+            peaks = consumers.peak_memory_kb()
+            cpu = {name: used - cpu_before[name]
+                   for name, used in consumers.cpu_seconds().items()}
             stats = {"sendgrid": sendgrid.stats(), "twilio": twilio.stats()}
         finally:
-            _stop(consumer)
+            consumers.stop()
             sendgrid.stop()
             twilio.stop()
+        memory = sum(peaks.values())
         print(f"fan-out to {emails} + {sms}: emails {email_seconds:.1f}s, SMS {sms_seconds:.1f}s,"
-              f" worker peak {memory / 1024:.1f} MB", flush=True)
+              f" peak memory " + ", ".join(f"{n} {kb / 1024:.1f} MB" for n, kb in peaks.items())
+              + ", CPU " + ", ".join(f"{n} {s:.1f}s" for n, s in cpu.items())
+              + f"; load average {os.getloadavg()[0]:.2f}", flush=True)
         return {"email_seconds": email_seconds, "sms_seconds": sms_seconds, "memory": memory,
                 "publish": publish, **stats}
 
-    def _start_consumer(self) -> subprocess.Popen[bytes]:
-        log = self.workdir / "consumer.log"
-        proc = subprocess.Popen(
-            [str(BIN / "huey_consumer"), "statuspage.tasks.huey", "--workers",
-             str(self.args.workers), "--worker-type", "thread"],
-            env=self.env, cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-            start_new_session=True)
-        self._wait(lambda: "consumer started" in log.read_text(errors="replace").lower(),
-                   timeout=30, what="the consumer", consumer=proc)
-        return proc
-
     def _wait(self, done: Callable[[], bool], timeout: float, what: str,
-              consumer: subprocess.Popen[bytes]) -> None:
+              consumers: Consumers) -> None:
         deadline = time.monotonic() + timeout
         while not done():
-            if consumer.poll() is not None:
-                raise SystemExit(f"the consumer exited while waiting for {what}:\n"
-                                 + (self.workdir / "consumer.log").read_text()[-3000:])
+            consumers.check(what)
             if time.monotonic() > deadline:
-                raise SystemExit(f"timed out waiting for {what}:\n"
-                                 + (self.workdir / "consumer.log").read_text()[-3000:])
+                raise SystemExit(f"timed out waiting for {what}:\n" + consumers.tail())
             time.sleep(0.05)
 
 
@@ -273,23 +273,6 @@ def _seed_subscribers(app: Any, emails: int, sms: int) -> None:
         db.session.commit()
 
 
-def _peak_memory_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmHWM in /proc status")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-
-
 def _report(r: dict[str, Any], args: argparse.Namespace) -> None:
     zero, full = statistics.median(r["publish_0"]), statistics.median(r["publish_all"])
     publish_ratio = full / zero
@@ -305,7 +288,7 @@ def _report(r: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"SMS: {r['sms']} at {r['sms_rate']:.2f}/s against a limit of {args.sms_rate:g}/s "
           f"(ratio {rate_ratio:.3f}), {r['sms_429']} answered 429, {r['sms_duplicates']} "
           f"duplicates; all sent {r['sms_seconds']:.1f}s after the publish")
-    print(f"worker peak memory: {r['memory_small'] / 1024:.1f} MB at {args.small} subscribers, "
+    print(f"workers' peak memory: {r['memory_small'] / 1024:.1f} MB at {args.small} subscribers, "
           f"{r['memory_large'] / 1024:.1f} MB at {args.emails + args.sms} "
           f"(ratio {memory_ratio:.2f})")
     print(f"fanout: publish_ratio={publish_ratio:.2f} email_seconds={r['email_seconds']:.1f} "

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 
-from statuspage import audit
+from statuspage import audit, delivery
 from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
 from statuspage.incidents import refresh_group_status
@@ -134,6 +134,8 @@ def update_component(component: Component, data: ComponentInput,
         _refresh_group(old_group_id, now)
     db.session.flush()
     _refresh_group(component.group_id, now)
+    # Set by hand here (not through an incident): webhook subscribers hear of it all the same.
+    delivery.create_component_fanout(component, before["status"], now)
     audit.record(actor, "component.update", "component", component.public_id,
                  before=before, name=component.name, status=component.status,
                  group=group.public_id if group else None)

@@ -50,7 +50,7 @@ def dispatch_rows(rows: Iterable[Any]) -> int:
     call; webhooks get one task each (a slow endpoint delays only itself); SMS go through
     the single pump, which keeps the account's rate limit.
     """
-    from statuspage import delivery_tasks
+    from statuspage import delivery_sms, delivery_tasks
 
     emails: dict[tuple[int, str], list[int]] = defaultdict(list)
     webhooks: list[int] = []
@@ -70,7 +70,6 @@ def dispatch_rows(rows: Iterable[Any]) -> int:
     for delivery_id in webhooks:
         delivery_tasks.send_webhook(delivery_id)
         tasks += 1
-    if sms:
-        delivery_tasks.sms_pump()
+    if sms and delivery_sms.wake_pump():
         tasks += 1
     return tasks

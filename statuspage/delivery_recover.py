@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from statuspage.delivery_dispatch import EMAIL_CHUNK, dispatch_ids, dispatch_rows
-from statuspage.delivery_sms import clear_stale_pump_lock, due_sms_exist
+from statuspage.delivery_sms import clear_stale_pump_lock, due_sms_exist, wake_pump
 from statuspage.extensions import db
 from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
 from statuspage.models.deliveries import QUEUED, SENDING
@@ -94,9 +94,6 @@ def send_due(older_than: float | None = None) -> int:
             break
         after = rows[-1].id
         tasks += dispatch_rows(rows)
-    if due_sms_exist():
-        from statuspage import delivery_tasks
-
-        delivery_tasks.sms_pump()
+    if due_sms_exist() and wake_pump():
         tasks += 1
     return tasks

@@ -1,17 +1,18 @@
 """The SMS pump: the one sender of SMS, paced to TWILIO_MAX_PER_SECOND across all workers.
 
 Twilio throughput is per sender (1 message per second on a US long code), so the limit is
-global, not per worker. Only the holder of the Huey lock "sms-pump" sends; it claims due
-deliveries a few at a time (about 100 ms of sending) and starts each send 1/rate seconds after
-the previous one (delivery_sms_pacing). Any worker may try to start the pump (after an
-expansion batch, a failure, the periodic task); the others find the lock taken and return at
-once. Pacing governs when sends start; a few run at once (`concurrency_for`), so the
-provider's latency does not cap the rate.
+global, not per worker. The pump runs on the SMS queue, in the `sms` consumer process of its
+own (statuspage.tasks explains why). Only the holder of the lock "sms-pump" (in the SMS
+queue's store) sends; it claims due deliveries a few at a time (about 100 ms of sending) and
+starts each send 1/rate seconds after the previous one (delivery_sms_pacing). Anyone may
+enqueue the pump (after an expansion batch, a failure, the periodic task); a second pump finds
+the lock taken and returns at once. Pacing governs when sends start; a few run at once
+(`concurrency_for`), so the provider's latency does not cap the rate.
 
 A pump killed with its lock held (kill -9) would block SMS forever, so it writes a heartbeat
-to the Huey store; recover_expired_leases() clears the lock of a pump whose heartbeat is older
-than DELIVERY_LEASE_SECONDS. A pump that finds someone else's heartbeat stops at once, so at
-most one pump sends at a time even then.
+to the SMS queue's store; recover_expired_leases() clears the lock of a pump whose heartbeat
+is older than DELIVERY_LEASE_SECONDS. A pump that finds someone else's heartbeat stops at
+once, so at most one pump sends at a time even then.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -70,37 +72,31 @@ def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
     Raises PumpBusy when another pump is running. `clock`, `sleep` and `concurrency` are for
     tests (the default concurrency follows the rate: `concurrency_for`).
     """
-    from statuspage.tasks import huey
+    from statuspage.tasks import sms_huey as huey
 
     lock = huey.lock_task(PUMP_LOCK)
     try:
         lock.acquire()
     except TaskLockedException as error:
         raise PumpBusy(str(error)) from None
-    token = secrets.token_hex(8)
-    _beat(token)
     rate = float(current_app.config["TWILIO_MAX_PER_SECOND"])
-    started = last_beat = clock()
+    started = clock()
     # Starts no sooner than one interval after the previous pump's last send; a provider's
     # pause never outlasts the lease of the deliveries already claimed.
     first = started + max(0.0, _last_send(huey) + 1 / rate - time.time())
     pacer = Pacer(rate, clock, first,
                   max_pause=int(current_app.config["DELIVERY_LEASE_SECONDS"]) / 2)
     concurrency = concurrency or concurrency_for(rate)
+    heart = Heartbeat(clock, threaded=concurrency > 1)
     senders = Senders(concurrency, pacer, sleep)
     feed = Feed(claim_size_for(rate), senders.contents, threaded=concurrency > 1)
     last_send = None
     tried = 0
-    mine = True
     try:
         while clock() - started < max_seconds:
-            if clock() - last_beat >= HEARTBEAT_EVERY_SECONDS:
-                mine = _still_mine(token)
-                if not mine:
-                    log.warning("another SMS pump took over; this one stops")
-                    break
-                _beat(token)
-                last_beat = clock()
+            if not heart.still_mine():
+                log.warning("another SMS pump took over; this one stops")
+                break
             prepared = feed.next()
             if prepared is None:
                 break
@@ -110,6 +106,8 @@ def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
             senders.submit(prepared, at)
             tried += 1
     finally:
+        heart.stop()
+        mine = heart.still_mine()
         senders.close()
         release(feed.close())
         if mine:
@@ -122,6 +120,22 @@ def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
 
         delivery_tasks.sms_pump()
     return tried
+
+
+def wake_pump() -> bool:
+    """Enqueue the pump unless one is running; True when enqueued.
+
+    Every expansion batch with SMS in it calls this: a running pump will find those SMS
+    (it claims until none is due, and looks again after releasing its lock), so a hundred
+    batches need not queue a hundred pumps behind it in the SMS consumer.
+    """
+    from statuspage import delivery_tasks
+    from statuspage.tasks import sms_huey
+
+    if sms_huey.lock_task(PUMP_LOCK).is_locked():
+        return False
+    delivery_tasks.sms_pump()
+    return True
 
 
 def due_sms_exist() -> bool:
@@ -138,7 +152,7 @@ def due_sms_exist() -> bool:
 
 def clear_stale_pump_lock(stale_after: float) -> bool:
     """Release the pump lock of a pump whose heartbeat stopped (killed); True when cleared."""
-    from statuspage.tasks import huey
+    from statuspage.tasks import sms_huey as huey
 
     lock = huey.lock_task(PUMP_LOCK)
     if not lock.is_locked():
@@ -156,14 +170,65 @@ def _last_send(huey: Any) -> float:
     return float(value) if value is not None else 0.0
 
 
-def _beat(token: str) -> None:
-    from statuspage.tasks import huey
+class Heartbeat:
+    """The pump's heartbeat in the SMS queue's store, and whether the pump is still the one.
 
-    huey.put(HEARTBEAT_KEY, (token, time.time()))
+    Threaded, it beats from a thread of its own: a write to the store (a commit, an fsync on
+    SQLite) can take tens of milliseconds on a busy disk, and in the pump's loop it would hold
+    up the next send times. Unthreaded (the tests' pump) the loop beats itself, on the pump's
+    clock.
+    """
+
+    def __init__(self, clock: Callable[[], float], threaded: bool) -> None:
+        self.token = secrets.token_hex(8)
+        self.clock = clock
+        self.last = clock()
+        self.lost = threading.Event()
+        self.stopping = threading.Event()
+        _beat(self.token)
+        self.thread: threading.Thread | None = None
+        if threaded:
+            self.thread = threading.Thread(target=self._run, daemon=True,
+                                           name="sms-pump-heartbeat")
+            self.thread.start()
+
+    def still_mine(self) -> bool:
+        """False once someone else's heartbeat was found (recovery judged this pump dead)."""
+        if self.thread is None and not self.lost.is_set() and not self.stopping.is_set() \
+                and self.clock() - self.last >= HEARTBEAT_EVERY_SECONDS:
+            self._check()
+            self.last = self.clock()
+        return not self.lost.is_set()
+
+    def _run(self) -> None:
+        while not self.stopping.wait(HEARTBEAT_EVERY_SECONDS):
+            try:
+                if not self._check():
+                    return
+            except Exception:  # the store is unreachable: the pump carries on, as it would
+                log.exception("the SMS pump could not write its heartbeat")
+
+    def _check(self) -> bool:
+        if not _still_mine(self.token):
+            self.lost.set()
+            return False
+        _beat(self.token)
+        return True
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join()
+
+
+def _beat(token: str) -> None:
+    from statuspage.tasks import sms_huey
+
+    sms_huey.put(HEARTBEAT_KEY, (token, time.time()))
 
 
 def _still_mine(token: str) -> bool:
-    from statuspage.tasks import huey
+    from statuspage.tasks import sms_huey
 
-    beat = huey.get(HEARTBEAT_KEY, peek=True)
+    beat = sms_huey.get(HEARTBEAT_KEY, peek=True)
     return beat is None or beat[0] == token

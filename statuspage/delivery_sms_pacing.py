@@ -20,7 +20,13 @@ from typing import Any
 
 from flask import current_app
 
-from statuspage.delivery_sms_send import PreparedSms, claim_due_sms, prepare_sms, send_prepared_sms
+from statuspage.delivery_sms_send import (
+    PreparedSms,
+    SentSaver,
+    claim_due_sms,
+    prepare_sms,
+    send_prepared_sms,
+)
 from statuspage.notify import registry
 
 log = logging.getLogger(__name__)
@@ -115,6 +121,7 @@ class Senders:
         self.gate = Gate(1.0 / pacer.interval, concurrency)
         self.late_ok = max(2 * pacer.interval, LATE_OK_SECONDS)
         self.pool = ThreadPoolExecutor(concurrency, "sms-pump") if concurrency > 1 else None
+        self.saver = SentSaver(self.app, threaded=self.pool is not None)
 
     def submit(self, prepared: PreparedSms, at: float) -> None:
         """Send at `at` (pacer clock); the caller has entered the gate."""
@@ -141,7 +148,7 @@ class Senders:
                     break
                 at = self.pacer.next_slot()
             started = time.monotonic()
-            error = send_prepared_sms(prepared, self.channel)
+            error = send_prepared_sms(prepared, self.channel, self.saver)
             latency = time.monotonic() - started
             if error is not None and not error.permanent and error.retry_after:
                 self.pacer.pause(error.retry_after)
@@ -151,8 +158,10 @@ class Senders:
             self.gate.leave(latency)
 
     def close(self) -> None:
+        """Wait for the sends in flight, then for their acceptances to be saved."""
         if self.pool is not None:
             self.pool.shutdown(wait=True)
+        self.saver.close()
 
 
 class Feed:

@@ -35,18 +35,18 @@ def app_context() -> Iterator[None]:
 # Imported after app_context: tasks.py imports the task modules at its end, and some of them
 # import app_context from here while this module is still being imported.
 from statuspage import tasks  # noqa: E402
-from statuspage.tasks import huey  # noqa: E402
+from statuspage.tasks import huey, sms_huey  # noqa: E402
 
 
+@sms_huey.on_startup("freeze_the_app")
 @huey.on_startup()
 def _freeze_the_app() -> None:
-    """In the consumer only (not in web processes): keep paced sends on time.
+    """In the consumers only (not in web processes): no long collector pauses.
 
-    The SMS pump's senders need the interpreter for a moment at their paced times, while an
-    email batch of 1,000 keeps it busy in another thread. Full garbage collections walking the
-    ~150,000 objects the app is made of took ~90 ms each and made them that late, then send
-    together. Those objects live as long as the process: freeze them out of the collector
-    once the app is built.
+    Full garbage collections walking the ~150,000 objects the app is made of took ~90 ms
+    each: in the SMS consumer that made paced sends that late, then go out together; in the
+    worker it stalls every thread. Those objects live as long as the process: freeze them out
+    of the collector once the app is built.
     """
     tasks._flask_app()
     gc.freeze()
@@ -79,9 +79,12 @@ def send_webhook(delivery_id: int) -> bool:
         return delivery_send.send_webhook(delivery_id)
 
 
-@huey.task()
+@sms_huey.task()
 def sms_pump() -> int:
-    """Send due SMS at the configured rate; returns at once if another pump is running."""
+    """Send due SMS at the configured rate; returns at once if another pump is running.
+
+    On the SMS queue, run by the `sms` process (see statuspage.tasks): anyone may enqueue it.
+    """
     from statuspage import delivery_sms
 
     with app_context():

@@ -10,11 +10,12 @@ follow the public API: ISO 8601 with milliseconds in the page's time zone.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 from statuspage.api.serializers import PageContext, affected_component
 from statuspage.messages_context import EventContext, load_event
-from statuspage.models import Component, ComponentChange, FanoutEvent, Incident, Subscriber
+from statuspage.models import FanoutEvent, Incident, Subscriber
 from statuspage.models.types import utcnow
 from statuspage.notify.base import WebhookContent
 from statuspage.pages import get_page
@@ -92,9 +93,10 @@ def incident_block(ctx: PageContext, incident: Incident) -> Payload:
     }
 
 
-def _change_id(change: ComponentChange) -> str:
-    """A stable 12-character base-36 id for a component change (the model has no public id)."""
-    number = int.from_bytes(hashlib.sha256(f"component-change:{change.id}".encode()).digest()[:8])
+def short_id(seed: str) -> str:
+    """A stable 12-character base-36 id derived from `seed` (for records without a public id).
+    """
+    number = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8])
     digits = ""
     for _ in range(12):
         number, rest = divmod(number, 36)
@@ -102,41 +104,54 @@ def _change_id(change: ComponentChange) -> str:
     return digits
 
 
-def component_update_payload(change: ComponentChange, subscriber: Subscriber) -> WebhookContent:
-    """Statuspage's `component_update` payload for one component's status change."""
+def _stamp(ctx: PageContext, value: str | None) -> str | None:
+    return ctx.ts(datetime.fromisoformat(value)) if value else None
+
+
+def component_update_payload(event: FanoutEvent, subscriber: Subscriber) -> WebhookContent:
+    """Statuspage's `component_update` payload for the change captured in `event.detail`.
+
+    Keys as Statuspage sends them (tests/notify/fixtures holds a captured payload):
+    `component_update` carries the change, `component` the component as the change left it.
+    The `id` of the change is derived from the event, so a retried POST repeats it and a
+    receiver can drop the duplicate.
+    """
+    if event.kind != COMPONENT_UPDATE or not event.detail:
+        raise LookupError(f"fan-out event {event.id} is not a component update")
     ctx = PageContext.of(get_page())
-    component: Component = change.component
+    detail = event.detail
+    component = detail["component"]
     return WebhookContent(payload={
         "meta": _meta(ctx, subscriber),
         "page": _page(ctx),
         "component_update": {
-            "created_at": ctx.ts(change.update.created_at),
-            "new_status": change.new_status,
-            "old_status": change.old_status,
-            "id": _change_id(change),
-            "component_id": component.public_id,
+            "created_at": _stamp(ctx, detail["at"]),
+            "new_status": detail["new_status"],
+            "old_status": detail["old_status"],
+            "id": short_id(f"component-update:{event.id}"),
+            "component_id": component["id"],
+            "component_type": "Component",
         },
         "component": {
-            "created_at": ctx.ts(component.created_at),
-            "id": component.public_id,
-            "name": component.display_name,
-            "status": component.status,
+            "created_at": _stamp(ctx, component["created_at"]),
+            "id": component["id"],
+            "name": component["name"],
+            "status": detail["new_status"],
+            "updated_at": _stamp(ctx, component["updated_at"]),
+            "position": component["position"],
+            "description": component["description"],
+            "showcase": component["showcase"],
+            "page_id": ctx.page.public_id,
+            "group_id": component["group_id"],
         },
     })
 
 
 def webhook_payload(event: FanoutEvent, subscriber: Subscriber) -> WebhookContent:
-    """The payload for `event`: `incident`, or `component_update` for such an event.
-
-    A `component_update` event names its component in `component_ids[0]`; the change is the
-    one its update made to that component.
-    """
-    ectx: EventContext = load_event(event)
+    """The payload for `event`: `incident`, or `component_update` for such an event."""
     if event.kind == COMPONENT_UPDATE:
-        for change in ectx.update.changes:
-            if change.component_id in (event.component_ids or []):
-                return component_update_payload(change, subscriber)
-        raise LookupError(f"fan-out event {event.id} names no changed component")
+        return component_update_payload(event, subscriber)
+    ectx: EventContext = load_event(event)
     ctx = PageContext.of(ectx.page)
     return WebhookContent(payload={
         "meta": _meta(ctx, subscriber),

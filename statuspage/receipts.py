@@ -20,6 +20,7 @@ from statuspage.models import Delivery, ProviderReceipt, Subscriber
 from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, SENDING, SENT
 from statuspage.models.subscribers import EMAIL, SMS
 from statuspage.pages import get_page
+from statuspage.subscription_links import sms_code_url
 
 # --- Twilio ------------------------------------------------------------------------------
 
@@ -118,7 +119,9 @@ def handle_inbound_sms(from_number: str, body: str, opt_out_type: str | None = N
     if keyword == "stop":
         subscriptions.unsubscribe(subscriber, reason="stop")
     elif keyword == "start":
-        # Texting START from the number is a new consent, given through the address itself.
+        # Texting START from the number is a new consent, given through the address itself;
+        # it lifts the opt-out but confirms nothing: a number that never entered its code
+        # stays unconfirmed (resubscribe keeps confirmed_at) and gets no updates.
         subscriptions.resubscribe(subscriber, source="sms_start")
     if opt_out_type:
         return None
@@ -126,6 +129,11 @@ def handle_inbound_sms(from_number: str, body: str, opt_out_type: str | None = N
     if keyword == "stop":
         return (f"{page.name} status alerts: you are unsubscribed and will get no more "
                 "messages. Reply START to resubscribe.")
+    if keyword == "start" and subscriber.confirmed_at is None:
+        # Not "subscribed again": point to the code page, where a new code can be sent
+        # (rate-limited and within the daily SMS budget, like any sign-up).
+        return (f"{page.name} status alerts: this number was never confirmed, so it gets no "
+                f"updates. To confirm it, get a new code at {sms_code_url(subscriber)}")
     if keyword == "start":
         return (f"{page.name} status alerts: you are subscribed again. "
                 "Reply STOP to unsubscribe, HELP for help.")

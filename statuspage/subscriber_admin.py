@@ -81,7 +81,9 @@ def filtered(filters: SubscriberFilter) -> Select[tuple[Subscriber]]:
 
     Unknown channel or state values filter nothing (they come from a query string).
     """
-    query = select(Subscriber).options(selectinload(Subscriber.components))
+    # Stakeholder members' rows belong to their group's page, not the subscriber list.
+    query = (select(Subscriber).where(Subscriber.public())
+             .options(selectinload(Subscriber.components)))
     search = filters.search.strip()
     if search:
         # A substring match, case-insensitive: a full scan, fine for a console search box.
@@ -101,7 +103,7 @@ def subscriber_query(filters: SubscriberFilter) -> Select[tuple[Subscriber]]:
 def get_subscriber(public_id: str) -> Subscriber:
     """The subscriber with this public id; NotFound otherwise."""
     subscriber = db.session.execute(
-        select(Subscriber).where(Subscriber.public_id == public_id)
+        select(Subscriber).where(Subscriber.public_id == public_id, Subscriber.public())
         .options(selectinload(Subscriber.components))
     ).scalar_one_or_none()
     if subscriber is None:

@@ -1,11 +1,12 @@
-"""CSV export and import of subscribers, streamed in batches.
+"""CSV export and import of subscribers: the rows, read and saved in batches.
 
 Export writes every field including the consent record, one batch of rows at a time, and
-neutralises cells a spreadsheet would run as a formula. Import reads a file row by row (never
-the whole file into memory), reports each refused row with its line number, and saves the
-valid ones: pre-confirmed lists (admins only) in committed batches, others through
+neutralises cells a spreadsheet would run as a formula. Import reads a file record by record
+(`records`), reports each refused row with its line number, and saves the valid ones in
+batches: pre-confirmed lists (admins only) one commit per batch, others through
 `subscriptions.subscribe`, which sends each new subscriber a confirmation. A row is saved
-whole or not at all.
+whole or not at all. The worker drives an import batch by batch and saves its progress
+(statuspage.subscriber_import); the web request only stores the file.
 """
 
 from __future__ import annotations
@@ -13,31 +14,28 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from statuspage import audit, subscriptions
+from statuspage import subscriptions
 from statuspage.errors import DomainError
 from statuspage.extensions import db
-from statuspage.models import Component, Subscriber, User
+from statuspage.models import Component, Subscriber, new_public_id, subscriber_component, utcnow
 from statuspage.subscriber_admin import (
     IMPORT,
     SubscriberFilter,
     confirmed_subscriber,
-    consent_note,
     filtered,
     mark_confirmed,
     normalise_address,
     normalise_channel,
     normalise_language,
-    require_admin_for_preconfirmed,
 )
-from statuspage.transaction import use_case
 
 EXPORT_COLUMNS = (
     "channel", "address", "state", "language", "components", "created_at", "confirmed_at",
@@ -155,7 +153,7 @@ class ImportReport:
 
 
 @dataclass
-class _Row:
+class Row:
     line: int
     channel: str
     address: str
@@ -163,47 +161,7 @@ class _Row:
     language: str
 
 
-@use_case
-def import_subscribers(lines: Iterable[str], options: ImportOptions,
-                       actor: User | None) -> ImportReport:
-    """Import subscribers from CSV text with a header (channel, address[, components][,
-    language]; components are public ids separated by spaces).
-
-    Refuses the whole file (DomainError on field "file") only when its header is unusable;
-    otherwise every row is either saved or reported with its line number. Someone who
-    unsubscribed or was suppressed is never subscribed again by an import.
-    """
-    note = ""
-    if options.pre_confirmed:
-        require_admin_for_preconfirmed(actor)
-        note = consent_note(options.consent_note)
-    reader = csv.reader(lines)
-    columns = _columns(reader)
-    component_ids = _component_ids()
-    report = ImportReport()
-    batch: list[_Row] = []
-    save = _save_confirmed if options.pre_confirmed else _save_with_confirmation
-    for line, record in _records(reader, report):
-        if not any(cell.strip() for cell in record):
-            continue
-        try:
-            batch.append(_parse(line, record, columns, component_ids))
-        except DomainError as error:
-            report.refuse(line, error.message)
-            continue
-        if len(batch) >= IMPORT_BATCH:
-            save(batch, note, report)
-            batch = []
-    if batch:
-        save(batch, note, report)
-    audit.record(actor, "subscriber.import", "subscriber", "", filename=options.filename,
-                 pre_confirmed=options.pre_confirmed, note=note, imported=report.imported,
-                 already_subscribed=report.already_subscribed, refused=report.error_count)
-    db.session.commit()
-    return report
-
-
-def _component_ids() -> dict[str, list[int]]:
+def component_ids() -> dict[str, list[int]]:
     """Public id → the component ids it stands for (a group stands for its components)."""
     rows = db.session.execute(
         select(Component.public_id, Component.id, Component.is_group, Component.group_id)
@@ -217,7 +175,7 @@ def _component_ids() -> dict[str, list[int]]:
     return ids
 
 
-def _columns(reader: Any) -> dict[str, int]:
+def read_header(reader: Any) -> dict[str, int]:
     try:
         header = next(reader, None)
     except (csv.Error, UnicodeDecodeError):
@@ -237,10 +195,13 @@ def _columns(reader: Any) -> dict[str, int]:
     return columns
 
 
-def _records(reader: Any, report: ImportReport) -> Iterator[tuple[int, list[str]]]:
+def records(reader: Any, report: ImportReport, after: int = 0
+            ) -> Iterator[tuple[int, list[str]]]:
     """(first line number, cells) of each record; a malformed record is reported and skipped.
 
     The line number is the record's first line in the file (quoted cells may span lines).
+    Records that start on line `after` or before were dealt with by an earlier run of the
+    import: they are read past, neither yielded nor reported again.
     """
     while True:
         line = reader.line_num + 1
@@ -249,13 +210,15 @@ def _records(reader: Any, report: ImportReport) -> Iterator[tuple[int, list[str]
         except StopIteration:
             return
         except csv.Error as error:
-            report.refuse(line, f"Not valid CSV: {error}.")
+            if line > after:
+                report.refuse(line, f"Not valid CSV: {error}.")
             continue
         except UnicodeDecodeError:
             report.refuse(line, "The file is not UTF-8 text from here on; the rest was not "
                                 "read.")
             return
-        yield line, record
+        if line > after:
+            yield line, record
 
 
 def _cell(record: list[str], columns: dict[str, int], name: str) -> str:
@@ -263,8 +226,8 @@ def _cell(record: list[str], columns: dict[str, int], name: str) -> str:
     return record[index].strip() if index is not None and index < len(record) else ""
 
 
-def _parse(line: int, record: list[str], columns: dict[str, int],
-           component_ids: dict[str, list[int]]) -> _Row:
+def parse(line: int, record: list[str], columns: dict[str, int],
+           component_ids: dict[str, list[int]]) -> Row:
     if any(NOT_DECODED in cell for cell in record):
         raise DomainError("This line is not UTF-8 text; save the file as \"CSV UTF-8\".")
     channel = normalise_channel(_cell(record, columns, "channel"))
@@ -280,14 +243,14 @@ def _parse(line: int, record: list[str], columns: dict[str, int],
                           f"{', '.join(unknown)}.")
     language = normalise_language(_cell(record, columns, "language") or "en")
     ids = sorted({i for name in names for i in component_ids[name]})
-    return _Row(line, channel, address, ids, language)
+    return Row(line, channel, address, ids, language)
 
 
-def _existing(rows: list[_Row]) -> dict[tuple[str, str], Subscriber]:
+def _existing(rows: list[Row]) -> dict[tuple[str, str], Subscriber]:
     by_channel: dict[str, list[str]] = {}
     for row in rows:
         by_channel.setdefault(row.channel, []).append(row.address)
-    found = db.session.execute(select(Subscriber).where(or_(*(
+    found = db.session.execute(select(Subscriber).where(Subscriber.public(), or_(*(
         (Subscriber.channel == channel) & Subscriber.address.in_(addresses)
         for channel, addresses in by_channel.items()
     )))).scalars()
@@ -303,7 +266,7 @@ def _refusal(subscriber: Subscriber) -> str | None:
     return None
 
 
-def _unique(rows: list[_Row], report: ImportReport) -> Iterator[_Row]:
+def _unique(rows: list[Row], report: ImportReport) -> Iterator[Row]:
     """The rows of a batch, refusing any that repeats an address of an earlier row."""
     seen: dict[tuple[str, str], int] = {}
     for row in rows:
@@ -315,22 +278,20 @@ def _unique(rows: list[_Row], report: ImportReport) -> Iterator[_Row]:
         yield row
 
 
-def _save_confirmed(rows: list[_Row], note: str, report: ImportReport) -> None:
+def save_confirmed(rows: list[Row], note: str, report: ImportReport) -> None:
     """Save a batch of pre-confirmed rows in one commit; row by row if that one collides."""
-    components = {c.id: c for c in db.session.execute(select(Component)).scalars()}
     existing = _existing(rows)
     # Outcomes count only once the batch is committed.
     tally = ImportReport()
+    new: list[Row] = []
     for row in _unique(rows, tally):
         subscriber = existing.get((row.channel, row.address))
         if subscriber is not None:
             _confirm_existing(subscriber, row, note, tally)
-            continue
-        db.session.add(confirmed_subscriber(
-            row.channel, row.address, row.language,
-            [components[i] for i in row.component_ids], IMPORT, note))
-        tally.imported += 1
+        else:
+            new.append(row)
     try:
+        _insert_confirmed(new, note)
         db.session.commit()
     except IntegrityError:
         # Someone subscribed one of these addresses meanwhile: redo the batch row by row.
@@ -338,10 +299,34 @@ def _save_confirmed(rows: list[_Row], note: str, report: ImportReport) -> None:
         for row in _unique(rows, report):
             _save_one_confirmed(row, note, report)
         return
+    tally.imported += len(new)
     report.merge(tally)
 
 
-def _confirm_existing(subscriber: Subscriber, row: _Row, note: str,
+def _insert_confirmed(rows: list[Row], note: str) -> None:
+    """The batch's new subscribers in one multi-row INSERT, and their components in another.
+
+    The same record as subscriber_admin.confirmed_subscriber makes, without an ORM object per
+    row: a 50,000-row list is imported several times faster this way.
+    """
+    if not rows:
+        return
+    now = utcnow()
+    ids = db.session.execute(
+        insert(Subscriber).returning(Subscriber.id, sort_by_parameter_order=True),
+        [{"public_id": new_public_id(), "channel": row.channel, "address": row.address,
+          "language": row.language, "created_at": now, "confirmed_at": now,
+          "consent_source": IMPORT, "consent_at": now, "consent_note": note,
+          "code_attempts": 0, "token_version": 1} for row in rows],
+    ).scalars().all()
+    chosen = [{"subscriber_id": subscriber_id, "component_id": component_id}
+              for subscriber_id, row in zip(ids, rows, strict=True)
+              for component_id in row.component_ids]
+    if chosen:
+        db.session.execute(insert(subscriber_component), chosen)
+
+
+def _confirm_existing(subscriber: Subscriber, row: Row, note: str,
                       report: ImportReport) -> None:
     refusal = _refusal(subscriber)
     if refusal:
@@ -354,7 +339,7 @@ def _confirm_existing(subscriber: Subscriber, row: _Row, note: str,
         report.already_subscribed += 1
 
 
-def _save_one_confirmed(row: _Row, note: str, report: ImportReport) -> None:
+def _save_one_confirmed(row: Row, note: str, report: ImportReport) -> None:
     existing = subscriptions.find_subscriber(row.channel, row.address)
     if existing is not None:
         _confirm_existing(existing, row, note, report)
@@ -373,7 +358,7 @@ def _save_one_confirmed(row: _Row, note: str, report: ImportReport) -> None:
     report.imported += 1
 
 
-def _save_with_confirmation(rows: list[_Row], note: str, report: ImportReport) -> None:
+def save_with_confirmation(rows: list[Row], note: str, report: ImportReport) -> None:
     """Subscribe each row as the public page would: unconfirmed, confirmation sent."""
     existing = _existing(rows)
     for row in rows:

@@ -7,7 +7,10 @@ token version only (see statuspage.tokens): a link says nothing about the addres
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from statuspage import tokens
@@ -50,15 +53,65 @@ def sms_code_path(subscriber: Subscriber) -> str:
     return f"/subscribe/sms/{subscriber.public_id}"
 
 
-def recipient_for(subscriber: Subscriber, delivery_id: int | None) -> Recipient:
-    """Everything a channel needs to address one message to this subscriber."""
+def sms_code_url(subscriber: Subscriber) -> str:
+    """The code page as an absolute link, for a text message."""
+    return _absolute(sms_code_path(subscriber))
+
+
+class Addressee(Protocol):
+    """What recipient_for reads: a Subscriber, or a row of just these columns (the fan-out
+    reads 1,000 at a time, and full ORM objects cost more than the message they address)."""
+
+    id: int
+    public_id: str
+    address: str
+    language: str
+    token_version: int
+    secret: str | None
+    stakeholder_member_id: int | None
+
+
+class Linker:
+    """Manage and unsubscribe URLs for many subscribers: settings and key looked up once."""
+
+    def __init__(self) -> None:
+        self.base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+        self.sign = tokens.link_signer()
+
+    def urls(self, public_id: str, version: int) -> tuple[str, str]:
+        """(manage URL, one-click unsubscribe URL): one signed token serves both."""
+        token = self.sign(public_id, version)
+        return f"{self.base}/manage/{token}", f"{self.base}/unsubscribe/{token}"
+
+
+def link_urls(public_id: str, version: int) -> tuple[str, str]:
+    """(manage URL, one-click unsubscribe URL): one signed token serves both (see tokens)."""
+    return Linker().urls(public_id, version)
+
+
+def recipient_for(subscriber: Subscriber | Addressee, delivery_id: int | None,
+                  linker: Linker | None = None) -> Recipient:
+    """Everything a channel needs to address one message to this subscriber.
+
+    `linker`: one for a whole batch of recipients, so its lookups are made once.
+
+    A stakeholder member gets no manage or unsubscribe link (and so no List-Unsubscribe
+    header): staff add and remove members, and a one-click drop-out would let someone who
+    must hear about incidents leave silently. Their messages say whom to ask instead.
+    """
+    if subscriber.stakeholder_member_id is not None:
+        return Recipient(delivery_id=delivery_id, subscriber_id=subscriber.id,
+                         address=subscriber.address, language=subscriber.language,
+                         manage_url="", unsubscribe_url="", secret=None, stakeholder=True)
+    manage, unsubscribe = (linker or Linker()).urls(subscriber.public_id,
+                                                    subscriber.token_version)
     return Recipient(
         delivery_id=delivery_id,
         subscriber_id=subscriber.id,
         address=subscriber.address,
         language=subscriber.language,
-        manage_url=manage_url(subscriber),
-        unsubscribe_url=unsubscribe_url(subscriber),
+        manage_url=manage,
+        unsubscribe_url=unsubscribe,
         secret=subscriber.secret,
     )
 
@@ -70,19 +123,20 @@ def subscriber_for_token(purpose: str, token: str) -> Subscriber:
     unsubscribe starts a new consent, and links from the old one no longer act on it.
     """
     public_id, version = tokens.read_token(purpose, token)
+    # A stakeholder member's row has no public links: staff manage members.
     subscriber = db.session.execute(
-        select(Subscriber).where(Subscriber.public_id == public_id)
+        select(Subscriber).where(Subscriber.public_id == public_id, Subscriber.public())
     ).scalar_one_or_none()
     if subscriber is None:
-        raise NotFound("This subscription no longer exists.")
+        raise NotFound(_("This subscription no longer exists."))
     if version != subscriber.token_version:
-        raise DomainError("This link is no longer valid; use the one in the latest message "
-                          "we sent you.")
+        raise DomainError(_("This link is no longer valid; use the one in the latest message "
+                            "we sent you."))
     return subscriber
 
 
 def subscriber_by_public_id(public_id: str) -> Subscriber | None:
     """A subscriber by the public id in an SMS code page's URL."""
     return db.session.execute(
-        select(Subscriber).where(Subscriber.public_id == public_id)
+        select(Subscriber).where(Subscriber.public_id == public_id, Subscriber.public())
     ).scalar_one_or_none()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, has_app_context
 from flask.ctx import AppContext
+from huey import crontab
 
 from statuspage.tasks import _flask_app, huey
 
@@ -33,3 +34,21 @@ def send_confirmation(subscriber_id: int) -> str | None:
         except Exception:
             db.session.rollback()
             raise
+
+
+@huey.task()
+def run_subscriber_import(import_id: int) -> bool:
+    """Import a stored CSV file of subscribers, batch by batch (statuspage.subscriber_import)."""
+    from statuspage import subscriber_import
+
+    with _app_context():
+        return subscriber_import.run_import(import_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def resume_subscriber_imports() -> list[int]:
+    """Every minute: enqueue again the imports whose worker died or whose task was lost."""
+    from statuspage import subscriber_import
+
+    with _app_context():
+        return subscriber_import.resume_stalled()

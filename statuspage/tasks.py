@@ -1,7 +1,16 @@
 """Huey tasks: thin wrappers that run use-cases inside an app context.
 
-The queue is SQLite in instance/ by default and Redis when REDIS_URL is set, so the embedded
-`make run` needs nothing else and the scale-out path shares one queue between machines.
+The queues are SQLite in instance/ by default and Redis when REDIS_URL is set, so the embedded
+`make run` needs nothing else and the scale-out path shares the queues between machines.
+
+Two queues, each consumed by its own process (Procfile `worker` and `sms`):
+- `huey`: expansion, email chunks, webhooks, periodic tasks;
+- `sms_huey`: the SMS pump only. The pump must start a send every 1/TWILIO_MAX_PER_SECOND
+  seconds (10 ms at 100/s) for minutes on end. In the worker's thread pool it shared one
+  interpreter lock with 1,000-recipient email chunks, whose rendering and JSON building made
+  its sends late (the rate fell ~8% short of the limit) and it held one of the pool's threads
+  for its whole run. In a process of its own it has an interpreter to itself, the OS schedules
+  it as soon as a send is due, and email keeps every worker thread.
 """
 
 from __future__ import annotations
@@ -15,11 +24,14 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 _app: Flask | None = None
 
 
-def _make_huey() -> Huey:
+def _make_huey(queue: str = "") -> Huey:
+    """The main queue, or with `queue` ("sms") a queue of that name beside it."""
     immediate = os.environ.get("HUEY_IMMEDIATE", "").lower() in {"1", "true", "yes"}
     # The queue's name (the Redis key prefix): installations, or test runs, sharing one Redis
     # keep apart by giving each its own.
     name = os.environ.get("HUEY_NAME") or "statuspage"
+    if queue:
+        name = f"{name}-{queue}"
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         return RedisHuey(name, url=redis_url, immediate=immediate)
@@ -27,10 +39,14 @@ def _make_huey() -> Huey:
 
     instance = Path(os.environ.get("INSTANCE_PATH") or ROOT / "instance")
     instance.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(name, filename=str(instance / "huey.sqlite3"), immediate=immediate)
+    # A file per queue: the pump's heartbeats and the worker's polling never wait on one
+    # another's SQLite write lock.
+    filename = f"huey-{queue}.sqlite3" if queue else "huey.sqlite3"
+    return SqliteHuey(name, filename=str(instance / filename), immediate=immediate)
 
 
 huey = _make_huey()
+sms_huey = _make_huey("sms")
 
 
 def init_app(app: Flask) -> None:

@@ -10,12 +10,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from huey import signals
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 
 from statuspage.extensions import db
 from statuspage.models import Component, Delivery, FanoutEvent, Subscriber, utcnow
 from statuspage.models.subscribers import subscriber_component
-from statuspage.tasks import huey
+from statuspage.tasks import huey, sms_huey
+
+# Both queues: the worker's and the SMS pump's (statuspage.tasks).
+QUEUES = (huey, sms_huey)
 
 TWILIO_SID = "AC" + "0" * 32
 
@@ -97,17 +100,20 @@ def queued_tasks() -> Iterator[None]:
 
     Nothing runs until `run_worker()`: the test sees exactly what a request left behind.
     """
-    huey.immediate = False
-    huey.storage = huey.get_immediate_storage()
+    for queue in QUEUES:
+        queue.immediate = False
+        queue.storage = queue.get_immediate_storage()
     try:
         yield
     finally:
-        huey.immediate = True
-        huey.storage = huey.get_immediate_storage()
+        for queue in QUEUES:
+            queue.immediate = True
+            queue.storage = queue.get_immediate_storage()
 
 
 def pending_task_names() -> list[str]:
-    return [task.name for task in huey.pending()]
+    """Tasks waiting in either queue (the SMS pump's last)."""
+    return [task.name for queue in QUEUES for task in queue.pending()]
 
 
 def run_worker(app: Flask, limit: int = 100_000, only: Sequence[str] | None = None) -> int:
@@ -119,17 +125,42 @@ def run_worker(app: Flask, limit: int = 100_000, only: Sequence[str] | None = No
     ran = 0
     skipped = []
     while ran < limit:
-        task = huey.dequeue()
-        if task is None:
+        found = _dequeue()
+        if found is None:
             break
+        queue, task = found
         if only is not None and not any(task.name.endswith(name) for name in only):
-            skipped.append(task)
+            skipped.append((queue, task))
             continue
-        huey.execute(task)
+        queue.execute(task)
         ran += 1
-    for task in skipped:
-        huey.enqueue(task)
+    for queue, task in skipped:
+        queue.enqueue(task)
     return ran
+
+
+def _dequeue() -> tuple[Any, Any] | None:
+    """The next task, from the worker's queue first, and its queue."""
+    for queue in QUEUES:
+        task = queue.dequeue()
+        if task is not None:
+            return queue, task
+    return None
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement sent to the database meanwhile (an executemany counts once)."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 @contextmanager
@@ -140,11 +171,13 @@ def task_errors() -> Iterator[list[BaseException]]:
     def on_error(signal: str, task: Any, exc: BaseException | None = None) -> None:
         errors.append(exc if exc is not None else RuntimeError(f"task {task} failed"))
 
-    huey.signal(signals.SIGNAL_ERROR)(on_error)
+    for queue in QUEUES:
+        queue.signal(signals.SIGNAL_ERROR)(on_error)
     try:
         yield errors
     finally:
-        huey.disconnect_signal(on_error, signals.SIGNAL_ERROR)
+        for queue in QUEUES:
+            queue.disconnect_signal(on_error, signals.SIGNAL_ERROR)
 
 
 def store_open_plan() -> None:

@@ -10,10 +10,17 @@ from dataclasses import dataclass, field
 import pytest
 from flask import Flask
 
-from statuspage import delivery, delivery_sms, delivery_sms_pacing, delivery_tasks
+from statuspage import (
+    delivery,
+    delivery_send,
+    delivery_sms,
+    delivery_sms_pacing,
+    delivery_sms_send,
+    delivery_tasks,
+)
 from statuspage.notify import registry
 from statuspage.notify.base import Recipient, SmsContent
-from statuspage.tasks import huey
+from statuspage.tasks import huey, sms_huey
 from tests.delivery_support import (
     add_subscribers,
     deliveries,
@@ -22,6 +29,7 @@ from tests.delivery_support import (
     provider_settings,
     queued_tasks,
     run_worker,
+    statements,
     task_errors,
 )
 from tests.factories import Factory
@@ -34,6 +42,7 @@ pytestmark = pytest.mark.usefixtures("open_plan")
 @pytest.fixture(autouse=True)
 def errors() -> Iterator[list[BaseException]]:
     huey.flush()
+    sms_huey.flush()
     with task_errors() as caught:
         yield caught
     assert not caught, caught
@@ -157,9 +166,9 @@ def test_only_one_pump_runs_at_a_time(
 ) -> None:
     app.config.update(provider_settings(twilio_url=fake_twilio.url))
     _queue_sms(app, factory, 2)
-    lock = huey.lock_task(delivery_sms.PUMP_LOCK)
+    lock = sms_huey.lock_task(delivery_sms.PUMP_LOCK)
     lock.acquire()
-    huey.put(delivery_sms.HEARTBEAT_KEY, ("someone-else", time.time()))
+    sms_huey.put(delivery_sms.HEARTBEAT_KEY, ("someone-else", time.time()))
     try:
         with pytest.raises(delivery_sms.PumpBusy):
             delivery.run_sms_pump()
@@ -179,14 +188,14 @@ def test_recovery_frees_the_lock_of_a_dead_pump_and_the_sms_go_out(
                       TWILIO_MAX_PER_SECOND=100.0, DELIVERY_LEASE_SECONDS=5)
     _queue_sms(app, factory, 3)
     # A pump killed with -9: its lock stays, its heartbeat stops.
-    huey.lock_task(delivery_sms.PUMP_LOCK).acquire()
-    huey.put(delivery_sms.HEARTBEAT_KEY, ("dead-pump", time.time() - 60))
+    sms_huey.lock_task(delivery_sms.PUMP_LOCK).acquire()
+    sms_huey.put(delivery_sms.HEARTBEAT_KEY, ("dead-pump", time.time() - 60))
 
     result = delivery.recover_expired_leases()
 
     assert result["pump_cleared"] == 1
     assert sorted(m.param("To") for m in fake_twilio.messages) == [phone(n) for n in range(3)]
-    assert not huey.lock_task(delivery_sms.PUMP_LOCK).is_locked()
+    assert not sms_huey.lock_task(delivery_sms.PUMP_LOCK).is_locked()
 
 
 def test_a_pump_that_lost_its_lock_to_a_successor_stops(
@@ -199,7 +208,7 @@ def test_a_pump_that_lost_its_lock_to_a_successor_stops(
     class TakenOver(RecordingSms):
         def send(self, content: SmsContent, recipient: Recipient) -> str:
             if len(self.sent) == 1:  # meanwhile, recovery judged us dead and another started
-                huey.put(delivery_sms.HEARTBEAT_KEY, ("successor", time.time()))
+                sms_huey.put(delivery_sms.HEARTBEAT_KEY, ("successor", time.time()))
             return super().send(content, recipient)
 
     monkeypatch.setattr(registry, "sms_channel", lambda: TakenOver(clock))
@@ -208,9 +217,9 @@ def test_a_pump_that_lost_its_lock_to_a_successor_stops(
 
     assert tried == 2
     # The successor's lock and heartbeat are left alone.
-    assert huey.get(delivery_sms.HEARTBEAT_KEY, peek=True)[0] == "successor"
-    assert huey.lock_task(delivery_sms.PUMP_LOCK).is_locked()
-    huey.lock_task(delivery_sms.PUMP_LOCK).clear()
+    assert sms_huey.get(delivery_sms.HEARTBEAT_KEY, peek=True)[0] == "successor"
+    assert sms_huey.lock_task(delivery_sms.PUMP_LOCK).is_locked()
+    sms_huey.lock_task(delivery_sms.PUMP_LOCK).clear()
 
 
 def test_a_new_pump_keeps_the_pace_of_the_one_before(
@@ -218,7 +227,7 @@ def test_a_new_pump_keeps_the_pace_of_the_one_before(
 ) -> None:
     app.config["TWILIO_MAX_PER_SECOND"] = 1.0
     _queue_sms(app, factory, 1)
-    huey.put(delivery_sms.LAST_SEND_KEY, time.time())  # the previous pump just sent
+    sms_huey.put(delivery_sms.LAST_SEND_KEY, time.time())  # the previous pump just sent
     clock = FakeClock()
     channel = RecordingSms(clock)
     monkeypatch.setattr(registry, "sms_channel", lambda: channel)
@@ -226,7 +235,7 @@ def test_a_new_pump_keeps_the_pace_of_the_one_before(
     delivery.run_sms_pump(clock=clock, sleep=clock.sleep, concurrency=1)
 
     assert channel.sent[0][0] - 1000.0 == pytest.approx(1.0, abs=0.1)
-    assert huey.get(delivery_sms.LAST_SEND_KEY, peek=True) >= time.time() - 5
+    assert sms_huey.get(delivery_sms.LAST_SEND_KEY, peek=True) >= time.time() - 5
 
 
 def test_a_slow_provider_does_not_slow_the_pump_below_its_rate(
@@ -247,3 +256,74 @@ def test_a_slow_provider_does_not_slow_the_pump_below_its_rate(
     assert sorted(m.param("To") for m in fake_twilio.messages) == [phone(n) for n in range(10)]
     assert {d.state for d in deliveries()} == {"sent"}
     assert len({d.provider_message_id for d in deliveries()}) == 10
+
+
+def test_sms_wait_in_a_queue_of_their_own_for_the_sms_process(
+    app: Flask, factory: Factory,
+) -> None:
+    add_subscribers(3, "sms")
+    add_subscribers(2)
+    with queued_tasks():
+        factory.incident()
+        run_worker(app, only=["expand_event"])
+
+        assert [t.name for t in sms_huey.pending()] == ["sms_pump"]
+        assert sorted(t.name for t in huey.pending()) == ["send_email_chunk"]
+
+
+def test_a_pump_already_running_is_not_queued_again(app: Flask, factory: Factory) -> None:
+    add_subscribers(3, "sms")
+    with queued_tasks():
+        lock = sms_huey.lock_task(delivery_sms.PUMP_LOCK)
+        lock.acquire()
+        factory.incident()
+        run_worker(app, only=["expand_event"])
+        # The running pump claims until nothing is due, and looks again once it stops.
+        assert sms_huey.pending() == []
+        lock.release()
+
+        assert delivery.send_due(older_than=0) == 1
+        assert [t.name for t in sms_huey.pending()] == ["sms_pump"]
+
+
+def test_a_threaded_pump_saves_what_twilio_accepted_in_a_few_batches(
+    app: Flask, factory: Factory, fake_twilio: FakeTwilio,
+) -> None:
+    app.config.update(provider_settings(twilio_url=fake_twilio.url),
+                      TWILIO_MAX_PER_SECOND=200.0)
+    _queue_sms(app, factory, 20)
+
+    with statements() as seen:
+        assert delivery.run_sms_pump() == 20
+
+    saves = [s for s in seen
+             if s.startswith("UPDATE delivery SET state=") and "provider_message_id=" in s]
+    assert 1 <= len(saves) <= 4  # one executemany a tenth of a second, not one per SMS
+    rows = deliveries()
+    assert {d.state for d in rows} == {"sent"}
+    assert len({d.provider_message_id for d in rows}) == 20
+    assert all(d.provider_message_id.startswith("SM") for d in rows)
+
+
+def test_a_save_the_database_refused_is_tried_again(
+    app: Flask, factory: Factory, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _queue_sms(app, factory, 2)
+    ids = delivery_send.claim([d.id for d in deliveries()])
+    real, tries = delivery_sms_send.mark_each_sent, []
+
+    def locked_once(sent: list[tuple[int, str]]) -> None:
+        tries.append(list(sent))
+        if len(tries) == 1:
+            raise RuntimeError("database is locked")
+        real(sent)
+
+    monkeypatch.setattr(delivery_sms_send, "mark_each_sent", locked_once)
+    saver = delivery_sms_send.SentSaver(app, threaded=True)
+    saver.sent(ids[0], "SM1")
+    saver.sent(ids[1], "SM2")
+    saver.close()
+
+    assert len(tries) == 2
+    assert [(d.state, d.provider_message_id) for d in deliveries()] == [
+        ("sent", "SM1"), ("sent", "SM2")]

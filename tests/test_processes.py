@@ -1,4 +1,4 @@
-"""The Procfile's release, web and worker commands, run as real processes (as `make run` does)."""
+"""The Procfile's release, web, worker and sms commands, run as real processes (as `make run`)."""
 
 from __future__ import annotations
 
@@ -86,11 +86,12 @@ def test_release_seed_web_and_worker_serve_the_demo_page(
     assert seed.returncode == 0, seed.stderr
     assert "/console" in seed.stdout and "admin@example.com" in seed.stdout
 
-    log = (tmp_path / "worker.log").open("wb")
-    for name in ("web", "worker"):
+    logs = {name: tmp_path / f"{name}.log" for name in ("worker", "sms")}
+    for name in ("web", "worker", "sms"):
         started.append(subprocess.Popen(
             ["bash", "-c", f"exec {procfile[name]}"], env=env, cwd=ROOT, start_new_session=True,
-            stdout=log if name == "worker" else subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            stdout=logs[name].open("wb") if name in logs else subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         ))
     base = f"http://127.0.0.1:{env['PORT']}"
     status, body = _get(f"{base}/readyz", time.monotonic() + 30)
@@ -102,9 +103,19 @@ def test_release_seed_web_and_worker_serve_the_demo_page(
     assert status == 200 and "Delayed SMS notifications" in body
 
     deadline = time.monotonic() + 20
-    while b"consumer" not in (tmp_path / "worker.log").read_bytes().lower():
-        assert time.monotonic() < deadline, "worker did not start"
-        time.sleep(0.2)
+    for name, path in logs.items():
+        while b"consumer started" not in path.read_bytes().lower():
+            assert time.monotonic() < deadline, f"{name} did not start"
+            time.sleep(0.2)
     time.sleep(1)
     assert all(proc.poll() is None for proc in started), "a process exited early"
     assert shlex.split(procfile["worker"])[0] == "huey_consumer"
+    # The SMS pump is consumed by the `sms` process only, never in the worker's threads.
+    assert "+ statuspage.delivery_tasks.sms_pump" in logs["sms"].read_text()
+    assert "sms_pump" not in logs["worker"].read_text()
+
+
+def test_make_run_starts_every_long_running_process_of_the_procfile() -> None:
+    run = next(line for line in (ROOT / "Makefile").read_text().splitlines()
+               if "honcho start" in line)
+    assert set(_procfile()) - {"release"} == set(run.split("$(PORT)", 1)[1].split())

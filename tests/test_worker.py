@@ -5,6 +5,7 @@ Counted where it matters, at the fake providers: what SendGrid and Twilio were a
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections import Counter
@@ -15,6 +16,7 @@ import pytest
 from werkzeug.wrappers import Response
 
 from statuspage.delivery_sms import concurrency_for
+from statuspage.delivery_sms_send import SAVE_EVERY_SECONDS
 from statuspage.extensions import db
 from statuspage.models import Delivery, Subscriber
 from tests.delivery_support import add_subscribers, email, phone, store_open_plan
@@ -73,6 +75,7 @@ def test_a_consumer_delivers_a_published_update_to_every_subscriber_once(
     with worker_site(tmp_path, settings) as site:
         _seed(site, emails=1200, sms=40, hooks=5, hook_url=fake_webhook.url)
         site.start_consumer(workers=2)
+        site.start_sms_consumer()
 
         site.publish()
         counts = site.wait_all_sent(1245)
@@ -97,6 +100,7 @@ def test_killing_a_consumer_mid_fanout_skips_no_one_and_resends_only_what_was_in
     with worker_site(tmp_path, settings) as site:
         _seed(site, emails=email_count, sms=sms_count)
         first = site.start_consumer(workers=workers)
+        first_sms = site.start_sms_consumer()
         site.publish()
         # Kill while the expansion is still running and emails and SMS are on their way
         # (or, should the expansion win the race, while sends are).
@@ -108,6 +112,7 @@ def test_killing_a_consumer_mid_fanout_skips_no_one_and_resends_only_what_was_in
 
         site.wait_until(mid_fanout, 60, "the first sends")
         site.kill(first)
+        site.kill(first_sms)  # the SMS pump dies with its lock held
         killed_at = site.counts()
         before_kill = list(slow_sendgrid.requests), list(fake_twilio.requests)
         saved = _saved_as_sent(site)
@@ -117,10 +122,13 @@ def test_killing_a_consumer_mid_fanout_skips_no_one_and_resends_only_what_was_in
         in_flight_email = set(received_emails(before_kill[0])) - saved
         in_flight_sms = set(received_sms(before_kill[1])) - saved
         assert len(in_flight_email) <= workers * batch
-        # One pump, with at most concurrency_for(rate) messages awaiting Twilio's answer.
-        assert len(in_flight_sms) <= concurrency_for(40.0)
+        # One pump, with at most concurrency_for(rate) messages awaiting Twilio's answer and
+        # two save rounds' worth accepted but not yet saved (one waiting, one committing).
+        assert len(in_flight_sms) <= concurrency_for(40.0) + math.ceil(
+            40.0 * 2 * SAVE_EVERY_SECONDS)
 
         site.start_consumer(workers=2)
+        site.start_sms_consumer()
         time.sleep(5.5)  # the dead worker's leases (DELIVERY_LEASE_SECONDS=5) run out
         site.recover()
         counts = site.wait_all_sent(email_count + sms_count, timeout=180)
@@ -162,6 +170,8 @@ def test_two_consumers_on_redis_and_postgresql_share_one_fanout_without_duplicat
         _seed(site, emails=2500, sms=100, hooks=20, hook_url=fake_webhook.url)
         site.start_consumer(workers=2)
         site.start_consumer(workers=2)
+        site.start_sms_consumer()
+        site.start_sms_consumer()  # the second finds the pump's lock taken, or takes turns
 
         site.publish()
         counts = site.wait_all_sent(2620)

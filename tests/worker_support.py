@@ -1,9 +1,10 @@
 """Real worker processes for tests/test_worker*.py: a database, consumers, and a way to wait.
 
-The consumer runs exactly as the Procfile's `worker` does (`huey_consumer statuspage.tasks.huey`)
-with its own INSTANCE_PATH, DATABASE_URL and queue name, and talks to the in-process fake
-providers over real HTTP. Publishing and recovery run in short subprocesses too, so the test
-process never touches the consumer's queue itself.
+The consumers run exactly as the Procfile's `worker` and `sms` do (`huey_consumer
+statuspage.tasks.huey` and `statuspage.tasks.sms_huey`) with their own INSTANCE_PATH,
+DATABASE_URL and queue name, and talk to the in-process fake providers over real HTTP.
+Publishing and recovery run in short subprocesses too, so the test process never touches the
+consumers' queues itself.
 """
 
 from __future__ import annotations
@@ -56,11 +57,21 @@ class WorkerSite:
     consumers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def start_consumer(self, workers: int = 2, **env: str) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"consumer-{len(self.consumers)}.log").open("ab")
+        """The Procfile's `worker`: expansion, email, webhooks, periodic recovery."""
+        return self._start("consumer", ["statuspage.tasks.huey", "-w", str(workers),
+                                        "-k", "thread"], env)
+
+    def start_sms_consumer(self, **env: str) -> subprocess.Popen[bytes]:
+        """The Procfile's `sms`: the SMS pump's queue, in a process of its own."""
+        return self._start("sms-consumer", ["statuspage.tasks.sms_huey", "-w", "1",
+                                            "-k", "thread", "-n"], env)
+
+    def _start(self, kind: str, args: list[str], env: dict[str, str]
+               ) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{kind}-{len(list(self.logs.glob(f'{kind}-*.log')))}.log")
         proc = subprocess.Popen(
-            [str(BIN / "huey_consumer"), "statuspage.tasks.huey", "-w", str(workers),
-             "-k", "thread"],
-            env={**self.env, **env}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            [str(BIN / "huey_consumer"), *args],
+            env={**self.env, **env}, cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.consumers.append(proc)
@@ -114,7 +125,7 @@ class WorkerSite:
 
     def log_tail(self) -> str:
         return "\n".join(p.read_text(errors="replace")[-3000:]
-                         for p in sorted(self.logs.glob("consumer-*.log")))
+                         for p in sorted(self.logs.glob("*consumer-*.log")))
 
     def stop(self) -> None:
         for proc in self.consumers:

@@ -6,9 +6,6 @@ Viewers read; communicators change; adding people whose consent was obtained els
 
 from __future__ import annotations
 
-import io
-from typing import Any
-
 from flask import (
     Response,
     abort,
@@ -20,10 +17,11 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from statuspage import subscriber_admin as use_cases
-from statuspage import subscriber_csv
+from statuspage import subscriber_csv, subscriber_import
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.auth_views import display_zone
@@ -92,10 +90,10 @@ def subscriber_new() -> ResponseReturnValue:
         form.add_error(error)
         return _form_page(form, INVALID)
     if subscriber.state == "active":
-        flash(f"{subscriber.address} is subscribed.", "success")
+        flash(_("%(address)s is subscribed.", address=subscriber.address), "success")
     else:
-        flash(f"A confirmation is on its way to {subscriber.address}; they are subscribed "
-              "once they confirm.", "success")
+        flash(_("A confirmation is on its way to %(address)s; they are subscribed once they "
+                "confirm.", address=subscriber.address), "success")
     return redirect(url_for("console.subscriber_detail", public_id=subscriber.public_id)), 303
 
 
@@ -116,7 +114,7 @@ def subscriber_remove(public_id: str) -> ResponseReturnValue:
         return render_template("console/subscriber_remove.html", subscriber=subscriber)
     address = subscriber.address
     use_cases.remove_subscriber(subscriber, current_user)
-    flash(f"{address} removed.", "success")
+    flash(_("%(address)s removed.", address=address), "success")
     return redirect(url_for("console.subscribers")), 303
 
 
@@ -129,7 +127,8 @@ def subscriber_resend(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(f"The confirmation was sent to {subscriber.address} again.", "success")
+        flash(_("The confirmation was sent to %(address)s again.", address=subscriber.address),
+              "success")
     return redirect(url_for("console.subscriber_detail", public_id=public_id)), 303
 
 
@@ -145,14 +144,17 @@ def subscribers_export() -> ResponseReturnValue:
     return response
 
 
-def _import_page(form: ImportForm, status: int = 200, **context: Any) -> ResponseReturnValue:
+def _import_page(form: ImportForm, status: int = 200) -> ResponseReturnValue:
     return render_template("console/subscriber_import.html", form=form,
-                           can_preconfirm=current_user.is_admin, **context), status
+                           can_preconfirm=current_user.is_admin,
+                           imports=subscriber_import.recent_imports(),
+                           zone=display_zone()), status
 
 
 @bp.route("/subscribers/import", methods=["GET", "POST"])
 @require_role("communicator")
 def subscribers_import() -> ResponseReturnValue:
+    """The upload: the file is stored and the worker imports it; its page shows how far."""
     form = ImportForm()
     if request.method == "GET":
         return _import_page(form)
@@ -160,16 +162,26 @@ def subscribers_import() -> ResponseReturnValue:
     if not form.validate() or upload is None or not upload.filename:
         form.add_error(DomainError("Choose a CSV file to import.", "file"))
         return _import_page(form, INVALID)
-    # Read as text straight from the upload's (spooled) stream: rows are parsed one by one.
-    # Bytes that are not UTF-8 become U+FFFD, which the import reports on their own line.
-    text = io.TextIOWrapper(upload.stream, encoding="utf-8-sig", errors="replace",
-                            newline="")
+    # One byte over the limit is enough for the use-case to refuse the file as too large.
+    content = upload.stream.read(subscriber_import.MAX_IMPORT_BYTES + 1)
     options = subscriber_csv.ImportOptions(pre_confirmed=bool(form.pre_confirmed.data),
                                            consent_note=form.consent_note.data or "",
                                            filename=upload.filename[:200])
     try:
-        report = subscriber_csv.import_subscribers(text, options, current_user)
+        job = subscriber_import.start_import(content, options, current_user)
     except DomainError as error:
         form.add_error(error)
         return _import_page(form, INVALID)
-    return _import_page(form, report=report)
+    return redirect(url_for("console.subscriber_import_status", public_id=job.public_id)), 303
+
+
+@bp.get("/subscribers/imports/<public_id>")
+@require_role("communicator")
+def subscriber_import_status(public_id: str) -> ResponseReturnValue:
+    """Progress while the worker imports (the page reloads itself), then the report."""
+    try:
+        job = subscriber_import.get_import(public_id)
+    except NotFound:
+        abort(404)
+    return render_template("console/subscriber_import_status.html", job=job,
+                           report=subscriber_import.report_of(job), zone=display_zone())

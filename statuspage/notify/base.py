@@ -45,6 +45,8 @@ class Recipient:
     manage_url: str
     unsubscribe_url: str
     secret: str | None = None  # webhook signing secret
+    # A stakeholder group member: no manage/unsubscribe links, and their own email footer.
+    stakeholder: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,21 +17,11 @@ import logging
 import time
 import urllib.error
 from collections.abc import Mapping, Sequence
-from email.utils import parsedate_to_datetime
+from email.utils import parseaddr, parsedate_to_datetime
 from typing import Any
 
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
-from sendgrid.helpers.mail import (
-    Content,
-    CustomArg,
-    From,
-    Header,
-    Mail,
-    Personalization,
-    Substitution,
-    To,
-)
 
 from statuspage.notify.base import (
     MANAGE_URL,
@@ -80,18 +70,22 @@ class SendGridChannel:
                 raise ValueError(f"address appears twice in one batch: {recipient.address}")
             seen.add(key)
 
-        mail = Mail(from_email=From(self.mail_from), subject=content.subject)
-        # text/plain must come first (SendGrid rule absent from the schema).
-        mail.add_content(Content("text/plain", content.text))
-        mail.add_content(Content("text/html", content.html))
-        mail.add_header(Header("Message-ID", content.message_id))
+        headers = {"Message-ID": content.message_id}
         if content.references:
-            mail.add_header(Header("References", " ".join(content.references)))
-            mail.add_header(Header("In-Reply-To", content.references[-1]))
-        for index, recipient in enumerate(recipients):
-            # add_personalization inserts at index 0 by default, which would reverse the batch.
-            mail.add_personalization(_personalization(recipient), index=index)
-        return mail.get()
+            headers["References"] = " ".join(content.references)
+            headers["In-Reply-To"] = content.references[-1]
+        # Plain dicts in the shape the SDK's Mail helper produces: its helper objects parse
+        # every address with email.utils, the largest cost of building a 1,000-recipient
+        # batch (profiled). The request still goes through the SDK's client.
+        return {
+            "from": _sender(self.mail_from),
+            "subject": content.subject,
+            "personalizations": [_personalization(r) for r in recipients],
+            # text/plain must come first (SendGrid rule absent from the schema).
+            "content": [{"type": "text/plain", "value": content.text},
+                        {"type": "text/html", "value": content.html}],
+            "headers": headers,
+        }
 
     def send_batch(self, content: EmailContent, recipients: Sequence[Recipient]) -> str:
         """Send to up to 1,000 recipients in one call; returns SendGrid's X-Message-Id."""
@@ -117,17 +111,29 @@ class SendGridChannel:
         return str(message_id)
 
 
-def _personalization(recipient: Recipient) -> Personalization:
-    personalization = Personalization()
-    personalization.add_to(To(recipient.address))
-    personalization.add_substitution(Substitution(MANAGE_URL, recipient.manage_url))
-    personalization.add_substitution(Substitution(UNSUBSCRIBE_URL, recipient.unsubscribe_url))
+def _sender(mail_from: str) -> dict[str, str]:
+    """MAIL_FROM ("Name <address>" or a bare address) as SendGrid's from object."""
+    name, address = parseaddr(mail_from)
+    return {"name": name, "email": address} if name else {"email": address or mail_from}
+
+
+def _personalization(recipient: Recipient) -> dict[str, Any]:
+    # Exactly one `to`: nobody sees another subscriber's address.
+    personalization: dict[str, Any] = {
+        "to": [{"email": recipient.address}],
+        "substitutions": {MANAGE_URL: recipient.manage_url,
+                          UNSUBSCRIBE_URL: recipient.unsubscribe_url},
+    }
     # RFC 8058 one-click unsubscribe: the URL is per recipient, so the headers are too.
-    personalization.add_header(Header("List-Unsubscribe", f"<{recipient.unsubscribe_url}>"))
-    personalization.add_header(Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+    # Stakeholder members have none (staff manage them): no header rather than an empty one.
+    if recipient.unsubscribe_url:
+        personalization["headers"] = {
+            "List-Unsubscribe": f"<{recipient.unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
     if recipient.delivery_id is not None:
         # Only the opaque delivery id: SendGrid keeps custom_args long term as non-PII.
-        personalization.add_custom_arg(CustomArg("delivery_id", str(recipient.delivery_id)))
+        personalization["custom_args"] = {"delivery_id": str(recipient.delivery_id)}
     return personalization
 
 

@@ -39,6 +39,14 @@ def _record(message: OutboxMessage) -> str:
     return f"log-{new_public_id()}"
 
 
+def _headers(content: EmailContent, recipient: Recipient) -> dict[str, str]:
+    headers = {"Message-ID": content.message_id, "References": " ".join(content.references)}
+    if recipient.unsubscribe_url:  # none for stakeholder members, as with SendGrid
+        headers["List-Unsubscribe"] = f"<{recipient.unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
+
+
 class LogEmailChannel:
     def send_batch(self, content: EmailContent, recipients: Sequence[Recipient]) -> str:
         batch_id = f"log-{new_public_id()}"
@@ -46,12 +54,7 @@ class LogEmailChannel:
             db.session.add(OutboxMessage(
                 channel="email", to=recipient.address, subject=content.subject,
                 body=_personal(content.text, recipient), html=_personal(content.html, recipient),
-                headers={
-                    "Message-ID": content.message_id,
-                    "References": " ".join(content.references),
-                    "List-Unsubscribe": f"<{recipient.unsubscribe_url}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                },
+                headers=_headers(content, recipient),
             ))
         db.session.commit()
         return batch_id

@@ -22,6 +22,7 @@ import socket
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from flask_babel import gettext as _
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -70,41 +71,43 @@ def check_webhook_url(url: str, allow_loopback: bool, *, resolve_host: bool = Tr
     """
     raw = (url or "").strip()
     if len(raw) > MAX_URL_LENGTH:
-        raise DomainError(f"The URL must be at most {MAX_URL_LENGTH} characters.", "address")
+        raise DomainError(_("The URL must be at most %(max)s characters.", max=MAX_URL_LENGTH),
+                          "address")
     parts = urlsplit(raw)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
     if scheme not in {"http", "https"} or not host:
-        raise DomainError("Enter a full URL starting with https://.", "address")
+        raise DomainError(_("Enter a full URL starting with https://."), "address")
     if parts.username is not None or parts.password is not None:
-        raise DomainError("The URL must not contain a user name or password.", "address")
+        raise DomainError(_("The URL must not contain a user name or password."), "address")
     try:
         port = parts.port
     except ValueError:
-        raise DomainError("The URL has an invalid port.", "address") from None
+        raise DomainError(_("The URL has an invalid port."), "address") from None
     literal = _literal(host)
     if literal is None:
         try:
             host = host.encode("idna").decode("ascii").lower()
         except UnicodeError:
-            raise DomainError("The URL's host name is not valid.", "address") from None
+            raise DomainError(_("The URL's host name is not valid."), "address") from None
     loopback_name = host == "localhost" or host.endswith(".localhost")
     if loopback_name and not allow_loopback:
-        raise DomainError("Webhook URLs must point to a public address.", "address")
+        raise DomainError(_("Webhook URLs must point to a public address."), "address")
     addresses: list[Address] = [literal] if literal is not None else []
     if literal is None and resolve_host:
         try:
             addresses = resolve(host, port or (443 if scheme == "https" else 80))
         except (socket.gaierror, UnicodeError):
-            raise DomainError(f"We could not find the host {host}.", "address") from None
+            raise DomainError(_("We could not find the host %(host)s.", host=host),
+                              "address") from None
     if any(not address_allowed(a, allow_loopback) for a in addresses):
-        raise DomainError("Webhook URLs must point to a public address, not a private or "
-                          "local network.", "address")
+        raise DomainError(_("Webhook URLs must point to a public address, not a private or "
+                            "local network."), "address")
     if scheme != "https":
         local = (allow_loopback and (loopback_name or bool(addresses))
                  and all(a.is_loopback for a in addresses))
         if not local:
-            raise DomainError("Webhook URLs must start with https://.", "address")
+            raise DomainError(_("Webhook URLs must start with https://."), "address")
     netloc = f"[{host}]" if isinstance(literal, ipaddress.IPv6Address) else host
     if port is not None and port != (443 if scheme == "https" else 80):
         netloc = f"{netloc}:{port}"

@@ -5,17 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
 from html import unescape
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
-from statuspage import subscriber_csv
+from statuspage import subscriber_csv, subscriber_import
 from statuspage.extensions import db
-from statuspage.models import AuditEntry, Subscriber
+from statuspage.models import AuditEntry, Subscriber, SubscriberImport, User
 from statuspage.pages import get_page
-from statuspage.subscriber_csv import EXPORT_COLUMNS, ImportOptions, import_subscribers
+from statuspage.subscriber_csv import EXPORT_COLUMNS, ImportOptions, ImportReport
+from statuspage.subscriber_import import start_import
 from tests.conftest import make_app
 from tests.console.conftest import LoginHelper, csrf_token
 from tests.console.conftest_content import field_error
@@ -34,9 +35,10 @@ def _export(client: FlaskClient, query: str = "") -> list[dict[str, str]]:
 
 def _upload(client: FlaskClient, text: str | bytes, **fields: str) -> tuple[int, str]:
     content = text.encode() if isinstance(text, str) else text
+    # The upload redirects to the import's page; the worker (inline in tests) has run by then.
     response = client.post("/console/subscribers/import", data={
         "file": (io.BytesIO(content), "list.csv"), **fields,
-    }, content_type="multipart/form-data")
+    }, content_type="multipart/form-data", follow_redirects=True)
     return response.status_code, response.get_data(as_text=True)
 
 
@@ -264,35 +266,40 @@ def test_export_then_import_round_trips(client: FlaskClient, login: LoginHelper,
     assert [c.name for c in subscribers["+14155550100"].components] == ["API"]
 
 
-def test_import_streams_and_commits_in_batches(app: object, factory: Factory,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rows are read as they are saved: the first batch is committed before the file ends."""
+def _import(text: str, actor: User, **options: object) -> SubscriberImport:
+    """Start an import (run inline: Huey is in immediate mode) and return it as saved."""
+    job = start_import(text.encode(), ImportOptions(**options), actor)  # type: ignore[arg-type]
+    db.session.expire_all()
+    saved = db.session.get(SubscriberImport, job.id)
+    assert saved is not None
+    return saved
+
+
+def test_progress_is_saved_batch_by_batch(factory: Factory,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each batch commits its rows, then the cursor and counts: the file is never re-read
+    from the start, and the report survives the worker."""
     admin = factory.user(role="admin")
     get_page()
     monkeypatch.setattr(subscriber_csv, "IMPORT_BATCH", 2)
-    consumed = 0
-    consumed_at_commit: list[int] = []
+    monkeypatch.setattr(subscriber_import, "IMPORT_BATCH", 2)
+    cursors: list[tuple[int, int, int]] = []
+    real_progress = subscriber_import._progress
 
-    def lines() -> Iterator[str]:
-        nonlocal consumed
-        yield "channel,address\n"
-        for n in range(7):
-            consumed += 1
-            yield f"email,s{n}@acme.example\n"
+    def watching(import_id: int, old: int, new: int, report: ImportReport) -> bool:
+        ok = real_progress(import_id, old, new, report)
+        count = db.session.scalar(select(func.count(Subscriber.id)))
+        cursors.append((new, report.imported, count or 0))
+        return ok
 
-    real_commit = db.session.commit
-
-    def counting_commit() -> None:
-        consumed_at_commit.append(consumed)
-        real_commit()
-
-    monkeypatch.setattr(db.session, "commit", counting_commit)
-    report = import_subscribers(lines(), ImportOptions(pre_confirmed=True, consent_note="x"),
-                                admin)
-    assert report.imported == 7 and report.error_count == 0
-    # Batches of two (then one) were committed while the rest of the file was unread.
-    assert consumed_at_commit == [2, 4, 6, 7, 7]  # the last commit saves the audit entry
-    assert len(_by_address()) == 7
+    monkeypatch.setattr(subscriber_import, "_progress", watching)
+    text = "channel,address\n" + "".join(f"email,s{n}@acme.example\n" for n in range(5))
+    job = _import(text + "email,broken\n", admin, pre_confirmed=True, consent_note="x")
+    # (cursor line, imported so far, rows in the table) after each full batch of two.
+    assert cursors == [(3, 2, 2), (5, 4, 4)]
+    assert (job.state, job.cursor, job.imported, job.error_count) == ("done", 7, 5, 1)
+    assert job.errors == [[7, job.errors[0][1]]]
+    assert job.csv_text == ""  # the file's personal data goes once the import is over
 
 
 def test_a_batch_that_collides_is_saved_row_by_row(factory: Factory,
@@ -302,11 +309,9 @@ def test_a_batch_that_collides_is_saved_row_by_row(factory: Factory,
     make_subscriber("raced@acme.example", state="active")
     # Pretend the batch's look-up ran before the other sign-up committed.
     monkeypatch.setattr(subscriber_csv, "_existing", lambda rows: {})
-    report = import_subscribers(
-        iter(["channel,address\n", "email,a@acme.example\n", "email,raced@acme.example\n",
-              "email,b@acme.example\n"]),
-        ImportOptions(pre_confirmed=True, consent_note="x"), admin)
-    assert (report.imported, report.already_subscribed, report.error_count) == (2, 1, 0)
+    job = _import("channel,address\nemail,a@acme.example\nemail,raced@acme.example\n"
+                  "email,b@acme.example\n", admin, pre_confirmed=True, consent_note="x")
+    assert (job.imported, job.already_subscribed, job.error_count) == (2, 1, 0)
     subscribers = _by_address()
     assert set(subscribers) == {"a@acme.example", "raced@acme.example", "b@acme.example"}
     assert subscribers["raced@acme.example"].consent_source == "page"
@@ -326,5 +331,5 @@ def test_import_form_carries_its_csrf_token(database_url: str, app: object,
     accepted = client.post("/console/subscribers/import", data={
         "file": (io.BytesIO(data), "list.csv"), "csrf_token": token},
         content_type="multipart/form-data")
-    assert accepted.status_code == 200
+    assert accepted.status_code == 303
     assert "new@acme.example" in _by_address()

@@ -137,3 +137,27 @@ def test_a_400_is_permanent_and_keeps_sendgrids_message(fake_sendgrid: FakeSendG
     assert caught.value.code == "400"
     assert "verified Sender Identity" in caught.value.message
     assert caught.value.suppress is None
+
+
+def test_a_sender_name_in_mail_from_goes_into_the_from_object(
+        fake_sendgrid: FakeSendGrid) -> None:
+    _channel(fake_sendgrid, MAIL_FROM="Acme Status <status@example.com>").send_batch(
+        CONTENT, [recipient(1)])
+    assert fake_sendgrid.sends[0].json["from"] == {"name": "Acme Status",
+                                                   "email": "status@example.com"}
+
+
+def test_personalizations_are_plain_data_built_without_the_sdk_helpers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The SDK's Mail/Personalization/To helpers parse every address with email.utils: more
+    # than the rest of a 1,000-recipient batch costs. The body is built from plain dicts.
+    import sendgrid.helpers.mail.email as sdk_email
+
+    def no_helpers(*args: object, **kwargs: object) -> None:
+        raise AssertionError("built a batch with the SDK's helper objects")
+
+    monkeypatch.setattr(sdk_email.Email, "__init__", no_helpers)
+    body = SendGridChannel(None, "status@example.com").build_mail(  # type: ignore[arg-type]
+        CONTENT, [recipient(n) for n in range(1000)])
+    assert len(body["personalizations"]) == 1000
+    assert body["personalizations"][999]["custom_args"] == {"delivery_id": "1999"}

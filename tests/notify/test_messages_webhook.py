@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Flask
 
 from statuspage import messages
+from statuspage.extensions import db
 from statuspage.incidents import UpdateInput, post_update
+from statuspage.models import FanoutEvent
 from statuspage.subscriptions import unsubscribe_url
 from tests.factories import Factory
 from tests.notify.events import event_for, subscriber
@@ -57,18 +59,34 @@ def test_internal_updates_never_reach_webhooks(app: Flask, factory: Factory) -> 
 
 def test_component_update_payload(app: Flask, factory: Factory) -> None:
     group = factory.group("Backend")
-    database = factory.component("Database", group=group)
-    incident = factory.incident(components={database: "partial_outage"})
-    event = event_for(incident, kind=messages.COMPONENT_UPDATE, component_ids=[database.id])
+    database = factory.component("Database", group=group, description="Primary")
+    event = FanoutEvent(kind=messages.COMPONENT_UPDATE, channels=["webhook"],
+                        component_ids=[database.id], detail={
+                            "old_status": "operational", "new_status": "partial_outage",
+                            "at": "2024-05-01T12:00:00.123456+00:00",
+                            "component": {
+                                "id": database.public_id, "name": "Database",
+                                "description": "Primary", "position": 1, "showcase": True,
+                                "group_id": group.public_id,
+                                "created_at": "2024-01-01T00:00:00+00:00",
+                                "updated_at": "2024-05-01T12:00:00.123456+00:00"}})
+    db.session.add(event)
+    db.session.commit()
     payload = messages.webhook_payload(event, subscriber()).payload
     assert list(payload) == ["meta", "page", "component_update", "component"]
     change = payload["component_update"]
     assert (change["old_status"], change["new_status"]) == ("operational", "partial_outage")
     assert change["component_id"] == database.public_id
+    assert change["created_at"] == "2024-05-01T12:00:00.123Z"
     assert len(change["id"]) == 12
+    # The same event always gives the same change id (a retried POST can be deduplicated).
+    assert messages.webhook_payload(event, subscriber(address="https://b.example.com/in")
+                                    ).payload["component_update"]["id"] == change["id"]
     assert payload["component"] == {
-        "created_at": payload["component"]["created_at"], "id": database.public_id,
-        "name": "Backend - Database", "status": "partial_outage"}
+        "created_at": "2024-01-01T00:00:00.000Z", "id": database.public_id, "name": "Database",
+        "status": "partial_outage", "updated_at": "2024-05-01T12:00:00.123Z", "position": 1,
+        "description": "Primary", "showcase": True, "page_id": payload["page"]["id"],
+        "group_id": group.public_id}
 
 
 def test_test_payload_is_neither_an_incident_nor_a_component_update(

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from statuspage.notify.base import DeliveryError, SmsContent
-from statuspage.notify.sms import MappedHttpClient, RefusedHost, TwilioChannel
+from statuspage.notify.sms import CONNECTIONS, MappedHttpClient, RefusedHost, TwilioChannel
 from tests.fakes.providers import FakeTwilio
 from tests.notify.helpers import TWILIO_SID, recipient, twilio_config
 
@@ -110,3 +110,24 @@ def test_an_edge_from_the_environment_cannot_reach_an_unmapped_host(
         channel.send(CONTENT, recipient(1, address=NUMBER))
     assert (caught.value.permanent, caught.value.code) == (True, "refused_host")
     assert len(fake_twilio.messages) == 1
+
+
+def test_sends_reuse_one_connection_and_ignore_proxy_settings(
+    fake_twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A proxy nobody listens on: a client reading the environment would fail every send.
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    channel = TwilioChannel.from_config(twilio_config(fake_twilio.url))
+
+    for n in range(3):
+        channel.send(CONTENT, recipient(n, address=NUMBER))
+
+    assert len(fake_twilio.messages) == 3
+    manager = channel.http_client.session.get_adapter(fake_twilio.url).poolmanager
+    [key] = manager.pools.keys()  # one pool: one host
+    pool = manager.pools[key]
+    assert (pool.num_connections, pool.num_requests) == (1, 3)
+    assert pool.pool.maxsize == CONNECTIONS  # as many as the SMS pump has in flight
