@@ -1,4 +1,4 @@
-# Two commands: `make run` (install, migrate, seed on first run, start web + worker)
+# Two commands: `make run` (install, migrate, seed on first run, start web + worker + sms)
 # and `make test` (lint and the whole suite).
 VENV ?= .venv
 PYTHON ?= python3
@@ -9,7 +9,7 @@ export FLASK_APP := statuspage
 export PATH := $(abspath $(BIN)):$(PATH)
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint install migrate seed clean
+.PHONY: run test lint install migrate seed clean translations
 
 install: $(VENV)/.installed
 
@@ -28,13 +28,25 @@ seed: migrate
 
 run: seed
 	@echo "Status page: http://127.0.0.1:$(PORT)/   Console: http://127.0.0.1:$(PORT)/console"
-	$(BIN)/honcho start --port $(PORT) web worker
+	$(BIN)/honcho start --port $(PORT) web worker sms
 
 lint: install
 	$(BIN)/ruff check statuspage tests bench
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Languages (statuspage/i18n.py): extract the strings to translate, merge them into each
+# catalog, compile the .mo files (committed, so `make run` needs no compile step). Translate
+# the new entries in translations/<lang>/LC_MESSAGES/messages.po, then run it again (console
+# entries may stay empty: the console is English); tests/test_i18n_messages.py fails while a
+# public string is untranslated or a .mo is stale.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ --add-location=file \
+		--sort-output -w 100 --project statuspage -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -w 100 --ignore-obsolete \
+		--no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations --statistics
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

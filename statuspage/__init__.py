@@ -41,10 +41,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from statuspage import cache, login, models  # noqa: F401  (models register their tables)
+    from statuspage import cache, i18n, login, models  # noqa: F401  (models register tables)
     from statuspage.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    i18n.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -1,8 +1,9 @@
 """Response cache for the public surfaces (page, feeds, API), shared-nothing between processes.
 
-Each web process keeps rendered responses in memory, keyed by host, path, query and language,
-and tagged with the page's `cache_version`. The version lives in the database row that every
-publish bumps in its own transaction (`pages.touch_page`), so any number of web processes on
+Each web process keeps rendered responses in memory, keyed by host, path, query and the
+language chosen for the visitor (statuspage.i18n: switch, cookie or Accept-Language), and
+tagged with the page's `cache_version`. The version lives in the database row that every publish
+bumps in its own transaction (`pages.touch_page`), so any number of web processes on
 any number of machines agree on it: a process re-reads it at most every CACHE_CHECK_SECONDS
 (one primary-key read), and immediately after a commit of its own that touched it, so the
 next reader of the process that published always sees the change.
@@ -31,9 +32,9 @@ from flask.globals import request_ctx
 from sqlalchemy import event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from statuspage import i18n
 from statuspage.extensions import db
 from statuspage.models import Page
 
@@ -210,14 +211,14 @@ def cached(view: Callable[..., Any]) -> Callable[..., Response]:
         environ = request.environ
         # The host is part of the key: a render that builds absolute URLs from the request
         # must not let one forged Host header poison the page for everyone.
-        key = (request.host, request.path, environ.get("QUERY_STRING", ""),
-               _language(environ.get("HTTP_ACCEPT_LANGUAGE", "")))
+        language = i18n.request_language()
+        key = (request.host, request.path, environ.get("QUERY_STRING", ""), language)
         entry = cache.get(key, version, max_age)
         if entry is None:
             with cache.stripe(key):
                 entry = cache.get(key, version, max_age)
                 if entry is None:
-                    built = _build(app, view, args, kwargs, version, max_age)
+                    built = _build(app, view, args, kwargs, version, max_age, language)
                     if not isinstance(built, Entry):
                         return built  # not shareable: sent as rendered, never stored
                     entry = built
@@ -228,7 +229,7 @@ def cached(view: Callable[..., Any]) -> Callable[..., Response]:
 
 
 def _build(app: Flask, view: Callable[..., Any], args: Any, kwargs: Any, version: int,
-           max_age: int) -> Entry | Response:
+           max_age: int, language: str) -> Entry | Response:
     """Render the view; an Entry if every visitor may share the result, else the response."""
     accessed = _session_accessed()
     response = app.make_response(view(*args, **kwargs))
@@ -241,7 +242,9 @@ def _build(app: Flask, view: Callable[..., Any], args: Any, kwargs: Any, version
         response.headers["Cache-Control"] = "private, no-cache"
         return response
     body = response.get_data()
-    digest = hashlib.blake2b(body, digest_size=12).hexdigest()
+    # The language is part of the validator too: a revalidation can never cross languages,
+    # even for a body that reads the same in both (the JSON API).
+    digest = hashlib.blake2b(body, digest_size=12, person=language.encode()[:16]).hexdigest()
     shared = [(k, v) for k, v in response.headers.items() if k.lower() not in _NOT_STORED]
     vary = [v for k, v in response.headers.items() if k.lower() == "vary"]
     shared.append(("Vary", ", ".join([VARY, *vary])))
@@ -284,11 +287,10 @@ def _respond(app: Flask, entry: Entry, environ: dict[str, Any]) -> Response:
     return app.response_class(variant.body, headers=variant.headers)
 
 
-# Parsed Accept-Encoding and Accept-Language values: clients send a handful of distinct
-# strings, and parsing one costs more than serving the cached page itself.
+# Parsed Accept-Encoding values: clients send a handful of distinct strings, and parsing one
+# costs more than serving the cached page itself (i18n keeps the same memo for languages).
 _MEMO_SIZE = 256
 _gzip_memo: dict[str, bool] = {}
-_language_memo: dict[str, str] = {}
 
 
 def _accepts_gzip(header: str) -> bool:
@@ -301,12 +303,3 @@ def _accepts_gzip(header: str) -> bool:
         _gzip_memo[header] = found
     return found
 
-
-def _language(header: str) -> str:
-    found = _language_memo.get(header)
-    if found is None:
-        found = (parse_accept_header(header, LanguageAccept).best or "")[:8].lower()
-        if len(_language_memo) >= _MEMO_SIZE:
-            _language_memo.clear()
-        _language_memo[header] = found
-    return found

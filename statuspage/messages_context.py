@@ -13,16 +13,14 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
-from jinja2 import TemplateNotFound
+from flask_babel import force_locale
 
 from statuspage.extensions import db
+from statuspage.i18n import format_when, language_for
 from statuspage.models import Component, FanoutEvent, Incident, IncidentUpdate, Page
 from statuspage.pages import get_page
 from statuspage.rendering import plain_text
 from statuspage.templating import status_label
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-DEFAULT_LANGUAGE = "en"
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,7 @@ class EventContext:
         return [_current(c) for c in self.incident.components if not c.is_group]
 
     def when(self, value: datetime | None) -> str:
-        """"Nov 25, 2022 15:50 UTC" in the page's zone (English month names, any locale)."""
+        """"Nov 25, 2022 15:50 UTC" in the page's zone, written for the current language."""
         return format_time(value, self.zone)
 
 
@@ -81,10 +79,8 @@ def _current(component: Component) -> AffectedComponent:
 
 
 def format_time(value: datetime | None, zone: ZoneInfo) -> str:
-    if value is None:
-        return ""
-    local = value.astimezone(zone)
-    return f"{_MONTHS[local.month - 1]} {local.day}, {local.year} {local:%H:%M} {local.tzname()}"
+    """"Nov 25, 2022 15:50 UTC" / "25. nov. 2022 kl. 15:50 CET"; "" for no time."""
+    return "" if value is None else format_when(value, zone, "message")
 
 
 def text_of(markdown: str | None) -> str:
@@ -123,15 +119,12 @@ def load_event(event: FanoutEvent) -> EventContext:
 
 
 def render_localised(kind: str, name: str, ext: str, language: str, **context: object) -> str:
-    """Render templates/messages/<kind>/<name>.<language>.<ext>, or the English default.
+    """Render templates/messages/<kind>/<name>.<ext> in the reader's language.
 
-    A translation is a sibling file (incident_update.nb.txt); until one exists every
-    language gets the English text.
+    The templates' strings go through gettext (translations/<lang>/LC_MESSAGES); a language
+    without a catalog reads English. Callers that compute text outside the template too (a
+    subject, a status label) run under `force_locale(language_for(language))` themselves.
     """
-    if language and language != DEFAULT_LANGUAGE:
-        try:
-            return render_template(f"messages/{kind}/{name}.{language}.{ext}",
-                                   language=language, **context)
-        except TemplateNotFound:
-            pass
-    return render_template(f"messages/{kind}/{name}.{ext}", language=language, **context)
+    language = language_for(language)
+    with force_locale(language):
+        return render_template(f"messages/{kind}/{name}.{ext}", language=language, **context)

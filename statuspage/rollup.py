@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from statuspage.i18n import N_
 from statuspage.models.status import ComponentStatus, worst
 
-OPERATIONAL = "All Systems Operational"
-MINOR_OUTAGE = "Minor Service Outage"
-PARTIAL_OUTAGE = "Partial System Outage"
-MAJOR_OUTAGE = "Major System Outage"
-DEGRADED = "Degraded System Service"
-PARTIALLY_DEGRADED = "Partially Degraded Service"
-MAINTENANCE = "Service Under Maintenance"
+OPERATIONAL = N_("All Systems Operational")
+MINOR_OUTAGE = N_("Minor Service Outage")
+PARTIAL_OUTAGE = N_("Partial System Outage")
+MAJOR_OUTAGE = N_("Major System Outage")
+DEGRADED = N_("Degraded System Service")
+PARTIALLY_DEGRADED = N_("Partially Degraded Service")
+MAINTENANCE = N_("Service Under Maintenance")
 
 # At or above this share of affected components the blend keeps the worst status's weight.
 WIDESPREAD = 0.5

@@ -14,7 +14,7 @@ from zoneinfo import available_timezones
 
 import phonenumbers
 
-from statuspage import audit
+from statuspage import audit, logos
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.models import Page, User
@@ -91,6 +91,8 @@ def update_page_settings(data: PageSettingsInput, actor: User | None) -> Page:
             changed[item.name] = ({"changed": True} if item.name == "email_footer"
                                   else {"old": old, "new": new})
             setattr(page, item.name, new)
+    if "logo_url" in changed:
+        logos.forget_unused(page.logo_url)
     if changed:
         audit.record(actor, "page.settings", "page", page.public_id, changes=changed)
         touch_page()

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, geocoder
 
 from statuspage.errors import DomainError
+from statuspage.i18n import N_, current_language
 from statuspage.models import Page
 from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
 
@@ -22,17 +24,18 @@ from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
 SMS_CAPABLE_TYPES = frozenset({
     PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.VOIP,
 })
+# Refusals are English here and translated when raised (the visitor's language).
 REFUSED_TYPE_MESSAGES = {
-    PhoneNumberType.PREMIUM_RATE: "Premium-rate numbers cannot subscribe.",
-    PhoneNumberType.SHARED_COST: "Shared-cost numbers cannot subscribe.",
-    PhoneNumberType.TOLL_FREE: "Toll-free numbers cannot receive text messages.",
-    PhoneNumberType.FIXED_LINE: "This looks like a landline; enter a mobile number.",
+    PhoneNumberType.PREMIUM_RATE: N_("Premium-rate numbers cannot subscribe."),
+    PhoneNumberType.SHARED_COST: N_("Shared-cost numbers cannot subscribe."),
+    PhoneNumberType.TOLL_FREE: N_("Toll-free numbers cannot receive text messages."),
+    PhoneNumberType.FIXED_LINE: N_("This looks like a landline; enter a mobile number."),
 }
 # How many leading digits of an E.164 number make a "prefix" for the SMS pumping limits:
 # enough to single out a number range, few enough to group a bot's sequential numbers.
 PREFIX_DIGITS = 6
-_EMPTY = {EMAIL: "Enter your email address.", SMS: "Enter your mobile number.",
-          WEBHOOK: "Enter the URL to send notifications to."}
+_EMPTY = {EMAIL: N_("Enter your email address."), SMS: N_("Enter your mobile number."),
+          WEBHOOK: N_("Enter the URL to send notifications to.")}
 
 
 def normalise_email(raw: str) -> str:
@@ -40,7 +43,8 @@ def normalise_email(raw: str) -> str:
     try:
         valid = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise DomainError(f"Enter a valid email address ({exc}).", "address") from None
+        raise DomainError(_("Enter a valid email address (%(reason)s).", reason=exc),
+                          "address") from None
     return valid.normalized.lower()
 
 
@@ -51,11 +55,15 @@ def allowed_regions(page: Page) -> list[str]:
 
 
 def country_names(regions: list[str]) -> str:
-    """"United States (+1), Norway (+47)": how the form names the countries it accepts."""
+    """"United States (+1), Norway (+47)": how the form names the countries it accepts.
+
+    Named in the reader's language ("Norge (+47)").
+    """
     names = []
+    language = current_language()
     for region in regions:
         example = phonenumbers.example_number(region)
-        name = geocoder.country_name_for_number(example, "en") if example else region
+        name = geocoder.country_name_for_number(example, language) if example else region
         names.append(f"{name or region} (+{phonenumbers.country_code_for_region(region)})")
     return ", ".join(names)
 
@@ -66,24 +74,26 @@ def normalise_phone(raw: str, regions: list[str]) -> str:
     A number written without a country code is read as one of the first region's.
     """
     if not regions:
-        raise DomainError("Text message subscriptions are not open on this page.", "channel")
+        raise DomainError(_("Text message subscriptions are not open on this page."), "channel")
     try:
         number = phonenumbers.parse(raw.strip(), regions[0])
     except NumberParseException:
-        raise DomainError("Enter a phone number, with its country code if it is not in "
-                          f"{country_names(regions[:1])}.", "address") from None
+        raise DomainError(_("Enter a phone number, with its country code if it is not in "
+                            "%(countries)s.", countries=country_names(regions[:1])),
+                          "address") from None
     if not phonenumbers.is_valid_number(number):
         number = _with_international_00(raw) or number
     if not phonenumbers.is_valid_number(number):
-        raise DomainError("This is not a valid phone number.", "address")
+        raise DomainError(_("This is not a valid phone number."), "address")
     region = phonenumbers.region_code_for_number(number)
     if region not in regions:
-        raise DomainError("We can only send text messages to numbers in "
-                          f"{country_names(regions)}.", "address")
+        raise DomainError(_("We can only send text messages to numbers in %(countries)s.",
+                            countries=country_names(regions)), "address")
     kind = phonenumbers.number_type(number)
     if kind not in SMS_CAPABLE_TYPES:
-        raise DomainError(REFUSED_TYPE_MESSAGES.get(
-            kind, "This number cannot receive text messages; enter a mobile number."), "address")
+        raise DomainError(_(REFUSED_TYPE_MESSAGES.get(
+            kind, N_("This number cannot receive text messages; enter a mobile number."))),
+            "address")
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
@@ -109,7 +119,7 @@ def normalise_webhook_url(raw: str, allow_loopback: bool) -> str:
 def normalise(channel: str, raw: str, page: Page, allow_loopback: bool) -> str:
     """The canonical address for a channel, or a DomainError on the `address` field."""
     if not raw or not raw.strip():
-        raise DomainError(_EMPTY.get(channel, "Enter an address."), "address")
+        raise DomainError(_(_EMPTY.get(channel, N_("Enter an address."))), "address")
     if channel == EMAIL:
         return normalise_email(raw)
     if channel == SMS:

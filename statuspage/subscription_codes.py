@@ -15,6 +15,8 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -73,18 +75,18 @@ def check_code(subscriber: Subscriber, code: str) -> None:
     if len(code) != CODE_DIGITS or not hmac.compare_digest(_digest(subscriber, code), expected):
         left = MAX_ATTEMPTS - subscriber.code_attempts
         if left <= 0:
-            raise DomainError("That code is not right, and it was the last try. "
-                              "Send yourself a new code.", "code")
-        tries = "try" if left == 1 else "tries"
-        raise DomainError(f"That code is not right. {left} {tries} left.", "code")
+            raise DomainError(_("That code is not right, and it was the last try. "
+                                "Send yourself a new code."), "code")
+        raise DomainError(ngettext("That code is not right. %(num)d try left.",
+                                   "That code is not right. %(num)d tries left.", left), "code")
 
 
 def _dead_code_message(subscriber: Subscriber) -> str:
     if subscriber.code_hash is None:
-        return "There is no code waiting for this number. Send yourself a new code."
+        return _("There is no code waiting for this number. Send yourself a new code.")
     if subscriber.code_attempts >= MAX_ATTEMPTS:
-        return "Too many wrong tries for this code. Send yourself a new code."
-    return "This code has expired. Send yourself a new code."
+        return _("Too many wrong tries for this code. Send yourself a new code.")
+    return _("This code has expired. Send yourself a new code.")
 
 
 def spend_sms_budget(page: Page) -> None:
@@ -107,8 +109,8 @@ def spend_sms_budget(page: Page) -> None:
         # The budget is the alarm bell for SMS pumping: say so where operators look.
         log.warning("SMS sign-up budget of %d codes for %s is spent; refusing SMS sign-ups",
                     page.sms_daily_signup_budget, today)
-        raise TooManyRequests("Text message sign-ups are paused for today. Please try again "
-                              "tomorrow, or subscribe by email.", "address")
+        raise TooManyRequests(_("Text message sign-ups are paused for today. Please try again "
+                                "tomorrow, or subscribe by email."), "address")
 
 
 def codes_sent_today() -> int:

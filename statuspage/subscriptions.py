@@ -19,12 +19,14 @@ import secrets
 from collections.abc import Iterable
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from statuspage import subscription_addresses as addresses
 from statuspage.errors import DomainError
 from statuspage.extensions import db
+from statuspage.i18n import N_
 from statuspage.models import Component, Page, Subscriber, utcnow
 from statuspage.models.subscribers import CHANNELS, EMAIL, SMS, SUPPRESSION_REASONS, WEBHOOK
 from statuspage.pages import get_page
@@ -48,7 +50,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CHANNEL_LABELS = {EMAIL: "email", SMS: "text message", WEBHOOK: "webhook"}
+CHANNEL_LABELS = {EMAIL: N_("email"), SMS: N_("text message"), WEBHOOK: N_("webhook")}
 # Suppressions a subscriber may undo from their manage page. A bounce or a dead number would
 # only fail again; an unsubscribe, a STOP or a spam report was a choice they can take back.
 SELF_RESUBSCRIBE_REASONS = frozenset({"user", "stop", "spam_report"})
@@ -67,7 +69,7 @@ def normalise_channel(raw: str) -> str:
     """"email", "sms" or "webhook" from what a form or a CSV cell says, or DomainError."""
     channel = (raw or "").strip().lower()
     if channel not in CHANNELS:
-        raise DomainError("Choose how to receive updates: email, sms or webhook.", "channel")
+        raise DomainError(_("Choose how to receive updates: email, sms or webhook."), "channel")
     return channel
 
 
@@ -86,7 +88,7 @@ def find_subscriber(channel: str, address: str) -> Subscriber | None:
     """The subscriber for an address as a provider or a form wrote it, if there is one."""
     regions = addresses.allowed_regions(get_page()) if channel == SMS else []
     return db.session.execute(
-        select(Subscriber).where(Subscriber.channel == channel,
+        select(Subscriber).where(Subscriber.public(), Subscriber.channel == channel,
                                  Subscriber.address == addresses.lenient(channel, address,
                                                                          regions))
     ).scalar_one_or_none()
@@ -106,13 +108,14 @@ def subscribe(channel: str, address: str, component_ids: Iterable[int | str], la
     channel = normalise_channel(channel)
     page = get_page()
     if source == "page" and channel not in open_channels(page):
-        raise DomainError(f"Subscriptions by {CHANNEL_LABELS[channel]} are not open on this "
-                          "page.", "channel")
+        raise DomainError(_("Subscriptions by %(channel)s are not open on this page.",
+                            channel=_(CHANNEL_LABELS[channel])), "channel")
     normalised = normalise_address(channel, address)
     components = resolve_components(component_ids)
     language = normalise_language(language)
     subscriber = db.session.execute(
-        select(Subscriber).where(Subscriber.channel == channel, Subscriber.address == normalised)
+        select(Subscriber).where(Subscriber.public(), Subscriber.channel == channel,
+                                 Subscriber.address == normalised)
     ).scalar_one_or_none()
     if subscriber is None:
         subscriber = Subscriber(channel=channel, address=normalised, token_version=1)
@@ -201,9 +204,9 @@ def confirm_email(token: str) -> Subscriber:
     """Confirm an email subscription from its link; confirming twice is harmless."""
     subscriber = subscriber_for_token(CONFIRM, token)
     if subscriber.channel != EMAIL:
-        raise DomainError("This link is not valid.")
+        raise DomainError(_("This link is not valid."))
     if subscriber.unsubscribed_at is not None or subscriber.suppressed_at is not None:
-        raise DomainError("This subscription was cancelled. Subscribe again to get updates.")
+        raise DomainError(_("This subscription was cancelled. Subscribe again to get updates."))
     if subscriber.confirmed_at is None:
         subscriber.confirmed_at = utcnow()
         db.session.commit()
@@ -214,9 +217,10 @@ def confirm_email(token: str) -> Subscriber:
 def verify_sms_code(subscriber: Subscriber, code: str) -> Subscriber:
     """Confirm a number with the code texted to it: 15 minutes and five tries per code."""
     if subscriber.channel != SMS:
-        raise DomainError("There is no code to enter for this subscription.", "code")
+        raise DomainError(_("There is no code to enter for this subscription."), "code")
     if subscriber.suppressed_at is not None or subscriber.unsubscribed_at is not None:
-        raise DomainError("There is no code waiting for this number. Subscribe again.", "code")
+        raise DomainError(_("There is no code waiting for this number. Subscribe again."),
+                          "code")
     check_code(subscriber, code)  # commits the attempt, raises unless the code is right
     subscriber.code_hash = None
     subscriber.code_expires_at = None
@@ -309,12 +313,12 @@ def resolve_components(ids: Iterable[int | str]) -> list[Component]:
         try:
             wanted.add(int(raw))
         except (TypeError, ValueError):
-            raise DomainError("Choose components from the list.", "components") from None
+            raise DomainError(_("Choose components from the list."), "components") from None
     if not wanted:
         return []
     rows = db.session.execute(select(Component).where(Component.id.in_(wanted))).scalars().all()
     if len(rows) != len(wanted):
-        raise DomainError("Choose components from the list.", "components")
+        raise DomainError(_("Choose components from the list."), "components")
     chosen: dict[int, Component] = {}
     for component in sorted(rows, key=lambda c: (c.position, c.id)):
         for leaf in (component.children if component.is_group else [component]):

@@ -47,7 +47,7 @@ def test_subscribe_page_offers_open_channels_and_grouped_components(
     page.allow_sms_subscribers = False
     db.session.commit()
     html = client.get("/subscribe?channel=sms").get_data(as_text=True)
-    assert "?channel=sms" not in html
+    assert 'href="/subscribe?channel=sms"' not in html  # no tab (the language links keep ?channel)
     assert 'name="channel" value="email"' in html  # a closed channel falls back to an open one
 
 
@@ -206,4 +206,4 @@ def test_subscription_pages_are_never_cached_and_leak_no_referrer(client: FlaskC
 
 def test_status_page_header_links_to_subscribe(client: FlaskClient) -> None:
     html = client.get("/").get_data(as_text=True)
-    assert '<a href="/subscribe">Subscribe to updates</a>' in html
+    assert '<a class="cta" href="/subscribe">Subscribe to updates</a>' in html

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
@@ -71,7 +72,7 @@ def login() -> ResponseReturnValue:
 def login_totp() -> ResponseReturnValue:
     user, target = _pending_login()
     if user is None:
-        flash("Please log in again.", "info")
+        flash(_("Please log in again."), "info")
         return redirect(url_for("console.login"))
     form = SecondFactorForm()
     if form.validate_on_submit():
@@ -83,8 +84,8 @@ def login_totp() -> ResponseReturnValue:
             response = _finish_login(user, method, target)
             if method == "recovery_code":  # after the session reset, or it would be lost
                 left = twofactor.unused_recovery_codes(user)
-                flash(f"You used a recovery code; {left} left. "
-                      "Turn two-factor off and on again to get new ones.", "warning")
+                flash(_("You used a recovery code; %(left)s left. "
+                        "Turn two-factor off and on again to get new ones.", left=left), "warning")
             return response
     return render_template("console/login_totp.html", form=form)
 
@@ -94,7 +95,7 @@ def login_totp() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("console.login"))
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from statuspage import components as use_cases
@@ -88,7 +89,7 @@ def component_new() -> ResponseReturnValue:
         component = use_cases.create_component(_component_input(form), current_user)
     except DomainError as error:
         return _invalid("console/component_form.html", form, error, **context)
-    flash(f"Component “{component.name}” created.", "success")
+    flash(_("Component “%(name)s” created.", name=component.name), "success")
     return redirect(url_for("console.components"))
 
 
@@ -108,7 +109,7 @@ def group_new() -> ResponseReturnValue:
                                        component_ids=form.components.data or [])
     except DomainError as error:
         return _invalid("console/component_form.html", form, error, **context)
-    flash(f"Group “{group.name}” created.", "success")
+    flash(_("Group “%(name)s” created.", name=group.name), "success")
     return redirect(url_for("console.components"))
 
 
@@ -127,7 +128,7 @@ def component_edit(public_id: str) -> ResponseReturnValue:
         use_cases.update_component(component, _component_input(form), current_user)
     except DomainError as error:
         return _invalid("console/component_form.html", form, error, **context)
-    flash(f"“{component.name}” saved.", "success")
+    flash(_("“%(name)s” saved.", name=component.name), "success")
     return redirect(url_for("console.components"))
 
 
@@ -158,5 +159,5 @@ def component_delete(public_id: str) -> ResponseReturnValue:
         use_cases.delete_component(component, current_user, children=form.children.data or "")
     except DomainError as error:
         return _invalid("console/component_delete.html", form, error, **context)
-    flash(f"“{name}” deleted.", "success")
+    flash(_("“%(name)s” deleted.", name=name), "success")
     return redirect(url_for("console.components")), 303

@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -184,7 +186,8 @@ def update_deliveries_retry(public_id: str) -> ResponseReturnValue:
         audit.record(current_user, "delivery.retry_failed", "update", update.public_id,
                      count=count)
         db.session.commit()
-        flash(f"{count} failed deliver{'y' if count == 1 else 'ies'} queued again.", "success")
+        flash(ngettext("%(num)d failed delivery queued again.",
+                       "%(num)d failed deliveries queued again.", count), "success")
     else:
-        flash("There were no failed deliveries to retry.", "warning")
+        flash(_("There were no failed deliveries to retry."), "warning")
     return redirect(url_for("console.update_deliveries", public_id=public_id)), 303

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
@@ -37,3 +38,9 @@ class PageSettingsForm(ConsoleForm):
             sms_daily_signup_budget=self.sms_daily_signup_budget.data,
             email_footer=self.email_footer.data or "",
         )
+
+
+class LogoForm(ConsoleForm):
+    """The logo upload; statuspage.logos decides what the bytes are."""
+
+    logo_file = FileField("Upload a logo")

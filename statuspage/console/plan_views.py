@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -84,7 +85,7 @@ def plan_save() -> ResponseReturnValue:
         use_cases.save_document(document, current_user)
     except DomainError as error:
         return _page(document, getattr(error, "errors", [error.message]), INVALID)
-    flash("The communication plan is saved.", "success")
+    flash(_("The communication plan is saved."), "success")
     return redirect(url_for("console.plan")), 303
 
 
@@ -100,7 +101,7 @@ def plan_download() -> ResponseReturnValue:
 def plan_upload() -> ResponseReturnValue:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("Choose a YAML file to import.", "error")
+        flash(_("Choose a YAML file to import."), "error")
         return redirect(url_for("console.plan")), 303
     try:
         text = upload.read(use_cases.MAX_YAML_CHARS + 1).decode("utf-8")
@@ -110,6 +111,6 @@ def plan_upload() -> ResponseReturnValue:
     except DomainError as error:
         errors = getattr(error, "errors", [error.message])
     else:
-        flash("The plan was imported.", "success")
+        flash(_("The plan was imported."), "success")
         return redirect(url_for("console.plan")), 303
     return _page(use_cases.export_document(), errors, INVALID)

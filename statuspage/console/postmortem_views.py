@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
@@ -95,7 +96,7 @@ def postmortem_save(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         form.add_error(error)
         return _page(incident, INVALID, form)
-    flash("Postmortem saved.", "success")
+    flash(_("Postmortem saved."), "success")
     return redirect(url_for("console.postmortem", public_id=public_id)), 303
 
 
@@ -109,7 +110,7 @@ def postmortem_publish(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         flash(error.message, "error")
         return _page(incident, INVALID)
-    flash("Postmortem published.", "success")
+    flash(_("Postmortem published."), "success")
     return redirect(url_for("console.postmortem", public_id=public_id)), 303
 
 
@@ -122,7 +123,7 @@ def postmortem_unpublish(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         flash(error.message, "error")
         return _page(incident, INVALID)
-    flash("Postmortem taken back to a draft.", "success")
+    flash(_("Postmortem taken back to a draft."), "success")
     return redirect(url_for("console.postmortem", public_id=public_id)), 303
 
 
@@ -144,7 +145,7 @@ def action_item_add(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         form.add_error(error)
         return _page(incident, INVALID, item_form=form)
-    flash("Action item added.", "success")
+    flash(_("Action item added."), "success")
     return redirect(url_for("console.postmortem", public_id=public_id)), 303
 
 
@@ -168,5 +169,5 @@ def action_item_delete(public_id: str, item_id: int) -> ResponseReturnValue:
         postmortems.delete_action_item(incident, item_id, current_user)
     except NotFound:
         abort(404)
-    flash("Action item deleted.", "success")
+    flash(_("Action item deleted."), "success")
     return redirect(url_for("console.postmortem", public_id=public_id)), 303

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from statuspage import reports
@@ -96,7 +97,7 @@ def report_targets() -> ResponseReturnValue:
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(f"{changed} uptime target(s) changed.", "success")
+        flash(_("%(changed)s uptime target(s) changed.", changed=changed), "success")
     args = {"month": month} if month else {}
     return redirect(url_for("console.reports", **args)), 303
 

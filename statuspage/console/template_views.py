@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -88,7 +89,7 @@ def template_create() -> ResponseReturnValue:
         template = use_cases.create_template(_input(), current_user)
     except DomainError as error:
         return _list_page(error, INVALID)
-    flash(f"Template {template.name} created.", "success")
+    flash(_("Template %(name)s created.", name=template.name), "success")
     return redirect(url_for("console.message_templates")), 303
 
 
@@ -106,7 +107,7 @@ def template_update(public_id: str) -> ResponseReturnValue:
         use_cases.update_template(template, _input(), current_user)
     except DomainError as error:
         return _detail_page(_template_or_404(public_id), error, INVALID)
-    flash("Template saved.", "success")
+    flash(_("Template saved."), "success")
     return redirect(url_for("console.template_detail", public_id=public_id)), 303
 
 
@@ -116,5 +117,5 @@ def template_delete(public_id: str) -> ResponseReturnValue:
     template = _template_or_404(public_id)
     name = template.name
     use_cases.delete_template(template, current_user)
-    flash(f"Template {name} deleted.", "success")
+    flash(_("Template %(name)s deleted.", name=name), "success")
     return redirect(url_for("console.message_templates")), 303

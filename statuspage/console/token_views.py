@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -71,6 +72,6 @@ def token_revoke(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(f"Token “{token.name}” is revoked; requests using it are refused from now on.",
-              "success")
+        flash(_("Token “%(name)s” is revoked; requests using it are refused from now on.",
+                name=token.name), "success")
     return redirect(url_for("console.tokens")), 303

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, make_response, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
@@ -71,7 +72,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             db.session.rollback()
             form.add_error(exc)
         else:
-            flash(f"{user.email} is now {user.role}.", "success")
+            flash(_("%(email)s is now %(role)s.", email=user.email, role=user.role), "success")
             return redirect(url_for("console.user_edit", user_id=user.id))
     return render_template("console/user_form.html", form=form, user=user, password=None,
                            zone=display_zone())
@@ -87,7 +88,7 @@ def user_deactivate(user_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        flash(f"{user.email} is deactivated and logged out everywhere.", "success")
+        flash(_("%(email)s is deactivated and logged out everywhere.", email=user.email), "success")
     return redirect(url_for("console.user_edit", user_id=user_id))
 
 
@@ -96,7 +97,7 @@ def user_deactivate(user_id: int) -> ResponseReturnValue:
 def user_reactivate(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     accounts.reactivate(user, current_user)
-    flash(f"{user.email} can log in again.", "success")
+    flash(_("%(email)s can log in again.", email=user.email), "success")
     return redirect(url_for("console.user_edit", user_id=user_id))
 
 
@@ -131,7 +132,7 @@ def account_password() -> ResponseReturnValue:
             user = current_user._get_current_object()
             session.clear()
             login_user(user)
-            flash("Your password is changed. Other sessions have been logged out.", "success")
+            flash(_("Your password is changed. Other sessions have been logged out."), "success")
             return redirect(url_for("console.account"))
     return _account_page(password_form=form)
 
@@ -178,6 +179,6 @@ def account_totp_disable() -> ResponseReturnValue:
         except DomainError as exc:
             form.add_error(exc)
         else:
-            flash("Two-factor authentication is off.", "success")
+            flash(_("Two-factor authentication is off."), "success")
             return redirect(url_for("console.account"))
     return _account_page(disable_form=form)

@@ -9,6 +9,7 @@ from statuspage.models.deliveries import (
     OutboxMessage,
     ProviderReceipt,
 )
+from statuspage.models.imports import SubscriberImport
 from statuspage.models.incidents import (
     INCIDENT,
     MAINTENANCE,
@@ -17,6 +18,7 @@ from statuspage.models.incidents import (
     IncidentUpdate,
     incident_component,
 )
+from statuspage.models.logos import PageLogo
 from statuspage.models.page import Page
 from statuspage.models.plan import PlanRule, PlanSetting
 from statuspage.models.postmortems import ActionItem
@@ -60,6 +62,7 @@ __all__ = [
     "MessageTemplate",
     "OutboxMessage",
     "Page",
+    "PageLogo",
     "PlanRule",
     "PlanSetting",
     "ProviderReceipt",
@@ -68,6 +71,7 @@ __all__ = [
     "StakeholderGroup",
     "StakeholderMember",
     "Subscriber",
+    "SubscriberImport",
     "User",
     "incident_component",
     "new_public_id",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from statuspage.i18n import N_
+
 
 class ComponentStatus(StrEnum):
     OPERATIONAL = "operational"
@@ -29,12 +31,14 @@ _COMPONENT_RANK = {
     ComponentStatus.PARTIAL_OUTAGE: 3,
     ComponentStatus.MAJOR_OUTAGE: 4,
 }
+# Labels stay English here (the API and the feeds print them); N_ only marks them for the
+# translators, and templating.status_label translates them for readers.
 _COMPONENT_LABEL = {
-    ComponentStatus.OPERATIONAL: "Operational",
-    ComponentStatus.UNDER_MAINTENANCE: "Under Maintenance",
-    ComponentStatus.DEGRADED_PERFORMANCE: "Degraded Performance",
-    ComponentStatus.PARTIAL_OUTAGE: "Partial Outage",
-    ComponentStatus.MAJOR_OUTAGE: "Major Outage",
+    ComponentStatus.OPERATIONAL: N_("Operational"),
+    ComponentStatus.UNDER_MAINTENANCE: N_("Under Maintenance"),
+    ComponentStatus.DEGRADED_PERFORMANCE: N_("Degraded Performance"),
+    ComponentStatus.PARTIAL_OUTAGE: N_("Partial Outage"),
+    ComponentStatus.MAJOR_OUTAGE: N_("Major Outage"),
 }
 
 
@@ -64,15 +68,15 @@ ACTIVE_MAINTENANCE_STATUSES = ("in_progress", "verifying")
 
 # Display names used in feeds and on the page ("Update" is used when a status repeats).
 STATUS_LABELS = {
-    "investigating": "Investigating",
-    "identified": "Identified",
-    "monitoring": "Monitoring",
-    "resolved": "Resolved",
-    "postmortem": "Postmortem",
-    "scheduled": "Scheduled",
-    "in_progress": "In progress",
-    "verifying": "Verifying",
-    "completed": "Completed",
+    "investigating": N_("Investigating"),
+    "identified": N_("Identified"),
+    "monitoring": N_("Monitoring"),
+    "resolved": N_("Resolved"),
+    "postmortem": N_("Postmortem"),
+    "scheduled": N_("Scheduled"),
+    "in_progress": N_("In progress"),
+    "verifying": N_("Verifying"),
+    "completed": N_("Completed"),
 }
 
 

@@ -6,4 +6,12 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from statuspage.public import calendar_views, feed_views, subscribe_views, views  # noqa: E402,F401  (routes)
+from statuspage.public import (  # noqa: E402,F401  (routes)
+    branding_views,
+    calendar_views,
+    embed_views,
+    feed_views,
+    headers,
+    subscribe_views,
+    views,
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort
+from flask_babel import gettext as _
 
 from statuspage import calendar, queries
 from statuspage.cache import cached
@@ -27,7 +28,7 @@ def maintenance_ics() -> Response:
 def incident_ics(public_id: str) -> Response:
     maintenance = queries.incident_with_timeline(public_id)
     if maintenance is None or maintenance.kind != MAINTENANCE:
-        abort(404, description="There is no maintenance with this address.")
+        abort(404, description=_("There is no maintenance with this address."))
     site = calendar.site_of(get_page(), base_url())
     response = Response(calendar.build_calendar(site, [maintenance]), content_type=CONTENT_TYPE)
     # "Add to calendar" downloads a file the browser hands to the calendar app.

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
+
 from statuspage import queries
+from statuspage.i18n import N_, format_day, format_decimal
 from statuspage.models import Component, Incident, Page, utcnow
 from statuspage.models.status import (
     ACTIVE_INCIDENT_STATUSES,
     ACTIVE_MAINTENANCE_STATUSES,
-    ComponentStatus,
 )
 from statuspage.pages import get_page
 from statuspage.rollup import PageStatus
@@ -45,8 +47,8 @@ STATUS_ICONS = {
 }
 INDICATOR_ICONS = {"none": "✓", "minor": "!", "major": "!", "critical": "✕",
                    "maintenance": "⚙︎"}
-IMPACT_LABELS = {"none": "None", "minor": "Minor", "major": "Major", "critical": "Critical",
-                 "maintenance": "Maintenance"}
+IMPACT_LABELS = {"none": N_("None"), "minor": N_("Minor"), "major": N_("Major"),
+                 "critical": N_("Critical"), "maintenance": N_("Maintenance")}
 
 
 @dataclass(frozen=True)
@@ -170,8 +172,8 @@ def site_view(page: Page) -> SiteView:
 
 
 def day_label(day: date) -> str:
-    """`Nov 3, 2026`: the date as the page prints it (no leading zero)."""
-    return f"{day:%b} {day.day}, {day.year}"
+    """`Nov 3, 2026` (`3. nov. 2026`): the date as the page prints it (no leading zero)."""
+    return format_day(day)
 
 
 def front_page() -> FrontPage:
@@ -185,7 +187,9 @@ def front_page() -> FrontPage:
     open_items = queries.open_items()
     return FrontPage(
         site=site_view(page),
-        banner=banner,
+        # The roll-up's description stays English in the API; the page says it in the
+        # reader's language.
+        banner=PageStatus(banner.indicator, gettext(banner.description)),
         banner_icon=INDICATOR_ICONS.get(banner.indicator, "!"),
         components=_blocks(_component_tree(components, today, zone)),
         active_incidents=[incident_view(i) for i in open_items
@@ -230,7 +234,7 @@ def history_page(number: int) -> HistoryPage | None:
         total = (queries.count_started_between(start, end) if len(items) > MONTH_LIMIT
                  else len(items))
         first_day = date(index // 12, index % 12 + 1, 1)
-        months.append(MonthGroup(iso=f"{first_day:%Y-%m}", label=f"{first_day:%B %Y}",
+        months.append(MonthGroup(iso=f"{first_day:%Y-%m}", label=format_day(first_day, "month"),
                                  items=[incident_view(i, timeline=False)
                                         for i in items[:MONTH_LIMIT]],
                                  total=total))
@@ -252,7 +256,8 @@ def incident_view(incident: Incident, timeline: bool = True) -> IncidentView:
         status=incident.status,
         status_label=status_label(incident.status),
         impact=incident.impact,
-        impact_label=IMPACT_LABELS.get(incident.impact, incident.impact.capitalize()),
+        impact_label=(gettext(IMPACT_LABELS[incident.impact]) if incident.impact in IMPACT_LABELS
+                      else incident.impact.capitalize()),
         severity=incident.severity,
         started_at=incident.started_at,
         resolved_at=incident.resolved_at,
@@ -270,7 +275,7 @@ def _timeline(incident: Incident) -> list[UpdateView]:
     oldest_first = sorted(incident.public_updates, key=lambda u: (u.display_at, u.id))
     views, previous = [], None
     for update in oldest_first:
-        label = "Update" if update.status == previous else status_label(update.status)
+        label = gettext("Update") if update.status == previous else status_label(update.status)
         views.append(UpdateView(update.status, label, update.body, update.display_at))
         previous = update.status
     return views[::-1]
@@ -331,12 +336,12 @@ def _bar_view(bar: UptimeBar) -> BarView:
     days = []
     for day in bar.days:
         if day.before_start and not day.incidents:
-            status, label = "nodata", "No data"
+            status, label = "nodata", gettext("No data")
         else:
-            status, label = day.status.value, ComponentStatus(day.status).label
+            status, label = day.status.value, status_label(day.status.value)
         days.append(DayView(iso=day.day.isoformat(), label=day_label(day.day), status=status,
                             status_label=label, incidents=day.incidents))
-    return BarView(days=days, uptime=f"{bar.uptime_percent:g}%")
+    return BarView(days=days, uptime=f"{format_decimal(bar.uptime_percent)}%")
 
 
 def _recent_days(today: date, zone: ZoneInfo, now: datetime) -> list[DayGroup]:
@@ -354,3 +359,21 @@ def _recent_days(today: date, zone: ZoneInfo, now: datetime) -> list[DayGroup]:
 def _month_start(index: int, zone: ZoneInfo) -> datetime:
     """Local midnight starting month `index` (year * 12 + month - 1) in the page's zone."""
     return datetime(index // 12, index % 12 + 1, 1, tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class StatusSummary:
+    """The page's overall status in a few words: what the badge and the embeds show."""
+
+    site: SiteView
+    indicator: str
+    description: str
+    icon: str
+
+
+def status_summary() -> StatusSummary:
+    """The banner of `/` without the rest of the page (two small queries)."""
+    banner = queries.current_status()
+    return StatusSummary(site=site_view(get_page()), indicator=banner.indicator,
+                         description=gettext(banner.description),
+                         icon=INDICATOR_ICONS.get(banner.indicator, "!"))

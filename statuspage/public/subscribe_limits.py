@@ -17,10 +17,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
+from flask_babel import gettext
 from flask_limiter.util import get_remote_address
 
 from statuspage import subscription_addresses as addresses
 from statuspage.extensions import limiter
+from statuspage.i18n import N_
 from statuspage.models.subscribers import CHANNELS, SMS
 from statuspage.pages import get_page
 from statuspage.subscription_links import subscriber_by_public_id
@@ -34,13 +36,18 @@ DEFAULTS = {
     "CONFIRM_RATE_LIMIT_IP": "30 per hour",
     "CODE_RATE_LIMIT_SUBSCRIBER": "10 per hour",
 }
-TOO_MANY_FROM_NETWORK = ("Too many requests from your network. Please wait a while and try "
-                         "again.")
-TOO_MANY_FOR_ADDRESS = ("Too many requests for this address. Please wait a while and try "
-                        "again.")
-TOO_MANY_FOR_RANGE = ("Too many sign-ups for numbers like this one. Please wait a while and "
-                      "try again.")
-TOO_MANY_CODES = "Too many tries for this code. Please wait a while and try again."
+TOO_MANY_FROM_NETWORK = N_("Too many requests from your network. Please wait a while and try "
+                            "again.")
+TOO_MANY_FOR_ADDRESS = N_("Too many requests for this address. Please wait a while and try "
+                           "again.")
+TOO_MANY_FOR_RANGE = N_("Too many sign-ups for numbers like this one. Please wait a while and "
+                         "try again.")
+TOO_MANY_CODES = N_("Too many tries for this code. Please wait a while and try again.")
+
+
+def _said(message: str) -> Callable[[], str]:
+    """The refusal in the language of the request it refuses."""
+    return lambda: gettext(message)
 
 
 def _setting(name: str) -> Callable[[], str]:
@@ -87,19 +94,19 @@ def subscriber_key() -> str:
 # same per-address and per-prefix allowances.
 _per_ip = limiter.shared_limit(
     _setting("SUBSCRIBE_RATE_LIMIT_IP"), scope="subscribe-ip", key_func=get_remote_address,
-    methods=["POST"], error_message=TOO_MANY_FROM_NETWORK)
+    methods=["POST"], error_message=_said(TOO_MANY_FROM_NETWORK))
 _per_address = limiter.shared_limit(
     _setting("SUBSCRIBE_RATE_LIMIT_ADDRESS"), scope="subscribe-address", key_func=address_key,
-    methods=["POST"], error_message=TOO_MANY_FOR_ADDRESS)
+    methods=["POST"], error_message=_said(TOO_MANY_FOR_ADDRESS))
 _per_prefix = limiter.shared_limit(
     _setting("SUBSCRIBE_RATE_LIMIT_PREFIX"), scope="subscribe-sms-prefix", key_func=prefix_key,
-    methods=["POST"], exempt_when=_not_sms, error_message=TOO_MANY_FOR_RANGE)
+    methods=["POST"], exempt_when=_not_sms, error_message=_said(TOO_MANY_FOR_RANGE))
 _confirm_per_ip = limiter.shared_limit(
     _setting("CONFIRM_RATE_LIMIT_IP"), scope="confirm-ip", key_func=get_remote_address,
-    methods=["POST"], error_message=TOO_MANY_FROM_NETWORK)
+    methods=["POST"], error_message=_said(TOO_MANY_FROM_NETWORK))
 _code_per_subscriber = limiter.shared_limit(
     _setting("CODE_RATE_LIMIT_SUBSCRIBER"), scope="confirm-code", key_func=subscriber_key,
-    methods=["POST"], error_message=TOO_MANY_CODES)
+    methods=["POST"], error_message=_said(TOO_MANY_CODES))
 
 
 def signup_limited(view: F) -> F:

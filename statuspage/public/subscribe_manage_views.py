@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from statuspage import subscriptions
 from statuspage.errors import DomainError
@@ -63,8 +64,8 @@ def manage_resubscribe(token: str) -> ResponseReturnValue:
     subscriber = token_subscriber(MANAGE, token)
     _require_button()
     if not subscriptions.can_resubscribe_itself(subscriber):
-        abort(400, description="This subscription cannot be restarted from here; subscribe "
-                               "again on the subscribe page.")
+        abort(400, description=_("This subscription cannot be restarted from here; subscribe "
+                                 "again on the subscribe page."))
     subscriptions.resubscribe(subscriber, source="manage", ip=request.remote_addr)
     return _back(subscriber, "resubscribed")
 
@@ -77,7 +78,7 @@ def manage_send_test(token: str) -> ResponseReturnValue:
     subscriber = token_subscriber(MANAGE, token)
     _require_button()
     if subscriber.channel != WEBHOOK:
-        abort(400, description="Only a webhook gets a test request.")
+        abort(400, description=_("Only a webhook gets a test request."))
     subscriptions.resend_confirmation(subscriber)
     return _back(subscriber, "test_sent")
 
@@ -108,7 +109,7 @@ def _manage_page(subscriber: Subscriber, form: ComponentsForm, notice: str | Non
 
 def _require_button() -> None:
     if not ButtonForm().validate_on_submit():
-        abort(400, description="The form expired; reload the page and try again.")
+        abort(400, description=_("The form expired; reload the page and try again."))
 
 
 def _back(subscriber: Subscriber, notice: str) -> ResponseReturnValue:

@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import abort, make_response, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from statuspage import queries
 from statuspage.errors import DomainError, NotFound
@@ -23,16 +25,19 @@ from statuspage.public.presenters import site_view
 from statuspage.subscription_addresses import allowed_regions, country_names, mask_phone
 from statuspage.subscription_links import subscriber_for_token
 
-CHANNEL_TABS = {EMAIL: "Email", SMS: "Text message", WEBHOOK: "Webhook"}
-ADDRESS_LABELS = {EMAIL: "Email address", SMS: "Mobile number", WEBHOOK: "Webhook URL"}
+# Lazy: each is translated when a page shows it, in that visitor's language.
+CHANNEL_TABS = {EMAIL: lazy_gettext("Email"), SMS: lazy_gettext("Text message"),
+                WEBHOOK: lazy_gettext("Webhook")}
+ADDRESS_LABELS = {EMAIL: lazy_gettext("Email address"), SMS: lazy_gettext("Mobile number"),
+                  WEBHOOK: lazy_gettext("Webhook URL")}
 # Messages a redirect may ask a page to show (?notice=…); anything else shows nothing.
 NOTICES = {
-    "confirmed": "Your subscription is confirmed.",
-    "updated": "Your choice of components is saved.",
-    "unsubscribed": "You are unsubscribed and will get no more messages.",
-    "resubscribed": "You are subscribed again.",
-    "sent": "We sent you a new code.",
-    "test_sent": "We sent your webhook another test request.",
+    "confirmed": lazy_gettext("Your subscription is confirmed."),
+    "updated": lazy_gettext("Your choice of components is saved."),
+    "unsubscribed": lazy_gettext("You are unsubscribed and will get no more messages."),
+    "resubscribed": lazy_gettext("You are subscribed again."),
+    "sent": lazy_gettext("We sent you a new code."),
+    "test_sent": lazy_gettext("We sent your webhook another test request."),
 }
 
 
@@ -72,10 +77,11 @@ def component_sections(selected: set[str]) -> list[ComponentSection]:
 def address_hint(channel: str) -> str:
     """The help text under the address field."""
     if channel == SMS:
-        return f"We can send text messages to numbers in {country_names(sms_regions())}."
+        return _("We can send text messages to numbers in %(countries)s.",
+                 countries=country_names(sms_regions()))
     if channel == WEBHOOK:
-        return "An https URL that accepts JSON POST requests."
-    return "We will send a link to confirm your address."
+        return _("An https URL that accepts JSON POST requests.")
+    return _("We will send a link to confirm your address.")
 
 
 def sms_regions() -> list[str]:

@@ -11,9 +11,10 @@ import time
 
 from flask import abort, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 
-from statuspage import subscriptions
+from statuspage import i18n, subscriptions
 from statuspage.errors import DomainError
 from statuspage.extensions import limiter
 from statuspage.models import Subscriber
@@ -50,7 +51,8 @@ def subscribe() -> ResponseReturnValue:
     try:
         subscriber = subscriptions.subscribe(
             form.channel.data or "", form.address.data or "", form.components.data or [],
-            "en", request.remote_addr)
+            # The language the visitor reads the form in is the one their messages use.
+            i18n.request_language(), request.remote_addr)
     except TooManyRequests as error:
         form.add_error(error)
         return _subscribe_form(form, channels, 429)
@@ -73,7 +75,7 @@ def _subscribe_form(form: SubscribeForm, channels: list[str],
         channels[0] if channels else "")
     form.channel.data = channel
     return page("public/subscribe.html", status, form=form, channels=channels,
-                channel=channel, address_label=ADDRESS_LABELS.get(channel, "Address"),
+                channel=channel, address_label=ADDRESS_LABELS.get(channel, _("Address")),
                 hint=address_hint(channel) if channel else "",
                 sections=component_sections(set(form.components.data or [])))
 
@@ -124,7 +126,7 @@ def subscribe_sms_resend(public_id: str) -> ResponseReturnValue:
     subscriber = _sms_subscriber(public_id)
     form = ButtonForm()
     if not form.validate_on_submit():
-        abort(400, description="The form expired; reload the page and try again.")
+        abort(400, description=_("The form expired; reload the page and try again."))
     try:
         subscriptions.resend_confirmation(subscriber)
     except TooManyRequests as error:
@@ -135,7 +137,7 @@ def subscribe_sms_resend(public_id: str) -> ResponseReturnValue:
 def _sms_subscriber(public_id: str) -> Subscriber:
     subscriber = subscriber_by_public_id(public_id)
     if subscriber is None or subscriber.channel != SMS:
-        abort(404, description="There is no sign-up waiting for a code at this address.")
+        abort(404, description=_("There is no sign-up waiting for a code at this address."))
     return subscriber
 
 
@@ -149,7 +151,7 @@ def _code_form(subscriber: Subscriber, form: CodeForm, status: int = 200,
 @bp.errorhandler(RateLimitExceeded)
 def _rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
     """A rate limit re-renders the page that was refused, with what was typed, as a 429."""
-    message = error.description or "Too many requests. Please wait a while and try again."
+    message = error.description or _("Too many requests. Please wait a while and try again.")
     endpoint = request.endpoint or ""
     public_id = (request.view_args or {}).get("public_id")
     subscriber = subscriber_by_public_id(str(public_id)) if public_id else None
@@ -160,7 +162,8 @@ def _rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
     elif subscriber is not None and subscriber.channel == SMS:
         response = _code_form(subscriber, CodeForm(), status=429, refusal=message)
     else:
-        response = page("error.html", 429, code=429, title="Too Many Requests", message=message)
+        response = page("error.html", 429, code=429, title=_("Too Many Requests"),
+                        message=message)
     return _with_retry_after(response)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, request
+from flask_babel import gettext as _
 
 from statuspage.cache import cached
 from statuspage.public import bp, presenters
@@ -34,7 +35,7 @@ def index() -> str:
 def incident(public_id: str) -> str:
     found = presenters.incident_page(public_id)
     if found is None:
-        abort(404, description="There is no incident or maintenance with this address.")
+        abort(404, description=_("There is no incident or maintenance with this address."))
     site, incident_view = found
     return render_public("public/incident.html", site=site, incident=incident_view)
 
@@ -44,8 +45,8 @@ def incident(public_id: str) -> str:
 def history() -> str:
     raw = request.args.get("page", "1")
     if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_HISTORY_PAGE):
-        abort(404, description="There is no such page of history.")
+        abort(404, description=_("There is no such page of history."))
     view = presenters.history_page(int(raw))
     if view is None:
-        abort(404, description="There is no such page of history.")
+        abort(404, description=_("There is no such page of history."))
     return render_public("public/history.html", view=view, site=view.site)

@@ -1,0 +1,116 @@
+"""The public pages have no axe-core WCAG 2.1 A/AA violations, in light and dark schemes.
+
+The front page is checked in each state it can be in (operational, degraded, major outage,
+maintenance), since each brings its own colours and blocks.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from statuspage.extensions import db
+from statuspage.models import Subscriber
+from statuspage.subscription_links import confirm_url, manage_path, sms_code_path, unsubscribe_url
+from tests.browser.a11y import assert_accessible, violations
+from tests.browser.scenarios import STATES, operational
+from tests.browser.support import path_of
+from tests.delivery_support import add_subscribers
+from tests.factories import Factory
+
+BANNERS = {"operational": "none", "degraded": "minor", "major_outage": "critical",
+           "maintenance": "maintenance"}
+
+
+def test_the_checker_reports_violations(page: Page) -> None:
+    """Zero violations below means something only if the same check finds real ones."""
+    page.set_content("<html><body><div><img src='x.png'>"
+                     "<p style='color:#ccc;background:#fff'>faint</p></div></body></html>")
+    found = {v["id"] for v in violations(page)}
+    assert {"image-alt", "color-contrast", "html-has-lang"} <= found  # WCAG rules
+    assert {"page-has-heading-one", "landmark-one-main"} & found  # structure rules are on too
+
+
+@pytest.mark.parametrize("state", list(STATES))
+def test_front_page_is_accessible_in_every_state(page: Page, factory: Factory,
+                                                 state: str) -> None:
+    STATES[state](factory)
+    page.goto("/")
+    expect(page.locator(".banner")).to_have_class(re.compile(rf"indicator-{BANNERS[state]}\b"))
+    assert_accessible(page, f"/ ({state})")
+
+
+def test_incident_page_and_history_are_accessible(page: Page, factory: Factory) -> None:
+    site = STATES["degraded"](factory)
+    assert site.incident is not None
+    for path in (f"/incidents/{site.incident.public_id}", f"/incidents/{site.past.public_id}",
+                 "/history"):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert_accessible(page, path)
+
+
+def test_subscribe_pages_are_accessible(page: Page, factory: Factory) -> None:
+    operational(factory)
+    for channel in ("email", "sms", "webhook"):
+        page.goto(f"/subscribe?channel={channel}")
+        assert_accessible(page, f"/subscribe ({channel})")
+    # The form with an error, as a visitor who typed a bad address sees it.
+    page.goto("/subscribe?channel=email")
+    page.locator("#address").fill("not an address")
+    page.get_by_role("button", name="Subscribe").click()
+    expect(page.locator(".field-error, .error-summary").first).to_be_visible()
+    assert_accessible(page, "/subscribe (with an error)")
+    page.locator("#address").fill("reader@example.org")
+    page.get_by_role("button", name="Subscribe").click()
+    page.wait_for_url("**/subscribe/check-email")
+    assert_accessible(page, "/subscribe/check-email")
+
+
+def test_confirm_code_manage_and_unsubscribe_pages_are_accessible(
+    page: Page, factory: Factory,
+) -> None:
+    operational(factory)
+    pending_email, = add_subscribers(1, state="unconfirmed", address=lambda n: "new@example.org")
+    pending_sms, = add_subscribers(1, "sms", state="unconfirmed")
+    active, = add_subscribers(1, address=lambda n: "reader@example.org")
+    subscribers = {s.id: s for s in db.session.execute(select(Subscriber)).scalars()}
+
+    pages = {
+        "confirm": path_of(confirm_url(subscribers[pending_email])),
+        "sms code": sms_code_path(subscribers[pending_sms]),
+        "manage": manage_path(subscribers[active]),
+        "unsubscribe": path_of(unsubscribe_url(subscribers[active])),
+    }
+    for name, path in pages.items():
+        answer = page.goto(path)
+        assert answer is not None and answer.status == 200, name
+        assert_accessible(page, name)
+    page.get_by_role("button", name="Unsubscribe").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are unsubscribed")
+    assert_accessible(page, "unsubscribed")
+    page.goto(pages["manage"])
+    expect(page.get_by_role("button", name="Subscribe again")).to_be_visible()
+    assert_accessible(page, "manage (unsubscribed)")
+
+
+def test_uptime_bars_have_a_text_alternative(page: Page, factory: Factory) -> None:
+    site = STATES["degraded"](factory)
+    page.goto("/")
+    bar = page.get_by_role("list", name="API: status of each of the last 90 days")
+    expect(bar).to_be_visible()
+    days = bar.get_by_role("listitem")
+    expect(days).to_have_count(90)
+    # Each day says in words which day it is and how it went; colour is not the only cue.
+    today = days.last
+    assert site.incident is not None
+    expect(today).to_contain_text(site.incident.name)
+    expect(today.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\d$"))
+    expect(today.locator(".tip-status")).to_have_text(re.compile(r"\w"))
+    # The same words are what a screen reader gets for the day.
+    name = today.evaluate("li => li.textContent")
+    assert site.incident.name in name and re.search(r"\d", name)
+    expect(page.get_by_text(re.compile(r"\d+(\.\d+)?\s?% uptime")).first).to_be_visible()
