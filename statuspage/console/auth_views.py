@@ -26,7 +26,7 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing.converters import NumberConverter
 from werkzeug.wrappers import Response
 
-from statuspage import accounts, cadence, queries, twofactor
+from statuspage import accounts, cadence, delivery_health, queries, twofactor
 from statuspage.console import approval_views, bp
 from statuspage.console.access import public_console_route, require_role
 from statuspage.console.forms_auth import LoginForm, SecondFactorForm
@@ -174,7 +174,8 @@ def dashboard() -> ResponseReturnValue:
     return render_template("console/dashboard.html", incidents=incidents,
                            maintenances=maintenances, zone=display_zone(),
                            review=approval_views.review_state(),
-                           cadence=cadence.cadence_states(open_incidents, utcnow()))
+                           cadence=cadence.cadence_states(open_incidents, utcnow()),
+                           stalls=delivery_health.stalled_channels(utcnow()))
 
 
 def display_zone() -> str:
