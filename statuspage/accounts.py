@@ -13,6 +13,7 @@ from statuspage import audit
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.models import ROLES, User, utcnow
+from statuspage.stakeholders import normalise_member_phone
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 12
@@ -126,6 +127,21 @@ def change_role(user: User, role: str, actor: User | None) -> None:
     old = user.role
     user.role = role
     audit.record(actor, "user.role_change", "user", user.id, email=user.email, old=old, new=role)
+    db.session.commit()
+
+
+def change_phone(user: User, raw: str, actor: User | None) -> None:
+    """Set (or, when blank, clear) the user's mobile number, where cadence reminders also go.
+
+    Normalised to E.164 like a stakeholder member's phone, so the SMS provider gets one form.
+    """
+    phone = normalise_member_phone(raw) if raw.strip() else None
+    if phone == user.phone:
+        return
+    user.phone = phone
+    # Whether, not which: like stakeholder members' numbers, the phone stays out of the log.
+    audit.record(actor, "user.phone_change", "user", user.id, email=user.email,
+                 phone="set" if phone else "cleared")
     db.session.commit()
 
 

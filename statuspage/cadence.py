@@ -17,13 +17,13 @@ from html import escape
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from statuspage import plan
+from statuspage import plan, segments
 from statuspage.extensions import db
 from statuspage.messages_context import base_url, mail_host
 from statuspage.models import INCIDENT, Incident, Page, User
 from statuspage.models.status import ACTIVE_INCIDENT_STATUSES
-from statuspage.notify.base import DeliveryError, EmailContent, Recipient
-from statuspage.notify.registry import email_channel
+from statuspage.notify.base import DeliveryError, EmailContent, Recipient, SmsContent
+from statuspage.notify.registry import email_channel, sms_channel
 
 log = logging.getLogger(__name__)
 
@@ -147,13 +147,15 @@ def send_due_reminders(now: datetime) -> list[str]:
 
 
 def remind(incident_id: int, now: datetime) -> str | None:
-    """Email the communications lead if the incident is overdue and not yet reminded for this
-    period; returns the public id, or None when there was nothing to send.
+    """Remind the communications lead by email, and by SMS when they have a phone, if the
+    incident is overdue and not yet reminded for this period; returns the public id, or None
+    when nothing was sent.
 
     The conditional UPDATE on `cadence_reminded_at` claims the period: of two workers (or two
-    runs) only one matches the row. The claim commits before the email leaves, so a crash in
-    between loses one reminder rather than sending two; a refused send releases the claim so
-    the next run retries.
+    runs) only one matches the row. The claim commits before the messages leave, so a crash in
+    between loses one reminder rather than sending two. The reminder counts as sent when
+    either channel accepted it (retrying would send the other one twice); only when every
+    channel refused is the claim released, so the next run retries.
     """
     incident = db.session.get(Incident, incident_id, populate_existing=True)
     if incident is None or incident.comms_lead_id is None:
@@ -190,13 +192,24 @@ def remind(incident_id: int, now: datetime) -> str | None:
         db.session.rollback()
         return None
     content, recipient = reminder_message(incident, lead, state)
+    sms = reminder_sms(incident, lead, state)
     public_id = incident.public_id
     db.session.commit()
+    sent = False
     try:
         email_channel().send_batch(content, [recipient])
+        sent = True
     except DeliveryError as error:
-        log.warning("cadence reminder for %s not sent: %s", public_id, error.message)
+        log.warning("cadence reminder email for %s not sent: %s", public_id, error.message)
         db.session.rollback()
+    if sms is not None:
+        try:
+            sms_channel().send(*sms)
+            sent = True
+        except DeliveryError as error:
+            log.warning("cadence reminder SMS for %s not sent: %s", public_id, error.message)
+            db.session.rollback()
+    if not sent:
         db.session.execute(
             update(Incident).where(Incident.id == incident_id,
                                    Incident.cadence_reminded_at == now)
@@ -214,10 +227,39 @@ def console_incident_url(incident: Incident) -> str:
     return f"{base_url()}{path}"
 
 
+def _page_name() -> str:
+    return db.session.scalar(select(Page.name).order_by(Page.id).limit(1)) or "Status page"
+
+
+def reminder_sms(incident: Incident, lead: User,
+                 state: CadenceState) -> tuple[SmsContent, Recipient] | None:
+    """The short reminder text to the lead's phone; None when the lead has no phone.
+
+    Kept to one GSM-7 segment where possible: look-alike punctuation is replaced, and a long
+    page or incident name is shortened rather than the link, which is what the lead needs.
+    """
+    if not lead.phone:
+        return None
+    link = console_incident_url(incident)
+    page_name = segments.gsm7_friendly(_page_name())
+    name = segments.gsm7_friendly(incident.name)
+    tail = f" update overdue by {state.minutes_overdue} min. Post one: {link}"
+    enc = segments.encoding(page_name + name + tail)
+    single, _ = segments.LIMITS[enc]
+    room = single - segments.length(tail) - len(": ")
+    if segments.length(page_name + name) > room:
+        # The incident says more than the page name: give it two thirds of what is left.
+        page_name = segments.truncate(page_name, max(room // 3, 8), enc)
+        name = segments.truncate(name, max(room - segments.length(page_name), 8), enc)
+    recipient = Recipient(delivery_id=None, subscriber_id=lead.id, address=lead.phone,
+                          language="en", manage_url=link, unsubscribe_url=link)
+    return SmsContent(body=f"{page_name}: {name}{tail}"), recipient
+
+
 def reminder_message(incident: Incident, lead: User,
                      state: CadenceState) -> tuple[EmailContent, Recipient]:
     """The reminder email to the communications lead, and the lead as its one recipient."""
-    page_name = db.session.scalar(select(Page.name).order_by(Page.id).limit(1)) or "Status page"
+    page_name = _page_name()
     link = console_incident_url(incident)
     due = state.next_due.strftime("%H:%M UTC") if state.next_due else ""
     text = (

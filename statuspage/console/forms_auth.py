@@ -61,3 +61,6 @@ class UserCreateForm(ConsoleForm):
 class UserRoleForm(ConsoleForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
 
+
+class PhoneForm(ConsoleForm):
+    phone = StringField("Mobile phone (for SMS reminders)", validators=[Length(max=40)])

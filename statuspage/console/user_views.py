@@ -14,6 +14,7 @@ from statuspage.console.access import require_role
 from statuspage.console.auth_views import display_zone
 from statuspage.console.forms_auth import (
     PasswordChangeForm,
+    PhoneForm,
     TotpConfirmForm,
     TotpDisableForm,
     UserCreateForm,
@@ -65,6 +66,7 @@ def user_new() -> ResponseReturnValue:
 def user_edit(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     form = UserRoleForm(role=user.role)
+    phone_form = PhoneForm(formdata=None, phone=user.phone or "")
     if form.validate_on_submit():
         try:
             accounts.change_role(user, form.role.data, current_user)
@@ -75,7 +77,26 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             flash(_("%(email)s is now %(role)s.", email=user.email, role=user.role), "success")
             return redirect(url_for("console.user_edit", user_id=user.id))
     return render_template("console/user_form.html", form=form, user=user, password=None,
-                           zone=display_zone())
+                           zone=display_zone(), phone_form=phone_form)
+
+
+@bp.route("/users/<int:user_id>/phone", methods=["POST"])
+@require_role("admin")
+def user_phone(user_id: int) -> ResponseReturnValue:
+    user = db.get_or_404(User, user_id)
+    phone_form = PhoneForm()
+    if phone_form.validate_on_submit():
+        try:
+            accounts.change_phone(user, phone_form.phone.data or "", current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            phone_form.add_error(exc)
+        else:
+            flash(_("The mobile phone of %(email)s is saved.", email=user.email), "success")
+            return redirect(url_for("console.user_edit", user_id=user.id))
+    return render_template("console/user_form.html", form=UserRoleForm(formdata=None,
+                           role=user.role), user=user, password=None, zone=display_zone(),
+                           phone_form=phone_form), 422
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
@@ -105,6 +126,7 @@ def _account_page(**forms: object) -> str:
     context = {
         "password_form": PasswordChangeForm(formdata=None),
         "disable_form": TotpDisableForm(formdata=None),
+        "phone_form": PhoneForm(formdata=None, phone=current_user.phone or ""),
         "recovery_left": twofactor.unused_recovery_codes(current_user),
     }
     context.update(forms)
@@ -135,6 +157,22 @@ def account_password() -> ResponseReturnValue:
             flash(_("Your password is changed. Other sessions have been logged out."), "success")
             return redirect(url_for("console.account"))
     return _account_page(password_form=form)
+
+
+@bp.route("/account/phone", methods=["POST"])
+@require_role("viewer")
+def account_phone() -> ResponseReturnValue:
+    form = PhoneForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_phone(current_user, form.phone.data or "", current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            form.add_error(exc)
+        else:
+            flash(_("Your mobile phone is saved."), "success")
+            return redirect(url_for("console.account"))
+    return _account_page(phone_form=form), 422
 
 
 @bp.route("/account/totp/begin", methods=["POST"])

@@ -29,6 +29,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Changing it logs out every session of the user (password change, deactivation).
     session_token: Mapped[str] = mapped_column(String(64), default="")
+    # E.164 mobile number: cadence reminders go here by SMS as well as by email.
+    phone: Mapped[str | None] = mapped_column(String(20))
 
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
