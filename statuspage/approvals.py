@@ -48,6 +48,8 @@ def approve_update(update: IncidentUpdate, reviewer: User, comment: str = "") ->
         raise DomainError("This incident is over; the update can only be rejected.", "status")
     now = utcnow()
     update.state = PUBLISHED
+    update.published_at = now
+    update.review_action = "approved"
     update.display_at = now
     update.updated_at = now
     _review(update, reviewer, comment, now)
@@ -89,6 +91,7 @@ def reject_update(update: IncidentUpdate, reviewer: User, comment: str) -> Incid
         raise DomainError("Say why the update is rejected.", "comment")
     now = utcnow()
     update.state = REJECTED
+    update.review_action = "rejected"
     update.updated_at = now
     _review(update, reviewer, comment, now)
     audit.record(reviewer, "incident.update_reject", "incident", update.incident.public_id,

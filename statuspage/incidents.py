@@ -282,6 +282,7 @@ def _add_update(
                                                   old_status=components[component_id].status,
                                                   new_status=new_status))
         return update
+    update.published_at = now
     if data.visibility == "public":
         _apply_status(incident, data.status, update.display_at)
         for component_id, new_status in data.component_statuses.items():

@@ -82,6 +82,8 @@ def load_plan() -> Plan:
         if setting.severity in plan:
             plan[setting.severity].cadence_minutes = setting.cadence_minutes
             plan[setting.severity].approval = setting.public_updates_need_approval
+            plan[setting.severity].definition = setting.definition
+            plan[setting.severity].first_update_minutes = setting.first_update_minutes
     for rule in db.session.scalars(select(PlanRule)):
         if rule.severity in plan and rule.channels:
             plan[rule.severity].rules.setdefault(rule.audience, {})[rule.event] = tuple(
@@ -153,7 +155,9 @@ def _write(plan: Plan) -> None:
     for severity in PLAN_SEVERITIES:
         row = plan.get(severity, SeverityPlan())
         db.session.add(PlanSetting(severity=severity, cadence_minutes=row.cadence_minutes,
-                                   public_updates_need_approval=row.approval))
+                                   public_updates_need_approval=row.approval,
+                                   definition=row.definition,
+                                   first_update_minutes=row.first_update_minutes))
         for audience, events in row.rules.items():
             for event, channels in events.items():
                 if channels:

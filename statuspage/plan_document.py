@@ -52,6 +52,10 @@ class SeverityPlan:
     cadence_minutes: int | None = None
     approval: bool = False
     rules: Rules = field(default_factory=dict)
+    # The business impact the severity stands for, and the response target for the first
+    # public update (minutes from declaration); None: not set.
+    definition: str | None = None
+    first_update_minutes: int | None = None
 
 
 Plan = dict[str, SeverityPlan]

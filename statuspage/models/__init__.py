@@ -21,7 +21,7 @@ from statuspage.models.incidents import (
 from statuspage.models.logos import PageLogo
 from statuspage.models.page import Page
 from statuspage.models.plan import PlanRule, PlanSetting
-from statuspage.models.postmortems import ActionItem
+from statuspage.models.postmortems import ActionItem, PostmortemReview
 from statuspage.models.stakeholders import StakeholderGroup, StakeholderMember
 from statuspage.models.status import (
     ComponentStatus,
@@ -65,6 +65,7 @@ __all__ = [
     "PageLogo",
     "PlanRule",
     "PlanSetting",
+    "PostmortemReview",
     "ProviderReceipt",
     "RecoveryCode",
     "Severity",

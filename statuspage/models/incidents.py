@@ -131,6 +131,18 @@ class IncidentUpdate(db.Model):
         ForeignKey("user.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_comment: Mapped[str | None] = mapped_column(Text)
+    # How the review ended: approved, edited (edited and approved), break_glass (an admin
+    # published it without a second person; the reason is the review comment), rejected or
+    # withdrawn (by its author). None for an update that never waited.
+    review_action: Mapped[str | None] = mapped_column(String(16))
+    # When the public (or, for an internal update, the stakeholders) could first see it: the
+    # post for an update that did not wait, the approval for one that did. None while it is a
+    # draft and for rejected or withdrawn ones. The response metrics measure from this.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the users allowed to approve this draft were told it waits (once).
+    approval_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The SMS wording chosen in the composer (a template's SMS text); None: derived from body.
+    sms_body: Mapped[str | None] = mapped_column(Text)
 
     incident: Mapped[Incident] = relationship(back_populates="updates")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

@@ -30,4 +30,7 @@ class Page(db.Model):
     # ISO 3166 alpha-2 region codes, comma separated, e.g. "US,CA,NO".
     sms_allowed_countries: Mapped[str] = mapped_column(String(500), default="US,CA,GB,NO")
     sms_daily_signup_budget: Mapped[int] = mapped_column(default=200)
+    # ISO 3166 alpha-2 region a phone number without a country code is read in ("" : the
+    # first of sms_allowed_countries).
+    sms_default_country: Mapped[str] = mapped_column(String(2), default="", server_default="")
     email_footer: Mapped[str] = mapped_column(Text, default="")

@@ -7,7 +7,7 @@ statuspage.plan reads and writes these; nothing else should.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.extensions import db
@@ -47,3 +47,8 @@ class PlanSetting(db.Model):
     # How often a public update is due while the incident is open; None: no cadence.
     cadence_minutes: Mapped[int | None] = mapped_column()
     public_updates_need_approval: Mapped[bool] = mapped_column(default=False)
+    # What the severity means for the business ("SEV1: checkout or login down for all
+    # customers"), shown beside the severity picker; None: not defined.
+    definition: Mapped[str | None] = mapped_column(Text)
+    # Response target: minutes from declaration to the first public update; None: no target.
+    first_update_minutes: Mapped[int | None] = mapped_column()

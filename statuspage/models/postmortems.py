@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import Date, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from statuspage.extensions import db
-from statuspage.models.types import UTCDateTime, utcnow
+from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
 
 class ActionItem(db.Model):
@@ -25,7 +25,36 @@ class ActionItem(db.Model):
     due_date: Mapped[date | None] = mapped_column(Date)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Shown under the published postmortem on the public incident page (opt-in per item).
+    public: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+
+class PostmortemReview(db.Model):
+    """A postmortem submitted for publication where the plan makes public text wait.
+
+    `body` is the text as submitted (an approver may edit it before approving); approving
+    publishes exactly it. States as for an update: draft (waiting), published, rejected,
+    withdrawn; `review_action` says how the review ended (as on IncidentUpdate).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_public_id)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incident.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text, default="")
+    # Announce it to subscribers once published (as the publish form's checkbox said).
+    notify: Mapped[bool] = mapped_column(default=True)
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    review_action: Mapped[str | None] = mapped_column(String(16))
+    approval_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

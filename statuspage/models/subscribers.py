@@ -74,6 +74,9 @@ class Subscriber(db.Model):
     # Set on a stakeholder member's rows (one per channel the member has); NULL for the public.
     stakeholder_member_id: Mapped[int | None] = mapped_column(
         ForeignKey("stakeholder_member.id", ondelete="CASCADE"), index=True)
+    # When this number was last sent an SMS carrying the opt-out wording ("Reply STOP to
+    # unsubscribe"); None: never, so its next message must carry it.
+    opt_out_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     components: Mapped[list[Component]] = relationship(secondary=subscriber_component)
 
