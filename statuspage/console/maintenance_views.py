@@ -172,7 +172,7 @@ _ACTIONS = {
 def maintenance_action(public_id: str, action: str) -> ResponseReturnValue:
     maintenance = _maintenance_or_404(public_id)
     form = MaintenanceActionForm(prefix=action)
-    run, allowed_from, _done = _ACTIONS[action]
+    run, allowed_from, done = _ACTIONS[action]
     if maintenance.status not in allowed_from:
         # The use-cases accept any status order; the console offers only forward steps, so a
         # stale page (someone else already started it) is refused instead of repeated.
@@ -193,5 +193,5 @@ def maintenance_action(public_id: str, action: str) -> ResponseReturnValue:
     except DomainError as error:
         form.add_error(error)
         return _detail(maintenance, form, action, INVALID)
-    flash(*outcomes.maintenance_step(action, update))
+    flash(*outcomes.maintenance_step(action, update, done))
     return redirect(url_for("console.maintenance_detail", public_id=public_id)), 303

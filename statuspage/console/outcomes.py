@@ -77,15 +77,10 @@ _STEP_WAITS = {
     "complete": "Completion submitted for approval; the maintenance stays open until it is "
                 "approved.",
 }
-_STEP_DONE = {
-    "start": "Maintenance started.",
-    "verify": "Maintenance is being verified.",
-    "complete": "Maintenance completed.",
-}
 
 
-def maintenance_step(action: str, update: IncidentUpdate) -> Outcome:
-    """After start, verify or complete: done, or submitted for approval."""
+def maintenance_step(action: str, update: IncidentUpdate, done: str) -> Outcome:
+    """After start, verify or complete: `done`, or submitted for approval."""
     if _waits(update):
         return Outcome(_(_STEP_WAITS[action]), "warning")
-    return Outcome(_(_STEP_DONE[action]))
+    return Outcome(done)
