@@ -24,9 +24,8 @@ from statuspage.models import (
     User,
 )
 from statuspage.models.plan import EVENT_KINDS, MAINTENANCE_PLAN, PLAN_SEVERITIES, PUBLIC
+from statuspage.plan_defaults import DEFAULT_DOCUMENT, DEFAULT_GROUP
 from statuspage.plan_document import (
-    DEFAULT_DOCUMENT,
-    DEFAULT_GROUP,
     Plan,
     PlanError,
     SeverityPlan,
@@ -38,7 +37,10 @@ from statuspage.transaction import use_case
 # A plan is a few kilobytes; anything much larger is the wrong file.
 MAX_YAML_CHARS = 200_000
 YAML_HEADER = ("# Communication plan: for each severity, which audiences hear which events "
-               "through which channels.\n")
+               "through which channels.\n"
+               "# definition: the business impact the severity stands for; first_update_minutes"
+               " and cadence_minutes:\n# the response targets (first public update after "
+               "declaring, then one every so many minutes).\n")
 
 
 class Route(NamedTuple):

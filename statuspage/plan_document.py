@@ -5,6 +5,8 @@ A plan document looks like this (audiences are `public` or stakeholder group nam
     version: 1
     severities:
       SEV1:
+        definition: Checkout or login down for all customers; data loss.
+        first_update_minutes: 15
         cadence_minutes: 30
         approval: false
         audiences:
@@ -31,14 +33,20 @@ from statuspage.models.plan import (
     PLAN_SEVERITIES,
     PUBLIC,
 )
-from statuspage.models.subscribers import CHANNELS, EMAIL, SMS, WEBHOOK
+from statuspage.models.subscribers import CHANNELS, EMAIL, SMS
 
 VERSION = 1
 # A week: longer than any sensible cadence, short enough to catch minutes typed as seconds.
 MAX_CADENCE_MINUTES = 7 * 24 * 60
 # Stakeholder members have an email address and a phone, never a webhook.
 MEMBER_CHANNELS = (EMAIL, SMS)
-SEVERITY_KEYS = ("cadence_minutes", "approval", "audiences")
+SEVERITY_KEYS = ("definition", "first_update_minutes", "cadence_minutes", "approval",
+                 "audiences")
+# What a severity means and its first-update target: incidents have severities, maintenance
+# does not (it is announced ahead, on its own schedule).
+INCIDENT_ONLY_KEYS = ("definition", "first_update_minutes")
+# A definition is a sentence or two read while choosing a severity under pressure.
+MAX_DEFINITION = 500
 # How many problems the error message lists before it only counts the rest.
 MAX_LISTED_ERRORS = 10
 
@@ -81,43 +89,6 @@ def events_for(severity: str) -> tuple[str, ...]:
     return MAINTENANCE_EVENTS if severity == MAINTENANCE_PLAN else INCIDENT_EVENTS
 
 
-def _public(events: dict[str, list[str]]) -> dict[str, list[str]]:
-    """A public route of the default plan: webhook wherever email goes.
-
-    Decision: webhook subscribers signed up precisely to get machine notifications, and
-    Statuspage sends a webhook for every incident update, so the default never leaves them
-    out of an event the public hears by email.
-    """
-    return {event: [*channels, WEBHOOK] if EMAIL in channels else list(channels)
-            for event, channels in events.items()}
-
-
-DEFAULT_DOCUMENT: dict[str, Any] = {
-    "version": VERSION,
-    "severities": {
-        "SEV1": {"cadence_minutes": 30, "approval": False, "audiences": {
-            PUBLIC: _public({"incident_opened": [EMAIL, SMS], "incident_update": [EMAIL],
-                             "incident_resolved": [EMAIL, SMS],
-                             "postmortem_published": [EMAIL]}),
-            "Executives": {event: [EMAIL, SMS] for event in INCIDENT_EVENTS},
-        }},
-        "SEV2": {"cadence_minutes": 60, "approval": False, "audiences": {
-            PUBLIC: _public({event: [EMAIL] for event in INCIDENT_EVENTS}),
-        }},
-        "SEV3": {"cadence_minutes": 120, "approval": False, "audiences": {
-            PUBLIC: _public({"incident_opened": [EMAIL], "incident_resolved": [EMAIL]}),
-        }},
-        # SEV4: the page and the feeds only.
-        "SEV4": {"cadence_minutes": None, "approval": False, "audiences": {}},
-        MAINTENANCE_PLAN: {"cadence_minutes": None, "approval": False, "audiences": {
-            PUBLIC: _public({event: [EMAIL] for event in MAINTENANCE_EVENTS}),
-        }},
-    },
-}
-# The group the default plan addresses; seeding creates it (without members).
-DEFAULT_GROUP = "Executives"
-
-
 def _mapping(value: Any, path: str, errors: list[str]) -> dict[Any, Any] | None:
     if value is None:
         return {}
@@ -158,6 +129,30 @@ def _cadence(value: Any, path: str, errors: list[str]) -> int | None:
     return None
 
 
+def _first_update(value: Any, path: str, errors: list[str]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) \
+            and 1 <= value <= MAX_CADENCE_MINUTES:
+        return value
+    errors.append(f"{path}: must be a whole number of minutes from 1 to "
+                  f"{MAX_CADENCE_MINUTES}, or null for no target")
+    return None
+
+
+def _definition(value: Any, path: str, errors: list[str]) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        errors.append(f"{path}: must be text (quote it if it looks like a number or a date)")
+        return None
+    text = value.strip()
+    if len(text) > MAX_DEFINITION:
+        errors.append(f"{path}: is {len(text)} characters; keep it to {MAX_DEFINITION}")
+        return None
+    return text or None
+
+
 def _audience_rules(severity: str, value: Any, path: str, is_public: bool,
                     errors: list[str]) -> dict[str, tuple[str, ...]]:
     events = _mapping(value, path, errors)
@@ -190,6 +185,15 @@ def _severity(severity: str, value: Any, path: str, groups: Mapping[str, str],
         approval = False
     result = SeverityPlan(_cadence(body.get("cadence_minutes"), f"{path}.cadence_minutes",
                                    errors), approval)
+    if severity == MAINTENANCE_PLAN:
+        for key in INCIDENT_ONLY_KEYS:
+            if body.get(key) is not None:
+                errors.append(f"{path}.{key}: maintenance has no severity definition or "
+                              "first-update target; remove the key")
+    else:
+        result.definition = _definition(body.get("definition"), f"{path}.definition", errors)
+        result.first_update_minutes = _first_update(
+            body.get("first_update_minutes"), f"{path}.first_update_minutes", errors)
     audiences = _mapping(body.get("audiences"), f"{path}.audiences", errors) or {}
     for audience, events in audiences.items():
         audience_path = f"{path}.audiences.{audience}"
@@ -254,6 +258,8 @@ def to_document(plan: Plan, names: Mapping[str, str]) -> dict[str, Any]:
             }
             for key in keys
         }
-        severities[severity] = {"cadence_minutes": row.cadence_minutes,
+        targets: dict[str, Any] = {} if severity == MAINTENANCE_PLAN else {
+            "definition": row.definition, "first_update_minutes": row.first_update_minutes}
+        severities[severity] = {**targets, "cadence_minutes": row.cadence_minutes,
                                 "approval": row.approval, "audiences": audiences}
     return {"version": VERSION, "severities": severities}

@@ -172,7 +172,7 @@ def test_the_console_saves_a_draft_shows_it_and_approves_it(
         follow_redirects=True)
 
     html = response.get_data(as_text=True)
-    assert "waits for another communicator" in html
+    assert "submitted for approval; it is not public and nobody is notified" in html
     assert "Not public yet: this maintenance waits" in html
     assert "Your update is waiting for approval" in html  # the author sees no buttons
     work = db.session.scalar(select(Incident).filter_by(name=NAME))

@@ -37,6 +37,7 @@ def test_export_shows_the_default_plan_by_group_name(seeded: None) -> None:
     assert sev1["audiences"]["public"]["incident_opened"] == ["email", "sms", "webhook"]
     assert sev1["audiences"]["Executives"]["incident_update"] == ["email", "sms"]
     assert document["severities"]["SEV4"] == {
+        "definition": document["severities"]["SEV4"]["definition"], "first_update_minutes": None,
         "cadence_minutes": None, "approval": False, "audiences": {}}
     assert list(document["severities"]) == ["SEV1", "SEV2", "SEV3", "SEV4", "maintenance"]
 

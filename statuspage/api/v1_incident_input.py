@@ -15,7 +15,7 @@ from statuspage import incidents as use_cases
 from statuspage.api import v1_body as body
 from statuspage.api.v1_serializers import REMIND_PRIOR_MINUTES
 from statuspage.errors import DomainError
-from statuspage.models import ComponentStatus, Incident, MaintenanceStatus
+from statuspage.models import ComponentStatus, Incident, MaintenanceStatus, User
 
 # Statuspage's impact -> our severity (the product maps SEV1..SEV4 to critical..none).
 IMPACT_SEVERITY = {"critical": "SEV1", "major": "SEV2", "minor": "SEV3", "none": "SEV4"}
@@ -23,8 +23,12 @@ DEFAULT_SEVERITY = "SEV3"
 FINAL_STATUSES = ("resolved", "completed")
 
 
-def create_incident(raw: Mapping[str, Any]) -> Incident:
-    """POST …/incidents: an incident, or a maintenance when `scheduled_for` is given."""
+def create_incident(raw: Mapping[str, Any], owner: User | None = None) -> Incident:
+    """POST …/incidents: an incident, or a maintenance when `scheduled_for` is given.
+
+    An incident's communications lead is `owner`, the console user who created the token
+    (when still active), so cadence reminders reach someone; the console can change it.
+    """
     scheduled_for = body.timestamp(raw, "scheduled_for")
     if scheduled_for is not None:
         return _schedule(raw, scheduled_for)
@@ -34,10 +38,12 @@ def create_incident(raw: Mapping[str, Any]) -> Incident:
     severity = body.text(raw, "severity") or IMPACT_SEVERITY.get(impact or "", DEFAULT_SEVERITY)
     # Components only listed in component_ids are affected but keep their current status.
     statuses = {c.id: c.status for c in refs.affected} | (refs.statuses or {})
+    lead = owner.id if owner is not None and owner.is_active_user else None
     return use_cases.open_incident(use_cases.IncidentInput(
         name=body.text(raw, "name") or "",
         severity=severity,
         impact_override=impact,
+        comms_lead_id=lead,
         update=use_cases.UpdateInput(
             status=body.text(raw, "status") or "investigating",
             body=body.text(raw, "body") or "",

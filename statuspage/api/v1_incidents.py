@@ -10,7 +10,7 @@ from statuspage import incidents
 from statuspage.api import v1_body as body
 from statuspage.api import v1_incident_input as mapping
 from statuspage.api import v1_serializers as records
-from statuspage.api.v1 import as_token, bp, context, json_response
+from statuspage.api.v1 import as_token, bp, context, current_token, json_response
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentChange, Incident, IncidentUpdate
@@ -62,7 +62,7 @@ def incident_list() -> Response:
 def incident_create() -> Response:
     raw = body.resource("incident")
     with as_token():
-        incident = mapping.create_incident(raw)
+        incident = mapping.create_incident(raw, current_token().created_by)
     return json_response(records.incident_record(context(), incident), 201)
 
 

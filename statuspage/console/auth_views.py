@@ -175,7 +175,8 @@ def dashboard() -> ResponseReturnValue:
                            maintenances=maintenances, zone=display_zone(),
                            review=approval_views.review_state(),
                            cadence=cadence.cadence_states(open_incidents, utcnow()),
-                           stalls=delivery_health.stalled_channels(utcnow()))
+                           stalls=delivery_health.stalled_channels(utcnow()),
+                           can_declare=current_user.can_edit)
 
 
 def display_zone() -> str:

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from statuspage import cadence, queries
@@ -14,8 +13,10 @@ from statuspage import incidents as use_cases
 from statuspage.console import approval_views, bp, composer, reach_preview, template_picker
 from statuspage.console import incident_role_views as roles
 from statuspage.console.access import require_role
+from statuspage.console.declare import aids, lead_missing
 from statuspage.console.forms import component_statuses, to_utc
 from statuspage.console.forms_incidents import IncidentForm, ResolveForm, UpdateForm
+from statuspage.console.outcomes import declared, resolution, update_posted
 from statuspage.errors import DomainError
 from statuspage.models import INCIDENT, Incident, utcnow
 
@@ -49,7 +50,8 @@ def incident_list() -> ResponseReturnValue:
 @bp.route("/incidents/new", methods=["GET", "POST"])
 @require_role("communicator")
 def incident_new() -> ResponseReturnValue:
-    form = IncidentForm()
+    # The communications lead defaults to whoever declares: cadence reminders reach someone.
+    form = IncidentForm(comms_lead_id=str(current_user.id))
     roles.fill_role_choices(form)
     zone = composer.page_zone()
     chosen = component_statuses(request.form, composer.leaf_components())
@@ -61,7 +63,8 @@ def incident_new() -> ResponseReturnValue:
             form.add_error(error)
         _groups, rows = composer.component_rows(chosen)
         return render_template("console/incident_new.html", form=form, other_rows=rows,
-                               zone=zone, picker=picker, **extra), status
+                               zone=zone, picker=picker, declare=aids(form, chosen),
+                               **extra), status
 
     if request.method == "GET":
         return page()
@@ -93,7 +96,7 @@ def incident_new() -> ResponseReturnValue:
         ), current_user)
     except DomainError as error:
         return page(INVALID, error)
-    flash(_("Incident “%(name)s” opened.", name=incident.name), "success")
+    flash(*declared(incident))
     return redirect(url_for("console.incident_detail", public_id=incident.public_id)), 303
 
 
@@ -112,6 +115,7 @@ def _detail(incident: Incident, update_form: UpdateForm | None = None,
     extra.setdefault("roles_form", roles.roles_form_for(incident))
     extra.setdefault("cadence", roles.cadence_of(incident))
     extra.setdefault("review", approval_views.review_state(incident))
+    extra.setdefault("lead_missing", lead_missing(incident))
     return render_template(
         "console/incident_detail.html",
         incident=incident,
@@ -168,8 +172,7 @@ def incident_update(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         form.add_error(error)
         return _detail(incident, form, status=INVALID, chosen=chosen)
-    flash("Update saved; it waits for another communicator's approval." if update.state == "draft"
-          else "Update posted.", "success")
+    flash(*update_posted(update))
     return redirect(url_for("console.incident_detail", public_id=public_id)), 303
 
 
@@ -188,10 +191,10 @@ def incident_resolve(public_id: str) -> ResponseReturnValue:
         return _detail(incident, resolve_form=form,
                        resolve_preview_html=composer.preview_of(form.body.data))
     try:
-        use_cases.resolve_incident(incident, form.body.data or "", current_user,
-                                   restore_components=form.restore_components.data)
+        update = use_cases.resolve_incident(incident, form.body.data or "", current_user,
+                                            restore_components=form.restore_components.data)
     except DomainError as error:
         form.add_error(error)
         return _detail(incident, resolve_form=form, status=INVALID)
-    flash(_("Incident “%(name)s” resolved.", name=incident.name), "success")
+    flash(*resolution(incident, update))
     return redirect(url_for("console.incident_detail", public_id=public_id)), 303

@@ -12,12 +12,12 @@ from flask_login import current_user
 
 from statuspage import incidents as use_cases
 from statuspage import queries
-from statuspage.console import approval_views, bp, composer, template_picker
+from statuspage.console import approval_views, bp, composer, outcomes, template_picker
 from statuspage.console.access import require_role
 from statuspage.console.forms import to_utc
 from statuspage.console.forms_incidents import MaintenanceActionForm, MaintenanceForm
 from statuspage.errors import DomainError
-from statuspage.models import MAINTENANCE, Incident, User
+from statuspage.models import MAINTENANCE, Incident, IncidentUpdate, User
 from statuspage.models.status import ACTIVE_MAINTENANCE_STATUSES
 
 INVALID = 422
@@ -100,9 +100,7 @@ def maintenance_new() -> ResponseReturnValue:
         ), current_user)
     except DomainError as error:
         return page(INVALID, error)
-    flash(f"Maintenance “{maintenance.name}” saved; it waits for another communicator's "
-          "approval." if maintenance.awaiting_approval
-          else f"Maintenance “{maintenance.name}” scheduled.", "success")
+    flash(*outcomes.maintenance_scheduled(maintenance))
     return redirect(url_for("console.maintenance_detail", public_id=maintenance.public_id)), 303
 
 
@@ -145,19 +143,20 @@ def maintenance_detail(public_id: str) -> ResponseReturnValue:
     return _detail(_maintenance_or_404(public_id))
 
 
-def _start(maintenance: Incident, form: MaintenanceActionForm, actor: User) -> None:
-    use_cases.start_maintenance(maintenance, form.body.data or "", actor,
-                                set_under_maintenance=form.set_components.data)
+def _start(maintenance: Incident, form: MaintenanceActionForm, actor: User) -> IncidentUpdate:
+    return use_cases.start_maintenance(maintenance, form.body.data or "", actor,
+                                       set_under_maintenance=form.set_components.data)
 
 
-def _verify(maintenance: Incident, form: MaintenanceActionForm, actor: User) -> None:
-    use_cases.post_update(maintenance, use_cases.UpdateInput(
+def _verify(maintenance: Incident, form: MaintenanceActionForm, actor: User) -> IncidentUpdate:
+    return use_cases.post_update(maintenance, use_cases.UpdateInput(
         status="verifying", body=form.body.data or ""), actor)
 
 
-def _complete(maintenance: Incident, form: MaintenanceActionForm, actor: User) -> None:
-    use_cases.resolve_incident(maintenance, form.body.data or "", actor,
-                               restore_components=form.restore_components.data)
+def _complete(maintenance: Incident, form: MaintenanceActionForm,
+              actor: User) -> IncidentUpdate:
+    return use_cases.resolve_incident(maintenance, form.body.data or "", actor,
+                                      restore_components=form.restore_components.data)
 
 
 # action -> (use-case, statuses it may follow, what the flash says)
@@ -190,9 +189,9 @@ def maintenance_action(public_id: str, action: str) -> ResponseReturnValue:
         return _detail(maintenance, form, action, preview_action=action,
                        preview_html=composer.preview_of(form.body.data))
     try:
-        run(maintenance, form, current_user)
+        update = run(maintenance, form, current_user)
     except DomainError as error:
         form.add_error(error)
         return _detail(maintenance, form, action, INVALID)
-    flash(done, "success")
+    flash(*outcomes.maintenance_step(action, update, done))
     return redirect(url_for("console.maintenance_detail", public_id=public_id)), 303

@@ -18,9 +18,9 @@ from statuspage import plan as use_cases
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.errors import DomainError
-from statuspage.models.plan import PLAN_SEVERITIES, PUBLIC
+from statuspage.models.plan import MAINTENANCE_PLAN, PLAN_SEVERITIES, PUBLIC
 from statuspage.models.subscribers import CHANNELS
-from statuspage.plan_document import MEMBER_CHANNELS, events_for
+from statuspage.plan_document import MAX_DEFINITION, MEMBER_CHANNELS, events_for
 from statuspage.stakeholders import groups_with_counts
 
 INVALID = 422
@@ -43,7 +43,8 @@ def _page(document: dict[str, Any], errors: list[str] | None = None,
     return render_template(
         "console/plan.html", document=document, audiences=_audiences(),
         severities=[(severity, events_for(severity)) for severity in PLAN_SEVERITIES],
-        can_edit=current_user.is_admin, errors=errors or [], marker=MATRIX_MARKER), status
+        can_edit=current_user.is_admin, errors=errors or [], marker=MATRIX_MARKER,
+        max_definition=MAX_DEFINITION), status
 
 
 @bp.get("/plan", endpoint="plan")
@@ -55,13 +56,26 @@ def plan_matrix() -> ResponseReturnValue:
     return _page(use_cases.export_document())
 
 
+def _minutes(form: MultiDict[str, str], name: str) -> Any:
+    """A typed number of minutes: an int, None when empty, else the text (validation names it)."""
+    raw = form.get(name, "").strip()
+    return int(raw) if raw.isdigit() else (raw or None)
+
+
+def _targets(form: MultiDict[str, str], severity: str) -> dict[str, Any]:
+    """An incident severity's definition and first-update target (maintenance has neither)."""
+    if severity == MAINTENANCE_PLAN:
+        return {}
+    return {"definition": form.get(f"{severity}.definition", "").strip() or None,
+            "first_update_minutes": _minutes(form, f"{severity}.first_update_minutes")}
+
+
 def _document_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     """The plan document the matrix form describes (field names: SEV.audience-key.event)."""
     names = {row["key"]: row["name"] for row in _audiences()}
     severities: dict[str, Any] = {}
     for severity in PLAN_SEVERITIES:
-        raw = form.get(f"{severity}.cadence_minutes", "").strip()
-        cadence: Any = int(raw) if raw.isdigit() else (raw or None)
+        cadence = _minutes(form, f"{severity}.cadence_minutes")
         audiences: dict[str, Any] = {}
         for key, name in names.items():
             events = {event: form.getlist(f"{severity}.{key}.{event}")
@@ -69,7 +83,7 @@ def _document_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
             events = {event: channels for event, channels in events.items() if channels}
             if events:
                 audiences[name] = events
-        severities[severity] = {"cadence_minutes": cadence,
+        severities[severity] = {**_targets(form, severity), "cadence_minutes": cadence,
                                 "approval": form.get(f"{severity}.approval") == "on",
                                 "audiences": audiences}
     return {"version": 1, "severities": severities}

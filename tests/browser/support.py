@@ -97,7 +97,7 @@ def csrf_token(page: Page) -> str:
 
 def open_incident(page: Page, name: str, *, severity: str = "SEV2",
                   components: dict[str, str] | None = None, body: str = "We are on it.",
-                  button: str = "Open incident") -> str:
+                  button: str = "Declare incident") -> str:
     """Open an incident through the console composer; returns its public id."""
     page.goto("/console/incidents/new")
     page.get_by_label("Title").fill(name)

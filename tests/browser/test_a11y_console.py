@@ -55,7 +55,14 @@ def test_composer_with_previews_is_accessible(page: Page, factory: Factory) -> N
     assert_accessible(page, "composer with markdown and reach previews")
     # A failed submit: the error summary and the field errors.
     page.get_by_label("Title").fill("")
-    page.get_by_role("button", name="Open incident").click()
+    page.get_by_role("button", name="Declare incident").click()
     expect(page.get_by_role("alert")).to_be_visible()
     assert_accessible(page, "composer with errors")
+    # The declaring aids in their warning states: no lead, notifications off, SEV1's summary.
+    page.get_by_label("Communications lead").select_option("")
+    page.get_by_label("Notify subscribers").uncheck()
+    page.get_by_label("Severity").select_option("SEV1")
+    expect(page.locator("#lead-warning")).to_be_visible()
+    expect(page.locator("#plan-summary-SEV1")).to_be_visible()
+    assert_accessible(page, "composer without a lead, SEV1's plan summary")
     assert site.api.name == "API"

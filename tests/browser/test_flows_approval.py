@@ -32,7 +32,8 @@ def test_communicators_update_waits_for_a_second_users_approval(
     public_id = open_incident(communicator, "Checkout errors", severity="SEV2",
                               components={"Checkout": "partial_outage"},
                               body="Some orders fail at checkout.")
-    expect(communicator.get_by_role("status").filter(has_text="Not public yet")).to_be_visible()
+    expect(communicator.get_by_role("status").filter(
+        has_text="Not public yet: this incident waits")).to_be_visible()
     drafts = communicator.locator("#approvals")
     expect(drafts).to_contain_text("Some orders fail at checkout.")
     expect(drafts).to_contain_text("waiting for approval by another communicator or admin")

@@ -34,7 +34,7 @@ def test_admin_opens_an_incident_that_shows_on_page_permalink_feeds_and_api(
     expect(reach.locator(".reach-subject")).to_contain_text("Card payments failing")
     # The preview kept what was typed: publishing now opens the incident as previewed.
     expect(page.get_by_label("Payments API")).to_have_value("major_outage")
-    page.get_by_role("button", name="Open incident").click()
+    page.get_by_role("button", name="Declare incident").click()
     page.wait_for_url(re.compile(r"/console/incidents/[^/]+$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Card payments failing")
     public_id = page.url.rstrip("/").rsplit("/", 1)[1]

@@ -16,7 +16,8 @@ from tests.factories import Factory
 
 # Buttons and links that change something; none may be offered to a viewer.
 EDITING = re.compile(r"^(new|add|edit|delete|remove|open incident|post update|resolve|schedule"
-                     r"|save|import|approve|reject|start|complete|invite|create|publish)", re.I)
+                     r"|save|import|approve|reject|start|complete|invite|create|publish"
+                     r"|declare)", re.I)
 
 
 def test_a_viewer_sees_no_editing_controls_and_a_forced_post_is_refused(

@@ -41,7 +41,7 @@ def test_posting_from_the_composer_saves_a_draft_and_tells_the_author(
         "deliver_notifications": "y", "action": "publish"}, follow_redirects=True)
 
     html = response.get_data(as_text=True)
-    assert "waits for another communicator" in html
+    assert "Update submitted for approval; it is not public" in html
     assert "Your update is waiting for approval" in html
     assert "Approve and publish" not in html
     assert incident.updates[0].state == "draft"
