@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, distinct, select
+from sqlalchemy import Select, select
 
 from statuspage.extensions import db
 from statuspage.models import ActionItem, Incident, utcnow
@@ -78,7 +78,7 @@ def follow_up_list(owner: str | None = None, include_done: bool = False,
     ).all()
     items = [_follow_up(item, public_id, name, today) for item, public_id, name in rows]
     owners = db.session.execute(
-        _scope(include_done).with_only_columns(distinct(ActionItem.owner))
+        _scope(include_done).with_only_columns(ActionItem.owner).distinct()
         .where(ActionItem.owner != "").order_by(ActionItem.owner)
     ).scalars().all()
     return FollowUpList(items=items[:LIMIT], owners=list(owners), owner=owner or None,
