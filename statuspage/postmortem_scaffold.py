@@ -32,24 +32,37 @@ _MARKUP = re.compile(r"([\\`*_\[\]|~<>])")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 
+# The prompts the author replaces, by section (italic markdown, so they read as prompts).
+PROMPTS = {
+    "Summary": "_What happened, whom it affected, how long it lasted and how it ended, in two "
+               "or three sentences a customer understands. The postmortem email carries this "
+               "section._",
+    "Customer impact": "_What customers could not do, how many were affected, and any lasting "
+                       "effect (lost data, delayed orders)._",
+    "Root cause and contributing factors": "_The technical cause, and the conditions that let "
+                                           "it happen or made it worse (detection, tooling, "
+                                           "process). Describe systems, not people._",
+    "What went well": "- _What helped us detect, communicate or recover quickly?_",
+    "What to improve": "- _Where did we lose time? What surprised us?_",
+}
+
+
+def unfilled_sections(body: str | None) -> list[str]:
+    """The sections whose scaffold prompt is still in the text: worth a word before publishing
+    (the Summary's prompt would otherwise be what the postmortem email says)."""
+    return [title for title, prompt in PROMPTS.items() if prompt in (body or "")]
+
+
 def scaffold(incident: Incident, items: Sequence[ActionItem], zone: ZoneInfo) -> str:
     """The markdown a new postmortem starts from (nothing is saved until the author saves)."""
     sections = [
-        _section("Summary",
-                 "_What happened, whom it affected, how long it lasted and how it ended, in "
-                 "two or three sentences a customer understands. The postmortem email "
-                 "carries this section._"),
-        _section("Customer impact", _impact(incident, zone),
-                 "_What customers could not do, how many were affected, and any lasting "
-                 "effect (lost data, delayed orders)._"),
+        _section("Summary", PROMPTS["Summary"]),
+        _section("Customer impact", _impact(incident, zone), PROMPTS["Customer impact"]),
         _section("Timeline", *_timeline(incident, zone)),
         _section("Root cause and contributing factors",
-                 "_The technical cause, and the conditions that let it happen or made it "
-                 "worse (detection, tooling, process). Describe systems, not people._"),
-        _section("What went well",
-                 "- _What helped us detect, communicate or recover quickly?_"),
-        _section("What to improve",
-                 "- _Where did we lose time? What surprised us?_"),
+                 PROMPTS["Root cause and contributing factors"]),
+        _section("What went well", PROMPTS["What went well"]),
+        _section("What to improve", PROMPTS["What to improve"]),
         _section("Follow-up actions", _follow_ups(items)),
     ]
     return "\n\n".join(sections) + "\n"

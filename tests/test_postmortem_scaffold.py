@@ -10,7 +10,7 @@ from statuspage.extensions import db
 from statuspage.incidents import UpdateInput, post_update, resolve_incident
 from statuspage.models import Incident
 from statuspage.models.incidents import DRAFT
-from statuspage.postmortem_scaffold import first_sentence, scaffold
+from statuspage.postmortem_scaffold import first_sentence, scaffold, unfilled_sections
 from statuspage.rendering import markdown_html
 from tests.factories import Factory
 
@@ -116,3 +116,14 @@ def test_first_sentence_is_plain_text_cut_at_a_word() -> None:
     assert first_sentence("Line one\nline two") == "Line one line two"
     assert first_sentence("a " * 150, limit=20) == "a a a a a a a a a a…"
     assert first_sentence("") == ""
+
+
+def test_unfilled_sections_name_the_prompts_still_in_the_text(factory: Factory) -> None:
+    text = scaffold(_incident(factory), [], OSLO)
+    assert unfilled_sections(text) == [
+        "Summary", "Customer impact", "Root cause and contributing factors",
+        "What went well", "What to improve"]
+    summary = text.split("## Customer impact")[0]
+    filled = text.replace(summary, "## Summary\n\nA faulty release broke checkout.\n\n")
+    assert "Summary" not in unfilled_sections(filled)
+    assert unfilled_sections(None) == []

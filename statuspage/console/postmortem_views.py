@@ -23,7 +23,7 @@ from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
 from statuspage.metrics import human_duration, incident_metrics
 from statuspage.models import INCIDENT, Incident, User
-from statuspage.postmortem_scaffold import scaffold
+from statuspage.postmortem_scaffold import scaffold, unfilled_sections
 from statuspage.rendering import markdown_html
 
 INVALID = 422
@@ -82,6 +82,7 @@ def _page(incident: Incident, status: int = 200, form: PostmortemForm | None = N
         duration=human_duration,
         zone=composer.page_zone(),
         can_edit=current_user.can_edit,
+        unfilled=unfilled_sections(form.body.data),
         **extra,
     ), status
 

@@ -148,3 +148,19 @@ def test_viewers_cannot_change_what_shows_publicly(
     assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(ActionItem, item.id).public is False
+
+
+def test_a_saved_draft_still_holding_prompts_is_flagged(
+    client: FlaskClient, factory: Factory, login: LoginHelper
+) -> None:
+    incident = _resolved(factory)
+    login(client, role="communicator")
+    url = f"/console/incidents/{incident.public_id}/postmortem"
+    scaffolded = _textarea(client.get(url).get_data(as_text=True))
+    assert "Still the scaffold" not in client.get(url).get_data(as_text=True)  # unsaved
+
+    saved = client.post(url, data={"body": scaffolded.replace("\n", "\r\n"), "action": "save"})
+    assert saved.status_code == 303, saved.get_data(as_text=True)
+
+    page = client.get(url).get_data(as_text=True)
+    assert "Still the scaffold's prompts: Summary, Customer impact" in page
