@@ -15,6 +15,7 @@ from flask_babel import force_locale, gettext
 
 from statuspage.i18n import language_for
 from statuspage.messages_context import EventContext, render_localised, text_of
+from statuspage.messages_postmortem import summary_html, summary_text
 from statuspage.notify.base import MANAGE_URL, UNSUBSCRIBE_URL, EmailContent
 from statuspage.rendering import markdown_html
 
@@ -54,6 +55,9 @@ def render_event_email(kind: str, ctx: EventContext, language: str, *,
             subject = gettext("[%(page)s] Postmortem published: %(title)s", **names)
             extra: dict[str, object] = {
                 "postmortem_url": postmortem_url(ctx),
+                # The summary itself, not only the link (messages_postmortem.py).
+                "summary_html": summary_html(ctx.incident.postmortem_body),
+                "summary_text": summary_text(ctx.incident.postmortem_body),
                 "started_at": ctx.when(ctx.incident.started_at),
                 "resolved_at": ctx.when(ctx.incident.resolved_at),
             }

@@ -105,8 +105,13 @@ def action_items(incident: Incident) -> list[ActionItem]:
 
 @use_case
 def add_action_item(incident: Incident, title: str, owner: str, due_date: date | None,
-                    actor: User | None, owner_id: int | None = None) -> ActionItem:
-    """Add a follow-up task; the owner is a console user (`owner_id`) or free text (a team)."""
+                    actor: User | None, owner_id: int | None = None,
+                    public: bool = False) -> ActionItem:
+    """Add a follow-up task; the owner is a console user (`owner_id`) or free text (a team).
+
+    A `public` item is listed (title and state, never the owner) under the published
+    postmortem on the incident page.
+    """
     _check_incident(incident)
     title = (title or "").strip()
     if not title:
@@ -122,11 +127,12 @@ def add_action_item(incident: Incident, title: str, owner: str, due_date: date |
     if len(label) > MAX_TITLE:
         raise DomainError(f"The owner is longer than {MAX_TITLE} characters.", "owner")
     item = ActionItem(incident_id=incident.id, title=title, owner=label, owner_id=owner_id,
-                      due_date=due_date, created_at=utcnow())
+                      due_date=due_date, created_at=utcnow(), public=public)
     db.session.add(item)
     db.session.flush()
     audit.record(actor, "action_item.add", "incident", incident.public_id, item=item.id,
-                 title=title, owner=label, due_date=due_date)
+                 title=title, owner=label, due_date=due_date, public=public)
+    _touch_if_shown(incident, item)
     db.session.commit()
     return item
 
@@ -139,6 +145,22 @@ def set_action_item_done(incident: Incident, item_id: int, done: bool,
     item.done_at = utcnow() if done else None
     audit.record(actor, "action_item.done" if done else "action_item.reopen", "incident",
                  incident.public_id, item=item.id)
+    _touch_if_shown(incident, item)
+    db.session.commit()
+    return item
+
+
+@use_case
+def set_action_item_public(incident: Incident, item_id: int, public: bool,
+                           actor: User | None) -> ActionItem:
+    """Show an action item under the published postmortem (title and state), or stop."""
+    item = _item(incident, item_id)
+    shown_before = item.public
+    item.public = public
+    audit.record(actor, "action_item.public" if public else "action_item.private", "incident",
+                 incident.public_id, item=item.id)
+    if shown_before != public:
+        _touch_if_shown(incident, item, force=True)
     db.session.commit()
     return item
 
@@ -149,6 +171,7 @@ def delete_action_item(incident: Incident, item_id: int, actor: User | None) -> 
     item = _item(incident, item_id)
     audit.record(actor, "action_item.delete", "incident", incident.public_id, item=item.id,
                  title=item.title)
+    _touch_if_shown(incident, item)
     db.session.delete(item)
     db.session.commit()
 
@@ -158,6 +181,12 @@ def _item(incident: Incident, item_id: int) -> ActionItem:
     if item is None or item.incident_id != incident.id:
         raise NotFound("No such action item.")
     return item
+
+
+def _touch_if_shown(incident: Incident, item: ActionItem, force: bool = False) -> None:
+    """A public item of a published postmortem is on the incident page: refresh its caches."""
+    if (item.public or force) and incident.postmortem_published_at is not None:
+        touch_page()
 
 
 def _check_incident(incident: Incident) -> None:

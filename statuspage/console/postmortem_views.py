@@ -4,8 +4,9 @@ incident's follow-up action items."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,8 +23,12 @@ from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
 from statuspage.metrics import human_duration, incident_metrics
 from statuspage.models import INCIDENT, Incident, User
+from statuspage.postmortem_scaffold import scaffold, unfilled_sections
+from statuspage.rendering import markdown_html
 
 INVALID = 422
+# The editor's preview sits under an h3 ("Preview", in the h2 "Draft"): its headings start at h4.
+PREVIEW_HEADINGS = 4
 
 
 class PostmortemForm(ConsoleForm):
@@ -39,6 +44,7 @@ class ActionItemForm(ConsoleForm):
     owner_id = SelectField("Owner (console user)", validate_choice=False)
     owner = StringField("or owner (team or person)")
     due_date = DateField("Due date", validators=[Optional()])
+    public = BooleanField("Show on the public incident page (title and state, not the owner)")
 
 
 def _incident_or_404(public_id: str) -> Incident:
@@ -54,8 +60,12 @@ def _users() -> list[User]:
 
 def _page(incident: Incident, status: int = 200, form: PostmortemForm | None = None,
           item_form: ActionItemForm | None = None, **extra: Any) -> ResponseReturnValue:
+    items = postmortems.action_items(incident)
     if form is None:
-        form = PostmortemForm(formdata=None, body=incident.postmortem_body or "")
+        # Until a draft is saved, the editor starts from the after-incident analysis scaffold.
+        body = incident.postmortem_body or scaffold(incident, items,
+                                                    ZoneInfo(composer.page_zone()))
+        form = PostmortemForm(formdata=None, body=body)
     if item_form is None:
         item_form = ActionItemForm(formdata=None, prefix="item")
     item_form.owner_id.choices = [SelectChoice("", "Nobody chosen")] + [
@@ -67,11 +77,12 @@ def _page(incident: Incident, status: int = 200, form: PostmortemForm | None = N
         form=form,
         publish_form=PublishForm(formdata=None, prefix="publish"),
         item_form=item_form,
-        items=postmortems.action_items(incident),
+        items=items,
         metrics=incident_metrics(incident),
         duration=human_duration,
         zone=composer.page_zone(),
         can_edit=current_user.can_edit,
+        unfilled=unfilled_sections(form.body.data),
         **extra,
     ), status
 
@@ -90,7 +101,8 @@ def postmortem_save(public_id: str) -> ResponseReturnValue:
     if not form.validate():
         return _page(incident, INVALID, form)
     if composer.wants_preview():
-        return _page(incident, form=form, preview_html=composer.preview_of(form.body.data))
+        return _page(incident, form=form,
+                     preview_html=markdown_html(form.body.data, PREVIEW_HEADINGS))
     try:
         postmortems.save_draft(incident, form.body.data or "", current_user)
     except DomainError as error:
@@ -140,7 +152,7 @@ def action_item_add(public_id: str) -> ResponseReturnValue:
     try:
         postmortems.add_action_item(
             incident, form.title.data or "", form.owner.data or "", form.due_date.data,
-            current_user, owner_id=owner_id,
+            current_user, owner_id=owner_id, public=bool(form.public.data),
         )
     except DomainError as error:
         form.add_error(error)
@@ -159,6 +171,33 @@ def action_item_done(public_id: str, item_id: int) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     return redirect(url_for("console.postmortem", public_id=public_id)), 303
+
+
+@bp.post("/incidents/<public_id>/actions/<int:item_id>/public")
+@require_role("communicator")
+def action_item_public(public_id: str, item_id: int) -> ResponseReturnValue:
+    incident = _incident_or_404(public_id)
+    public = request.form.get("public", "1") != "0"
+    try:
+        postmortems.set_action_item_public(incident, item_id, public, current_user)
+    except NotFound:
+        abort(404)
+    flash(_("Action item shown on the public incident page once the postmortem is published.")
+          if public else _("Action item no longer shown publicly."), "success")
+    return redirect(url_for("console.postmortem", public_id=public_id)), 303
+
+
+@bp.post("/postmortem-preview")
+@require_role("communicator")
+def postmortem_preview() -> ResponseReturnValue:
+    """The posted postmortem as sanitised HTML, its headings under the preview's h3."""
+    body = request.form.get("body", "")
+    if len(body) > postmortems.MAX_BODY:
+        return Response(f"The postmortem is longer than {postmortems.MAX_BODY} characters.",
+                        INVALID, mimetype="text/plain")
+    response = Response(str(markdown_html(body, PREVIEW_HEADINGS)), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"  # private, and new with every keystroke
+    return response
 
 
 @bp.post("/incidents/<public_id>/actions/<int:item_id>/delete")

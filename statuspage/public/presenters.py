@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext
 
 from statuspage import queries
+from statuspage.follow_ups import PublicFollowUp, public_follow_ups
 from statuspage.i18n import N_, format_day, format_decimal
 from statuspage.models import Component, Incident, Page, utcnow
 from statuspage.models.status import (
@@ -122,6 +123,8 @@ class IncidentView:
     # The published postmortem's markdown (never a draft) and when it was published.
     postmortem: str | None = None
     postmortem_at: datetime | None = None
+    # The action items opted in to show under the published postmortem (title and state).
+    follow_ups: list[PublicFollowUp] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,7 @@ def incident_view(incident: Incident, timeline: bool = True) -> IncidentView:
         updates=_timeline(incident) if timeline else [],
         postmortem=incident.postmortem_body if incident.postmortem_published_at else None,
         postmortem_at=incident.postmortem_published_at,
+        follow_ups=public_follow_ups(incident) if timeline else [],
     )
 
 

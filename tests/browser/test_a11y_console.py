@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from playwright.sync_api import Page, expect
 
+from statuspage import postmortems
+from statuspage.models import utcnow
 from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import login
 from tests.browser.scenarios import maintenance
@@ -38,6 +42,23 @@ def test_main_console_pages_are_accessible(page: Page, factory: Factory) -> None
         answer = page.goto(path)
         assert answer is not None and answer.status == 200, path
         assert_accessible(page, path)
+
+
+def test_postmortem_editor_and_follow_ups_are_accessible(page: Page, factory: Factory) -> None:
+    site = maintenance(factory)
+    incident = site.past  # resolved, with two updates: the scaffold fills its timeline
+    postmortems.add_action_item(incident, "Alert on queue age", "SRE",
+                                utcnow().date() - timedelta(days=1), None, public=True)
+    postmortems.add_action_item(incident, "Autoscale the senders", "", None, None)
+    login(page, "admin")
+    page.goto(f"/console/incidents/{incident.public_id}/postmortem")
+    expect(page.get_by_label("Postmortem (markdown)")).to_contain_text("## Timeline")
+    page.get_by_role("button", name="Preview", exact=True).click()
+    expect(page.get_by_role("heading", level=4, name="Summary")).to_be_visible()
+    assert_accessible(page, "postmortem editor with the scaffold previewed")
+    page.goto("/console/follow-ups")
+    expect(page.get_by_text("OVERDUE", exact=True)).to_be_visible()
+    assert_accessible(page, "/console/follow-ups")
 
 
 def test_composer_with_previews_is_accessible(page: Page, factory: Factory) -> None:

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from statuspage import postmortems
 from statuspage.extensions import db
 from statuspage.models import Subscriber
 from statuspage.subscription_links import confirm_url, manage_path, sms_code_path, unsubscribe_url
@@ -43,14 +44,46 @@ def test_front_page_is_accessible_in_every_state(page: Page, factory: Factory,
     assert_accessible(page, f"/ ({state})")
 
 
+# A postmortem as the scaffold lays it out: its headings go under the page's h2 "Postmortem"
+# (statuspage.rendering heading_base), with a list, a timeline table and a skipped level.
+POSTMORTEM = """## Summary
+
+Emails were delayed by up to **20 minutes** for three hours.
+
+## Timeline
+
+| Time | Status | What we said |
+| --- | --- | --- |
+| 09:10 | Investigating | Emails are delayed. |
+| 10:20 | Resolved | Queues drained. |
+
+#### Detail
+
+- A full queue
+- Slow retries
+"""
+
+
 def test_incident_page_and_history_are_accessible(page: Page, factory: Factory) -> None:
     site = STATES["degraded"](factory)
     assert site.incident is not None
+    postmortems.save_draft(site.past, POSTMORTEM, None)
+    postmortems.publish(site.past, notify=False, actor=None)
+    done = postmortems.add_action_item(site.past, "Alert on queue age", "SRE", None, None,
+                                       public=True)
+    postmortems.add_action_item(site.past, "Autoscale the senders", "", None, None,
+                                public=True)
+    postmortems.set_action_item_done(site.past, done.id, True, None)
     for path in (f"/incidents/{site.incident.public_id}", f"/incidents/{site.past.public_id}",
                  "/history"):
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert_accessible(page, path)
+    page.goto(f"/incidents/{site.past.public_id}")
+    expect(page.get_by_role("heading", level=3, name="Summary")).to_be_visible()
+    expect(page.get_by_role("heading", level=4, name="Detail")).to_be_visible()
+    expect(page.get_by_role("table").get_by_role("cell", name="Queues drained.")).to_be_visible()
+    expect(page.get_by_role("heading", level=3, name="Follow-up actions")).to_be_visible()
 
 
 def test_subscribe_pages_are_accessible(page: Page, factory: Factory) -> None:
