@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from statuspage import plan
 from statuspage.extensions import db
@@ -62,14 +63,21 @@ def approved_update(incident: Incident, drafted_at: datetime, published_at: date
     return update
 
 
-def set_targets(severity: str, first_update_minutes: int | None,
-                cadence_minutes: int | None = None, keep_cadence: bool = True) -> None:
-    """Give a severity of the plan in force a first-update target (and a cadence)."""
+KEEP: Any = object()  # leave that field of the plan as it is
+
+
+def set_targets(severity: str, first_update_minutes: int | None = KEEP,
+                cadence_minutes: int | None = KEEP, approval: bool = KEEP) -> None:
+    """Change a severity's row of the plan in force: its first-update target (minutes from
+    the declaration), its cadence, whether public updates wait for approval."""
     rows = plan.load_plan()
     row = rows[severity]
-    row.first_update_minutes = first_update_minutes
-    if not keep_cadence or cadence_minutes is not None:
+    if first_update_minutes is not KEEP:
+        row.first_update_minutes = first_update_minutes
+    if cadence_minutes is not KEEP:
         row.cadence_minutes = cadence_minutes
+    if approval is not KEEP:
+        row.approval = approval
     plan._write(rows)
     db.session.commit()
 
