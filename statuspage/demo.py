@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
+from statuspage import uptime
 from statuspage.extensions import db
 from statuspage.incidents import (
     IncidentInput,
@@ -179,6 +180,7 @@ def _past_incident(past: Past, component: Component, now: datetime) -> Incident:
             incident.monitoring_at = shown
     incident.resolved_at = incident.updated_at = at
     db.session.add(incident)
+    uptime.refresh_incident(incident)  # the 90-day bars and the reports show the outage
     return incident
 
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from statuspage import plan
+from statuspage import plan, uptime
 from statuspage.demo import seed_demo
 from statuspage.extensions import db
 from statuspage.metrics import incident_metrics
-from statuspage.models import INCIDENT, Incident, utcnow
+from statuspage.models import INCIDENT, Component, Incident, utcnow
 from statuspage.reports import current_month, month_report
 
 
@@ -64,3 +64,13 @@ def test_the_demo_gives_the_reports_a_couple_of_months_of_figures(app: Flask) ->
     # SEV4 has no targets in the demo plan: its row says so.
     assert not next(f for f in everything if f.severity == "SEV4").has_targets
     assert plan.load_plan()["SEV1"].first_update_minutes is not None
+
+
+def test_the_demo_outages_show_in_the_uptime_bars(app: Flask) -> None:
+    seed_demo()
+    api = db.session.execute(select(Component).filter_by(name="API")).scalar_one()
+    today = utcnow().date()
+
+    bars = uptime.uptime_bars([api], today)[api.id]
+
+    assert bars.uptime_percent < 100  # the SEV1 checkout outage 12 days ago
