@@ -1,10 +1,13 @@
-"""Update cadence of open incidents: when the last public update was shown, when the next is
+"""Update cadence of open incidents: when the public last saw an update, when the next is
 due, and reminding the communications lead once per overdue period.
 
 The clock is a parameter (`now`) everywhere, so tests move time by passing a value. The
-cadence itself comes from the communication plan (`plan.cadence_minutes`), the same value the
-response metrics measure against. Internal updates never restart the clock: only what the
-public saw counts.
+cadence and the first-update target come from the communication plan, the same values the
+response metrics measure against (statuspage.metrics). Only what the public could see counts,
+from the moment it could see it (`published_at`): internal updates and drafts waiting for
+approval never restart the clock. Before the first public update the incident says so ("no
+public update yet") and the first is due by the severity's first-update target, counted from
+the declaration, or without one after a cadence from the start of the impact.
 """
 
 from __future__ import annotations
@@ -12,18 +15,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html import escape
 
-from flask import current_app
 from sqlalchemy import or_, select, update
 
-from statuspage import plan, segments
+from statuspage import plan
+from statuspage.cadence_messages import reminder_message, reminder_sms
 from statuspage.extensions import db
-from statuspage.messages_context import base_url, mail_host
-from statuspage.models import INCIDENT, Incident, Page, User
+from statuspage.models import INCIDENT, Incident, IncidentUpdate
+from statuspage.models.incidents import DRAFT
 from statuspage.models.status import ACTIVE_INCIDENT_STATUSES
-from statuspage.notify.base import DeliveryError, EmailContent, Recipient, SmsContent
+from statuspage.notify.base import DeliveryError
 from statuspage.notify.registry import email_channel, sms_channel
+from statuspage.plan_document import SeverityPlan
 
 log = logging.getLogger(__name__)
 
@@ -32,23 +35,37 @@ log = logging.getLogger(__name__)
 class CadenceState:
     """Where an open incident stands against its update cadence at `now`."""
 
-    last_public_at: datetime
+    # When the public could first see the newest public update; None: no public update yet.
+    last_public_at: datetime | None
     cadence_minutes: int | None
     next_due: datetime | None
     now: datetime
+    # The plan's first-update target (minutes from the declaration); `next_due` counts from
+    # it while there is no public update yet.
+    first_update_minutes: int | None = None
+    # Updates of this incident waiting for approval (shown and said in the reminder).
+    drafts_waiting: int = 0
+
+    @property
+    def awaiting_first(self) -> bool:
+        """No public update yet: the public has not been told about this incident."""
+        return self.last_public_at is None
 
     @property
     def overdue(self) -> bool:
         return is_overdue(self.next_due, self.now)
 
     @property
-    def minutes_since(self) -> int:
-        """Whole minutes since the last public update (0 for one dated in the future)."""
+    def minutes_since(self) -> int | None:
+        """Whole minutes since the last public update (0 for one dated in the future);
+        None before the first."""
+        if self.last_public_at is None:
+            return None
         return max(int((self.now - self.last_public_at).total_seconds() // 60), 0)
 
     @property
     def minutes_until_due(self) -> int | None:
-        """Whole minutes until the next update is due; negative when overdue; None: no cadence."""
+        """Whole minutes until the next update is due; negative when overdue; None: none due."""
         if self.next_due is None:
             return None
         return int((self.next_due - self.now).total_seconds() // 60)
@@ -60,11 +77,42 @@ class CadenceState:
             return 0
         return int((self.now - self.next_due).total_seconds() // 60)
 
+    @property
+    def reminder_period(self) -> int | None:
+        """Minutes between two reminders while overdue: the cadence or, for a first update
+        at a severity with a target but no cadence, the target."""
+        if self.cadence_minutes:
+            return self.cadence_minutes
+        return self.first_update_minutes if self.awaiting_first else None
 
-def last_public_update_at(incident: Incident) -> datetime:
-    """The display time of the newest public update, or `started_at` before there is one."""
-    shown = [u.display_at for u in incident.public_updates]
-    return max(shown) if shown else incident.started_at
+
+def published_time(update: IncidentUpdate) -> datetime:
+    """When the public (or the stakeholders) could first see a published update.
+
+    Every published update has `published_at` (the migration filled in older ones); the
+    post time stands in for a row written without it.
+    """
+    return update.published_at or update.created_at
+
+
+def last_public_update_at(incident: Incident, now: datetime | None = None) -> datetime | None:
+    """When the newest public update was published (up to `now`); None before the first."""
+    shown = [published_time(u) for u in incident.public_updates]
+    if now is not None:
+        shown = [at for at in shown if at <= now]
+    return max(shown) if shown else None
+
+
+def first_due_at(incident: Incident, row: SeverityPlan | None) -> datetime | None:
+    """When the first public update is due: the first-update target from the declaration,
+    else a cadence from the start of the impact; None when the plan asks for neither."""
+    if row is None:
+        return None
+    if row.first_update_minutes:
+        return incident.created_at + timedelta(minutes=row.first_update_minutes)
+    if row.cadence_minutes:
+        return incident.started_at + timedelta(minutes=row.cadence_minutes)
+    return None
 
 
 def next_due_at(last_public_at: datetime, cadence_minutes: int | None) -> datetime | None:
@@ -80,38 +128,54 @@ def is_overdue(next_due: datetime | None, now: datetime) -> bool:
 
 
 def reminder_due(reminded_at: datetime | None, next_due: datetime | None,
-                 cadence_minutes: int | None, now: datetime) -> bool:
+                 period_minutes: int | None, now: datetime) -> bool:
     """Whether the communications lead should be reminded now.
 
     Once per overdue period: the first time the incident is overdue since its last public
     update (the last reminder, if any, came before `next_due`), then again each time another
-    full cadence passes without a public update.
+    full period (the cadence) passes without a public update.
     """
-    if not cadence_minutes or not is_overdue(next_due, now):
+    if not period_minutes or not is_overdue(next_due, now):
         return False
     assert next_due is not None  # is_overdue said so
     if reminded_at is None or reminded_at < next_due:
         return True
-    return now - reminded_at >= timedelta(minutes=cadence_minutes)
+    return now - reminded_at >= timedelta(minutes=period_minutes)
+
+
+def plan_row_for(incident: Incident) -> SeverityPlan | None:
+    """The plan's row for this incident's severity; None for maintenance (no cadence)."""
+    if incident.kind != INCIDENT:
+        return None
+    return plan.load_plan()[plan.plan_severity(incident)]
 
 
 def cadence_minutes_for(incident: Incident) -> int | None:
     """The plan's cadence for this incident's severity; None for maintenance."""
-    if incident.kind != INCIDENT:
-        return None
-    return plan.cadence_minutes(plan.plan_severity(incident))
+    row = plan_row_for(incident)
+    return row.cadence_minutes if row is not None else None
 
 
 def cadence_state(incident: Incident, now: datetime,
-                  cadence_minutes: int | None = None) -> CadenceState:
+                  row: SeverityPlan | None = None) -> CadenceState:
     """The incident's cadence at `now`; a closed incident is never due.
 
-    `cadence_minutes` defaults to the plan's value (pass it to avoid reading the plan again).
+    `row` defaults to the plan's row for the incident (pass it to avoid reading the plan
+    again).
     """
-    minutes = cadence_minutes if cadence_minutes is not None else cadence_minutes_for(incident)
-    last = last_public_update_at(incident)
-    due = None if incident.is_closed else next_due_at(last, minutes)
-    return CadenceState(last_public_at=last, cadence_minutes=minutes, next_due=due, now=now)
+    row = row if row is not None else plan_row_for(incident)
+    cadence = row.cadence_minutes if row is not None else None
+    last = last_public_update_at(incident, now)
+    if incident.is_closed:
+        due = None
+    elif last is None:
+        due = first_due_at(incident, row)
+    else:
+        due = next_due_at(last, cadence)
+    return CadenceState(
+        last_public_at=last, cadence_minutes=cadence, next_due=due, now=now,
+        first_update_minutes=row.first_update_minutes if row is not None else None,
+        drafts_waiting=sum(1 for u in incident.updates if u.state == DRAFT))
 
 
 def cadence_states(incidents: list[Incident], now: datetime) -> dict[str, CadenceState]:
@@ -121,8 +185,8 @@ def cadence_states(incidents: list[Incident], now: datetime) -> dict[str, Cadenc
     for incident in incidents:
         if incident.kind != INCIDENT or incident.is_closed:
             continue
-        minutes = loaded[plan.plan_severity(incident)].cadence_minutes
-        states[incident.public_id] = cadence_state(incident, now, minutes)
+        states[incident.public_id] = cadence_state(incident, now,
+                                                   loaded[plan.plan_severity(incident)])
     return states
 
 
@@ -161,13 +225,14 @@ def remind(incident_id: int, now: datetime) -> str | None:
     if incident is None or incident.comms_lead_id is None:
         db.session.rollback()
         return None
-    state = cadence_state(incident, now)
+    row = plan_row_for(incident)
+    state = cadence_state(incident, now, row)
     previous = incident.cadence_reminded_at
-    if not reminder_due(previous, state.next_due, state.cadence_minutes, now):
+    if not reminder_due(previous, state.next_due, state.reminder_period, now):
         db.session.rollback()
         return None
-    assert state.next_due is not None and state.cadence_minutes is not None
-    period_start = now - timedelta(minutes=state.cadence_minutes)
+    assert state.next_due is not None and state.reminder_period is not None
+    period_start = now - timedelta(minutes=state.reminder_period)
     claimed = db.session.execute(
         update(Incident)
         .where(Incident.id == incident_id,
@@ -186,7 +251,7 @@ def remind(incident_id: int, now: datetime) -> str | None:
     incident = db.session.get(Incident, incident_id, populate_existing=True)
     assert incident is not None
     db.session.refresh(incident, ["updates"])
-    state = cadence_state(incident, now, state.cadence_minutes)
+    state = cadence_state(incident, now, row)
     lead = incident.comms_lead
     if not state.overdue or lead is None or not lead.is_active_user:
         db.session.rollback()
@@ -218,74 +283,3 @@ def remind(incident_id: int, now: datetime) -> str | None:
         db.session.commit()
         return None
     return public_id
-
-
-def console_incident_url(incident: Incident) -> str:
-    """Absolute link to the incident's console page, built without a request (the worker)."""
-    path = current_app.url_map.bind("localhost").build(
-        "console.incident_detail", {"public_id": incident.public_id})
-    return f"{base_url()}{path}"
-
-
-def _page_name() -> str:
-    return db.session.scalar(select(Page.name).order_by(Page.id).limit(1)) or "Status page"
-
-
-def reminder_sms(incident: Incident, lead: User,
-                 state: CadenceState) -> tuple[SmsContent, Recipient] | None:
-    """The short reminder text to the lead's phone; None when the lead has no phone.
-
-    Kept to one GSM-7 segment where possible: look-alike punctuation is replaced, and a long
-    page or incident name is shortened rather than the link, which is what the lead needs.
-    """
-    if not lead.phone:
-        return None
-    link = console_incident_url(incident)
-    page_name = segments.gsm7_friendly(_page_name())
-    name = segments.gsm7_friendly(incident.name)
-    tail = f" update overdue by {state.minutes_overdue} min. Post one: {link}"
-    enc = segments.encoding(page_name + name + tail)
-    single, _ = segments.LIMITS[enc]
-    room = single - segments.length(tail) - len(": ")
-    if segments.length(page_name + name) > room:
-        # The incident says more than the page name: give it two thirds of what is left.
-        page_name = segments.truncate(page_name, max(room // 3, 8), enc)
-        name = segments.truncate(name, max(room - segments.length(page_name), 8), enc)
-    recipient = Recipient(delivery_id=None, subscriber_id=lead.id, address=lead.phone,
-                          language="en", manage_url=link, unsubscribe_url=link)
-    return SmsContent(body=f"{page_name}: {name}{tail}"), recipient
-
-
-def reminder_message(incident: Incident, lead: User,
-                     state: CadenceState) -> tuple[EmailContent, Recipient]:
-    """The reminder email to the communications lead, and the lead as its one recipient."""
-    page_name = _page_name()
-    link = console_incident_url(incident)
-    due = state.next_due.strftime("%H:%M UTC") if state.next_due else ""
-    text = (
-        f"A public update on “{incident.name}” ({incident.severity}) is overdue.\n\n"
-        f"The last public update was shown {state.minutes_since} min ago; the communication "
-        f"plan asks for one every {state.cadence_minutes} min, so the next was due at {due}.\n\n"
-        f"Post an update: {link}\n\n"
-        f"You receive this as the incident's communications lead."
-    )
-    html = (
-        f"<p>A public update on “{escape(incident.name)}” ({escape(incident.severity or '')}) "
-        f"is overdue.</p><p>The last public update was shown {state.minutes_since} min ago; "
-        f"the communication plan asks for one every {state.cadence_minutes} min, so the next "
-        f"was due at {due}.</p>"
-        f'<p><a href="{escape(link)}">Post an update</a></p>'
-        f"<p>You receive this as the incident's communications lead.</p>"
-    )
-    stamp = int(state.now.timestamp())
-    content = EmailContent(
-        subject=f"[{page_name}] Update due: {incident.name}",
-        html=html,
-        text=text,
-        message_id=f"<cadence-{incident.public_id}-{stamp}@{mail_host(base_url())}>",
-    )
-    # A console user is no subscriber: there is nothing to manage or unsubscribe from, so
-    # those links lead to the incident, where the roles are changed.
-    recipient = Recipient(delivery_id=None, subscriber_id=lead.id, address=lead.email,
-                          language="en", manage_url=link, unsubscribe_url=link)
-    return content, recipient

@@ -1,41 +1,52 @@
-"""The monthly report: incidents, response times, cadence and uptime against targets.
+"""The monthly report: incidents, response times against targets, cadence and uptime.
 
 A month is a calendar month in the page's time zone, the zone the uptime roll-ups
-(`ComponentDay`) are kept in. Incidents belong to the month they started in.
+(`ComponentDay`) are kept in. Incidents belong to the month they started in. Response times
+come from statuspage.metrics (measured to publication), the figures from
+statuspage.report_figures, the CSV exports from statuspage.reports_csv.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from calendar import monthrange
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from statuspage import audit, queries, uptime
+from statuspage import audit, plan, queries, uptime
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.metrics import IncidentMetrics, incident_metrics
-from statuspage.models import INCIDENT, Component, Incident, Severity, User, utcnow
+from statuspage.models import (
+    INCIDENT,
+    Component,
+    Incident,
+    PostmortemReview,
+    Severity,
+    User,
+    utcnow,
+)
 from statuspage.pages import get_page
-from statuspage.subscriber_csv import neutralise
+from statuspage.report_figures import (
+    ApprovalFigures,
+    SeverityFigures,
+    Share,
+    Spread,
+    approval_figures,
+    cadence_kept,
+    severity_figures,
+    share,
+    spread,
+    targets_set,
+)
 from statuspage.transaction import use_case
 
-CSV_COLUMNS = (
-    "incident_id", "name", "severity", "status", "started_at", "resolved_at", "components",
-    "public_updates", "minutes_to_first_update", "minutes_to_resolve", "cadence_minutes",
-    "cadence_kept_percent",
-)
-UPTIME_CSV_COLUMNS = ("component", "uptime_percent", "uptime_target", "missed_target")
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Month:
     year: int
     month: int
@@ -82,15 +93,6 @@ class Month:
 
 
 @dataclass(frozen=True)
-class Spread:
-    """Median and 90th percentile of a duration, in minutes (None without data)."""
-
-    median: float | None
-    p90: float | None
-    count: int
-
-
-@dataclass(frozen=True)
 class IncidentRow:
     incident: Incident
     components: list[str]
@@ -115,9 +117,20 @@ class MonthReport:
     incidents: list[IncidentRow]
     by_severity: list[tuple[str, int]]
     by_component: list[tuple[str, int]]
+    # Response times (minutes): the first public update from the declaration and from the
+    # impact start, the resolution from the start and from the declaration, detection.
     first_update: Spread
+    first_update_from_start: Spread
     resolve: Spread
+    resolve_from_declaration: Spread
+    detection: Spread
     cadence_kept: float | None
+    approval: ApprovalFigures
+    # Against the plan's targets: per severity, and over the month (None: no targets set).
+    severities: list[SeverityFigures]
+    targets_set: bool
+    first_update_share: Share
+    cadence_share: Share
     uptime: list[UptimeRow]
 
     @property
@@ -125,20 +138,10 @@ class MonthReport:
         return [row for row in self.uptime if row.missed]
 
 
-def percentile(values: list[float], p: float) -> float | None:
-    """The p-th percentile (0..100) with linear interpolation between closest ranks
-    (numpy's default), so the median of an even count is the mean of the middle two."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * p / 100
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def spread(durations: list[timedelta]) -> Spread:
-    minutes = [d.total_seconds() / 60 for d in durations]
-    return Spread(percentile(minutes, 50), percentile(minutes, 90), len(minutes))
+def current_month(now: datetime | None = None) -> Month:
+    """The month it is now in the page's time zone: the latest a report can show."""
+    today = (now or utcnow()).astimezone(ZoneInfo(get_page().time_zone)).date()
+    return Month(today.year, today.month)
 
 
 def month_report(month: Month, now: datetime | None = None) -> MonthReport:
@@ -153,8 +156,18 @@ def month_report(month: Month, now: datetime | None = None) -> MonthReport:
         .options(selectinload(Incident.updates), selectinload(Incident.components))
         .order_by(Incident.started_at, Incident.id)
     ).scalars().all()
+    loaded = plan.load_plan()  # one read of the plan and of the reviews for the month
+    reviews: defaultdict[int, list[PostmortemReview]] = defaultdict(list)
+    for review in db.session.execute(select(PostmortemReview).where(
+            PostmortemReview.incident_id.in_([i.id for i in incidents]))).scalars():
+        reviews[review.incident_id].append(review)
     rows = [IncidentRow(i, [c.display_name for c in i.components if not c.is_group],
-                        incident_metrics(i, now)) for i in incidents]
+                        incident_metrics(i, now, loaded[plan.plan_severity(i)],
+                                         reviews[i.id])) for i in incidents]
+    metrics = [r.metrics for r in rows]
+    by_severity: defaultdict[str, list[IncidentMetrics]] = defaultdict(list)
+    for row in rows:
+        by_severity[plan.plan_severity(row.incident)].append(row.metrics)
     severities = Counter(i.severity for i in incidents)
     components = Counter(name for row in rows for name in row.components)
     return MonthReport(
@@ -162,26 +175,19 @@ def month_report(month: Month, now: datetime | None = None) -> MonthReport:
         incidents=rows,
         by_severity=[(s.value, severities.get(s.value, 0)) for s in Severity],
         by_component=sorted(components.items(), key=lambda kv: (-kv[1], kv[0])),
-        first_update=spread([r.metrics.time_to_first_update for r in rows
-                             if r.metrics.time_to_first_update is not None]),
-        resolve=spread([r.metrics.time_to_resolve for r in rows
-                        if r.metrics.time_to_resolve is not None]),
-        cadence_kept=_cadence_kept(rows),
+        first_update=spread([m.first_update_from_declaration for m in metrics]),
+        first_update_from_start=spread([m.first_update_from_start for m in metrics]),
+        resolve=spread([m.resolve_from_start for m in metrics]),
+        resolve_from_declaration=spread([m.resolve_from_declaration for m in metrics]),
+        detection=spread([m.detection for m in metrics]),
+        cadence_kept=cadence_kept(metrics),
+        approval=approval_figures(metrics),
+        severities=severity_figures(by_severity, loaded),
+        targets_set=targets_set(loaded),
+        first_update_share=share([m.first_update_met for m in metrics]),
+        cadence_share=share([m.cadence_met for m in metrics]),
         uptime=_uptime(month, now.astimezone(zone).date(), zone),
     )
-
-
-def _cadence_kept(rows: list[IncidentRow]) -> float | None:
-    # Weighted by open time: a two-day incident that went quiet matters more than a
-    # ten-minute one that was updated on time.
-    measured = [r.metrics for r in rows if r.metrics.cadence_minutes is not None]
-    total = sum((m.open_duration for m in measured), timedelta(0))
-    if not measured:
-        return None
-    if total <= timedelta(0):
-        return 1.0
-    overdue = sum((m.overdue for m in measured), timedelta(0))
-    return 1 - overdue / total
 
 
 def _uptime(month: Month, today: date, zone: ZoneInfo) -> list[UptimeRow]:
@@ -217,49 +223,3 @@ def set_uptime_targets(targets: dict[int, float | None], actor: User | None) -> 
             changed += 1
     db.session.commit()
     return changed
-
-
-# --- CSV -------------------------------------------------------------------------------------
-
-def incidents_csv(report: MonthReport) -> str:
-    """The month's incidents with their response metrics, one row each."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for row in report.incidents:
-        incident, m = row.incident, row.metrics
-        writer.writerow([
-            incident.public_id,
-            neutralise(incident.name),
-            incident.severity or "",
-            incident.status,
-            _stamp(incident.started_at),
-            _stamp(incident.resolved_at),
-            neutralise("; ".join(row.components)),
-            m.public_updates,
-            _minutes(m.time_to_first_update),
-            _minutes(m.time_to_resolve),
-            m.cadence_minutes if m.cadence_minutes is not None else "",
-            f"{m.cadence_kept * 100:.1f}" if m.cadence_kept is not None else "",
-        ])
-    return buffer.getvalue()
-
-
-def uptime_csv(report: MonthReport) -> str:
-    """Each component's uptime for the month against its target."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(UPTIME_CSV_COLUMNS)
-    for row in report.uptime:
-        writer.writerow([neutralise(row.name), f"{row.percent:.2f}",
-                         "" if row.target is None else f"{row.target:g}",
-                         "yes" if row.missed else "no"])
-    return buffer.getvalue()
-
-
-def _stamp(value: datetime | None) -> str:
-    return value.astimezone(UTC).isoformat(timespec="seconds") if value is not None else ""
-
-
-def _minutes(value: timedelta | None) -> str:
-    return f"{value.total_seconds() / 60:.1f}" if value is not None else ""

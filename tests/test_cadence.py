@@ -19,6 +19,7 @@ from statuspage.models import AuditEntry, Incident, User, utcnow
 from statuspage.notify.base import DeliveryError
 from statuspage.pages import get_page
 from tests.factories import Factory
+from tests.metrics_support import declared_at, published_at
 from tests.subscription_support import outbox
 
 # Far enough back that every update the tests date after it still lies in the past.
@@ -43,16 +44,18 @@ def _reloaded(incident: Incident) -> Incident:
 
 def _led_incident(factory: Factory, t0: datetime, severity: str = "SEV1"
                   ) -> tuple[Incident, User]:
-    """An incident started (and first updated) at t0 with a communications lead."""
+    """An incident started, declared and first updated at t0 with a communications lead."""
     lead = factory.user(role="communicator", email="lead@example.com")
-    incident = factory.incident(severity=severity, started_at=t0)
+    incident = declared_at(factory.incident(severity=severity, started_at=t0), t0)
     assign_roles(incident, None, lead.id, None)
     return incident, lead
 
 
 def _update(incident: Incident, at: datetime, visibility: str = "public") -> None:
-    post_update(_reloaded(incident), UpdateInput(status="identified", body="Still on it.",
-                                                 display_at=at, visibility=visibility), None)
+    """An update posted (and published) at `at`."""
+    published_at(post_update(_reloaded(incident), UpdateInput(
+        status="identified", body="Still on it.", display_at=at, visibility=visibility), None),
+        at)
 
 
 def _reminders(lead: User) -> list[str]:
@@ -64,7 +67,7 @@ def _reminders(lead: User) -> list[str]:
 def test_next_due_follows_the_plan_cadence_per_severity(
     factory: Factory, t0: datetime, severity: str, expected: int | None,
 ) -> None:
-    incident = factory.incident(severity=severity, started_at=t0)
+    incident = declared_at(factory.incident(severity=severity, started_at=t0), t0)
 
     state = cadence.cadence_state(incident, now=t0 + minutes(10))
 
@@ -75,7 +78,7 @@ def test_next_due_follows_the_plan_cadence_per_severity(
 
 
 def test_overdue_only_once_past_the_due_time(factory: Factory, t0: datetime) -> None:
-    incident = factory.incident(severity="SEV1", started_at=t0)
+    incident = declared_at(factory.incident(severity="SEV1", started_at=t0), t0)
 
     on_time = cadence.cadence_state(incident, now=t0 + minutes(30))
     late = cadence.cadence_state(incident, now=t0 + minutes(42))
@@ -88,7 +91,7 @@ def test_a_changed_plan_changes_the_due_time(factory: Factory, t0: datetime) -> 
     document = plan.export_document()
     document["severities"]["SEV2"]["cadence_minutes"] = 15  # type: ignore[index]
     plan.save_document(document, None)
-    incident = factory.incident(severity="SEV2", started_at=t0)
+    incident = declared_at(factory.incident(severity="SEV2", started_at=t0), t0)
 
     assert cadence.cadence_state(incident, now=t0).next_due == t0 + minutes(15)
 
@@ -96,7 +99,7 @@ def test_a_changed_plan_changes_the_due_time(factory: Factory, t0: datetime) -> 
 def test_the_clock_restarts_at_the_newest_public_update_not_an_internal_one(
     factory: Factory, t0: datetime,
 ) -> None:
-    incident = factory.incident(severity="SEV1", started_at=t0)
+    incident = declared_at(factory.incident(severity="SEV1", started_at=t0), t0)
     _update(incident, t0 + minutes(20))
     _update(incident, t0 + minutes(40), visibility="internal")
 

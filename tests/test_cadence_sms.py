@@ -15,6 +15,7 @@ from statuspage.models import Incident, User, utcnow
 from statuspage.notify.base import DeliveryError
 from statuspage.pages import get_page
 from tests.factories import Factory
+from tests.metrics_support import declared_at
 from tests.subscription_support import outbox
 
 PHONE = "+447911123456"
@@ -32,7 +33,7 @@ def t0() -> datetime:
 def _led_incident(factory: Factory, t0: datetime, phone: str | None = PHONE,
                   name: str = "Something is broken") -> tuple[Incident, User]:
     lead = factory.user(role="communicator", email="lead@example.com", phone=phone)
-    incident = factory.incident(severity="SEV1", started_at=t0, name=name)
+    incident = declared_at(factory.incident(severity="SEV1", started_at=t0, name=name), t0)
     assign_roles(incident, None, lead.id, None)
     return incident, lead
 

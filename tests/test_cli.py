@@ -24,7 +24,7 @@ def test_seed_demo_seeds_page_and_prints_admin_login_once(app: Flask) -> None:
 
     again = runner.invoke(args=["seed-demo"])
     assert "already" in again.output and "Password:" not in again.output
-    assert db.session.execute(select(func.count(Incident.id))).scalar() == 3
+    assert db.session.execute(select(func.count(Incident.id))).scalar() == 10
 
 
 def test_create_admin_takes_credentials_from_environment(app: Flask, monkeypatch) -> None:

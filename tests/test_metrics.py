@@ -11,7 +11,8 @@ from statuspage import plan
 from statuspage.extensions import db
 from statuspage.metrics import human_duration, incident_metrics
 from statuspage.models import ComponentDay
-from statuspage.reports import Month, month_report, percentile
+from statuspage.report_figures import percentile
+from statuspage.reports import Month, month_report
 from tests.factories import Factory
 from tests.metrics_support import T0, scripted_incident
 
@@ -28,8 +29,8 @@ def test_metrics_of_a_scripted_sev1_timeline(app: Flask) -> None:
 
     m = incident_metrics(incident, now=T0 + minutes(600))
 
-    assert m.time_to_first_update == minutes(12)
-    assert m.time_to_resolve == minutes(120)
+    assert m.first_update_from_declaration == minutes(12)
+    assert m.resolve_from_start == minutes(120)
     assert m.public_updates == 4
     assert m.cadence_minutes == 30
     assert m.overdue == minutes(20)
@@ -42,7 +43,7 @@ def test_an_open_incident_is_measured_up_to_now(app: Flask) -> None:
     on_time = incident_metrics(incident, now=T0 + minutes(65))
     late = incident_metrics(incident, now=T0 + minutes(95))
 
-    assert on_time.time_to_resolve is None
+    assert on_time.resolve_from_start is None
     assert on_time.cadence_kept == 1.0
     assert late.overdue == minutes(30)
     assert late.cadence_kept == pytest.approx(65 / 95)
@@ -51,7 +52,7 @@ def test_an_open_incident_is_measured_up_to_now(app: Flask) -> None:
 def test_a_slow_first_update_counts_against_the_cadence(app: Flask) -> None:
     incident = scripted_incident(T0, "SEV1", [45], resolved_minute=60)
     m = incident_metrics(incident)
-    assert m.time_to_first_update == minutes(45)
+    assert m.first_update_from_declaration == minutes(45)
     assert m.overdue == minutes(15)
     assert m.cadence_kept == pytest.approx(0.75)
 
@@ -60,7 +61,7 @@ def test_sev4_has_no_cadence(app: Flask) -> None:
     incident = scripted_incident(T0, "SEV4", [300], resolved_minute=600)
     m = incident_metrics(incident)
     assert (m.cadence_minutes, m.cadence_kept) == (None, None)
-    assert m.time_to_first_update == minutes(300)
+    assert m.first_update_from_declaration == minutes(300)
 
 
 def test_default_cadence_per_severity(app: Flask) -> None:

@@ -186,12 +186,13 @@ def display_zone() -> str:
 
 
 def _item(incident: Incident, endpoint: str) -> DashboardItem:
-    latest = incident.updates[0] if incident.updates else None
+    # The newest update the public saw, when it saw it: drafts and internal notes are not
+    # public updates (an incident waiting for approval has none yet).
     return DashboardItem(
         public_id=incident.public_id, name=incident.name, status=incident.status,
         severity=incident.severity, started_at=incident.started_at,
         scheduled_for=incident.scheduled_for, scheduled_until=incident.scheduled_until,
-        last_update_at=latest.display_at if latest else None,
+        last_update_at=cadence.last_public_update_at(incident),
         components=[c.name for c in incident.components], url=detail_url(endpoint, incident),
     )
 

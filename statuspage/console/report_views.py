@@ -1,39 +1,36 @@
-"""Console reports: one calendar month of incidents, response times, cadence and uptime,
-with inline-SVG charts, CSV downloads, and the components' uptime targets."""
+"""Console reports: one calendar month of incidents, response times against the plan's
+targets, cadence and uptime, with inline-SVG charts, CSV downloads, and the components'
+uptime targets. Months that have not begun have no report: no link leads there, and asking
+for one by URL says so (404)."""
 
 from __future__ import annotations
-
-from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from statuspage import reports
+from statuspage import reports, reports_csv
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.report_charts import BarChart, bar_chart
 from statuspage.errors import DomainError
-from statuspage.models import utcnow
-from statuspage.pages import get_page
 from statuspage.reports import Month, MonthReport
-
-
-def _current_month() -> Month:
-    today = utcnow().astimezone(ZoneInfo(get_page().time_zone)).date()
-    return Month(today.year, today.month)
 
 
 def _month_or_404(text: str) -> Month:
     try:
-        return Month.parse(text)
+        month = Month.parse(text)
     except DomainError:
         abort(404)
+    if month > reports.current_month():
+        abort(404)
+    return month
 
 
 def _charts(report: MonthReport) -> list[BarChart]:
     spreads = [
+        ("Detection, median", report.detection.median),
         ("First update, median", report.first_update.median),
         ("First update, 90th pct", report.first_update.p90),
         ("Resolve, median", report.resolve.median),
@@ -54,18 +51,24 @@ def _charts(report: MonthReport) -> list[BarChart]:
 @require_role("viewer")
 def report_month() -> ResponseReturnValue:
     status = 200
-    month = _current_month()
+    current = reports.current_month()
+    month = current
     if request.args.get("month"):
         try:
             month = Month.parse(request.args["month"])
         except DomainError as error:
             flash(error.message, "error")
             status = 400
+    if month > current:
+        return render_template("console/report_future.html", month=month,
+                               current=current), 404
     report = reports.month_report(month)
     return render_template(
         "console/reports.html",
         report=report,
         charts=_charts(report),
+        current=current,
+        next_month=month.next() if month < current else None,
         can_admin=current_user.is_admin,
     ), status
 
@@ -74,14 +77,14 @@ def report_month() -> ResponseReturnValue:
 @require_role("viewer")
 def report_incidents_csv(month: str) -> ResponseReturnValue:
     report = reports.month_report(_month_or_404(month))
-    return _csv(reports.incidents_csv(report), f"incidents-{report.month.key}.csv")
+    return _csv(reports_csv.incidents_csv(report), f"incidents-{report.month.key}.csv")
 
 
 @bp.get("/reports/<month>/uptime.csv")
 @require_role("viewer")
 def report_uptime_csv(month: str) -> ResponseReturnValue:
     report = reports.month_report(_month_or_404(month))
-    return _csv(reports.uptime_csv(report), f"uptime-{report.month.key}.csv")
+    return _csv(reports_csv.uptime_csv(report), f"uptime-{report.month.key}.csv")
 
 
 @bp.post("/reports/targets")

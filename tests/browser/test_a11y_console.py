@@ -38,7 +38,8 @@ def test_main_console_pages_are_accessible(page: Page, factory: Factory) -> None
                  "/console/incidents/new", "/console/components", "/console/subscribers",
                  "/console/plan", "/console/settings", "/console/maintenance",
                  "/console/maintenance/new",
-                 f"/console/maintenance/{site.maintenance.public_id}"):
+                 f"/console/maintenance/{site.maintenance.public_id}",
+                 "/console/reports", f"/console/incidents/{incident.public_id}/postmortem"):
         answer = page.goto(path)
         assert answer is not None and answer.status == 200, path
         assert_accessible(page, path)

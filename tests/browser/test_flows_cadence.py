@@ -24,14 +24,15 @@ def test_an_overdue_incident_shows_its_cadence_warning(
     expect(page.locator("#cadence")).to_contain_text("next due in")
     expect(page.locator("#cadence .overdue")).to_have_count(0)
 
-    # Back-date the incident and its only public update by 90 minutes: 30 minutes late.
+    # Back-date the incident (its declaration too) and the publication of its only public
+    # update by 90 minutes: 30 minutes late.
     earlier = utcnow() - timedelta(minutes=90)
     incident_id = db.session.execute(
         select(Incident.id).where(Incident.public_id == public_id)).scalar_one()
     db.session.execute(update(Incident).where(Incident.id == incident_id)
-                       .values(started_at=earlier))
+                       .values(started_at=earlier, created_at=earlier))
     db.session.execute(update(IncidentUpdate).where(IncidentUpdate.incident_id == incident_id)
-                       .values(display_at=earlier, created_at=earlier))
+                       .values(display_at=earlier, created_at=earlier, published_at=earlier))
     db.session.commit()
 
     page.reload()

@@ -14,6 +14,7 @@ from statuspage.incident_roles import assign_roles
 from statuspage.models import AuditEntry, Incident, utcnow
 from tests.console.conftest_content import as_role, field_error
 from tests.factories import Factory
+from tests.metrics_support import declared_at
 
 
 def _incident(name: str) -> Incident:
@@ -112,9 +113,11 @@ def test_viewers_cannot_set_roles(client: FlaskClient, factory: Factory, path: s
 def test_open_incidents_show_their_cadence_and_an_overdue_marker(
     client: FlaskClient, factory: Factory, path: str,
 ) -> None:
+    # Declared, and first updated publicly, 45 and 10 minutes ago.
     now = utcnow()
-    factory.incident("Late one", severity="SEV1", started_at=now - timedelta(minutes=45))
-    factory.incident("On time", severity="SEV1", started_at=now - timedelta(minutes=10))
+    for name, ago in (("Late one", 45), ("On time", 10)):
+        at = now - timedelta(minutes=ago)
+        declared_at(factory.incident(name, severity="SEV1", started_at=at), at)
     as_role(client, factory, "viewer")
 
     html = client.get(path).get_data(as_text=True)
@@ -131,8 +134,8 @@ def test_the_detail_page_shows_the_cadence_once_a_lead_is_set(
     client: FlaskClient, factory: Factory,
 ) -> None:
     lead = factory.user(role="communicator", email="comms@example.com")
-    incident = factory.incident("Late one", severity="SEV2",
-                                started_at=utcnow() - timedelta(minutes=90))
+    ago = utcnow() - timedelta(minutes=90)
+    incident = declared_at(factory.incident("Late one", severity="SEV2", started_at=ago), ago)
     assign_roles(incident, None, lead.id, None)
     as_role(client, factory, "viewer")
 

@@ -12,9 +12,11 @@ from flask.testing import FlaskClient
 
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentDay
+from statuspage.models.plan import PLAN_SEVERITIES
+from statuspage.reports import current_month
 from tests.console.conftest import LoginHelper
 from tests.factories import Factory
-from tests.metrics_support import T0, scripted_incident
+from tests.metrics_support import T0, approved_update, scripted_incident, set_targets
 
 
 def _march(factory: Factory) -> Component:
@@ -108,3 +110,98 @@ def test_viewers_and_communicators_cannot_change_targets(
                            data={f"target-{api.id}": "99"}).status_code == 403
     db.session.expire_all()
     assert db.session.get(Component, api.id).uptime_target is None
+
+
+def test_the_report_shows_each_severity_against_its_targets(
+    client: FlaskClient, factory: Factory, login: LoginHelper
+) -> None:
+    set_targets("SEV1", first_update_minutes=15)
+    scripted_incident(T0, "SEV1", [10], resolved_minute=60, declared_minute=4)
+    login(client, role="viewer")
+
+    html = client.get("/console/reports?month=2026-03").get_data(as_text=True)
+
+    sev1 = _row(html, "severity-SEV1")
+    assert "15 min" in sev1 and "1 of 1 (100%)" in sev1 and "every 30 min" in sev1
+    assert "6.0 min" in sev1  # first public update 6 minutes after the declaration
+    # SEV3 has a cadence but no first-update target; SEV4 (default plan) has neither.
+    assert "No target set" in _row(html, "severity-SEV3")
+    assert "No targets set" in _row(html, "severity-SEV4")
+    summary = html[html.index('id="summary"'):html.index("</dl>", html.index('id="summary"'))]
+    assert "first public update within target: 1 of 1 (100%)" in summary
+    assert "median 4.0 min" in summary  # detection
+
+
+def test_without_any_target_the_report_says_no_targets_set(
+    client: FlaskClient, factory: Factory, login: LoginHelper
+) -> None:
+    for severity in PLAN_SEVERITIES:
+        set_targets(severity, first_update_minutes=None, cadence_minutes=None)
+    scripted_incident(T0, "SEV1", [10], resolved_minute=60)
+    login(client, role="viewer")
+
+    html = client.get("/console/reports?month=2026-03").get_data(as_text=True)
+
+    targets = html[html.index('id="targets-summary"'):]
+    assert targets[:targets.index("</dd>")].count("No targets set") == 1
+    assert all("No targets set" in _row(html, f"severity-SEV{n}") for n in range(1, 5))
+
+
+def test_no_link_leads_to_a_month_that_has_not_begun(
+    client: FlaskClient, login: LoginHelper
+) -> None:
+    login(client, role="viewer")
+    current = current_month()
+
+    this_month = client.get("/console/reports").get_data(as_text=True)
+    last_month = client.get(f"/console/reports?month={current.previous().key}")
+
+    assert f"month={current.next().key}" not in this_month
+    assert f'max="{current.key}"' in this_month
+    assert f"month={current.key}" in last_month.get_data(as_text=True)
+
+
+def test_a_future_month_by_url_is_not_found_and_says_why(
+    client: FlaskClient, login: LoginHelper
+) -> None:
+    login(client, role="viewer")
+    future = current_month().next()
+
+    response = client.get(f"/console/reports?month={future.key}")
+
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert f"{future.label} has not begun: there is nothing to report yet." in html
+    assert f"month={current_month().key}" in html
+    assert client.get(f"/console/reports/{future.key}/incidents.csv").status_code == 404
+    assert client.get(f"/console/reports/{future.key}/uptime.csv").status_code == 404
+
+
+def test_the_csv_carries_detection_targets_and_time_in_approval(
+    client: FlaskClient, factory: Factory, login: LoginHelper
+) -> None:
+    set_targets("SEV1", first_update_minutes=15)
+    incident = scripted_incident(T0, "SEV1", [], declared_minute=5)
+    approved_update(incident, T0 + timedelta(minutes=6), T0 + timedelta(minutes=12))
+    approved_update(incident, T0 + timedelta(minutes=30), T0 + timedelta(minutes=40),
+                    status="resolved")
+    login(client, role="viewer")
+
+    text = client.get("/console/reports/2026-03/incidents.csv").get_data(as_text=True)
+
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert {key: row[key] for key in (
+        "minutes_to_detect", "minutes_to_first_update", "minutes_to_first_update_from_start",
+        "minutes_to_resolve", "minutes_to_resolve_from_declaration",
+        "first_update_target_minutes", "first_update_target_met", "approval_waits",
+        "minutes_in_approval", "longest_approval_minutes", "declared_at")} == {
+        "minutes_to_detect": "5.0", "minutes_to_first_update": "7.0",
+        "minutes_to_first_update_from_start": "12.0", "minutes_to_resolve": "40.0",
+        "minutes_to_resolve_from_declaration": "35.0", "first_update_target_minutes": "15",
+        "first_update_target_met": "yes", "approval_waits": "2", "minutes_in_approval": "16.0",
+        "longest_approval_minutes": "10.0", "declared_at": "2026-03-10T10:05:00+00:00"}
+
+
+def _row(html: str, row_id: str) -> str:
+    start = html.index(f'id="{row_id}"')
+    return html[start:html.index("</tr>", start)]
