@@ -70,7 +70,7 @@ def test_the_first_update_is_due_by_the_target_from_the_declaration(
 def test_without_a_target_the_first_is_due_a_cadence_after_the_start(
     factory: Factory, t0: datetime,
 ) -> None:
-    set_targets("SEV1", approval=True)  # default plan: no target, every 30 min
+    set_targets("SEV1", approval=True, first_update_minutes=None)  # no target, every 30 min
     incident, _ = _waiting(factory, t0, started=t0 - minutes(10))
 
     assert cadence.cadence_state(incident, now=t0).next_due == t0 + minutes(20)

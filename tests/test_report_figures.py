@@ -19,6 +19,7 @@ LATER = T0 + timedelta(days=60)
 def test_each_severity_against_its_targets(factory: Factory) -> None:
     set_targets("SEV1", first_update_minutes=15)  # cadence 30 (default plan)
     set_targets("SEV2", first_update_minutes=30)  # cadence 60
+    set_targets("SEV3", first_update_minutes=None)  # a cadence, no first-update target
     # SEV1: first updates at +10 (met) and +20 (missed); the second went quiet for 50 min.
     scripted_incident(T0, "SEV1", [10, 40], resolved_minute=60, declared_minute=2)
     scripted_incident(T0 + timedelta(hours=5), "SEV1", [20], resolved_minute=70)

@@ -116,6 +116,7 @@ def test_the_report_shows_each_severity_against_its_targets(
     client: FlaskClient, factory: Factory, login: LoginHelper
 ) -> None:
     set_targets("SEV1", first_update_minutes=15)
+    set_targets("SEV3", first_update_minutes=None)
     scripted_incident(T0, "SEV1", [10], resolved_minute=60, declared_minute=4)
     login(client, role="viewer")
 

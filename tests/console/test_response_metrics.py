@@ -55,6 +55,7 @@ def test_the_postmortem_shows_the_real_delays(
 
 
 def test_the_exact_case_59_seconds_not_0(client: FlaskClient, factory: Factory) -> None:
+    set_targets("SEV2", first_update_minutes=None)  # the default plan has one: remove it
     incident = scripted_incident(T0, "SEV2", [])
     approved_update(incident, T0, T0 + timedelta(seconds=59))
     as_role(client, factory, "viewer")
