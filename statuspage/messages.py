@@ -152,6 +152,8 @@ def _email(ctx: EventContext, language: str, stakeholder: bool = False,
         **(messages_stakeholder.email_context(ctx, awaiting_approval) if stakeholder else {}),
     }
     message_id, references = thread_ids(ctx)
+    if awaiting_approval:  # the published version may follow: it keeps the update's own id
+        message_id = messages_stakeholder.notice_message_id(message_id)
     return EmailContent(
         subject=subject,
         html=render_localised("email", "incident_update", "html", language, **context),

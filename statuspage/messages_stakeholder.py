@@ -73,6 +73,14 @@ def email_subject(subject: str, awaiting_approval: bool) -> str:
     return subject
 
 
+def notice_message_id(message_id: str) -> str:
+    """The Message-ID of a draft's notice: "<incident-…-update-…-draft@host>". A mail client
+    drops a second message with the same Message-ID as a duplicate, and the groups get the
+    published version of an edited update with the update's own."""
+    local, _, host = message_id.partition("@")
+    return f"{local}-draft@{host}"
+
+
 def render_sms(event: FanoutEvent, language: str, internal_url: str) -> SmsContent:
     """A member's text about the event, linking to their own internal view."""
     ctx = load_event(event)

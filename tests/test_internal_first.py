@@ -77,9 +77,10 @@ def sent(fake_sendgrid: FakeSendGrid, fake_twilio: FakeTwilio) -> list[dict[str,
             for key, value in person.get("substitutions", {}).items():
                 text, html = text.replace(key, value), html.replace(key, value)
             found.append({"to": person["to"][0]["email"], "subject": body["subject"],
-                          "text": text, "html": html})
-    found.extend({"to": m.param("To"), "subject": "", "text": m.param("Body"), "html": ""}
-                 for m in fake_twilio.messages)
+                          "text": text, "html": html,
+                          "message_id": body["headers"]["Message-ID"]})
+    found.extend({"to": m.param("To"), "subject": "", "text": m.param("Body"), "html": "",
+                  "message_id": ""} for m in fake_twilio.messages)
     return found
 
 
@@ -171,6 +172,10 @@ def test_after_an_edit_the_groups_get_the_published_version(
     for address in _public_addresses():
         only, = to(messages, address)
         assert "some customers" in only["text"]
+    # Two emails about one update: a mail client must not drop the second as a duplicate.
+    notice, published = to(messages, "ada@example.com")
+    assert notice["message_id"] != published["message_id"]
+    assert published["message_id"] == to(messages, email(0))[0]["message_id"]
 
 
 def test_an_update_approved_as_edited_reaches_the_groups_again(
