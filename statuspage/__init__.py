@@ -64,9 +64,11 @@ def _register_blueprints(app: Flask) -> None:
     from statuspage.console import bp as console
     from statuspage.health import bp as health
     from statuspage.public import bp as public
+    from statuspage.public.internal_views import bp as internal
 
     app.register_blueprint(health)
     app.register_blueprint(public)
+    app.register_blueprint(internal)
     app.register_blueprint(api_v2)
     app.register_blueprint(api_v1)
     app.register_blueprint(hooks)

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from statuspage.delivery_dispatch import dispatch_ids
+from statuspage.delivery_drafts import groups_only, left_to_tell, notice_detail
 from statuspage.delivery_expand import audience_condition, expand_event, with_groups
 from statuspage.delivery_recover import recover_expired_leases, send_due
 from statuspage.delivery_send import send_email_chunk, send_webhook
@@ -47,6 +48,7 @@ __all__ = [
     "create_component_fanout",
     "create_event_fanout",
     "create_fanout",
+    "create_group_fanout",
     "expand_event",
     "record_receipt",
     "recover_expired_leases",
@@ -72,6 +74,9 @@ def create_fanout(update: IncidentUpdate) -> FanoutEvent | None:
     is enqueued after the caller commits (see `_enqueue_after_commit`); until then the event
     is `pending`. Returns None when the update announces nothing (notifications turned off,
     or the plan routes it to no open public channel and no stakeholder group).
+
+    An update that waited for approval does not reach again the groups told of it as a
+    draft (create_group_fanout), unless its text was edited since (delivery_drafts).
     """
     if not update.deliver_notifications:
         return None
@@ -79,12 +84,32 @@ def create_fanout(update: IncidentUpdate) -> FanoutEvent | None:
     incident = update.incident
     kind = event_kind_for(incident, update)
     # The same question the composer's preview asks, so the two cannot disagree.
-    where = routing(plan_severity(incident), kind, update.visibility,
-                    update.deliver_notifications)
+    where = left_to_tell(update, routing(plan_severity(incident), kind, update.visibility,
+                                         update.deliver_notifications))
     # Stored as the plan's event it announces (incident_opened, maintenance_started, ...), so
     # whatever reads the event later (messages, the delivery log) knows what it announces.
     return _add_event(kind, incident.id, update.id, where,
                       sorted({change.component_id for change in update.changes}))
+
+
+def create_group_fanout(update: IncidentUpdate) -> FanoutEvent | None:
+    """Tell the stakeholder groups at once of a public update saved as a draft, inside the
+    caller's transaction; enqueued after the commit like create_fanout.
+
+    The public approval holds back the public's messages, not the internal ones: the groups
+    the plan routes the update's event to get it now, marked as awaiting approval, and the
+    public nothing until it is published (see delivery_drafts). Returns None when the update
+    notifies no one or the plan routes its event to no group.
+    """
+    if not update.deliver_notifications or update.visibility != "public":
+        return None
+    db.session.flush()
+    incident = update.incident
+    kind = event_kind_for(incident, update)
+    where = groups_only(routing(plan_severity(incident), kind))
+    return _add_event(kind, incident.id, update.id, where,
+                      sorted({change.component_id for change in update.changes}),
+                      detail=notice_detail(update))
 
 
 def create_event_fanout(incident: Incident, kind: str) -> FanoutEvent | None:
@@ -150,13 +175,14 @@ def create_component_fanout(component: Component, old_status: str,
 
 
 def _add_event(kind: str, incident_id: int, update_id: int | None, where: Routing,
-               component_ids: list[int]) -> FanoutEvent | None:
+               component_ids: list[int], detail: dict[str, object] | None = None
+               ) -> FanoutEvent | None:
     if where.empty:
         return None
     event = FanoutEvent(kind=kind, incident_id=incident_id, update_id=update_id,
                         channels=where.channels, routes=where.routes,
                         component_ids=component_ids, state="pending", cursor=0,
-                        created_at=utcnow())
+                        created_at=utcnow(), detail=detail)
     db.session.add(event)
     db.session.flush()
     db.session.info.setdefault(_PENDING_KEY, []).append(event.id)

@@ -24,7 +24,14 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from statuspage import messages, subscriptions
 from statuspage.extensions import db
-from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
+from statuspage.models import (
+    Delivery,
+    FanoutEvent,
+    Incident,
+    StakeholderMember,
+    Subscriber,
+    utcnow,
+)
 from statuspage.models.deliveries import FAILED, QUEUED, SENDING, SENT, SUPPRESSED
 from statuspage.notify import registry
 from statuspage.notify.base import DeliveryError, Recipient
@@ -220,10 +227,16 @@ def load_items(ids: Sequence[int]) -> list[Item]:
                Delivery.attempts, Subscriber.id, Subscriber.public_id, Subscriber.address,
                Subscriber.language, Subscriber.token_version, Subscriber.secret,
                Subscriber.stakeholder_member_id,
+               # A stakeholder's link to the internal view names them and the incident.
+               StakeholderMember.public_id.label("member_public_id"),
+               Incident.public_id.label("incident_public_id"),
                # The rule of Subscriber.is_active, in SQL.
                and_(Subscriber.confirmed_at.is_not(None), Subscriber.unsubscribed_at.is_(None),
                     Subscriber.suppressed_at.is_(None)).label("active"))
         .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .outerjoin(StakeholderMember, StakeholderMember.id == Subscriber.stakeholder_member_id)
+        .outerjoin(FanoutEvent, FanoutEvent.id == Delivery.event_id)
+        .outerjoin(Incident, Incident.id == FanoutEvent.incident_id)
         .where(Delivery.id.in_(list(ids)))
         .order_by(Delivery.id)
     ).all()
@@ -232,10 +245,18 @@ def load_items(ids: Sequence[int]) -> list[Item]:
         Item(delivery_id=row.delivery_id, event_id=row.event_id, subscriber_id=row.id,
              created_at=row.created_at, attempts=row.attempts, language=row.language,
              active=bool(row.active), why_inactive="" if row.active else _why_inactive(row.id),
-             recipient=(subscriptions.recipient_for(row, row.delivery_id, linker)
+             recipient=(subscriptions.recipient_for(row, row.delivery_id, linker,
+                                                    internal_url=_internal_url(row, linker))
                         if row.active else None))
         for row in rows
     ]
+
+
+def _internal_url(row: Any, linker: Linker) -> str:
+    """A stakeholder's own link to the internal view of the event's incident; "" otherwise."""
+    if row.member_public_id is None or row.incident_public_id is None:
+        return ""
+    return linker.internal(row.member_public_id, row.incident_public_id)
 
 
 def _why_inactive(subscriber_id: int) -> str:

@@ -69,18 +69,20 @@ def claim_due_sms(limit: int, now: datetime | None = None) -> list[int]:
     return claim(candidates, now) if candidates else []
 
 
-def prepare_sms(delivery_ids: list[int], contents: dict[tuple[int, str], SmsContent]
+def prepare_sms(delivery_ids: list[int], contents: dict[tuple[int, str, str], SmsContent]
                 ) -> list[PreparedSms]:
     """Read claimed SMS deliveries and render their text, before the pacing point, so each
-    provider call starts right on time. `contents` caches texts per (event, language).
+    provider call starts right on time. `contents` caches texts per (event, language), and
+    per member for stakeholders, whose text carries their own link.
     """
     prepared = []
     for item in reachable(load_items(delivery_ids)):
-        key = (item.event_id, item.language)
+        own_link = item.recipient.internal_url if item.recipient is not None else ""
+        key = (item.event_id, item.language, own_link)
         try:
             if key not in contents:
-                contents[key] = messages.render_sms(db.session.get(FanoutEvent, item.event_id),
-                                                    item.language)
+                contents[key] = messages.render_sms_to(
+                    db.session.get(FanoutEvent, item.event_id), item.language, item.recipient)
         except Exception as error:  # recorded as a failure, never lost
             record_failure([item], as_delivery_error(error))
             continue

@@ -11,7 +11,7 @@ from statuspage.i18n import N_
 
 # The errors a visitor meets, so their titles can be translated (the API keeps Werkzeug's).
 _TITLES = {400: N_("Bad Request"), 403: N_("Forbidden"), 404: N_("Not Found"),
-           405: N_("Method Not Allowed"), 429: N_("Too Many Requests"),
+           405: N_("Method Not Allowed"), 410: N_("Gone"), 429: N_("Too Many Requests"),
            500: N_("Internal Server Error"), 503: N_("Service Unavailable")}
 # Said instead of Werkzeug's own text when a view gave no description of its own.
 _MESSAGES = {404: N_("There is nothing at this address."),

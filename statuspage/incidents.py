@@ -281,6 +281,7 @@ def _add_update(
             update.changes.append(ComponentChange(component=components[component_id],
                                                   old_status=components[component_id].status,
                                                   new_status=new_status))
+        delivery.create_group_fanout(update)  # internal first: the groups hear of it now
         return update
     update.published_at = now
     if data.visibility == "public":

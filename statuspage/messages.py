@@ -17,7 +17,7 @@ import secrets
 
 from flask_babel import force_locale, gettext
 
-from statuspage import messages_events
+from statuspage import messages_events, messages_stakeholder
 from statuspage.i18n import language_for
 from statuspage.messages_context import (
     EventContext,
@@ -35,7 +35,13 @@ from statuspage.messages_webhook import (
     webhook_test_payload,
 )
 from statuspage.models import FanoutEvent, Subscriber
-from statuspage.notify.base import MANAGE_URL, UNSUBSCRIBE_URL, EmailContent
+from statuspage.notify.base import (
+    MANAGE_URL,
+    UNSUBSCRIBE_URL,
+    EmailContent,
+    Recipient,
+    SmsContent,
+)
 from statuspage.pages import get_page
 from statuspage.rendering import markdown_html
 
@@ -47,6 +53,7 @@ __all__ = [
     "render_confirmation_sms",
     "render_email",
     "render_sms",
+    "render_sms_to",
     "thread_ids",
     "webhook_payload",
     "webhook_test_payload",
@@ -80,21 +87,33 @@ def render_email(event: FanoutEvent, language: str, *, stakeholder: bool = False
     """The email announcing the event's update, with per-recipient link placeholders.
 
     `stakeholder`: for members of a stakeholder group, whose footer names no subscription
-    links (staff manage them). An internal update's email says so in its subject and on top.
+    links (staff manage them) and who read more (statuspage.messages_stakeholder). An
+    internal update's email says so in its subject and on top, and so does the groups'
+    notice of a public update awaiting approval.
     """
     ctx = load_event(event)
     if event.kind in messages_events.KINDS:  # a postmortem published, a maintenance reminder
         return messages_events.render_event_email(event.kind, ctx, language,
                                                   stakeholder=stakeholder)
-    return render_email_for(ctx, language, stakeholder=stakeholder)
+    return render_email_for(ctx, language, stakeholder=stakeholder,
+                            awaiting_approval=messages_stakeholder.is_draft_notice(event))
 
 
-def render_email_for(ctx: EventContext, language: str, *, stakeholder: bool = False
-                     ) -> EmailContent:
+def render_email_for(ctx: EventContext, language: str, *, stakeholder: bool = False,
+                     awaiting_approval: bool = False) -> EmailContent:
     """The email for an incident and update in hand (the composer previews unsaved ones)."""
     language = language_for(language)
     with force_locale(language):
-        return _email(ctx, language, stakeholder)
+        return _email(ctx, language, stakeholder, awaiting_approval)
+
+
+def render_sms_to(event: FanoutEvent, language: str, recipient: Recipient | None
+                  ) -> SmsContent:
+    """The text for one recipient: a stakeholder's names their own internal view (so it is
+    rendered per member); everyone else's is the same for the event and language."""
+    if recipient is not None and recipient.stakeholder and recipient.internal_url:
+        return messages_stakeholder.render_sms(event, language, recipient.internal_url)
+    return render_sms(event, language)
 
 
 def is_internal(ctx: EventContext) -> bool:
@@ -102,8 +121,9 @@ def is_internal(ctx: EventContext) -> bool:
     return ctx.update.visibility == "internal"
 
 
-def _email(ctx: EventContext, language: str, stakeholder: bool = False) -> EmailContent:
-    subject = email_subject(ctx)
+def _email(ctx: EventContext, language: str, stakeholder: bool = False,
+           awaiting_approval: bool = False) -> EmailContent:
+    subject = messages_stakeholder.email_subject(email_subject(ctx), awaiting_approval)
     if is_internal(ctx):
         subject = gettext("[Internal] %(subject)s", subject=subject)
     incident = ctx.incident
@@ -129,8 +149,11 @@ def _email(ctx: EventContext, language: str, stakeholder: bool = False) -> Email
         "footer_text": text_of(ctx.page.email_footer),
         "internal": is_internal(ctx),
         "stakeholder": stakeholder,
+        **(messages_stakeholder.email_context(ctx, awaiting_approval) if stakeholder else {}),
     }
     message_id, references = thread_ids(ctx)
+    if awaiting_approval:  # the published version may follow: it keeps the update's own id
+        message_id = messages_stakeholder.notice_message_id(message_id)
     return EmailContent(
         subject=subject,
         html=render_localised("email", "incident_update", "html", language, **context),

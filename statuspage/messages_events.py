@@ -16,7 +16,7 @@ from flask_babel import force_locale, gettext
 from statuspage.i18n import language_for
 from statuspage.messages_context import EventContext, render_localised, text_of
 from statuspage.messages_postmortem import summary_html, summary_text
-from statuspage.notify.base import MANAGE_URL, UNSUBSCRIBE_URL, EmailContent
+from statuspage.notify.base import INTERNAL_URL, MANAGE_URL, UNSUBSCRIBE_URL, EmailContent
 from statuspage.rendering import markdown_html
 
 POSTMORTEM_PUBLISHED = "postmortem_published"
@@ -84,6 +84,8 @@ def render_event_email(kind: str, ctx: EventContext, language: str, *,
             "footer_html": markdown_html(ctx.page.email_footer) if ctx.page.email_footer else "",
             "footer_text": text_of(ctx.page.email_footer),
             "stakeholder": stakeholder,
+            # A stakeholder's footer links to their internal view (filled per recipient).
+            "internal_url": INTERNAL_URL if stakeholder else "",
             **extra,
         }
         host, incident_id = ctx.host, ctx.incident.public_id

@@ -125,8 +125,10 @@ def _sms(ctx: EventContext, language: str) -> SmsContent:
     return SmsContent(body=fit_sms(build, body))
 
 
-def render_event_sms(kind: str, ctx: EventContext, language: str) -> SmsContent:
-    """A postmortem published or a maintenance reminder (kind in messages_events.KINDS).
+def render_event_sms(kind: str, ctx: EventContext, language: str, *, url: str = ""
+                     ) -> SmsContent:
+    """A postmortem published or a maintenance reminder (kind in messages_events.KINDS);
+    `url` replaces the public link (a stakeholder's internal view, messages_stakeholder).
 
     The title is the part cut to fit (the link says the rest): "Acme: postmortem published
     for <title> <link>" and "Acme: Scheduled maintenance starts at <start> (until <end>):
@@ -137,9 +139,9 @@ def render_event_sms(kind: str, ctx: EventContext, language: str) -> SmsContent:
         page_name = _cap(_clean(ctx.page.name), PAGE_NAME_UNITS)
         title = _cap(_clean(ctx.incident.name), TITLE_UNITS)
         if kind == messages_events.POSTMORTEM_PUBLISHED:
-            context = {"url": messages_events.postmortem_url(ctx)}
+            context = {"url": url or messages_events.postmortem_url(ctx)}
         elif kind == messages_events.MAINTENANCE_REMINDER:
-            context = {"url": ctx.incident_url, **_window_parts(ctx)}
+            context = {"url": url or ctx.incident_url, **_window_parts(ctx)}
         else:
             raise ValueError(f"no own SMS wording for {kind!r}")
 

@@ -7,13 +7,14 @@ token version only (see statuspage.tokens): a link says nothing about the addres
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from statuspage import tokens
+from statuspage import internal_links, tokens
 from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
 from statuspage.models import Subscriber
@@ -77,11 +78,18 @@ class Linker:
     def __init__(self) -> None:
         self.base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
         self.sign = tokens.link_signer()
+        self._internal: Callable[[str, str], str] | None = None
 
     def urls(self, public_id: str, version: int) -> tuple[str, str]:
         """(manage URL, one-click unsubscribe URL): one signed token serves both."""
         token = self.sign(public_id, version)
         return f"{self.base}/manage/{token}", f"{self.base}/unsubscribe/{token}"
+
+    def internal(self, member_public_id: str, incident_public_id: str) -> str:
+        """A stakeholder member's own link to the incident's internal view."""
+        if self._internal is None:
+            self._internal = internal_links.url_builder()
+        return self._internal(member_public_id, incident_public_id)
 
 
 def link_urls(public_id: str, version: int) -> tuple[str, str]:
@@ -90,19 +98,21 @@ def link_urls(public_id: str, version: int) -> tuple[str, str]:
 
 
 def recipient_for(subscriber: Subscriber | Addressee, delivery_id: int | None,
-                  linker: Linker | None = None) -> Recipient:
+                  linker: Linker | None = None, *, internal_url: str = "") -> Recipient:
     """Everything a channel needs to address one message to this subscriber.
 
     `linker`: one for a whole batch of recipients, so its lookups are made once.
 
     A stakeholder member gets no manage or unsubscribe link (and so no List-Unsubscribe
     header): staff add and remove members, and a one-click drop-out would let someone who
-    must hear about incidents leave silently. Their messages say whom to ask instead.
+    must hear about incidents leave silently. Their messages say whom to ask instead, and
+    link to the internal view of the incident (`internal_url`, see Linker.internal).
     """
     if subscriber.stakeholder_member_id is not None:
         return Recipient(delivery_id=delivery_id, subscriber_id=subscriber.id,
                          address=subscriber.address, language=subscriber.language,
-                         manage_url="", unsubscribe_url="", secret=None, stakeholder=True)
+                         manage_url="", unsubscribe_url="", secret=None, stakeholder=True,
+                         internal_url=internal_url)
     manage, unsubscribe = (linker or Linker()).urls(subscriber.public_id,
                                                     subscriber.token_version)
     return Recipient(

@@ -14,6 +14,9 @@ from typing import Any
 # backend's own replacement), so one rendered body serves a whole batch of 1,000.
 MANAGE_URL = "%%manage_url%%"
 UNSUBSCRIBE_URL = "%%unsubscribe_url%%"
+# A stakeholder member's own link to the internal incident view (statuspage.internal_links);
+# only the bodies rendered for stakeholders contain it.
+INTERNAL_URL = "%%internal_url%%"
 
 
 class DeliveryError(Exception):
@@ -47,6 +50,8 @@ class Recipient:
     secret: str | None = None  # webhook signing secret
     # A stakeholder group member: no manage/unsubscribe links, and their own email footer.
     stakeholder: bool = False
+    # A stakeholder member's link to the internal view of the event's incident ("" otherwise).
+    internal_url: str = ""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 
 from statuspage.notify.base import (
+    INTERNAL_URL,
     MANAGE_URL,
     UNSUBSCRIBE_URL,
     DeliveryError,
@@ -124,6 +125,8 @@ def _personalization(recipient: Recipient) -> dict[str, Any]:
         "substitutions": {MANAGE_URL: recipient.manage_url,
                           UNSUBSCRIBE_URL: recipient.unsubscribe_url},
     }
+    if recipient.stakeholder:  # only a stakeholder's body names the internal view
+        personalization["substitutions"][INTERNAL_URL] = recipient.internal_url
     # RFC 8058 one-click unsubscribe: the URL is per recipient, so the headers are too.
     # Stakeholder members have none (staff manage them): no header rather than an empty one.
     if recipient.unsubscribe_url:

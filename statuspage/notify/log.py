@@ -14,6 +14,7 @@ from statuspage.extensions import db
 from statuspage.models import OutboxMessage
 from statuspage.models.types import new_public_id
 from statuspage.notify.base import (
+    INTERNAL_URL,
     MANAGE_URL,
     UNSUBSCRIBE_URL,
     EmailContent,
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 def _personal(text: str, recipient: Recipient) -> str:
     return text.replace(MANAGE_URL, recipient.manage_url).replace(
         UNSUBSCRIBE_URL, recipient.unsubscribe_url
-    )
+    ).replace(INTERNAL_URL, recipient.internal_url)
 
 
 def _record(message: OutboxMessage) -> str:

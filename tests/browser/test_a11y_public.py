@@ -12,15 +12,18 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from statuspage import postmortems
+from statuspage import internal_links, plan, postmortems
 from statuspage.extensions import db
-from statuspage.models import Subscriber
+from statuspage.incidents import UpdateInput, post_update
+from statuspage.models import StakeholderMember, Subscriber
+from statuspage.stakeholders import MemberInput
 from statuspage.subscription_links import confirm_url, manage_path, sms_code_path, unsubscribe_url
 from tests.browser.a11y import assert_accessible, violations
 from tests.browser.scenarios import STATES, operational
 from tests.browser.support import path_of
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory
+from tests.stakeholder_support import group_with
 
 BANNERS = {"operational": "none", "degraded": "minor", "major_outage": "critical",
            "maintenance": "maintenance"}
@@ -147,3 +150,26 @@ def test_uptime_bars_have_a_text_alternative(page: Page, factory: Factory) -> No
     name = today.evaluate("li => li.textContent")
     assert site.incident.name in name and re.search(r"\d", name)
     expect(page.get_by_text(re.compile(r"\d+(\.\d+)?\s?% uptime")).first).to_be_visible()
+
+
+def test_internal_incident_view_is_accessible(page: Page, factory: Factory) -> None:
+    """A stakeholder's view, with an internal update and a public one awaiting approval."""
+    site = STATES["degraded"](factory)
+    assert site.incident is not None
+    group_with("Executives", MemberInput("Ada", "ada@example.com"))
+    member = db.session.execute(select(StakeholderMember)).scalar_one()
+    post_update(site.incident, UpdateInput(status="identified", body="Root cause found.",
+                                           visibility="internal"), None)
+    plan.seed_default_plan()
+    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    draft = post_update(site.incident, UpdateInput(
+        status="monitoring", body="A fix is rolling out.",
+        component_statuses={site.api.id: "operational"}), factory.user(role="communicator"))
+    assert draft.state == "draft"
+    path = path_of(internal_links.internal_url(member.public_id, site.incident.public_id))
+
+    answer = page.goto(path)
+
+    assert answer is not None and answer.status == 200
+    expect(page.get_by_role("heading", name="Not public yet")).to_be_visible()
+    assert_accessible(page, "internal incident view")
