@@ -1,11 +1,16 @@
-"""The console's main pages have no axe-core WCAG 2.1 A/AA violations (light and dark)."""
+"""The console's main pages have no axe-core WCAG 2.1 A/AA violations (light and dark), on a
+desktop and on a phone with the menu open."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from playwright.sync_api import Page, expect
 
+from statuspage import postmortems
+from statuspage.models import utcnow
 from tests.browser.a11y import assert_accessible
-from tests.browser.conftest import login
+from tests.browser.conftest import PageMaker, login
 from tests.browser.scenarios import maintenance
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory
@@ -28,16 +33,37 @@ def test_main_console_pages_are_accessible(page: Page, factory: Factory) -> None
                                 body="Some requests take **seconds**.")
     add_subscribers(3)
     add_subscribers(2, "sms")
+    postmortems.save_draft(site.past, "## What happened\n\nQueues backed up.", None)
+    postmortems.add_action_item(site.past, "Alert on queue depth", "Ops", None, None)
     login(page, "admin")
     assert site.maintenance is not None
     for path in ("/console/", "/console/incidents", f"/console/incidents/{incident.public_id}",
                  "/console/incidents/new", "/console/components", "/console/subscribers",
                  "/console/plan", "/console/settings", "/console/maintenance",
                  "/console/maintenance/new",
-                 f"/console/maintenance/{site.maintenance.public_id}"):
+                 f"/console/maintenance/{site.maintenance.public_id}",
+                 f"/console/incidents/{site.past.public_id}/postmortem", "/console/reports"):
         answer = page.goto(path)
         assert answer is not None and answer.status == 200, path
         assert_accessible(page, path)
+
+
+def test_console_on_a_phone_with_the_menu_open_is_accessible(new_page: PageMaker,
+                                                              factory: Factory) -> None:
+    site = maintenance(factory)
+    late = utcnow() - timedelta(hours=2)
+    incident = factory.incident("Checkout down", severity="SEV1", started_at=late,
+                                display_at=late, components={site.api: "major_outage"})
+    page = new_page(viewport={"width": 375, "height": 812}, is_mobile=True)
+    login(page, "communicator")
+    page.goto("/console/")
+    expect(page.locator(".tag.overdue")).to_have_text("OVERDUE")
+    assert_accessible(page, "dashboard on a phone")
+    page.get_by_role("banner").get_by_text("Menu", exact=True).click()
+    expect(page.get_by_role("navigation", name="Console")).to_be_visible()
+    assert_accessible(page, "dashboard on a phone, menu open")
+    page.goto(f"/console/incidents/{incident.public_id}")
+    assert_accessible(page, "incident on a phone")
 
 
 def test_composer_with_previews_is_accessible(page: Page, factory: Factory) -> None:
