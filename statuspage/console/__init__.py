@@ -59,15 +59,13 @@ def _console_nav() -> dict[str, Any]:
     from statuspage.console.access import ALLOWED
 
     if not current_user or not current_user.is_authenticated:
-        return {"console_nav": [], "console_sections": [], "console_quick": [],
-                "can_declare": False}
+        return {"console_sections": [], "console_quick": [], "can_declare": False}
     items = [
         (endpoint, label)
         for endpoint, label, role in NAV
         if endpoint in current_app.view_functions and current_user.role in ALLOWED[role]
     ]
     return {
-        "console_nav": items,
         "console_sections": _sections(items),
         "console_quick": [(e, label) for e, label in items if e in NAV_QUICK],
         "can_declare": current_user.role in ALLOWED["communicator"],

@@ -78,11 +78,11 @@ def _candidates(rule: Rule, argument: str, ids: dict[str, list[str]]) -> list[st
         wanted = argument.removesuffix("_id")
         pools = [v for name, v in ids.items() if wanted in name] or list(ids.values())
         return list(dict.fromkeys(itertools.chain(*pools)))
-    # The model a path names comes first (/stakeholders/<public_id> -> StakeholderGroup).
-    words = set(re.findall(r"[a-z]+", rule.rule.split("<public_id>")[0]))
-    ranked = sorted(ids.items(), key=lambda item: not any(
-        w.rstrip("s") in item[0] for w in words if w != "console"))
-    return list(dict.fromkeys(itertools.chain(*(v for _, v in ranked))))
+    # The models the path names (/stakeholders/<public_id>: StakeholderGroup and
+    # StakeholderMember), or every model when it names none (/maintenance/ is an Incident).
+    words = set(re.findall(r"[a-z]+", rule.rule.split("<public_id>")[0])) - {"console"}
+    named = [v for name, v in ids.items() if any(w.rstrip("s") in name for w in words)]
+    return list(dict.fromkeys(itertools.chain(*(named or ids.values()))))
 
 
 def walk_console(client: FlaskClient) -> dict[str, tuple[str, str]]:
@@ -112,8 +112,15 @@ def walk_console(client: FlaskClient) -> dict[str, tuple[str, str]]:
     return pages
 
 
+_walked: dict[str, tuple[str, str]] = {}
+
+
 @pytest.fixture
 def console_pages(client: FlaskClient, factory: Factory) -> dict[str, tuple[str, str]]:
+    """The rendered pages; walked once per test session (the walk takes seconds), since the
+    tests only read the HTML."""
+    if _walked:
+        return _walked
     busy_console(factory)
     pages = {"/console/login": ("console.login", client.get("/console/login").get_data(
         as_text=True))}
@@ -121,6 +128,7 @@ def console_pages(client: FlaskClient, factory: Factory) -> dict[str, tuple[str,
     pages.update(walk_console(client))
     reached = {endpoint for endpoint, _ in pages.values()}
     assert not MUST_REACH - reached, MUST_REACH - reached
+    _walked.update(pages)
     return pages
 
 
@@ -314,6 +322,18 @@ def test_the_navigation_is_grouped_with_incident_work_first(
     current = doc.xpath("//a[@aria-current='page']")
     assert current and {a.get("href") for a in current} == {"/console/incidents"}
     assert not doc.xpath("//details[contains(@class, 'menu')]/@open")
+
+
+def test_a_page_under_a_list_marks_that_list_in_the_navigation(
+    client: FlaskClient, factory: Factory,
+) -> None:
+    incident = factory.incident("Checkout errors")
+    as_role(client, factory, "communicator")
+    doc = lxml.html.fromstring(client.get(f"/console/incidents/{incident.public_id}")
+                               .get_data(as_text=True))
+    marked = {(a.get("href"), a.get("aria-current")) for a in doc.xpath("//a[@aria-current]")}
+    assert marked == {("/console/incidents", "true")}  # sidebar, menu and top bar alike
+    assert len(doc.xpath("//a[@aria-current]")) == 3
 
 
 @pytest.mark.parametrize(("role", "declare", "admin"), [
