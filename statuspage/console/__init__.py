@@ -37,7 +37,7 @@ NAV_SECTIONS = [
                            "console.components")),
     ("Audience", ("console.subscribers", "console.stakeholders", "console.plan",
                   "console.message_templates")),
-    ("Insight", ("console.reports", "console.outbox")),
+    ("Insight", ("console.reports", "console.follow_ups", "console.outbox")),
     ("Admin", ("console.users", "console.tokens", "console.audit_log", "console.settings")),
 ]
 # Shown in the top bar on a phone without opening the menu: the incident work.
