@@ -15,6 +15,7 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 
 # (endpoint, label, role needed to see the link)
 NAV = [
+    ("console.dashboard", "Dashboard", "viewer"),
     ("console.incidents", "Incidents", "viewer"),
     ("console.maintenances", "Maintenance", "viewer"),
     ("console.components", "Components", "viewer"),
@@ -29,8 +30,29 @@ NAV = [
     ("console.tokens", "API tokens", "admin"),
     ("console.audit_log", "Audit log", "admin"),
     ("console.settings", "Page settings", "admin"),
-    ("console.account", "Account", "viewer"),
 ]
+# The navigation's sections, in order. An entry of NAV in no section is listed under "More",
+# so a page added to NAV is never unreachable; give it its section here.
+NAV_SECTIONS = [
+    ("Incident response", ("console.dashboard", "console.incidents", "console.maintenances",
+                           "console.components")),
+    ("Audience", ("console.subscribers", "console.stakeholders", "console.plan",
+                  "console.message_templates")),
+    ("Insight", ("console.reports", "console.follow_ups", "console.outbox")),
+    ("Admin", ("console.users", "console.tokens", "console.audit_log", "console.settings")),
+]
+# Shown in the top bar on a phone without opening the menu: the incident work.
+NAV_QUICK = ("console.dashboard", "console.incidents")
+
+
+def _sections(items: list[tuple[str, str]]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(title, [(endpoint, label)]) for the sections that have a link this user may see."""
+    placed = {endpoint for _, endpoints in NAV_SECTIONS for endpoint in endpoints}
+    labels = dict(items)
+    sections = [(title, [(e, labels[e]) for e in endpoints if e in labels])
+                for title, endpoints in NAV_SECTIONS]
+    sections.append(("More", [(e, label) for e, label in items if e not in placed]))
+    return [(title, links) for title, links in sections if links]
 
 
 @bp.app_context_processor
@@ -38,13 +60,17 @@ def _console_nav() -> dict[str, Any]:
     from statuspage.console.access import ALLOWED
 
     if not current_user or not current_user.is_authenticated:
-        return {"console_nav": []}
+        return {"console_sections": [], "console_quick": [], "can_declare": False}
     items = [
         (endpoint, label)
         for endpoint, label, role in NAV
         if endpoint in current_app.view_functions and current_user.role in ALLOWED[role]
     ]
-    return {"console_nav": items}
+    return {
+        "console_sections": _sections(items),
+        "console_quick": [(e, label) for e, label in items if e in NAV_QUICK],
+        "can_declare": current_user.role in ALLOWED["communicator"],
+    }
 
 
 from statuspage.console import (  # noqa: E402,F401  (route registration)

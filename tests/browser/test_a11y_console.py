@@ -1,4 +1,5 @@
-"""The console's main pages have no axe-core WCAG 2.1 A/AA violations (light and dark)."""
+"""The console's main pages have no axe-core WCAG 2.1 A/AA violations (light and dark), on a
+desktop and on a phone with the menu open."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from playwright.sync_api import Page, expect
 from statuspage import postmortems
 from statuspage.models import utcnow
 from tests.browser.a11y import assert_accessible
-from tests.browser.conftest import login
+from tests.browser.conftest import PageMaker, login
 from tests.browser.scenarios import maintenance
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory
+from tests.metrics_support import declared_at
 
 
 def test_login_page_is_accessible_also_with_an_error(page: Page, users: dict[str, str]) -> None:
@@ -32,6 +34,8 @@ def test_main_console_pages_are_accessible(page: Page, factory: Factory) -> None
                                 body="Some requests take **seconds**.")
     add_subscribers(3)
     add_subscribers(2, "sms")
+    postmortems.save_draft(site.past, "## What happened\n\nQueues backed up.", None)
+    postmortems.add_action_item(site.past, "Alert on queue depth", "Ops", None, None)
     login(page, "admin")
     assert site.maintenance is not None
     for path in ("/console/", "/console/incidents", f"/console/incidents/{incident.public_id}",
@@ -39,7 +43,8 @@ def test_main_console_pages_are_accessible(page: Page, factory: Factory) -> None
                  "/console/plan", "/console/settings", "/console/maintenance",
                  "/console/maintenance/new",
                  f"/console/maintenance/{site.maintenance.public_id}",
-                 "/console/reports", f"/console/incidents/{incident.public_id}/postmortem"):
+                 "/console/reports", f"/console/incidents/{incident.public_id}/postmortem",
+                 f"/console/incidents/{site.past.public_id}/postmortem"):
         answer = page.goto(path)
         assert answer is not None and answer.status == 200, path
         assert_accessible(page, path)
@@ -60,6 +65,25 @@ def test_postmortem_editor_and_follow_ups_are_accessible(page: Page, factory: Fa
     page.goto("/console/follow-ups")
     expect(page.get_by_text("OVERDUE", exact=True)).to_be_visible()
     assert_accessible(page, "/console/follow-ups")
+
+
+def test_console_on_a_phone_with_the_menu_open_is_accessible(new_page: PageMaker,
+                                                              factory: Factory) -> None:
+    site = maintenance(factory)
+    late = utcnow() - timedelta(hours=2)
+    incident = declared_at(factory.incident("Checkout down", severity="SEV1", started_at=late,
+                                            display_at=late,
+                                            components={site.api: "major_outage"}), late)
+    page = new_page(viewport={"width": 375, "height": 812}, is_mobile=True)
+    login(page, "communicator")
+    page.goto("/console/")
+    expect(page.locator(".tag.overdue")).to_have_text("OVERDUE")
+    assert_accessible(page, "dashboard on a phone")
+    page.get_by_role("banner").get_by_text("Menu", exact=True).click()
+    expect(page.get_by_role("navigation", name="Console")).to_be_visible()
+    assert_accessible(page, "dashboard on a phone, menu open")
+    page.goto(f"/console/incidents/{incident.public_id}")
+    assert_accessible(page, "incident on a phone")
 
 
 def test_composer_with_previews_is_accessible(page: Page, factory: Factory) -> None:

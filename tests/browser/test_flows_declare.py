@@ -16,7 +16,7 @@ def test_the_plan_summary_follows_the_severity_picked(page: Page, factory: Facto
     add_subscribers(2)
     login(page, "communicator")
     page.goto("/console/")
-    page.get_by_role("link", name="Declare incident").click()
+    page.get_by_role("main").get_by_role("link", name="Declare incident").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Declare incident")
 
     sev1, sev3 = page.locator("#plan-summary-SEV1"), page.locator("#plan-summary-SEV3")

@@ -1,5 +1,5 @@
-"""Keyboard only: the subscribe form and the incident composer work with Tab, typing and Enter,
-and every element that takes focus on the way shows it."""
+"""Keyboard only: the subscribe form, the incident composer and the console's phone menu work
+with Tab, typing and Enter, and every element that takes focus on the way shows it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from statuspage.extensions import db
 from statuspage.models import Component, Incident, Subscriber
-from tests.browser.conftest import login
+from tests.browser.conftest import PageMaker, login
 from tests.browser.live import LiveServer
 from tests.factories import Factory
 
@@ -102,6 +102,25 @@ def test_incident_composer_with_the_keyboard_only(page: Page, live_server: LiveS
 
     assert live_server.wait_for(opened, "the incident") == (
         "SEV1", [("API", "major_outage")], ["Typed without a mouse."])
+
+
+def test_console_menu_on_a_phone_with_the_keyboard_only(new_page: PageMaker,
+                                                       live_server: LiveServer) -> None:
+    page = new_page(viewport={"width": 375, "height": 812})
+    login(page, "admin")
+    page.goto("/console/")
+    tab_to(page, "details.menu > summary")
+    page.keyboard.press("Enter")
+    sections = page.get_by_role("navigation", name="Console")
+    expect(sections).to_be_visible()
+    tab_to(page, "a[href='/console/audit']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/console/audit")
+    # Declaring is a few Tabs from the top of any page, without opening the menu.
+    passed = tab_to(page, "a.declare")
+    assert len(passed) <= 6, passed
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/console/incidents/new")
 
 
 def factory_component_id(live_server: LiveServer, name: str) -> int:

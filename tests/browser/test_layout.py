@@ -1,6 +1,7 @@
 """The public pages as a phone and a dark-mode reader see them: 320 px wide without sideways
 scrolling, the system's colour scheme followed, the owner's accent applied readably, and not
-one Content-Security-Policy violation on the way."""
+one Content-Security-Policy violation on the way. The console on a phone (incident work in the
+top bar, the rest behind Menu) and on a desktop (every section in a sidebar)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,20 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from statuspage.extensions import db
 from statuspage.pages import get_page, touch_page
 from statuspage.public.theme import contrast
+from tests.browser.conftest import login
+from tests.browser.scenarios import major_outage
 from tests.factories import Factory
 
 PageMaker = Callable[..., Page]
 PHONE = {"width": 320, "height": 640}
+CONSOLE_PHONE = {"width": 375, "height": 812}
+SECTIONS = ["Incident response", "Audience", "Insight", "Admin"]
+# Elements wider than the screen (the closed menu and skip link are out of the flow).
+OVERFLOWING = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5
+                 && getComputedStyle(e).position !== 'absolute'
+                 && !e.closest('.sr, .tip, .skip, .visually-hidden, details:not([open])'))
+    .map(e => e.tagName + '.' + e.className)"""
 
 
 def _pages(factory: Factory) -> list[str]:
@@ -55,11 +66,7 @@ def test_public_pages_fit_a_320_px_phone(new_page: PageMaker, factory: Factory) 
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{path} scrolls sideways: {width}px"
-        overflowing = page.evaluate("""() => [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5
-                         && getComputedStyle(e).position !== 'absolute'
-                         && !e.closest('.sr, .tip, .skip'))
-            .map(e => e.tagName + '.' + e.className)""")
+        overflowing = page.evaluate(OVERFLOWING)
         assert overflowing == [], (path, overflowing)
     page.goto("/")
     # The uptime bar shrinks into its own box: the last 30 days, each a visible sliver.
@@ -107,3 +114,65 @@ def test_the_owner_accent_is_applied_with_readable_text(new_page: PageMaker,
     as_hex = "#" + "".join(f"{int(c):02x}" for c in link_color[4:-1].split(", "))
     assert contrast(as_hex, "#f7f8fa") >= 4.5  # darkened from the yellow, not the yellow
     assert violations == []
+
+
+def test_console_on_a_phone_keeps_the_incident_work_one_tap_away(new_page: PageMaker,
+                                                                 factory: Factory) -> None:
+    site = major_outage(factory)
+    assert site.incident is not None
+    page = new_page(viewport=CONSOLE_PHONE, is_mobile=True, has_touch=True)
+    login(page, "communicator")
+    for path in ("/console/", f"/console/incidents/{site.incident.public_id}",
+                 "/console/incidents/new"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= CONSOLE_PHONE["width"], f"{path} scrolls sideways: {width}px"
+        assert page.evaluate(OVERFLOWING) == [], path
+    page.goto("/console/")
+    banner = page.get_by_role("banner")
+    work = banner.get_by_role("navigation", name="Incident work")
+    for name in ("Dashboard", "Incidents", "Declare incident"):
+        link = work.get_by_role("link", name=name)
+        expect(link).to_be_visible()
+        box = link.bounding_box()
+        assert box and box["y"] + box["height"] <= 120, f"{name} is not in the top bar"
+    expect(work.get_by_role("link", name="Dashboard")).to_have_attribute("aria-current", "page")
+    # The rest waits behind Menu; the sidebar is a desktop thing.
+    sections = page.get_by_role("navigation", name="Console")
+    expect(sections).to_have_count(0)
+    menu = banner.get_by_text("Menu", exact=True)
+    menu.click()
+    expect(sections).to_be_visible()
+    for title in SECTIONS[:-1]:
+        expect(sections.get_by_text(title, exact=True)).to_be_visible()
+    expect(sections.get_by_text("Admin", exact=True)).to_have_count(0)  # a communicator
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= CONSOLE_PHONE["width"]
+    sections.get_by_role("link", name="Subscribers").click()
+    page.wait_for_url("**/console/subscribers")
+    expect(page.get_by_role("navigation", name="Console")).to_have_count(0)  # closed again
+    work.get_by_role("link", name="Declare incident").tap()
+    page.wait_for_url("**/console/incidents/new")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def test_console_on_a_desktop_shows_every_section_in_a_sidebar(page: Page,
+                                                               factory: Factory) -> None:
+    factory.component("API")
+    login(page, "admin")
+    page.goto("/console/maintenance")
+    sidebar = page.get_by_role("navigation", name="Console")
+    expect(sidebar).to_be_visible()
+    for title in SECTIONS:
+        expect(sidebar.get_by_text(title, exact=True)).to_be_visible()
+    for name in ("Dashboard", "Incidents", "Subscribers", "Reports", "Audit log"):
+        expect(sidebar.get_by_role("link", name=name, exact=True)).to_be_visible()
+    expect(sidebar.get_by_role("link", name="Maintenance")).to_have_attribute(
+        "aria-current", "page")
+    expect(page.get_by_text("Menu", exact=True)).to_be_hidden()
+    declare = page.get_by_role("banner").get_by_role("link", name="Declare incident")
+    expect(declare).to_be_visible()
+    main = page.get_by_role("main").bounding_box()
+    side = sidebar.bounding_box()
+    assert main and side and side["x"] + side["width"] <= main["x"]  # side by side
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
