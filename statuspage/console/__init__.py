@@ -57,6 +57,7 @@ from statuspage.console import (  # noqa: E402,F401  (route registration)
     maintenance_views,
     outbox_views,
     plan_views,
+    postmortem_review_views,
     postmortem_views,
     report_views,
     settings_views,

@@ -1,47 +1,66 @@
-"""Console views for approvals: drafts awaiting approval, approve or reject with a comment."""
+"""Console views for approvals: the waiting cards (and their live refresh), and what the
+reviewer (approve, edit and approve, reject), the author (edit, withdraw) and an admin (break
+glass) do with a waiting update. Postmortem reviews: postmortem_review_views."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from statuspage import approvals
-from statuspage.console import bp
+from statuspage import approval_drafts, approvals
+from statuspage.console import approval_cards, bp, composer
 from statuspage.console.access import require_role
+from statuspage.console.forms import component_statuses
 from statuspage.errors import DomainError
 from statuspage.extensions import db
-from statuspage.models import INCIDENT, MAINTENANCE, Incident, IncidentUpdate
-from statuspage.rendering import markdown_html
+from statuspage.models import INCIDENT, MAINTENANCE, Incident, IncidentUpdate, PostmortemReview
+from statuspage.models.incidents import DRAFT
 
 
-@dataclass
-class Draft:
-    """A draft as the console shows it: who may decide, and whether the viewer wrote it."""
-
-    update: IncidentUpdate
-    incident: Incident
-    body_html: Markup
-    author: str
-    can_review: bool
-    is_author: bool
-
-
-def review_state(incident: Incident | None = None) -> list[Draft]:
-    """Drafts awaiting approval (of one incident, or all) for the current console user."""
+def review_state(incident: Incident | None = None) -> approval_cards.ApprovalList:
+    """Drafts awaiting approval (of one incident, or all) as cards for the current user."""
     user = current_user if current_user.is_authenticated else None
-    return [
-        Draft(update=u, incident=u.incident, body_html=markdown_html(u.body),
-              author=u.author.email if u.author else "(API or CLI)",
-              can_review=approvals.can_review(u, user),
-              is_author=user is not None and u.author_id == user.id)
-        for u in approvals.drafts(incident)
-    ]
+    return approval_cards.pending_cards(user, incident)
+
+
+def waiting_count() -> int:
+    """How many drafts (updates and postmortems) wait for approval: the nav's badge."""
+    updates = select(func.count(IncidentUpdate.id)).where(IncidentUpdate.state == DRAFT)
+    reviews = select(func.count(PostmortemReview.id)).where(PostmortemReview.state == DRAFT)
+    return (db.session.scalar(updates) or 0) + (db.session.scalar(reviews) or 0)
+
+
+@bp.app_context_processor
+def _approvals_badge() -> dict[str, Any]:
+    # A function: only console pages that show the badge pay for the two counts.
+    return {"approvals_waiting": waiting_count}
+
+
+@bp.get("/approvals/summary")
+@require_role("viewer")
+def approvals_summary() -> ResponseReturnValue:
+    """The approvals section as an HTML fragment, polled by approvals-refresh.js so that a
+    page shows new drafts (and drops decided ones) without a reload."""
+    scope = request.args.get("incident")
+    incident = None
+    if scope:
+        incident = db.session.execute(
+            select(Incident).where(Incident.public_id == scope)).scalar_one_or_none()
+        if incident is None:
+            abort(404)
+    review = review_state(incident)
+    response = make_response(render_template("console/_approvals.html", review=review,
+                                             zone=composer.page_zone()))
+    # Private and changing by the minute: never stored by a browser or a proxy.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Approvals-Count"] = str(len(review))
+    return response
 
 
 def _update_or_404(public_id: str) -> IncidentUpdate:
@@ -64,27 +83,65 @@ def _back(update: IncidentUpdate) -> ResponseReturnValue:
     return redirect(target), 303
 
 
+def _run(update: IncidentUpdate, action: Callable[[], object],
+         done: Callable[[], str]) -> ResponseReturnValue:
+    """Run one use-case on the update; flash what really happened, or why it was refused."""
+    try:
+        action()
+    except DomainError as error:
+        flash(str(error), "error")
+        return _back(update)
+    flash(done(), "success")
+    return _back(update)
+
+
 @bp.post("/updates/<public_id>/approve")
 @require_role("communicator")
 def update_approve(public_id: str) -> ResponseReturnValue:
     update = _update_or_404(public_id)
-    try:
-        approvals.approve_update(update, current_user, request.form.get("comment", ""))
-    except DomainError as error:
-        flash(str(error), "error")
-        return _back(update)
-    flash(_("Update approved and published."), "success")
-    return _back(update)
+    return _run(
+        update,
+        lambda: approvals.approve_update(update, current_user, request.form.get("comment", ""),
+                                         body=request.form.get("body")),
+        lambda: _("Edited and published.") if update.review_action == approvals.EDITED
+        else _("Update approved and published."))
 
 
 @bp.post("/updates/<public_id>/reject")
 @require_role("communicator")
 def update_reject(public_id: str) -> ResponseReturnValue:
     update = _update_or_404(public_id)
-    try:
-        approvals.reject_update(update, current_user, request.form.get("comment", ""))
-    except DomainError as error:
-        flash(str(error), "error")
-        return _back(update)
-    flash(_("Update rejected; it stays off the page."), "success")
-    return _back(update)
+    return _run(
+        update,
+        lambda: approvals.reject_update(update, current_user, request.form.get("comment", "")),
+        lambda: _("Update rejected; it stays off the page and its author is told."))
+
+
+@bp.post("/updates/<public_id>/break_glass")
+@require_role("admin")
+def update_break_glass(public_id: str) -> ResponseReturnValue:
+    update = _update_or_404(public_id)
+    return _run(
+        update,
+        lambda: approvals.break_glass_update(update, current_user,
+                                             request.form.get("reason", "")),
+        lambda: _("Published without approval (break glass)."))
+
+
+@bp.post("/updates/<public_id>/withdraw")
+@require_role("communicator")
+def update_withdraw(public_id: str) -> ResponseReturnValue:
+    update = _update_or_404(public_id)
+    return _run(update, lambda: approval_drafts.withdraw_draft(update, current_user),
+                lambda: _("Draft withdrawn; it will not be published."))
+
+
+@bp.post("/updates/<public_id>/edit")
+@require_role("communicator")
+def update_edit(public_id: str) -> ResponseReturnValue:
+    update = _update_or_404(public_id)
+    data = approval_drafts.DraftEdit(
+        status=request.form.get("status", ""), body=request.form.get("body", ""),
+        component_statuses=component_statuses(request.form, composer.leaf_components()))
+    return _run(update, lambda: approval_drafts.edit_draft(update, data, current_user),
+                lambda: _("Draft saved; it still waits for approval."))
