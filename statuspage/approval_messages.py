@@ -60,6 +60,14 @@ def user_label(user: User | None, missing: str = "the API or the CLI") -> str:
     return user.name or user.email
 
 
+def rejected_by(reviewer: str, comment: str) -> str:
+    """"Rejected by X: <comment>." as one sentence, whatever the comment ends with."""
+    comment = comment.strip()
+    if not comment:
+        return f"Rejected by {reviewer}."
+    return f"Rejected by {reviewer}: {comment}{'' if comment[-1] in '.!?' else '.'}"
+
+
 def status_label(status: str) -> str:
     if status in ComponentStatus.__members__.values():
         return ComponentStatus(status).label

@@ -5,6 +5,7 @@ glass) do with a waiting update. Postmortem reviews: postmortem_review_views."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
@@ -14,9 +15,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from statuspage import approval_drafts, approvals
+from statuspage.approval_messages import rejected_by
 from statuspage.console import approval_cards, bp, composer
 from statuspage.console.access import require_role
 from statuspage.console.forms import component_statuses
+from statuspage.console.forms_incidents import MaintenanceActionForm, ResolveForm, UpdateForm
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.models import INCIDENT, MAINTENANCE, Incident, IncidentUpdate, PostmortemReview
@@ -145,3 +148,52 @@ def update_edit(public_id: str) -> ResponseReturnValue:
         component_statuses=component_statuses(request.form, composer.leaf_components()))
     return _run(update, lambda: approval_drafts.edit_draft(update, data, current_user),
                 lambda: _("Draft saved; it still waits for approval."))
+
+
+@dataclass(frozen=True)
+class Refill:
+    """A rejected draft put back into its author's composer, with the notice saying so."""
+
+    notice: str
+    returned: approval_drafts.ReturnedDraft
+
+
+def refill(incident: Incident) -> Refill | None:
+    """The current user's rejected draft on this incident, while nothing superseded it."""
+    user = current_user if current_user.is_authenticated else None
+    returned = approval_drafts.returned_draft(incident, user)
+    if returned is None:
+        return None
+    return Refill(_("%(rejected)s Your text is back in the composer.",
+                    rejected=rejected_by(returned.reviewer, returned.comment)), returned)
+
+
+def refill_incident_forms(incident: Incident) -> tuple[UpdateForm | None, ResolveForm | None,
+                                                       dict[int, str], str] | None:
+    """(update form, resolve form, component choices, notice) holding the rejected text, or
+    None; a rejected resolution goes back into the resolve composer."""
+    found = refill(incident)
+    if found is None:
+        return None
+    returned = found.returned
+    if returned.is_resolution:
+        return None, ResolveForm(formdata=None, prefix="resolve", body=returned.body,
+                                 restore_components=bool(returned.component_statuses)), \
+            {}, found.notice
+    return UpdateForm(formdata=None, status=returned.status, body=returned.body,
+                      visibility="public"), None, returned.component_statuses, found.notice
+
+
+# A maintenance update's status -> the step (and form) that posts it.
+_MAINTENANCE_STEP = {"in_progress": "start", "verifying": "verify", "completed": "complete"}
+
+
+def refill_maintenance_forms(maintenance: Incident, forms: dict[str, Any]) -> str:
+    """Put a rejected maintenance step's text back into that step's form; the notice, or ""."""
+    found = refill(maintenance)
+    if found is None:
+        return ""
+    step = _MAINTENANCE_STEP.get(found.returned.status)
+    if step in forms:
+        forms[step] = MaintenanceActionForm(formdata=None, prefix=step, body=found.returned.body)
+    return found.notice

@@ -120,6 +120,9 @@ def _detail(maintenance: Incident, form: MaintenanceActionForm | None = None,
         for name, (_, allowed_from, _) in _ACTIONS.items()
         if maintenance.status in allowed_from
     }
+    if form is None:  # the author's rejected step, back in its form
+        extra.setdefault("returned_notice",
+                         approval_views.refill_maintenance_forms(maintenance, forms))
     pickers = {
         name: picker if picker is not None and name == action
         else template_picker.picker(template_picker.MAINTENANCE_PHASES[name],
@@ -194,5 +197,7 @@ def maintenance_action(public_id: str, action: str) -> ResponseReturnValue:
     except DomainError as error:
         form.add_error(error)
         return _detail(maintenance, form, action, INVALID)
-    flash(done, "success")
+    waits = any(u.state == "draft" for u in maintenance.updates)
+    flash(_("Saved; it waits for another communicator's approval.") if waits else done,
+          "success")
     return redirect(url_for("console.maintenance_detail", public_id=public_id)), 303

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from statuspage import plan, postmortem_reviews, postmortems
-from statuspage.approval_messages import user_label
+from statuspage.approval_messages import rejected_by, user_label
 from statuspage.console import approval_cards, bp
 from statuspage.console.access import require_role
 from statuspage.errors import DomainError, NotFound
@@ -26,9 +26,8 @@ class PublishState:
 
     needs_approval: bool
     card: approval_cards.ApprovalCard | None
-    # The last submission was rejected (and none followed): who said what.
-    rejected_by: str = ""
-    rejected_comment: str = ""
+    # The last submission was rejected (and none followed): "Rejected by X: <comment>."
+    rejected: str = ""
 
 
 def publish_state(incident: Incident) -> PublishState:
@@ -41,8 +40,8 @@ def publish_state(incident: Incident) -> PublishState:
     last = postmortem_reviews.latest(incident)
     if (last is not None and last.state == REJECTED
             and incident.postmortem_published_at is None):
-        return PublishState(needs, None, user_label(last.reviewed_by, "a reviewer"),
-                            last.review_comment or "")
+        return PublishState(needs, None, rejected_by(user_label(last.reviewed_by, "a reviewer"),
+                                                     last.review_comment or ""))
     return PublishState(needs, None)
 
 
