@@ -52,6 +52,7 @@ from statuspage.console import (  # noqa: E402,F401  (route registration)
     auth_views,
     component_views,
     delivery_views,
+    draft_edit_views,
     incident_role_views,
     incident_views,
     maintenance_views,

@@ -19,8 +19,6 @@ from markupsafe import Markup
 
 from statuspage import approvals, plan, postmortem_reviews
 from statuspage.approval_messages import WHAT, severity_of, user_label, what_waits
-from statuspage.console.composer import ComponentRow, component_rows
-from statuspage.incidents import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.models import Incident, IncidentUpdate, PostmortemReview, User
 from statuspage.postmortems import POSTMORTEM_PUBLISHED
 from statuspage.reach import ReachLine, Routing, count_routing, routing
@@ -38,14 +36,6 @@ class ChangeLine:
     new_status: str
     # A maintenance announcement only names its components; they change when it starts.
     named_only: bool = False
-
-
-@dataclass(frozen=True)
-class EditChoices:
-    """The author's edit form: the statuses the draft may take and a select per component."""
-
-    statuses: list[str]
-    rows: list[ComponentRow]
 
 
 @dataclass(frozen=True)
@@ -70,7 +60,6 @@ class ApprovalCard:
     can_review: bool
     can_break_glass: bool
     actions: dict[str, str]
-    edit: EditChoices | None = None
 
     @property
     def anchor(self) -> str:
@@ -141,12 +130,6 @@ def update_card(update: IncidentUpdate, user: User | None) -> ApprovalCard:
             else "The plan routes this to no open public channel and no stakeholder group.")
     reach, reach_note = _reach(where, sorted({c.component_id for c in update.changes}), note)
     is_author = user is not None and update.author_id == user.id
-    edit = None
-    if is_author:
-        chosen = {c.component_id: c.new_status for c in update.changes}
-        _, rows = component_rows(chosen)
-        statuses = MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES
-        edit = EditChoices(list(statuses), rows)
     return ApprovalCard(
         kind=UPDATE, public_id=update.public_id, what=what_waits(update), incident=incident,
         incident_url=_incident_url(incident), severity=severity_of(incident),
@@ -156,7 +139,7 @@ def update_card(update: IncidentUpdate, user: User | None) -> ApprovalCard:
         author=user_label(update.author), submitted_at=update.created_at,
         is_author=is_author, can_review=approvals.can_review(update, user),
         can_break_glass=approvals.can_break_glass(user),
-        actions=_actions("console.update_", update.public_id), edit=edit)
+        actions=_actions("console.update_", update.public_id))
 
 
 def postmortem_card(review: PostmortemReview, user: User | None) -> ApprovalCard:

@@ -18,7 +18,6 @@ from statuspage import approval_drafts, approvals
 from statuspage.approval_messages import rejected_by
 from statuspage.console import approval_cards, bp, composer
 from statuspage.console.access import require_role
-from statuspage.console.forms import component_statuses
 from statuspage.console.forms_incidents import MaintenanceActionForm, ResolveForm, UpdateForm
 from statuspage.errors import DomainError
 from statuspage.extensions import db
@@ -66,7 +65,7 @@ def approvals_summary() -> ResponseReturnValue:
     return response
 
 
-def _update_or_404(public_id: str) -> IncidentUpdate:
+def update_or_404(public_id: str) -> IncidentUpdate:
     update = db.session.execute(
         select(IncidentUpdate).where(IncidentUpdate.public_id == public_id)
     ).scalar_one_or_none()
@@ -101,7 +100,7 @@ def _run(update: IncidentUpdate, action: Callable[[], object],
 @bp.post("/updates/<public_id>/approve")
 @require_role("communicator")
 def update_approve(public_id: str) -> ResponseReturnValue:
-    update = _update_or_404(public_id)
+    update = update_or_404(public_id)
     return _run(
         update,
         lambda: approvals.approve_update(update, current_user, request.form.get("comment", ""),
@@ -113,7 +112,7 @@ def update_approve(public_id: str) -> ResponseReturnValue:
 @bp.post("/updates/<public_id>/reject")
 @require_role("communicator")
 def update_reject(public_id: str) -> ResponseReturnValue:
-    update = _update_or_404(public_id)
+    update = update_or_404(public_id)
     return _run(
         update,
         lambda: approvals.reject_update(update, current_user, request.form.get("comment", "")),
@@ -123,7 +122,7 @@ def update_reject(public_id: str) -> ResponseReturnValue:
 @bp.post("/updates/<public_id>/break_glass")
 @require_role("admin")
 def update_break_glass(public_id: str) -> ResponseReturnValue:
-    update = _update_or_404(public_id)
+    update = update_or_404(public_id)
     return _run(
         update,
         lambda: approvals.break_glass_update(update, current_user,
@@ -134,20 +133,9 @@ def update_break_glass(public_id: str) -> ResponseReturnValue:
 @bp.post("/updates/<public_id>/withdraw")
 @require_role("communicator")
 def update_withdraw(public_id: str) -> ResponseReturnValue:
-    update = _update_or_404(public_id)
+    update = update_or_404(public_id)
     return _run(update, lambda: approval_drafts.withdraw_draft(update, current_user),
                 lambda: _("Draft withdrawn; it will not be published."))
-
-
-@bp.post("/updates/<public_id>/edit")
-@require_role("communicator")
-def update_edit(public_id: str) -> ResponseReturnValue:
-    update = _update_or_404(public_id)
-    data = approval_drafts.DraftEdit(
-        status=request.form.get("status", ""), body=request.form.get("body", ""),
-        component_statuses=component_statuses(request.form, composer.leaf_components()))
-    return _run(update, lambda: approval_drafts.edit_draft(update, data, current_user),
-                lambda: _("Draft saved; it still waits for approval."))
 
 
 @dataclass(frozen=True)

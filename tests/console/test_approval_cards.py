@@ -154,14 +154,22 @@ def test_the_dashboard_refreshes_itself_and_counts_in_title_and_navigation(
     assert 'id="nav-approvals-count">1<' in nav.group(0)
 
 
-def test_the_author_edits_the_draft_from_the_card(client: FlaskClient, factory: Factory) -> None:
+def test_the_author_edits_the_draft_on_its_own_page(client: FlaskClient, factory: Factory
+                                                   ) -> None:
     author = factory.user(role="communicator", email="author@example.com")
     update = _draft(factory, author)
     sign_in(client, author)
     api_id = update.changes[0].component_id
 
     page = client.get(f"/console/incidents/{update.incident.public_id}").get_data(as_text=True)
-    assert "Edit the draft" in _card(page, update)
+    assert f'href="/console/updates/{update.public_id}/edit"' in _card(page, update)
+    form = client.get(f"/console/updates/{update.public_id}/edit").get_data(as_text=True)
+    assert textarea_value(form, "body") == DRAFT_TEXT
+    assert '<option selected value="identified">' in form
+    refused = client.post(f"/console/updates/{update.public_id}/edit",
+                          data={"status": "nonsense", "body": "Typed text"})
+    assert refused.status_code == 422
+    assert textarea_value(refused.get_data(as_text=True), "body") == "Typed text"
     response = client.post(f"/console/updates/{update.public_id}/edit", data={
         "status": "monitoring", "body": "Fixed; watching.",
         f"component-{api_id}": "degraded_performance"}, follow_redirects=True)
@@ -173,6 +181,8 @@ def test_the_author_edits_the_draft_from_the_card(client: FlaskClient, factory: 
     assert (stored.state, stored.status, stored.body) == ("draft", "monitoring",
                                                           "Fixed; watching.")
     assert [c.new_status for c in stored.changes] == ["degraded_performance"]
+    as_role(client, factory, "communicator")  # anyone else: no such page
+    assert client.get(f"/console/updates/{update.public_id}/edit").status_code == 404
 
 
 def test_the_author_withdraws_from_the_card(client: FlaskClient, factory: Factory) -> None:
