@@ -162,7 +162,10 @@ def approval_sms(waiting: Waiting) -> SmsContent:
     """
     name = segments.gsm7_friendly(page_name())
     title = segments.gsm7_friendly(waiting.title)
-    middle = f": {waiting.severity} {waiting.what.lower()} needs approval: "
+    what = waiting.what.lower()
+    if not what.startswith("maintenance"):
+        what = f"{waiting.severity} {what}"  # "SEV1 update"; a maintenance names itself
+    middle = f": {what} needs approval: "
     tail = f". Review: {waiting.link}"
     enc = segments.encoding(name + title + middle + tail)
     single, _ = segments.LIMITS[enc]

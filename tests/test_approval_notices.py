@@ -153,6 +153,12 @@ def test_a_lost_enqueue_is_recovered_by_the_minute_sweep_once(
                                                      "colleague@example.com"]
 
 
+def test_the_sweep_runs_every_minute_on_the_worker() -> None:
+    task = approval_tasks.notify_waiting_approvals.s()
+    for minute in (0, 7, 59):
+        assert task.validate_datetime(utcnow().replace(minute=minute, second=0, tzinfo=None))
+
+
 def test_a_decided_draft_is_not_announced_late(
     factory: Factory, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
