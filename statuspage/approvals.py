@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from statuspage import approval_notices, audit, delivery
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.incidents import MAX_BODY, _apply_status, _finish, refresh_group_status
-from statuspage.models import Incident, IncidentUpdate, User, utcnow
+from statuspage.models import Incident, IncidentUpdate, PostmortemReview, User, utcnow
 from statuspage.models.incidents import DRAFT, PUBLISHED, REJECTED
 from statuspage.transaction import use_case
 
@@ -36,6 +36,13 @@ def drafts(incident: Incident | None = None) -> list[IncidentUpdate]:
         query = query.where(IncidentUpdate.incident_id == incident.id)
     return list(db.session.execute(
         query.order_by(IncidentUpdate.created_at, IncidentUpdate.id)).scalars().all())
+
+
+def waiting_count() -> int:
+    """How many drafts (updates and postmortems) wait for approval: the console's badge."""
+    updates = select(func.count(IncidentUpdate.id)).where(IncidentUpdate.state == DRAFT)
+    reviews = select(func.count(PostmortemReview.id)).where(PostmortemReview.state == DRAFT)
+    return (db.session.scalar(updates) or 0) + (db.session.scalar(reviews) or 0)
 
 
 def can_review(update: IncidentUpdate, user: User | None) -> bool:

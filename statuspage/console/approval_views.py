@@ -12,17 +12,17 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from statuspage import approval_drafts, approvals
 from statuspage.approval_messages import rejected_by
 from statuspage.console import approval_cards, bp, composer
 from statuspage.console.access import require_role
 from statuspage.console.forms_incidents import MaintenanceActionForm, ResolveForm, UpdateForm
-from statuspage.errors import DomainError
+from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
-from statuspage.models import INCIDENT, MAINTENANCE, Incident, IncidentUpdate, PostmortemReview
-from statuspage.models.incidents import DRAFT
+from statuspage.incidents import get_incident
+from statuspage.models import INCIDENT, MAINTENANCE, Incident, IncidentUpdate
 
 
 def review_state(incident: Incident | None = None) -> approval_cards.ApprovalList:
@@ -31,17 +31,10 @@ def review_state(incident: Incident | None = None) -> approval_cards.ApprovalLis
     return approval_cards.pending_cards(user, incident)
 
 
-def waiting_count() -> int:
-    """How many drafts (updates and postmortems) wait for approval: the nav's badge."""
-    updates = select(func.count(IncidentUpdate.id)).where(IncidentUpdate.state == DRAFT)
-    reviews = select(func.count(PostmortemReview.id)).where(PostmortemReview.state == DRAFT)
-    return (db.session.scalar(updates) or 0) + (db.session.scalar(reviews) or 0)
-
-
 @bp.app_context_processor
 def _approvals_badge() -> dict[str, Any]:
     # A function: only console pages that show the badge pay for the two counts.
-    return {"approvals_waiting": waiting_count}
+    return {"approvals_waiting": approvals.waiting_count}
 
 
 @bp.get("/approvals/summary")
@@ -50,12 +43,10 @@ def approvals_summary() -> ResponseReturnValue:
     """The approvals section as an HTML fragment, polled by approvals-refresh.js so that a
     page shows new drafts (and drops decided ones) without a reload."""
     scope = request.args.get("incident")
-    incident = None
-    if scope:
-        incident = db.session.execute(
-            select(Incident).where(Incident.public_id == scope)).scalar_one_or_none()
-        if incident is None:
-            abort(404)
+    try:
+        incident = get_incident(scope) if scope else None
+    except NotFound:
+        abort(404)
     review = review_state(incident)
     response = make_response(render_template("console/_approvals.html", review=review,
                                              zone=composer.page_zone()))
