@@ -8,14 +8,15 @@ announces it to subscribers through a `postmortem_published` fan-out event commi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
-from statuspage import audit, delivery
+from statuspage import audit, delivery, plan
 from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
-from statuspage.models import ActionItem, Incident, User, utcnow
+from statuspage.models import ActionItem, Incident, PostmortemReview, User, utcnow
+from statuspage.models.incidents import DRAFT
 from statuspage.models.status import IncidentStatus
 from statuspage.pages import touch_page
 from statuspage.transaction import use_case
@@ -48,11 +49,15 @@ def save_draft(incident: Incident, body: str, actor: User | None) -> Incident:
 
 
 @use_case
-def publish(incident: Incident, notify: bool, actor: User | None) -> Incident:
+def publish(incident: Incident, notify: bool, actor: User | None,
+            bypass_approval: bool = False) -> Incident:
     """Publish the saved draft: status `postmortem`, public everywhere, optionally announced.
 
     Only a resolved incident can have its postmortem published; subscribers are told once
-    (publishing again after an unpublish does not announce it twice).
+    (publishing again after an unpublish does not announce it twice). Where the plan makes
+    public text at the incident's severity wait for approval, the draft is submitted instead
+    (a PostmortemReview, decided in statuspage.postmortem_reviews): the incident stays
+    `resolved` and `postmortem_published_at` empty until a second user approves it.
     """
     _check_incident(incident)
     if incident.status not in (IncidentStatus.RESOLVED.value, IncidentStatus.POSTMORTEM.value):
@@ -61,7 +66,19 @@ def publish(incident: Incident, notify: bool, actor: User | None) -> Incident:
         raise DomainError("This postmortem is already published.", "status")
     if not incident.postmortem_body:
         raise DomainError("Write the postmortem before publishing it.", "body")
-    now = utcnow()
+    if not bypass_approval and plan.needs_approval(plan.plan_severity(incident)):
+        _submit(incident, notify, actor)
+        db.session.commit()  # nothing public changed
+        return incident
+    publish_now(incident, notify, actor, utcnow())
+    db.session.commit()
+    return incident
+
+
+def publish_now(incident: Incident, notify: bool, actor: User | None, now: datetime,
+                **audit_details: object) -> bool:
+    """Make the incident's postmortem text public now, in the caller's transaction; returns
+    whether subscribers are told (a `postmortem_published` fan-out event added)."""
     incident.status = IncidentStatus.POSTMORTEM.value
     incident.postmortem_published_at = now
     incident.updated_at = now
@@ -70,10 +87,33 @@ def publish(incident: Incident, notify: bool, actor: User | None) -> Incident:
         announced = delivery.create_event_fanout(incident, POSTMORTEM_PUBLISHED) is not None
         incident.postmortem_notified = True
     audit.record(actor, "postmortem.publish", "incident", incident.public_id,
-                 notify=notify, announced=announced)
+                 notify=notify, announced=announced, **audit_details)
     touch_page()
-    db.session.commit()
-    return incident
+    return announced
+
+
+def pending_review(incident: Incident) -> PostmortemReview | None:
+    """The postmortem submitted for approval and not decided yet, if any."""
+    return db.session.execute(
+        select(PostmortemReview).where(PostmortemReview.incident_id == incident.id,
+                                       PostmortemReview.state == DRAFT)
+        .order_by(PostmortemReview.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def _submit(incident: Incident, notify: bool, actor: User | None) -> PostmortemReview:
+    if pending_review(incident) is not None:
+        raise DomainError("This postmortem already waits for approval.", "status")
+    assert incident.postmortem_body is not None
+    review = PostmortemReview(incident_id=incident.id, body=incident.postmortem_body,
+                              notify=notify, state=DRAFT,
+                              author_id=actor.id if actor is not None else None,
+                              created_at=utcnow())
+    db.session.add(review)
+    db.session.flush()
+    audit.record(actor, "postmortem.submit", "incident", incident.public_id,
+                 review=review.public_id, notify=notify)
+    return review
 
 
 @use_case

@@ -76,6 +76,7 @@ def refresh_open_rollups() -> int:
 
 # Task modules register their tasks on `huey` when imported; the consumer imports this module.
 from statuspage import (  # noqa: E402,F401
+    approval_tasks,
     cadence_tasks,
     delivery_tasks,
     maintenance_tasks,

@@ -13,6 +13,7 @@ from flask import Response, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
+from statuspage.approval_messages import review_note
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.incidents import MAX_BODY
@@ -47,6 +48,8 @@ class TimelineEntry:
     body_html: Markup
     internal: bool
     changes: list[Change] = field(default_factory=list)
+    # How its review ended (approved, edited, break glass with the reason, withdrawn).
+    review_note: str = ""
 
 
 def page_zone() -> str:
@@ -86,7 +89,8 @@ def timeline(incident: Incident) -> list[TimelineEntry]:
             for change in update.changes
         ]
         entries.append(TimelineEntry(update, markdown_html(update.body),
-                                     update.visibility == "internal", changes))
+                                     update.visibility == "internal", changes,
+                                     review_note(update)))
     return entries
 
 

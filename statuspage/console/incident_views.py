@@ -107,6 +107,10 @@ def _detail(incident: Incident, update_form: UpdateForm | None = None,
             resolve_picker: template_picker.Picker | None = None,
             **extra: Any) -> ResponseReturnValue:
     """The timeline page; on a failed or previewed POST it keeps the typed forms."""
+    refilled = (approval_views.refill_incident_forms(incident)
+                if update_form is None and resolve_form is None else None)
+    if refilled is not None:  # the author's rejected text, back in its composer
+        update_form, resolve_form, chosen, extra["returned_notice"] = refilled
     if update_form is None:
         update_form = UpdateForm(formdata=None, status=incident.status)
     if resolve_form is None:

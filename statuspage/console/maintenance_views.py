@@ -118,6 +118,9 @@ def _detail(maintenance: Incident, form: MaintenanceActionForm | None = None,
         for name, (_, allowed_from, _) in _ACTIONS.items()
         if maintenance.status in allowed_from
     }
+    if form is None:  # the author's rejected step, back in its form
+        extra.setdefault("returned_notice",
+                         approval_views.refill_maintenance_forms(maintenance, forms))
     pickers = {
         name: picker if picker is not None and name == action
         else template_picker.picker(template_picker.MAINTENANCE_PHASES[name],

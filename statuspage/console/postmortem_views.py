@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from statuspage import postmortems, queries
-from statuspage.console import bp, composer
+from statuspage.console import bp, composer, postmortem_review_views
 from statuspage.console.access import require_role
 from statuspage.console.forms import ConsoleForm
 from statuspage.errors import DomainError, NotFound
@@ -83,6 +83,7 @@ def _page(incident: Incident, status: int = 200, form: PostmortemForm | None = N
         zone=composer.page_zone(),
         can_edit=current_user.can_edit,
         unfilled=unfilled_sections(form.body.data),
+        publish_state=postmortem_review_views.publish_state(incident),
         **extra,
     ), status
 
@@ -122,7 +123,9 @@ def postmortem_publish(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         flash(error.message, "error")
         return _page(incident, INVALID)
-    flash(_("Postmortem published."), "success")
+    flash(_("Postmortem published.") if incident.postmortem_published_at is not None
+          else _("Postmortem submitted for approval; it is published once approved."),
+          "success")
     return redirect(url_for("console.postmortem", public_id=public_id)), 303
 
 

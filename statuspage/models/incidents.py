@@ -24,6 +24,8 @@ MAINTENANCE = "maintenance"
 PUBLISHED = "published"
 DRAFT = "draft"
 REJECTED = "rejected"
+# Taken back by its author before anyone decided (statuspage.approval_drafts).
+WITHDRAWN = "withdrawn"
 
 incident_component = Table(
     "incident_component",

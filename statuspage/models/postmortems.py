@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, String, Text, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.extensions import db
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
+
+if TYPE_CHECKING:
+    from statuspage.models.incidents import Incident
+    from statuspage.models.users import User
 
 
 class ActionItem(db.Model):
@@ -58,3 +63,7 @@ class PostmortemReview(db.Model):
     review_comment: Mapped[str | None] = mapped_column(Text)
     review_action: Mapped[str | None] = mapped_column(String(16))
     approval_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    incident: Mapped[Incident] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
