@@ -65,9 +65,17 @@ def update_or_404(public_id: str) -> IncidentUpdate:
     return update
 
 
+def decided_from_dashboard() -> bool:
+    """Whether the card was decided on the dashboard, where the next one may wait: go back
+    there rather than to the incident."""
+    return request.form.get("from") == "dashboard"
+
+
 def _back(update: IncidentUpdate) -> ResponseReturnValue:
     incident = update.incident
-    if incident.kind == INCIDENT:
+    if decided_from_dashboard():
+        target = url_for("console.dashboard")
+    elif incident.kind == INCIDENT:
         target = url_for("console.incident_detail", public_id=incident.public_id)
     elif incident.kind == MAINTENANCE:
         target = url_for("console.maintenance_detail", public_id=incident.public_id)

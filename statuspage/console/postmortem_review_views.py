@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from statuspage import plan, postmortem_reviews, postmortems
 from statuspage.approval_messages import rejected_by, user_label
-from statuspage.console import approval_cards, bp
+from statuspage.console import approval_cards, approval_views, bp
 from statuspage.console.access import require_role
 from statuspage.errors import DomainError, NotFound
 from statuspage.models import Incident, PostmortemReview
@@ -55,7 +55,8 @@ def _review_or_404(public_id: str) -> PostmortemReview:
 def _run(review: PostmortemReview, action: Callable[[], object],
          done: Callable[[], str]) -> ResponseReturnValue:
     """Run one use-case; flash what happened (or the refusal); back to the postmortem page."""
-    target = url_for("console.postmortem", public_id=review.incident.public_id)
+    target = (url_for("console.dashboard") if approval_views.decided_from_dashboard()
+              else url_for("console.postmortem", public_id=review.incident.public_id))
     try:
         action()
     except DomainError as error:

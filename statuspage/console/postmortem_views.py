@@ -3,6 +3,7 @@ incident's follow-up action items."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -47,6 +49,16 @@ class ActionItemForm(ConsoleForm):
     public = BooleanField("Show on the public incident page (title and state, not the owner)")
 
 
+def duration_tag(value: timedelta | None) -> Markup:
+    """`<time datetime="PT754.2S">12 min</time>`: the duration as read, and exactly (seconds,
+    to the tenth) for a machine or a reader who hovers; an en dash for none."""
+    if value is None:
+        return Markup(escape(human_duration(None)))
+    seconds = max(value.total_seconds(), 0.0)
+    return Markup('<time datetime="PT{:.1f}S" title="{:.1f} s">{}</time>').format(
+        seconds, seconds, human_duration(value))
+
+
 def _incident_or_404(public_id: str) -> Incident:
     incident = queries.incident_with_timeline(public_id)
     if incident is None or incident.kind != INCIDENT:
@@ -79,7 +91,7 @@ def _page(incident: Incident, status: int = 200, form: PostmortemForm | None = N
         item_form=item_form,
         items=items,
         metrics=incident_metrics(incident),
-        duration=human_duration,
+        duration=duration_tag,
         zone=composer.page_zone(),
         can_edit=current_user.can_edit,
         unfilled=unfilled_sections(form.body.data),

@@ -228,3 +228,30 @@ def test_a_rejected_maintenance_step_goes_back_into_that_steps_form(
 
     assert "Wait for ops. Your text is back in the composer." in html
     assert textarea_value(html, "start-body") == "We start now."
+
+
+def test_a_card_decided_on_the_dashboard_goes_back_to_the_dashboard(
+    client: FlaskClient, factory: Factory,
+) -> None:
+    update = _draft(factory)
+    other = _draft_on_another_incident(factory)
+    as_role(client, factory, "admin")
+
+    dashboard = client.get("/console/").get_data(as_text=True)
+    assert '<input type="hidden" name="from" value="dashboard">' in _card(dashboard, update)
+    incident_page = client.get(f"/console/incidents/{update.incident.public_id}")
+    assert 'name="from"' not in _card(incident_page.get_data(as_text=True), update)
+
+    # From the dashboard: back to the dashboard, where the next card waits.
+    answer = client.post(f"/console/updates/{update.public_id}/approve",
+                         data={"comment": "", "from": "dashboard"})
+    assert answer.status_code == 303 and answer.headers["Location"] == "/console/"
+    # From the incident's page: back to the incident.
+    answer = client.post(f"/console/updates/{other.public_id}/approve", data={"comment": ""})
+    assert answer.headers["Location"] == f"/console/incidents/{other.incident.public_id}"
+
+
+def _draft_on_another_incident(factory: Factory) -> IncidentUpdate:
+    incident = factory.incident(name="Login errors", severity="SEV1")
+    return post_update(incident, UpdateInput(status="identified", body="Logins fail."),
+                       factory.user(role="communicator"))

@@ -83,7 +83,8 @@ def test_an_overdue_first_update_is_overdue(
 def test_without_a_target_the_first_is_due_a_cadence_after_the_start(
     client: FlaskClient, factory: Factory,
 ) -> None:
-    # SEV2: no first-update target, an update every 60 minutes from the start.
+    # SEV2 without a first-update target: an update every 60 minutes from the start.
+    set_targets("SEV2", first_update_minutes=None)
     incident = _declare(factory, "Slow search", 70, severity="SEV2", visibility="internal")
     as_role(client, factory, "viewer")
 

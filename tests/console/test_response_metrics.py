@@ -19,7 +19,7 @@ from tests.metrics_support import T0, approved_update, scripted_incident, set_ta
 def _metrics(html: str) -> dict[str, str]:
     section = html[html.index('id="metrics-title"'):html.index("</section>",
                                                                 html.index('id="metrics-title"'))]
-    return {key: re.sub(r"\s+", " ", value).strip() for key, value in
+    return {key: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", value)).strip() for key, value in
             re.findall(r'<dd id="metric-([a-z-]+)">(.*?)</dd>', section, re.S)}
 
 
