@@ -54,6 +54,8 @@ class Item:
     active: bool
     why_inactive: str
     recipient: Recipient | None
+    # The number has not yet had an SMS with the opt-out wording: this one must carry it.
+    needs_notice: bool = False
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None,
@@ -219,7 +221,7 @@ def load_items(ids: Sequence[int]) -> list[Item]:
         select(Delivery.id.label("delivery_id"), Delivery.event_id, Delivery.created_at,
                Delivery.attempts, Subscriber.id, Subscriber.public_id, Subscriber.address,
                Subscriber.language, Subscriber.token_version, Subscriber.secret,
-               Subscriber.stakeholder_member_id,
+               Subscriber.stakeholder_member_id, Subscriber.opt_out_notice_at,
                # The rule of Subscriber.is_active, in SQL.
                and_(Subscriber.confirmed_at.is_not(None), Subscriber.unsubscribed_at.is_(None),
                     Subscriber.suppressed_at.is_(None)).label("active"))
@@ -233,7 +235,8 @@ def load_items(ids: Sequence[int]) -> list[Item]:
              created_at=row.created_at, attempts=row.attempts, language=row.language,
              active=bool(row.active), why_inactive="" if row.active else _why_inactive(row.id),
              recipient=(subscriptions.recipient_for(row, row.delivery_id, linker)
-                        if row.active else None))
+                        if row.active else None),
+             needs_notice=row.opt_out_notice_at is None)
         for row in rows
     ]
 
