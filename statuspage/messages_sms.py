@@ -55,13 +55,15 @@ def render_sms_for(ctx: EventContext, language: str, notice: bool = False) -> Sm
 
 
 def _sms(ctx: EventContext, language: str, notice: bool) -> SmsContent:
-    page_name = _cap(_clean(ctx.page.name), PAGE_NAME_UNITS)
+    full_name = _clean(ctx.page.name)
+    page_name = _cap(full_name, PAGE_NAME_UNITS)
     title = _clean(ctx.incident.name)
     # The composer's SMS text, when one was chosen, else the update's body.
     wording = _clean(ctx.update.sms_body or "")
     body = wording or _clean(markdown_text(ctx.update.body, link_urls=False))
     # Said before an SMS text of its own unless it names the page itself (a template's does).
-    prefix = f"{page_name}: " if page_name.lower() not in wording.lower() else ""
+    named = any(name.lower() in wording.lower() for name in (full_name, page_name))
+    prefix = "" if named else f"{page_name}: "
     # An internal update (stakeholder groups only) says so first, in GSM-7 ("—" becomes "-").
     internal = (_clean(gettext("Internal update — not public"))
                 if ctx.update.visibility == "internal" else "")
