@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from statuspage.stakeholders import MemberInput, add_member, create_group
 from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import login
 from tests.browser.scenarios import maintenance
@@ -59,3 +60,16 @@ def test_composer_with_previews_is_accessible(page: Page, factory: Factory) -> N
     expect(page.get_by_role("alert")).to_be_visible()
     assert_accessible(page, "composer with errors")
     assert site.api.name == "API"
+
+
+def test_stakeholder_pages_with_the_language_select_are_accessible(
+        page: Page, factory: Factory) -> None:
+    group = create_group("Executives", "The C-suite", None)
+    member = add_member(group, MemberInput("Kari", "kari@example.com", "+4741234567", "nb"),
+                        None)
+    login(page, "admin")
+    for path in (f"/console/stakeholders/{group.public_id}",
+                 f"/console/stakeholders/{group.public_id}/members/{member.public_id}/edit"):
+        answer = page.goto(path)
+        assert answer is not None and answer.status == 200, path
+        assert_accessible(page, path)
