@@ -61,6 +61,8 @@ class Item:
     active: bool
     why_inactive: str
     recipient: Recipient | None
+    # The number has not yet had an SMS with the opt-out wording: this one must carry it.
+    needs_notice: bool = False
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None,
@@ -226,7 +228,7 @@ def load_items(ids: Sequence[int]) -> list[Item]:
         select(Delivery.id.label("delivery_id"), Delivery.event_id, Delivery.created_at,
                Delivery.attempts, Subscriber.id, Subscriber.public_id, Subscriber.address,
                Subscriber.language, Subscriber.token_version, Subscriber.secret,
-               Subscriber.stakeholder_member_id,
+               Subscriber.stakeholder_member_id, Subscriber.opt_out_notice_at,
                # A stakeholder's link to the internal view names them and the incident.
                StakeholderMember.public_id.label("member_public_id"),
                Incident.public_id.label("incident_public_id"),
@@ -247,7 +249,8 @@ def load_items(ids: Sequence[int]) -> list[Item]:
              active=bool(row.active), why_inactive="" if row.active else _why_inactive(row.id),
              recipient=(subscriptions.recipient_for(row, row.delivery_id, linker,
                                                     internal_url=_internal_url(row, linker))
-                        if row.active else None))
+                        if row.active else None),
+             needs_notice=row.opt_out_notice_at is None)
         for row in rows
     ]
 

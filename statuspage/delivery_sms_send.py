@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 
 from statuspage import messages
 from statuspage.delivery_send import (
@@ -28,7 +28,7 @@ from statuspage.delivery_send import (
     record_failure,
 )
 from statuspage.extensions import db
-from statuspage.models import Delivery, FanoutEvent, utcnow
+from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
 from statuspage.models.deliveries import QUEUED, SENDING, SENT
 from statuspage.models.subscribers import SMS
 from statuspage.notify.base import DeliveryError, SmsContent
@@ -69,20 +69,22 @@ def claim_due_sms(limit: int, now: datetime | None = None) -> list[int]:
     return claim(candidates, now) if candidates else []
 
 
-def prepare_sms(delivery_ids: list[int], contents: dict[tuple[int, str, str], SmsContent]
-                ) -> list[PreparedSms]:
+def prepare_sms(delivery_ids: list[int],
+                contents: dict[tuple[int, str, bool, str], SmsContent]) -> list[PreparedSms]:
     """Read claimed SMS deliveries and render their text, before the pacing point, so each
-    provider call starts right on time. `contents` caches texts per (event, language), and
-    per member for stakeholders, whose text carries their own link.
+    provider call starts right on time. `contents` caches texts per (event, language,
+    opt-out notice needed: a number's first message carries "Reply STOP to unsubscribe"),
+    and per member for stakeholders, whose text carries their own link.
     """
     prepared = []
     for item in reachable(load_items(delivery_ids)):
         own_link = item.recipient.internal_url if item.recipient is not None else ""
-        key = (item.event_id, item.language, own_link)
+        key = (item.event_id, item.language, item.needs_notice, own_link)
         try:
             if key not in contents:
                 contents[key] = messages.render_sms_to(
-                    db.session.get(FanoutEvent, item.event_id), item.language, item.recipient)
+                    db.session.get(FanoutEvent, item.event_id), item.language, item.recipient,
+                    notice=item.needs_notice)
         except Exception as error:  # recorded as a failure, never lost
             record_failure([item], as_delivery_error(error))
             continue
@@ -100,12 +102,18 @@ def send_prepared_sms(prepared: PreparedSms, channel: Any, saver: SentSaver
         failure = as_delivery_error(error)
         record_failure([prepared.item], failure)
         return failure
-    saver.sent(prepared.item.delivery_id, provider_id)
+    item = prepared.item
+    saver.sent(item.delivery_id, provider_id,
+               item.subscriber_id if item.needs_notice else None)
     return None
 
 
-def mark_each_sent(sent: Sequence[tuple[int, str]]) -> None:
-    """Save deliveries as sent, each with its own provider id: one statement, one commit."""
+def mark_each_sent(sent: Sequence[tuple[int, str, int | None]]) -> None:
+    """Save deliveries as sent, each with its own provider id: one statement, one commit.
+
+    The third value names a subscriber whose SMS carried the opt-out wording: noted in the
+    same commit, so a crash before it resends the notice and never skips it.
+    """
     now = utcnow()
     table = Delivery.__table__
     db.session.execute(
@@ -113,8 +121,15 @@ def mark_each_sent(sent: Sequence[tuple[int, str]]) -> None:
         .where(table.c.id == bindparam("delivery_id"), table.c.state == SENDING)
         .values(state=SENT, provider_message_id=bindparam("provider_id"), sent_at=now,
                 lease_until=None, updated_at=now),
-        [{"delivery_id": d, "provider_id": p or None} for d, p in sent],
+        [{"delivery_id": d, "provider_id": p or None} for d, p, _ in sent],
     )
+    noticed = sorted({s for _, _, s in sent if s is not None})
+    if noticed:
+        db.session.execute(
+            update(Subscriber)
+            .where(Subscriber.id.in_(noticed), Subscriber.opt_out_notice_at.is_(None))
+            .values(opt_out_notice_at=now)
+            .execution_options(synchronize_session=False))
     db.session.commit()
 
 
@@ -127,7 +142,7 @@ class SentSaver:
     """
 
     def __init__(self, app: Any, threaded: bool) -> None:
-        self.pending: list[tuple[int, str]] = []
+        self.pending: list[tuple[int, str, int | None]] = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
@@ -136,12 +151,13 @@ class SentSaver:
                                            name="sms-pump-saver")
             self.thread.start()
 
-    def sent(self, delivery_id: int, provider_id: str) -> None:
+    def sent(self, delivery_id: int, provider_id: str, noticed: int | None = None) -> None:
+        """The provider accepted it; `noticed`: the subscriber its text gave the STOP line."""
         if self.thread is None:
-            mark_each_sent([(delivery_id, provider_id)])
+            mark_each_sent([(delivery_id, provider_id, noticed)])
             return
         with self.lock:
-            self.pending.append((delivery_id, provider_id))
+            self.pending.append((delivery_id, provider_id, noticed))
 
     def _run(self, app: Any) -> None:
         with app.app_context():

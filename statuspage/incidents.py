@@ -16,6 +16,7 @@ from statuspage import audit, delivery, plan, uptime
 from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
 from statuspage.incident_roles import role_user, user_email
+from statuspage.message_templates import update_sms
 from statuspage.models import (
     INCIDENT,
     MAINTENANCE,
@@ -53,6 +54,8 @@ class UpdateInput:
     deliver_notifications: bool = True
     display_at: datetime | None = None
     visibility: str = "public"
+    # The SMS wording chosen in the composer (message_templates.update_sms checks it).
+    sms_body: str | None = None
 
 
 @dataclass
@@ -80,6 +83,7 @@ class MaintenanceInput:
     impact_override: str | None = None
     auto_transition_components: bool = False
     remind_before_minutes: int | None = None
+    sms_body: str | None = None
 
 
 @use_case
@@ -162,6 +166,7 @@ def resolve_incident(
     restore_components: bool = True,
     display_at: datetime | None = None,
     bypass_approval: bool = False,
+    sms_body: str | None = None,
 ) -> IncidentUpdate:
     """Resolve, optionally returning every affected component to operational."""
     final = "completed" if incident.is_maintenance else "resolved"
@@ -171,8 +176,8 @@ def resolve_incident(
         else {}
     )
     return post_update(incident, UpdateInput(status=final, body=body, display_at=display_at,
-                                             component_statuses=statuses), actor,
-                       bypass_approval=bypass_approval)
+                                             component_statuses=statuses, sms_body=sms_body),
+                       actor, bypass_approval=bypass_approval)
 
 
 @use_case
@@ -216,6 +221,7 @@ def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident
         body=data.body,
         component_statuses={c.id: c.status for c in components.values()},
         deliver_notifications=data.deliver_notifications,
+        sms_body=data.sms_body,
     )
     _add_update(maintenance, first, actor, now, draft=maintenance.awaiting_approval)
     db.session.flush()
@@ -229,7 +235,8 @@ def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident
 @use_case
 def start_maintenance(maintenance: Incident, body: str, actor: User | None,
                       set_under_maintenance: bool = True,
-                      bypass_approval: bool = False) -> IncidentUpdate:
+                      bypass_approval: bool = False,
+                      sms_body: str | None = None) -> IncidentUpdate:
     statuses = (
         {c.id: ComponentStatus.UNDER_MAINTENANCE.value for c in maintenance.components
          if not c.is_group}
@@ -237,7 +244,8 @@ def start_maintenance(maintenance: Incident, body: str, actor: User | None,
         else {}
     )
     return post_update(maintenance, UpdateInput(status="in_progress", body=body,
-                                                component_statuses=statuses), actor,
+                                                component_statuses=statuses,
+                                                sms_body=sms_body), actor,
                        bypass_approval=bypass_approval)
 
 
@@ -266,6 +274,7 @@ def _add_update(
         body=data.body.strip(),
         visibility=data.visibility,
         deliver_notifications=data.deliver_notifications,
+        sms_body=update_sms(data.sms_body),
         display_at=data.display_at or now,
         created_at=now,
         updated_at=now,

@@ -32,6 +32,9 @@ from statuspage.transaction import use_case
 PLACEHOLDERS = ("page_name", "incident_title", "affected_components", "next_update_time",
                 "status")
 MAX_NAME, MAX_TITLE, MAX_BODY, MAX_SMS = 100, 255, 10_000, 480
+# The SMS text of one update (a template's SMS wording filled in, or typed): two GSM-7
+# segments' worth, Twilio's advice; the page name, link and STOP line are added to it.
+MAX_UPDATE_SMS = 320
 # Said when the plan sets no cadence: reads well after "We will post another update".
 NO_CADENCE = "soon"
 PHASE_LABELS = {
@@ -122,6 +125,16 @@ def render_text(text: str, context: Mapping[str, object]) -> str:
 def render(template: MessageTemplate, context: Mapping[str, object]) -> Rendered:
     """The template's body and SMS wording filled in from `context` (keys: PLACEHOLDERS)."""
     return Rendered(render_text(template.body, context), render_text(template.sms_body, context))
+
+
+def update_sms(text: str | None) -> str | None:
+    """The SMS text chosen in a composer, on one line; None when empty (the SMS is then
+    made from the update's body). DomainError on `sms_body` when it is too long."""
+    sms = " ".join((text or "").split())
+    if len(sms) > MAX_UPDATE_SMS:
+        raise DomainError(f"The SMS text is longer than {MAX_UPDATE_SMS} characters "
+                          f"({len(sms)}); shorten it or leave it empty.", "sms_body")
+    return sms or None
 
 
 def next_update_time(cadence: int | None, zone_name: str, now: datetime | None = None) -> str:

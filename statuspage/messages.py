@@ -4,7 +4,7 @@ Renderers take the fan-out event (or the subscriber) and return the notify.base 
 they never send. Email bodies are rendered once per event and language, with the MANAGE_URL and
 UNSUBSCRIBE_URL placeholders that the email channel fills in per recipient, so one rendering
 serves a whole batch of 1,000. Update bodies become HTML only through
-`rendering.markdown_html` (the one sanitiser) and text only through `rendering.plain_text`.
+`rendering.markdown_html` (the one sanitiser) and text only through `markdown_text`.
 
 Every email about one incident threads in the reader's mail client: each has its own
 Message-ID, "<incident-{id}-update-{update id}@{host}>", and all share the References root
@@ -107,13 +107,15 @@ def render_email_for(ctx: EventContext, language: str, *, stakeholder: bool = Fa
         return _email(ctx, language, stakeholder, awaiting_approval)
 
 
-def render_sms_to(event: FanoutEvent, language: str, recipient: Recipient | None
-                  ) -> SmsContent:
+def render_sms_to(event: FanoutEvent, language: str, recipient: Recipient | None,
+                  notice: bool = False) -> SmsContent:
     """The text for one recipient: a stakeholder's names their own internal view (so it is
-    rendered per member); everyone else's is the same for the event and language."""
+    rendered per member); everyone else's is the same for the event and language. `notice`:
+    the number's first message, which carries the opt-out line."""
     if recipient is not None and recipient.stakeholder and recipient.internal_url:
-        return messages_stakeholder.render_sms(event, language, recipient.internal_url)
-    return render_sms(event, language)
+        return messages_stakeholder.render_sms(event, language, recipient.internal_url,
+                                               notice)
+    return render_sms(event, language, notice=notice)
 
 
 def is_internal(ctx: EventContext) -> bool:

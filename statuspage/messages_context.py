@@ -6,7 +6,6 @@ which update they announce and how its components and times read.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -17,9 +16,9 @@ from flask_babel import force_locale
 
 from statuspage.extensions import db
 from statuspage.i18n import format_when, language_for
+from statuspage.markdown_text import markdown_text
 from statuspage.models import Component, FanoutEvent, Incident, IncidentUpdate, Page
 from statuspage.pages import get_page
-from statuspage.rendering import plain_text
 from statuspage.templating import status_label
 
 
@@ -84,12 +83,9 @@ def format_time(value: datetime | None, zone: ZoneInfo) -> str:
 
 
 def text_of(markdown: str | None) -> str:
-    """A markdown body as plain text for text/plain parts and SMS.
-
-    `rendering.plain_text` leaves HTML entities escaped (its output is safe to put in HTML);
-    a text part is never read as HTML, so "&lt;" would show literally: unescape it.
-    """
-    return html.unescape(plain_text(markdown))
+    """A markdown body as plain text for text/plain parts and SMS: paragraphs, list items,
+    headings and links keep their lines (statuspage.markdown_text); an SMS collapses them."""
+    return markdown_text(markdown)
 
 
 def base_url() -> str:

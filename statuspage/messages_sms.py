@@ -1,36 +1,30 @@
 """Incident SMS that stay within one segment where possible and never exceed two.
 
-Each segment is billed for every subscriber, so the text is built to a budget:
+Each segment is billed for every subscriber, so the text is built to a budget
+(statuspage.sms_fit): look-alike punctuation is replaced (segments.gsm7_friendly) so a pasted
+curly quote does not make the message UCS-2, whitespace is collapsed, the page name is capped
+(PAGE_NAME_UNITS, whole words), the link is always kept whole, the title is shortened before
+the body, every cut is at a word boundary, and a number's first message carries "Reply STOP
+to unsubscribe" (`notice`; carriers require it) even when that costs a segment.
 
-1. Look-alike punctuation is replaced (segments.gsm7_friendly) so a pasted curly quote does not
-   make the message UCS-2; whitespace in the body is collapsed to single spaces.
-2. The page name and title are capped (PAGE_NAME_UNITS, TITLE_UNITS) so they cannot crowd out
-   the body; the link to the incident page is always kept whole: it is where the full text is.
-3. The whole message in one segment is used as is. Otherwise, when one segment still leaves
-   room for at least MIN_BODY_CHARS of the body, the body is cut with "..." to fit ONE segment.
-   Only when it does not (a long title, a UCS-2 text) does the message use TWO segments, with
-   the body cut to fit two.
-4. "Reply STOP to unsubscribe" is added only when it fits in the segments already used. Twilio
-   honours STOP whether or not the text says so, and the confirmation SMS always says it.
+An update with an SMS text of its own (chosen in the composer, IncidentUpdate.sms_body) is
+sent in those words, with the page name (unless they name it), the link and the opt-out line.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from flask_babel import force_locale, gettext
 
 from statuspage import messages_events, segments
 from statuspage.i18n import language_for
-from statuspage.messages_context import EventContext, load_event, render_localised, text_of
+from statuspage.markdown_text import markdown_text
+from statuspage.messages_context import EventContext, load_event, render_localised
 from statuspage.models import FanoutEvent
 from statuspage.notify.base import SmsContent
 from statuspage.pages import get_page
+from statuspage.sms_fit import fit_sms, word_cut
 
-MAX_SEGMENTS = 2
-MIN_BODY_CHARS = 40
 PAGE_NAME_UNITS = 30
-TITLE_UNITS = 60
 
 
 def _clean(text: str) -> str:
@@ -38,106 +32,67 @@ def _clean(text: str) -> str:
 
 
 def _cap(text: str, units: int) -> str:
-    return segments.truncate(text, units, segments.encoding(text))
+    return word_cut(text, units)
 
 
-def _cut(body: str, chars: int) -> str:
-    if chars >= len(body):
-        return body
-    return body[:chars].rstrip() + segments.ELLIPSIS if chars > 0 else ""
-
-
-def _longest_body(build: Callable[[str], str], body: str, max_segments: int) -> int:
-    """The most body characters that keep the message within `max_segments` (or -1)."""
-    if segments.segment_count(build(body)) <= max_segments:
-        return len(body)
-    low, high = -1, len(body) - 1  # invariant: low fits (or -1), high+1 does not
-    while low < high:
-        mid = (low + high + 1) // 2
-        if segments.segment_count(build(_cut(body, mid))) <= max_segments:
-            low = mid
-        else:
-            high = mid - 1
-    return low
-
-
-def _word_cut(body: str, chars: int) -> str:
-    """Cut at the last space before `chars` when that loses little (shorter always fits)."""
-    if chars >= len(body):
-        return body
-    space = body.rfind(" ", 0, chars + 1)
-    if space >= chars * 4 // 5:
-        chars = space
-    return _cut(body, chars)
-
-
-def fit_sms(build: Callable[[str, bool], str], body: str) -> str:
-    """Apply the budget above to a message `build(body, with_stop)`."""
-    def plain(text: str) -> str:
-        return build(text, False)
-
-    full = plain(body)
-    if segments.segment_count(full) == 1:
-        chosen_body, budget = body, 1
-    else:
-        one = _longest_body(plain, body, 1)
-        if one >= min(MIN_BODY_CHARS, len(body)):
-            chosen_body, budget = _word_cut(body, one), 1
-        else:
-            two = _longest_body(plain, body, MAX_SEGMENTS)
-            chosen_body, budget = _word_cut(body, max(two, 0)), MAX_SEGMENTS
-    with_stop = build(chosen_body, True)
-    if segments.segment_count(with_stop) <= budget:
-        return with_stop
-    return plain(chosen_body)
-
-
-def render_sms(event: FanoutEvent, language: str) -> SmsContent:
+def render_sms(event: FanoutEvent, language: str, notice: bool = False) -> SmsContent:
     """The text announcing the event: its update (page, title, status, body, link), or a
-    postmortem published or a maintenance reminder in their own words."""
+    postmortem published or a maintenance reminder in their own words.
+
+    `notice`: for a number that has not yet had the opt-out wording (its first message).
+    """
     ctx = load_event(event)
     if event.kind in messages_events.KINDS:
-        return render_event_sms(event.kind, ctx, language)
-    return render_sms_for(ctx, language)
+        return render_event_sms(event.kind, ctx, language, notice)
+    return render_sms_for(ctx, language, notice)
 
 
-def render_sms_for(ctx: EventContext, language: str) -> SmsContent:
+def render_sms_for(ctx: EventContext, language: str, notice: bool = False) -> SmsContent:
     """The text for an incident and update in hand (the composer previews unsaved ones)."""
     language = language_for(language)
     with force_locale(language):
-        return _sms(ctx, language)
+        return _sms(ctx, language, notice)
 
 
-def _sms(ctx: EventContext, language: str) -> SmsContent:
-    page_name = _cap(_clean(ctx.page.name), PAGE_NAME_UNITS)
-    title = _cap(_clean(ctx.incident.name), TITLE_UNITS)
-    body = _clean(text_of(ctx.update.body))
+def _sms(ctx: EventContext, language: str, notice: bool) -> SmsContent:
+    full_name = _clean(ctx.page.name)
+    page_name = _cap(full_name, PAGE_NAME_UNITS)
+    title = _clean(ctx.incident.name)
+    # The composer's SMS text, when one was chosen, else the update's body.
+    wording = _clean(ctx.update.sms_body or "")
+    body = wording or _clean(markdown_text(ctx.update.body, link_urls=False))
+    # Said before an SMS text of its own unless it names the page itself (a template's does).
+    named = any(name.lower() in wording.lower() for name in (full_name, page_name))
+    prefix = "" if named else f"{page_name}: "
     # An internal update (stakeholder groups only) says so first, in GSM-7 ("—" becomes "-").
     internal = (_clean(gettext("Internal update — not public"))
                 if ctx.update.visibility == "internal" else "")
+    link = ctx.incident_url
 
-    def build(text: str, stop: bool) -> str:
+    def build(short_title: str, text: str, stop: bool) -> str:
         return render_localised("sms", "incident_update", "txt", language,
-                                page_name=page_name, title=title, status=ctx.status_label,
-                                body=text, incident_url=ctx.incident_url, stop=stop,
-                                internal=internal)
+                                page_name=page_name, title=short_title, status=ctx.status_label,
+                                body=text, incident_url=link, stop=stop,
+                                internal=internal,
+                                wording=(prefix + text).strip() if wording else "")
 
-    return SmsContent(body=fit_sms(build, body))
+    return SmsContent(body=fit_sms(build, "" if wording else title, body, notice=notice,
+                                   keep_body=bool(wording)))
 
 
-def render_event_sms(kind: str, ctx: EventContext, language: str, *, url: str = ""
-                     ) -> SmsContent:
+def render_event_sms(kind: str, ctx: EventContext, language: str,
+                     notice: bool = False, *, url: str = "") -> SmsContent:
     """A postmortem published or a maintenance reminder (kind in messages_events.KINDS);
     `url` replaces the public link (a stakeholder's internal view, messages_stakeholder).
 
-    The title is the part cut to fit (the link says the rest): "Acme: postmortem published
+    The title is the part shortened to fit (the link says the rest): "Acme: postmortem published
     for <title> <link>" and "Acme: Scheduled maintenance starts at <start> (until <end>):
     <title> <link>" stay within one GSM-7 segment for a page name and title of usual length.
     """
     language = language_for(language)
     with force_locale(language):
         page_name = _cap(_clean(ctx.page.name), PAGE_NAME_UNITS)
-        title = _cap(_clean(ctx.incident.name), TITLE_UNITS)
+        title = _clean(ctx.incident.name)
         if kind == messages_events.POSTMORTEM_PUBLISHED:
             context = {"url": url or messages_events.postmortem_url(ctx)}
         elif kind == messages_events.MAINTENANCE_REMINDER:
@@ -145,11 +100,11 @@ def render_event_sms(kind: str, ctx: EventContext, language: str, *, url: str = 
         else:
             raise ValueError(f"no own SMS wording for {kind!r}")
 
-        def build(text: str, stop: bool) -> str:
+        def build(short_title: str, _body: str, stop: bool) -> str:
             return render_localised("sms", kind, "txt", language, page_name=page_name,
-                                    title=text, stop=stop, **context)
+                                    title=short_title, stop=stop, **context)
 
-        return SmsContent(body=fit_sms(build, title))
+        return SmsContent(body=fit_sms(build, title, "", notice=notice))
 
 
 def _window_parts(ctx: EventContext) -> dict[str, str]:

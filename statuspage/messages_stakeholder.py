@@ -14,7 +14,7 @@ announced to them at once, see delivery.create_group_fanout), so their messages:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from flask_babel import force_locale, gettext
 
@@ -27,20 +27,13 @@ from statuspage.messages_context import (
     render_localised,
     text_of,
 )
-from statuspage.messages_sms import (
-    MAX_SEGMENTS,
-    PAGE_NAME_UNITS,
-    TITLE_UNITS,
-    fit_sms,
-    render_event_sms,
-)
+from statuspage.messages_sms import PAGE_NAME_UNITS, render_event_sms
 from statuspage.models import FanoutEvent
 from statuspage.notify.base import INTERNAL_URL, SmsContent
+from statuspage.sms_fit import fit_sms, word_cut
 
 # FanoutEvent.detail of a draft's notice to the groups: {AWAITING_APPROVAL: True, ...}.
 AWAITING_APPROVAL = "awaiting_approval"
-# The title is shortened in these steps before the body is cut (the link is never cut).
-TITLE_STEPS = (TITLE_UNITS, 32, 16)
 # Room for "API: Major outage, Web: Degraded performance" in an SMS; more become "(+2)".
 COMPONENT_UNITS = 70
 
@@ -81,15 +74,17 @@ def notice_message_id(message_id: str) -> str:
     return f"{local}-draft@{host}"
 
 
-def render_sms(event: FanoutEvent, language: str, internal_url: str) -> SmsContent:
-    """A member's text about the event, linking to their own internal view."""
+def render_sms(event: FanoutEvent, language: str, internal_url: str,
+               notice: bool = False) -> SmsContent:
+    """A member's text about the event, linking to their own internal view; `notice`: the
+    number's first message, which carries the opt-out line (messages_sms)."""
     ctx = load_event(event)
     if event.kind in messages_events.KINDS:  # a postmortem published, a maintenance reminder
-        return render_event_sms(event.kind, ctx, language, url=internal_url)
+        return render_event_sms(event.kind, ctx, language, notice, url=internal_url)
     language = language_for(language)
     with force_locale(language):
         return SmsContent(body=_update_sms(ctx, language, internal_url,
-                                           is_draft_notice(event)))
+                                           is_draft_notice(event), notice))
 
 
 def _clean(text: str) -> str:
@@ -97,7 +92,7 @@ def _clean(text: str) -> str:
 
 
 def _cap(text: str, units: int) -> str:
-    return segments.truncate(text, units, segments.encoding(text))
+    return word_cut(text, units)
 
 
 def components_line(items: Sequence[AffectedComponent], units: int = COMPONENT_UNITS) -> str:
@@ -112,7 +107,8 @@ def components_line(items: Sequence[AffectedComponent], units: int = COMPONENT_U
     return f"({len(parts)})" if parts else ""
 
 
-def _update_sms(ctx: EventContext, language: str, url: str, awaiting: bool) -> str:
+def _update_sms(ctx: EventContext, language: str, url: str, awaiting: bool,
+                notice: bool) -> str:
     if awaiting:
         notice = gettext("Public update awaiting approval")
     elif ctx.update.visibility == "internal":
@@ -130,25 +126,9 @@ def _update_sms(ctx: EventContext, language: str, url: str, awaiting: bool) -> s
     body = _clean(text_of(ctx.update.sms_body or ctx.update.body))
     title = _clean(ctx.incident.name)
 
-    def builder(short_title: str) -> Callable[[str, bool], str]:
-        def build(text: str, stop: bool) -> str:
-            return render_localised("sms", "stakeholder_update", "txt", language,
-                                    title=short_title, body=text, stop=stop, **values)
-        return build
+    def build(short_title: str, text: str, stop: bool) -> str:
+        return render_localised("sms", "stakeholder_update", "txt", language,
+                                title=short_title, body=text, stop=stop, **values)
 
-    return fit_title_first(builder, title, body)
-
-
-def fit_title_first(builder: Callable[[str], Callable[[str, bool], str]], title: str,
-                    body: str) -> str:
-    """The message within MAX_SEGMENTS, shortening the title step by step before cutting
-    the body (what the member needs is the body, the severity and the components; the
-    link opens the rest); the STOP line only when it fits in the segments already used."""
-    for units in TITLE_STEPS:
-        build = builder(_cap(title, units))
-        plain = build(body, False)
-        used = segments.segment_count(plain)
-        if used <= MAX_SEGMENTS:
-            with_stop = build(body, True)
-            return with_stop if segments.segment_count(with_stop) <= used else plain
-    return fit_sms(builder(_cap(title, TITLE_STEPS[-1])), body)
+    # The title is shortened (whole words) before the body is cut; the link is never cut.
+    return fit_sms(build, title, body, notice=notice)

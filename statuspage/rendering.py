@@ -12,12 +12,15 @@ A longer document placed under a heading of the page's own, the postmortem, asks
 
 from __future__ import annotations
 
+import html
 from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
+
+from statuspage.markdown_text import markdown_text
 
 _TAGS = {
     "a", "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -87,5 +90,6 @@ def markdown_html(text: str | None, heading_base: int | None = None) -> Markup:
 
 
 def plain_text(text: str | None) -> str:
-    """The text of a markdown body with all markup removed (for SMS and plain-text parts)."""
-    return nh3.clean(_render(text or ""), tags=set()).strip()
+    """The text of a markdown body, HTML-escaped (safe in a page): paragraphs, list items,
+    headings and links keep their lines (statuspage.markdown_text; messages use it directly)."""
+    return html.escape(markdown_text(text), quote=False)

@@ -44,6 +44,8 @@ class PageSettingsInput:
     allow_sms_subscribers: bool = True
     allow_webhook_subscribers: bool = True
     sms_allowed_countries: str = ""
+    # "" : numbers without a country code are read in the first allowed country.
+    sms_default_country: str = ""
     sms_daily_signup_budget: int | None = 0
     email_footer: str = ""
 
@@ -67,6 +69,7 @@ def settings_input(page: Page) -> PageSettingsInput:
         allow_sms_subscribers=page.allow_sms_subscribers,
         allow_webhook_subscribers=page.allow_webhook_subscribers,
         sms_allowed_countries=page.sms_allowed_countries,
+        sms_default_country=page.sms_default_country or "",
         sms_daily_signup_budget=page.sms_daily_signup_budget,
         email_footer=page.email_footer,
     )
@@ -101,6 +104,7 @@ def update_page_settings(data: PageSettingsInput, actor: User | None) -> Page:
 
 
 def _validated(data: PageSettingsInput) -> PageSettingsInput:
+    countries = _countries(data.sms_allowed_countries, bool(data.allow_sms_subscribers))
     return PageSettingsInput(
         name=_name(data.name),
         url=_page_url(data.url),
@@ -110,8 +114,8 @@ def _validated(data: PageSettingsInput) -> PageSettingsInput:
         allow_email_subscribers=bool(data.allow_email_subscribers),
         allow_sms_subscribers=bool(data.allow_sms_subscribers),
         allow_webhook_subscribers=bool(data.allow_webhook_subscribers),
-        sms_allowed_countries=_countries(data.sms_allowed_countries,
-                                         bool(data.allow_sms_subscribers)),
+        sms_allowed_countries=countries,
+        sms_default_country=_default_country(data.sms_default_country, countries),
         sms_daily_signup_budget=_budget(data.sms_daily_signup_budget),
         email_footer=_footer(data.email_footer),
     )
@@ -187,6 +191,14 @@ def _countries(value: str, sms_open: bool) -> str:
     if len(joined) > MAX_URL:
         raise DomainError("That is too many countries for one list.", "sms_allowed_countries")
     return joined
+
+
+def _default_country(value: str, countries: str) -> str:
+    code = (value or "").strip().upper()
+    if code and code not in countries.split(","):
+        raise DomainError("Choose one of the countries SMS subscribers may sign up from "
+                          "(or the first of them).", "sms_default_country")
+    return code
 
 
 def _budget(value: int | None) -> int:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 from statuspage import audit
 from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
+from statuspage.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, supported
 from statuspage.models import (
     Delivery,
     PlanRule,
@@ -36,7 +37,6 @@ from statuspage.models import (
 from statuspage.models.plan import PUBLIC
 from statuspage.models.subscribers import EMAIL, SMS, STAKEHOLDER_SOURCE
 from statuspage.pages import get_page
-from statuspage.subscriber_admin import normalise_language
 from statuspage.subscription_addresses import allowed_regions, normalise_email
 from statuspage.transaction import use_case
 
@@ -138,8 +138,21 @@ def delete_group(group: StakeholderGroup, actor: User | None) -> None:
     db.session.commit()
 
 
+def member_language(raw: str) -> str:
+    """One of the page's languages (i18n.LANGUAGES; "en" when empty): a member's messages
+    are written only in those. "nb-NO", "no" and "en-GB" read as theirs; others are refused."""
+    text = (raw or "").strip()
+    language = supported(text) if text else DEFAULT_LANGUAGE
+    if language is None:
+        known = ", ".join(f"{name} ({code})" for code, name in LANGUAGE_NAMES.items())
+        raise DomainError(f"Unknown language {text[:20]!r}; messages are written in {known}.",
+                          "language")
+    return language
+
+
 def normalise_member_phone(raw: str) -> str:
-    """An E.164 phone number; without a country code, read as the page's first SMS country."""
+    """An E.164 phone number; without a country code, read as the page's default SMS country
+    (subscription_addresses.default_region)."""
     regions = allowed_regions(get_page())
     try:
         number = phonenumbers.parse(raw.strip(), regions[0] if regions else None)
@@ -167,7 +180,7 @@ def _member_values(data: MemberInput) -> tuple[str, str | None, str | None, str]
         phone = normalise_member_phone(data.phone)
     if email is None and phone is None:
         raise DomainError("Enter an email address, a phone number or both.", "email")
-    return name, email, phone, normalise_language(data.language)
+    return name, email, phone, member_language(data.language)
 
 
 def _existing(group: StakeholderGroup, email: str | None, phone: str | None,

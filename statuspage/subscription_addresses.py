@@ -48,10 +48,27 @@ def normalise_email(raw: str) -> str:
     return valid.normalized.lower()
 
 
-def allowed_regions(page: Page) -> list[str]:
-    """The page's SMS countries as ISO codes, in the order configured (first = default)."""
+def configured_regions(page: Page) -> list[str]:
+    """The page's SMS countries as ISO codes, in the order configured."""
     return [code.strip().upper() for code in (page.sms_allowed_countries or "").split(",")
             if code.strip()]
+
+
+def default_region(page: Page) -> str:
+    """The country a number without a country code is read in: Page.sms_default_country
+    when it is one of the allowed, else the first allowed ("" when SMS has none)."""
+    regions = configured_regions(page)
+    chosen = (page.sms_default_country or "").upper()
+    return chosen if chosen in regions else (regions[0] if regions else "")
+
+
+def allowed_regions(page: Page) -> list[str]:
+    """The page's SMS countries as ISO codes, the default country (default_region) first:
+    every reader of a typed number (subscribe form, limits, stakeholder phones) takes the
+    first as the country of a number written without a country code."""
+    regions = configured_regions(page)
+    default = default_region(page)
+    return [default, *(r for r in regions if r != default)] if default else regions
 
 
 def country_names(regions: list[str]) -> str:

@@ -291,6 +291,8 @@ def resubscribe(subscriber: Subscriber, source: str = "resubscribe",
     subscriber.unsubscribed_at = None
     subscriber.suppressed_at = None
     subscriber.suppression_reason = None
+    # A new consent: the next text says again how to stop (carriers require it).
+    subscriber.opt_out_notice_at = None
     subscriber.consent_source = source[:32]
     subscriber.consent_at = utcnow()
     if ip:

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from statuspage.i18n import format_when
 from statuspage.models.status import STATUS_LABELS, ComponentStatus
 from statuspage.rendering import markdown_html
+from statuspage.segments import analyse
 
 
 def status_label(status: str) -> str:
@@ -47,4 +48,5 @@ def time_tag(value: datetime | None, zone_name: str, fmt: str | None = None) -> 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = markdown_html
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["sms_segments"] = analyse  # a composer's SMS text: its cost
     app.jinja_env.globals["time_tag"] = time_tag

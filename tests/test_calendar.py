@@ -74,7 +74,7 @@ def test_uid_is_stable_and_sequence_grows_with_updates(
 
     assert int(before["SEQUENCE"]) == 0 and int(after["SEQUENCE"]) == 1
     assert str(before["DESCRIPTION"]) == "We upgrade the database."
-    assert "Moved to a new plan." in str(after["DESCRIPTION"])
+    assert "Moved to a new (https://x.test) plan." in str(after["DESCRIPTION"])  # text
     assert "**" not in str(after["DESCRIPTION"]) and "<" not in str(after["DESCRIPTION"])
     assert str(after["URL"]) == f"{_base()}/incidents/{work.public_id}"
 

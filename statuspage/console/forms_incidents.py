@@ -27,6 +27,8 @@ SEVERITY_CHOICES = [
 OPEN_STATUSES = ("investigating", "identified", "monitoring")
 OPEN_STATUS_CHOICES = [SelectChoice(s, STATUS_LABELS[s]) for s in OPEN_STATUSES]
 VISIBILITY_CHOICES = [SelectChoice("public", "Public"), SelectChoice("internal", "Internal only")]
+# Each composer's SMS wording (IncidentUpdate.sms_body); empty: made from the message.
+SMS_TEXT = "SMS text (optional)"
 
 
 class UpdateFields(ConsoleForm):
@@ -35,6 +37,7 @@ class UpdateFields(ConsoleForm):
     status = SelectField("Status", choices=OPEN_STATUS_CHOICES, validate_choice=False)
     body = TextAreaField("Message (markdown)")
     deliver_notifications = BooleanField("Notify subscribers", default=True)
+    sms_body = TextAreaField(SMS_TEXT)
 
 
 class RoleFields(ConsoleForm):
@@ -62,6 +65,7 @@ class UpdateForm(UpdateFields):
 
 class ResolveForm(ConsoleForm):
     body = TextAreaField("Message (markdown)")
+    sms_body = TextAreaField(SMS_TEXT)
     restore_components = BooleanField("Return affected components to operational", default=True)
 
 
@@ -80,9 +84,11 @@ class MaintenanceForm(ConsoleForm):
     remind_before_minutes = IntegerField("Remind subscribers this many minutes before the start",
                                          validators=[Optional()])
     deliver_notifications = BooleanField("Notify subscribers", default=True)
+    sms_body = TextAreaField(SMS_TEXT)
 
 
 class MaintenanceActionForm(ConsoleForm):
     body = TextAreaField("Message (optional, markdown)")
+    sms_body = TextAreaField(SMS_TEXT)
     set_components = BooleanField("Set affected components to under maintenance", default=True)
     restore_components = BooleanField("Return affected components to operational", default=True)

@@ -79,7 +79,7 @@ def incident_new() -> ResponseReturnValue:
         return page(reach=reach_preview.preview_reach(
             None, status=form.status.data or "", body=form.body.data or "", chosen=chosen,
             deliver=bool(form.deliver_notifications.data), name=form.name.data or "",
-            severity=form.severity.data or None))
+            severity=form.severity.data or None, sms_body=form.sms_body.data))
     try:
         incident = use_cases.open_incident(use_cases.IncidentInput(
             name=form.name.data or "",
@@ -92,6 +92,7 @@ def incident_new() -> ResponseReturnValue:
                 body=form.body.data or "",
                 component_statuses=chosen,
                 deliver_notifications=form.deliver_notifications.data,
+                sms_body=form.sms_body.data,
             ),
         ), current_user)
     except DomainError as error:
@@ -164,7 +165,7 @@ def incident_update(public_id: str) -> ResponseReturnValue:
         return _detail(incident, form, chosen=chosen, reach=reach_preview.preview_reach(
             incident, status=form.status.data or "", body=form.body.data or "", chosen=chosen,
             visibility=form.visibility.data or "public",
-            deliver=bool(form.deliver_notifications.data)))
+            deliver=bool(form.deliver_notifications.data), sms_body=form.sms_body.data))
     try:
         update = use_cases.post_update(incident, use_cases.UpdateInput(
             status=form.status.data or "",
@@ -172,6 +173,7 @@ def incident_update(public_id: str) -> ResponseReturnValue:
             component_statuses=chosen,
             deliver_notifications=form.deliver_notifications.data,
             visibility=form.visibility.data or "public",
+            sms_body=form.sms_body.data,
         ), current_user)
     except DomainError as error:
         form.add_error(error)
@@ -196,7 +198,8 @@ def incident_resolve(public_id: str) -> ResponseReturnValue:
                        resolve_preview_html=composer.preview_of(form.body.data))
     try:
         update = use_cases.resolve_incident(incident, form.body.data or "", current_user,
-                                            restore_components=form.restore_components.data)
+                                            restore_components=form.restore_components.data,
+                                            sms_body=form.sms_body.data)
     except DomainError as error:
         form.add_error(error)
         return _detail(incident, resolve_form=form, status=INVALID)

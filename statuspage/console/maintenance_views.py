@@ -97,6 +97,7 @@ def maintenance_new() -> ResponseReturnValue:
             deliver_notifications=form.deliver_notifications.data,
             auto_transition_components=form.auto_transition_components.data,
             remind_before_minutes=form.remind_before_minutes.data,
+            sms_body=form.sms_body.data,
         ), current_user)
     except DomainError as error:
         return page(INVALID, error)
@@ -148,18 +149,20 @@ def maintenance_detail(public_id: str) -> ResponseReturnValue:
 
 def _start(maintenance: Incident, form: MaintenanceActionForm, actor: User) -> IncidentUpdate:
     return use_cases.start_maintenance(maintenance, form.body.data or "", actor,
-                                       set_under_maintenance=form.set_components.data)
+                                       set_under_maintenance=form.set_components.data,
+                                       sms_body=form.sms_body.data)
 
 
 def _verify(maintenance: Incident, form: MaintenanceActionForm, actor: User) -> IncidentUpdate:
     return use_cases.post_update(maintenance, use_cases.UpdateInput(
-        status="verifying", body=form.body.data or ""), actor)
+        status="verifying", body=form.body.data or "", sms_body=form.sms_body.data), actor)
 
 
 def _complete(maintenance: Incident, form: MaintenanceActionForm,
               actor: User) -> IncidentUpdate:
     return use_cases.resolve_incident(maintenance, form.body.data or "", actor,
-                                      restore_components=form.restore_components.data)
+                                      restore_components=form.restore_components.data,
+                                      sms_body=form.sms_body.data)
 
 
 # action -> (use-case, statuses it may follow, what the flash says)

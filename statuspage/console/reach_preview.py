@@ -36,6 +36,8 @@ class ReachPreview:
     sms_segments: int
     sms_encoding: str
     internal: bool = False
+    # A number's first SMS carries "Reply STOP to unsubscribe": its segments.
+    sms_notice_segments: int = 1
 
     @property
     def total(self) -> int:
@@ -49,8 +51,8 @@ def wants_reach() -> bool:
 
 def preview_reach(incident: Incident | None, *, status: str, body: str,
                   chosen: Mapping[int, str], visibility: str = "public",
-                  deliver: bool = True, name: str = "", severity: str | None = None
-                  ) -> ReachPreview:
+                  deliver: bool = True, name: str = "", severity: str | None = None,
+                  sms_body: str | None = None) -> ReachPreview:
     """The reach of an update about to be posted on `incident` (None: a new incident named
     `name` at `severity`), with the email and SMS its readers would get."""
     if incident is None and severity not in PLAN_SEVERITIES:
@@ -61,7 +63,7 @@ def preview_reach(incident: Incident | None, *, status: str, body: str,
     shown = incident if incident is not None else Incident(
         name=name or "(untitled)", severity=severity, kind="incident", public_id="new")
     update = IncidentUpdate(status=status, body=body, display_at=utcnow(), public_id="preview",
-                            visibility=visibility)
+                            visibility=visibility, sms_body=" ".join((sms_body or "").split()))
     ctx = EventContext(page=get_page(), incident=shown, update=update, base_url=base_url())
     # Shown in English, the language most subscribers read; each gets their own when sent.
     # An internal update only ever reaches stakeholder groups: show their email.
@@ -70,4 +72,6 @@ def preview_reach(incident: Incident | None, *, status: str, body: str,
     info = analyse(sms)
     return ReachPreview(lines=lines, email_subject=email.subject, email_html=email.html,
                         sms_text=sms, sms_segments=info.segments, sms_encoding=info.encoding,
-                        internal=visibility == "internal")
+                        internal=visibility == "internal",
+                        sms_notice_segments=analyse(render_sms_for(ctx, "en", notice=True).body
+                                                    ).segments)

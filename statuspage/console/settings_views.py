@@ -46,6 +46,7 @@ def embed_snippets(page_url: str) -> list[Snippet]:
 
 def _page(form: PageSettingsForm, logo_form: LogoForm, status: int = 200) -> ResponseReturnValue:
     page = get_page()
+    form.set_country_choices()
     return render_template("console/settings.html", form=form, logo_form=logo_form,
                            logo_url=page.logo_url, max_logo_kib=logos.MAX_LOGO_BYTES // 1024,
                            snippets=embed_snippets(page.url)), status

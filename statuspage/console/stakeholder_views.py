@@ -7,6 +7,7 @@ opt-in: they are colleagues and customers' contacts staff are asked to keep info
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,7 +18,10 @@ from statuspage import stakeholders as use_cases
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.errors import DomainError, NotFound
+from statuspage.i18n import LANGUAGE_NAMES
 from statuspage.models import StakeholderGroup, StakeholderMember
+from statuspage.pages import get_page
+from statuspage.subscription_addresses import country_names, default_region
 
 INVALID = 422
 # A member list is small; a larger upload is the wrong file.
@@ -37,12 +41,18 @@ def _list_page(error: DomainError | None = None, status: int = 200) -> ResponseR
                            values=request.form), status
 
 
+def _member_fields() -> dict[str, Any]:
+    """What the member form offers: the page's languages and its phone country."""
+    return {"languages": list(LANGUAGE_NAMES.items()),
+            "phone_country": country_names([default_region(get_page())])}
+
+
 def _detail_page(group: StakeholderGroup, error: DomainError | None = None,
                  report: use_cases.ImportReport | None = None,
                  status: int = 200) -> ResponseReturnValue:
     return render_template("console/stakeholder_detail.html", group=group,
                            can_edit=current_user.can_edit, error=error, report=report,
-                           values=request.form), status
+                           values=request.form, **_member_fields()), status
 
 
 @bp.get("/stakeholders", endpoint="stakeholders")
@@ -132,7 +142,7 @@ def stakeholder_member_edit(public_id: str, member_id: str) -> ResponseReturnVal
 def _member_page(group: StakeholderGroup, member: StakeholderMember,
                  error: DomainError | None = None, status: int = 200) -> ResponseReturnValue:
     return render_template("console/stakeholder_member_edit.html", group=group, member=member,
-                           error=error, values=request.form), status
+                           error=error, values=request.form, **_member_fields()), status
 
 
 @bp.post("/stakeholders/<public_id>/members/<member_id>/remove")

@@ -1,4 +1,5 @@
-"""The incident composer's template select: "Use template" fills the message body.
+"""The incident composer's template select: "Use template" fills the message body and the
+SMS text (sent as it reads there: IncidentUpdate.sms_body).
 
 No JavaScript needed: the button submits the whole form with `action=use_template`; the view
 re-renders it with everything typed kept and the body replaced by the chosen template, rendered
@@ -104,6 +105,9 @@ def use(current: Picker, form: ConsoleForm, *, title: str, severity: str | None,
     }
     rendered = message_templates.render(template, context)
     form.body.data = rendered.body  # type: ignore[attr-defined]
+    sms_field = getattr(form, "sms_body", None)
+    if sms_field is not None:  # the SMS sent is the template's wording, editable
+        sms_field.data = " ".join(rendered.sms_body.split())
     return Picker(current.options, current.selected, rendered.sms_body,
                   analyse(rendered.sms_body))
 

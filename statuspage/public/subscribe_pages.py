@@ -77,8 +77,13 @@ def component_sections(selected: set[str]) -> list[ComponentSection]:
 def address_hint(channel: str) -> str:
     """The help text under the address field."""
     if channel == SMS:
-        return _("We can send text messages to numbers in %(countries)s.",
-                 countries=country_names(sms_regions()))
+        regions = sms_regions()
+        hint = _("We can send text messages to numbers in %(countries)s.",
+                 countries=country_names(regions))
+        if regions:  # the first is the page's default country (allowed_regions)
+            hint += " " + _("Numbers without a country code are read as %(country)s.",
+                            country=country_names(regions[:1]))
+        return hint
     if channel == WEBHOOK:
         return _("An https URL that accepts JSON POST requests.")
     return _("We will send a link to confirm your address.")

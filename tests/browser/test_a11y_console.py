@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from statuspage import postmortems
 from statuspage.models import utcnow
+from statuspage.stakeholders import MemberInput, add_member, create_group
 from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import PageMaker, login
 from tests.browser.scenarios import maintenance
@@ -112,3 +113,16 @@ def test_composer_with_previews_is_accessible(page: Page, factory: Factory) -> N
     expect(page.locator("#plan-summary-SEV1")).to_be_visible()
     assert_accessible(page, "composer without a lead, SEV1's plan summary")
     assert site.api.name == "API"
+
+
+def test_stakeholder_pages_with_the_language_select_are_accessible(
+        page: Page, factory: Factory) -> None:
+    group = create_group("Executives", "The C-suite", None)
+    member = add_member(group, MemberInput("Kari", "kari@example.com", "+4741234567", "nb"),
+                        None)
+    login(page, "admin")
+    for path in (f"/console/stakeholders/{group.public_id}",
+                 f"/console/stakeholders/{group.public_id}/members/{member.public_id}/edit"):
+        answer = page.goto(path)
+        assert answer is not None and answer.status == 200, path
+        assert_accessible(page, path)

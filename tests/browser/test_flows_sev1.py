@@ -296,7 +296,8 @@ def test_a_sev1_from_declaration_to_postmortem(sev1_site: LiveServer,
         "### What customers saw\n\n- An error on the payment page\n- No order confirmation")
     editor.fill(written)
     lead.get_by_role("button", name="Save", exact=True).click()
-    lead.get_by_role("textbox", name="Action item", exact=True).fill("Alert when database failover takes over 60 s")
+    lead.get_by_role("textbox", name="Action item", exact=True).fill(
+        "Alert when database failover takes over 60 s")
     lead.get_by_label("or owner (team or person)").fill("Platform team")
     lead.get_by_label("Due date").fill((datetime.now(UTC) - timedelta(days=1)).date().isoformat())
     lead.get_by_role("button", name="Add", exact=True).click()

@@ -120,8 +120,9 @@ def test_use_template_on_a_new_incident_fills_the_body_and_keeps_what_was_typed(
     assert '<option selected value="identified">' in html
     assert '<option value="major_outage" selected' in html
     assert f'<option value="{template.public_id}" selected' in html
-    # The SMS wording, rendered, with its segment count, next to the body.
-    assert "Login failures (Identified)" in html and "1 SMS segment (GSM-7" in html
+    # The SMS wording, rendered into the SMS text (what is sent), with its segment count.
+    assert "Login failures (Identified)" in (textarea_value(html, "sms_body") or "")
+    assert "1 segment (GSM-7" in html
     assert db.session.scalar(select(Incident)) is None  # nothing published
 
 

@@ -86,7 +86,7 @@ def test_a_reminder_sms_names_the_end_day_when_the_window_crosses_midnight(
     assert segments.segment_count(body) == 1
 
 
-def test_a_long_title_is_cut_and_the_link_kept_within_two_segments(
+def test_a_long_title_and_the_link_are_kept_whole_within_two_segments(
     app: Flask, factory: Factory
 ) -> None:
     get_page().name = "Example Corporation Cloud Platform Status"
@@ -96,7 +96,8 @@ def test_a_long_title_is_cut_and_the_link_kept_within_two_segments(
 
     assert segments.segment_count(body) <= 2
     assert f"\n{BASE}/incidents/{work.public_id}" in body  # whole, on its own line
-    assert "firewalls in every...\n" in body  # the title capped, not the link
+    # One segment would cut the title to its first words: two keep it whole.
+    assert "one availability zone at a time\n" in body
 
 
 def test_a_postmortem_email_says_it_was_published_and_links_to_it(
