@@ -78,6 +78,7 @@ from statuspage.console import (  # noqa: E402,F401  (route registration)
     audit_views,
     auth_views,
     component_views,
+    dashboard_views,
     delivery_views,
     draft_edit_views,
     follow_up_views,

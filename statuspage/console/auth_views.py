@@ -1,10 +1,8 @@
-"""Console login (password, then TOTP when enabled), logout and the dashboard."""
+"""Console login (password, then TOTP when enabled) and logout."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,19 +24,18 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing.converters import NumberConverter
 from werkzeug.wrappers import Response
 
-from statuspage import accounts, cadence, delivery_health, queries, twofactor
-from statuspage.console import approval_views, bp
+from statuspage import accounts, twofactor
+from statuspage.console import bp
 from statuspage.console.access import public_console_route, require_role
 from statuspage.console.forms_auth import LoginForm, SecondFactorForm
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.login import PENDING_KEY, load_user, login_rate_limited
-from statuspage.models import MAINTENANCE, Incident, Page, User, utcnow
+from statuspage.models import Incident, Page, User
 
 # How long the password step stays valid while the user fetches their TOTP code.
 PENDING_SECONDS = 300
 _LOGIN_ENDPOINTS = {"console.login", "console.login_totp"}
-_OPEN_MAINTENANCE = ("scheduled", "in_progress", "verifying")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -146,55 +143,10 @@ def _pending_login() -> tuple[User | None, str]:
     return user, safe_next(pending.get("next"))
 
 
-@dataclass(frozen=True)
-class DashboardItem:
-    """One open incident or maintenance as the dashboard lists it."""
-
-    public_id: str
-    name: str
-    status: str
-    severity: str | None
-    started_at: datetime
-    scheduled_for: datetime | None
-    scheduled_until: datetime | None
-    last_update_at: datetime | None
-    components: list[str]
-    url: str | None
-
-
-@bp.route("/")
-@require_role("viewer")
-def dashboard() -> ResponseReturnValue:
-    open_incidents = queries.unresolved_incidents(drafts=True)
-    incidents = [_item(i, "console.incident_detail") for i in open_incidents]
-    maintenances = [
-        _item(m, "console.maintenance_detail")
-        for m in queries.incidents(MAINTENANCE, _OPEN_MAINTENANCE, newest_first=False)
-    ]
-    return render_template("console/dashboard.html", incidents=incidents,
-                           maintenances=maintenances, zone=display_zone(),
-                           review=approval_views.review_state(),
-                           cadence=cadence.cadence_states(open_incidents, utcnow()),
-                           stalls=delivery_health.stalled_channels(utcnow()),
-                           can_declare=current_user.can_edit)
-
-
 def display_zone() -> str:
     """The page's time zone for console timestamps (read only: no page row is created)."""
     zone = db.session.execute(select(Page.time_zone).order_by(Page.id).limit(1)).scalar()
     return zone or current_app.config["PAGE_TIME_ZONE"]
-
-
-def _item(incident: Incident, endpoint: str) -> DashboardItem:
-    # The newest update the public saw, when it saw it: drafts and internal notes are not
-    # public updates (an incident waiting for approval has none yet).
-    return DashboardItem(
-        public_id=incident.public_id, name=incident.name, status=incident.status,
-        severity=incident.severity, started_at=incident.started_at,
-        scheduled_for=incident.scheduled_for, scheduled_until=incident.scheduled_until,
-        last_update_at=cadence.last_public_update_at(incident),
-        components=[c.name for c in incident.components], url=detail_url(endpoint, incident),
-    )
 
 
 def detail_url(endpoint: str, incident: Incident) -> str | None:
