@@ -27,7 +27,7 @@ from statuspage.extensions import db
 from statuspage.models import Subscriber, utcnow
 from statuspage.plan import seed_default_plan
 from statuspage.stakeholders import MemberInput, add_member, get_group
-from tests.browser.live import LiveServer, running_site
+from tests.browser.live import LiveServer, reset_database, running_site
 from tests.browser.support import path_of
 from tests.browser.test_screenshots import shoot
 from tests.factories import PASSWORD, Factory
@@ -79,6 +79,7 @@ def sev1_site(dev_site: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Iterator
     Executives group with one member and one public email subscriber."""
     monkeypatch.setattr(tasks, "_app", dev_site.app)
     with dev_site.app.app_context():
+        reset_database()
         factory = Factory()
         factory.component("Checkout")
         factory.component("Login")
@@ -168,6 +169,7 @@ def test_a_sev1_from_declaration_to_postmortem(sev1_site: LiveServer,
     lead.get_by_label("Checkout", exact=True).select_option("major_outage")
     lead.get_by_label("Message (markdown)").fill(
         "Checkout fails for every customer. We are investigating.")
+    shoot(lead, "console-declare", full_page=True)
     declared = time.time()
     lead.get_by_role("main").get_by_role("button", name="Declare incident").click()
     lead.wait_for_url(re.compile(r"/console/incidents/[^/]+$"))
@@ -330,10 +332,85 @@ def test_a_sev1_from_declaration_to_postmortem(sev1_site: LiveServer,
     waited = lead.locator("#metric-approval")
     expect(waited).to_contain_text("3 updates waited")
     assert resolved > resolve_submitted
-    shoot(lead, "console-postmortem-metrics", full_page=True)
 
     lead.goto("/console/follow-ups")
     row = lead.locator("tr").filter(has_text="Alert when database failover takes over 60 s")
     expect(row).to_contain_text("OVERDUE")
     expect(row).to_contain_text("Platform team")
 
+
+
+class Clicks:
+    """Counts what the user does with the pointer (clicks and choices in a select)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def click(self, locator: Locator) -> None:
+        self.count += 1
+        locator.click()
+
+    def select(self, locator: Locator, value: str) -> None:
+        self.count += 1
+        locator.select_option(value)
+
+
+def test_a_lead_alone_reaches_the_public_in_four_clicks_from_the_dashboard(
+    sev1_site: LiveServer, open_page: Callable[..., Page],
+) -> None:
+    """Without approval (SEV2 in the default plan): log in, Declare incident, choose the
+    severity and the affected component, type, Declare: the public page shows it. The
+    timings are printed for the notes (run with -s)."""
+    lead, visitor = open_page(), open_page()
+    clicks = Clicks()
+    began = time.time()
+    login(lead, LEAD)
+    logged_in = time.time()
+    clicks.click(lead.get_by_role("main").get_by_role("link", name="Declare incident"))
+    lead.get_by_label("Title").fill("Search is slow")
+    clicks.select(lead.get_by_label("Severity"), "SEV2")
+    expect(lead.locator("#plan-summary-SEV2 .plan-summary-approval")).to_contain_text(
+        "Published at once")
+    clicks.select(lead.get_by_label("Login", exact=True), "degraded_performance")
+    lead.get_by_label("Message (markdown)").fill("Logins take up to 20 seconds. We are on it.")
+    clicks.click(lead.get_by_role("main").get_by_role("button", name="Declare incident"))
+    expect(lead.get_by_role("status").filter(has_text="published")).to_be_visible()
+    visitor.goto("/")
+    expect(visitor.locator("main")).to_contain_text("Logins take up to 20 seconds.")
+    public = time.time()
+    assert clicks.count == 4
+    print(f"\nlead alone: {clicks.count} clicks after logging in; "
+          f"{public - began:.1f} s from the login page to the public page showing it "
+          f"({public - logged_in:.1f} s after logging in)")
+
+
+def test_with_an_approver_the_public_hears_once_the_card_is_approved(
+    sev1_site: LiveServer, open_page: Callable[..., Page],
+) -> None:
+    """SEV1 with approval on: the lead declares; the approver, already on the dashboard,
+    approves the card when it appears (the dashboard polls every 10 s). Timings printed."""
+    lead, approver, visitor = open_page(), open_page(), open_page()
+    login(approver, APPROVER)
+    clicks = Clicks()
+    began = time.time()
+    login(lead, LEAD)
+    clicks.click(lead.get_by_role("main").get_by_role("link", name="Declare incident"))
+    lead.get_by_label("Title").fill("Checkout failing")
+    clicks.select(lead.get_by_label("Severity"), "SEV1")
+    clicks.select(lead.get_by_label("Checkout", exact=True), "major_outage")
+    lead.get_by_label("Message (markdown)").fill("Checkout fails. We are investigating.")
+    clicks.click(lead.get_by_role("main").get_by_role("button", name="Declare incident"))
+    declared = time.time()
+    waiting = card(approver, "Checkout failing")
+    expect(waiting).to_be_visible(timeout=20_000)
+    seen = time.time()
+    clicks.click(waiting.get_by_role("button", name="Approve and publish"))
+    expect(approver.get_by_role("status").filter(has_text="approved")).to_be_visible()
+    visitor.goto("/")
+    expect(visitor.locator("main")).to_contain_text("Checkout fails. We are investigating.")
+    public = time.time()
+    assert clicks.count == 5  # the lead's four, the approver's one
+    print(f"\nwith an approver: {clicks.count} clicks (lead 4, approver 1); "
+          f"{public - began:.1f} s from the lead's login page to the public page showing it, "
+          f"of which {seen - declared:.1f} s until the card showed on the approver's "
+          f"dashboard (it polls every 10 s)")

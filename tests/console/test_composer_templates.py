@@ -24,7 +24,8 @@ def _template_id(phase: str) -> str:
 
 def _section(html: str, title_id: str) -> str:
     """The composer <section> headed by the element with id `title_id`."""
-    match = re.search(rf'<section aria-labelledby="{title_id}".*?</section>', html, re.S)
+    # To the end of its form: the composer's preview is a section of its own inside it.
+    match = re.search(rf'<section aria-labelledby="{title_id}".*?</form>', html, re.S)
     assert match is not None, f"no section {title_id}"
     return match.group(0)
 
