@@ -39,7 +39,8 @@ def _cell(html: str, name: str) -> str:
     # On the dashboard the row, not the approval card above it that names the incident too.
     table = html[html.index('id="open-incidents"'):] if 'id="open-incidents"' in html else html
     start = table.index(name)
-    return table[start:table.index("</tr>", start)]
+    # The cells' data-label attributes (column names for the phone layout) are no text.
+    return re.sub(r' data-label="[^"]*"', "", table[start:table.index("</tr>", start)])
 
 
 def _get(client: FlaskClient, path: str, incident: Incident) -> str:

@@ -3,9 +3,12 @@ dashboard-refresh.js polls, and what it says about an incident the public cannot
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask.testing import FlaskClient
 
+from statuspage import ROOT
 from statuspage.incidents import IncidentInput, UpdateInput, open_incident
 from tests.approval_support import require_approval
 from tests.console.conftest_content import as_role
@@ -56,3 +59,17 @@ def test_the_dashboard_polls_the_fragment(client: FlaskClient, factory: Factory)
 def test_an_anonymous_visitor_is_sent_to_log_in(client: FlaskClient) -> None:
     answer = client.get("/console/dashboard/live")
     assert answer.status_code == 302 and "/console/login" in answer.headers["Location"]
+
+
+def test_on_a_phone_each_cell_names_its_column(client: FlaskClient, factory: Factory) -> None:
+    # The phone layout hides the header row (static/console.css): the cells say what they are.
+    _declared_awaiting_approval(factory)
+    factory.maintenance("Database upgrade")
+    as_role(client, factory, "viewer")
+    html = client.get("/console/dashboard/live").get_data(as_text=True)
+    for row in re.findall(r'<tr id="(?:incident|maintenance)-[^"]+">(.*?)</tr>', html, re.S):
+        cells = re.findall(r"<td([^>]*)>", row)
+        assert all('data-label="' in cell for cell in cells[1:]), row
+    assert 'data-label="Last public update"' in html and 'data-label="Window"' in html
+    css = (ROOT / "static" / "console.css").read_text()
+    assert "td[data-label]::before" in css
