@@ -33,8 +33,12 @@ run: seed
 lint: install
 	$(BIN)/ruff check statuspage tests bench
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist): each has its own database (a SQLite
+# file, or a PostgreSQL schema), queue and live site, so they never share state.
+TEST_WORKERS ?= 2
+
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Languages (statuspage/i18n.py): extract the strings to translate, merge them into each
 # catalog, compile the .mo files (committed, so `make run` needs no compile step). Translate

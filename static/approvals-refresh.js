@@ -1,6 +1,6 @@
 /* Keep the "Awaiting approval" section current without a reload (progressive enhancement).
  *
- * Every 10 s the section's data-refresh-url (GET /console/approvals/summary) returns the
+ * Every CONSOLE_REFRESH_SECONDS (data-refresh-seconds, 10 s by default) the section's data-refresh-url (GET /console/approvals/summary) returns the
  * section as the server renders it now. When its data-version differs (a draft appeared,
  * was decided or edited) the section is replaced; never while the reader is using it: a
  * field with focus or typed into, or an opened "Edit" / "break glass" panel, keeps the
@@ -13,7 +13,9 @@
   if (!window.fetch || !window.DOMParser) {
     return;
   }
-  var INTERVAL_MS = 10000;
+  var first = document.getElementById("approvals");
+  var seconds = parseInt((first && first.getAttribute("data-refresh-seconds")) || "10", 10);
+  var INTERVAL_MS = Math.max(seconds, 1) * 1000;
   var baseTitle = document.title.replace(/^\(\d+\) /, "");
   var live = null;
 

@@ -1,5 +1,5 @@
 /* Keep the dashboard's open incidents and maintenance current without a reload (progressive
- * enhancement): every 10 s the fragment at #dashboard-live's data-refresh-url replaces the
+ * enhancement): every CONSOLE_REFRESH_SECONDS (data-refresh-seconds, 10 s by default) the fragment at #dashboard-live's data-refresh-url replaces the
  * block when it changed, unless the reader has focus inside it. A status message tells
  * screen reader users when the number of open incidents changes. Without JavaScript the
  * dashboard reloads itself (a <noscript> refresh).
@@ -9,7 +9,9 @@
   if (!window.fetch || !window.DOMParser) {
     return;
   }
-  var INTERVAL_MS = 10000;
+  var block = document.getElementById("dashboard-live");
+  var seconds = parseInt((block && block.getAttribute("data-refresh-seconds")) || "10", 10);
+  var INTERVAL_MS = Math.max(seconds, 1) * 1000;
   var live = null;
 
   function count(block) {

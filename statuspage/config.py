@@ -118,6 +118,9 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # another process is visible here at most this many seconds later.
         "CACHE_CHECK_SECONDS": _float(env, "CACHE_CHECK_SECONDS", 0.5),
         "CACHE_MAX_AGE": _int(env, "CACHE_MAX_AGE", 30),
+        # How often an open console dashboard (or incident page) asks for news: a draft to
+        # approve, a newly declared incident.
+        "CONSOLE_REFRESH_SECONDS": _int(env, "CONSOLE_REFRESH_SECONDS", 10, minimum=1),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute",
         # Sign-up abuse limits (Flask-Limiter strings), per IP, per address and per number prefix.
         "SUBSCRIBE_RATE_LIMIT_IP": env.get("SUBSCRIBE_RATE_LIMIT_IP") or "20 per hour",

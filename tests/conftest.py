@@ -111,6 +111,10 @@ def make_app(database_url: str, **overrides: object) -> Flask:
         "CACHE_CHECK_SECONDS": 0.0,
         "PUBLIC_BASE_URL": "https://status.example.com",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # In-process fan-outs (HUEY_IMMEDIATE) run the SMS pump inline: at the default 1 SMS a
+        # second a test texting five stakeholders sleeps four seconds. Tests about pacing set
+        # their own rate.
+        "TWILIO_MAX_PER_SECOND": 500.0,
     }
     if database_url.startswith("postgresql"):
         # Every test builds its own app and engine; pooled connections would outlive the test

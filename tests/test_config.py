@@ -37,6 +37,7 @@ def test_redis_url_moves_rate_limits_to_redis(tmp_path: Path) -> None:
         ({"PRODUCTION": "maybe"}, "PRODUCTION must be true or false"),
         ({"CACHE_MAX_AGE": "soon"}, "CACHE_MAX_AGE must be a whole number"),
         ({"CACHE_CHECK_SECONDS": "-1"}, "CACHE_CHECK_SECONDS must not be negative"),
+        ({"CONSOLE_REFRESH_SECONDS": "0"}, "CONSOLE_REFRESH_SECONDS must be at least 1"),
         ({"REDIS_URL": "http://127.0.0.1"}, "REDIS_URL"),
     ],
 )

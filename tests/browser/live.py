@@ -136,6 +136,8 @@ def running_site(instance: Path, sendgrid_url: str | None, twilio_url: str | Non
         SECRET_KEY="browser-test-secret-key-0123456789", PUBLIC_BASE_URL=url,
         # Every publish must show on the next page load, and a test logs in many times.
         CACHE_CHECK_SECONDS="0", RATELIMIT_ENABLED="false", BIND="127.0.0.1",
+        # Open dashboards ask for news every 2 s (10 in production): tests wait less.
+        CONSOLE_REFRESH_SECONDS="2",
         # Added to the Procfile's gunicorn command: threads for the browser's parallel requests,
         # one import for both workers (start-up time), and no control socket, whose default
         # path is per user and so shared by every concurrent run.
