@@ -118,11 +118,18 @@ def waiting_postmortem(review: PostmortemReview) -> Waiting:
     incident = review.incident
     severity = severity_of(incident)
     return Waiting(
-        public_id=review.public_id, what=WHAT["postmortem_published"], title=incident.name,
+        public_id=review.public_id, what=postmortem_what(review), title=incident.name,
         severity=severity, status=status_label("postmortem"), author=user_label(review.author),
         body=review.body, changes=[],
         link=console_url("console.postmortem", incident.public_id, f"draft-{review.public_id}"),
         urgent=severity in URGENT_SEVERITIES)
+
+
+def postmortem_what(review: PostmortemReview) -> str:
+    """"Postmortem", or "Postmortem revision" for a change to one already published."""
+    if review.incident.postmortem_published_at is not None:
+        return "Postmortem revision"
+    return WHAT["postmortem_published"]
 
 
 def approval_email(waiting: Waiting) -> EmailContent:

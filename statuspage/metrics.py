@@ -139,13 +139,14 @@ def resolution_published_at(incident: Incident) -> datetime | None:
 
 
 def postmortem_approval(reviews: Sequence[PostmortemReview]) -> timedelta | None:
-    """How long the published postmortem waited for approval (the latest one published)."""
+    """How long the postmortem waited for approval before the public first read it (later
+    approved revisions of the published text are not its publication)."""
     published = [r for r in reviews if r.state == "published" and r.reviewed_at is not None]
     if not published:
         return None
-    latest = max(published, key=lambda r: r.reviewed_at or r.created_at)
-    assert latest.reviewed_at is not None
-    return max(latest.reviewed_at - latest.created_at, timedelta(0))
+    first = min(published, key=lambda r: r.reviewed_at or r.created_at)
+    assert first.reviewed_at is not None
+    return max(first.reviewed_at - first.created_at, timedelta(0))
 
 
 def overdue_time(first_due: datetime | None, published: list[datetime], end: datetime,

@@ -28,6 +28,7 @@ from statuspage.extensions import db
 from statuspage.models import Incident, PostmortemReview, User, utcnow
 from statuspage.models.incidents import DRAFT, PUBLISHED, REJECTED, WITHDRAWN
 from statuspage.models.status import IncidentStatus
+from statuspage.pages import touch_page
 from statuspage.transaction import use_case
 
 
@@ -90,7 +91,8 @@ def break_glass(review: PostmortemReview, admin: User, reason: str) -> Postmorte
 def _publish(review: PostmortemReview, reviewer: User, comment: str, action: str,
              edited: str | None = None) -> PostmortemReview:
     incident = review.incident
-    if incident.status != IncidentStatus.RESOLVED.value or incident.postmortem_published_at:
+    revision = incident.postmortem_published_at is not None
+    if not revision and incident.status != IncidentStatus.RESOLVED.value:
         raise DomainError("This postmortem can no longer be published this way.", "review")
     now = utcnow()
     original = review.body
@@ -106,7 +108,13 @@ def _publish(review: PostmortemReview, reviewer: User, comment: str, action: str
         details["reason"] = review.review_comment
     if edited is not None:
         details.update(original=original, edited=edited)
-    postmortems.publish_now(incident, review.notify, reviewer, now, **details)
+    if revision:
+        # A change to the published postmortem: the page shows the new text, nobody is told.
+        incident.updated_at = now
+        audit.record(reviewer, "postmortem.revise", "incident", incident.public_id, **details)
+        touch_page()
+    else:
+        postmortems.publish_now(incident, review.notify, reviewer, now, **details)
     if action == BREAK_GLASS:
         audit.record(reviewer, "postmortem.break_glass", "incident", incident.public_id,
                      review=review.public_id, reason=review.review_comment)

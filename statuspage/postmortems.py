@@ -26,9 +26,20 @@ MAX_BODY = 100_000
 MAX_TITLE = 255
 
 
+def revisions_wait(incident: Incident) -> bool:
+    """Whether a change to this published postmortem waits for approval (the plan makes
+    public text at its severity wait): saving it submits a revision instead."""
+    return (incident.postmortem_published_at is not None
+            and plan.needs_approval(plan.plan_severity(incident)))
+
+
 @use_case
-def save_draft(incident: Incident, body: str, actor: User | None) -> Incident:
-    """Save the postmortem text; a published postmortem changes publicly at once."""
+def save_draft(incident: Incident, body: str, actor: User | None,
+               bypass_approval: bool = False) -> Incident:
+    """Save the postmortem text. A published postmortem changes publicly at once, unless the
+    plan makes public text wait for approval: then the changed text is submitted as a
+    revision (a PostmortemReview; the public keeps reading the published text until a second
+    user approves it), or replaces the author's own revision still waiting."""
     _check_incident(incident)
     text = (body or "").strip()
     if len(text) > MAX_BODY:
@@ -36,6 +47,11 @@ def save_draft(incident: Incident, body: str, actor: User | None) -> Incident:
     if incident.postmortem_published_at is not None and not text:
         raise DomainError("A published postmortem cannot be emptied; unpublish it first.",
                           "body")
+    if (not bypass_approval and revisions_wait(incident)
+            and text != (incident.postmortem_body or "")):
+        _submit_revision(incident, text, actor)
+        db.session.commit()  # nothing public changed
+        return incident
     now = utcnow()
     incident.postmortem_body = text or None
     incident.postmortem_updated_at = now
@@ -113,6 +129,27 @@ def _submit(incident: Incident, notify: bool, actor: User | None) -> PostmortemR
     db.session.flush()
     audit.record(actor, "postmortem.submit", "incident", incident.public_id,
                  review=review.public_id, notify=notify)
+    return review
+
+
+def _submit_revision(incident: Incident, text: str, actor: User | None) -> PostmortemReview:
+    waiting = pending_review(incident)
+    if waiting is not None:
+        if actor is None or waiting.author_id != actor.id:
+            raise DomainError("A revision of this postmortem already waits for approval; it "
+                              "must be decided or withdrawn first.", "body")
+        waiting.body = text
+        audit.record(actor, "postmortem.revise_draft", "incident", incident.public_id,
+                     review=waiting.public_id, length=len(text))
+        return waiting
+    # Subscribers heard of the postmortem when it was published: a revision is not announced.
+    review = PostmortemReview(incident_id=incident.id, body=text, notify=False, state=DRAFT,
+                              author_id=actor.id if actor is not None else None,
+                              created_at=utcnow())
+    db.session.add(review)
+    db.session.flush()
+    audit.record(actor, "postmortem.submit_revision", "incident", incident.public_id,
+                 review=review.public_id, length=len(text))
     return review
 
 

@@ -18,7 +18,12 @@ from flask import url_for
 from markupsafe import Markup
 
 from statuspage import approvals, plan, postmortem_reviews
-from statuspage.approval_messages import WHAT, severity_of, user_label, what_waits
+from statuspage.approval_messages import (
+    postmortem_what,
+    severity_of,
+    user_label,
+    what_waits,
+)
 from statuspage.delivery_drafts import left_to_tell
 from statuspage.models import Incident, IncidentUpdate, PostmortemReview, User
 from statuspage.postmortems import POSTMORTEM_PUBLISHED
@@ -160,12 +165,14 @@ def postmortem_card(review: PostmortemReview, user: User | None) -> ApprovalCard
     announce = review.notify and not incident.postmortem_notified
     where = (routing(plan.plan_severity(incident), POSTMORTEM_PUBLISHED) if announce
              else Routing([], {}))
-    note = ("Subscribers were already told about this postmortem." if review.notify
+    note = ("A change to the published postmortem: subscribers are not told again."
+            if incident.postmortem_published_at is not None
+            else "Subscribers were already told about this postmortem." if review.notify
             else "Published without notifying subscribers.")
     reach, reach_note = _reach(
         where, sorted(c.id for c in incident.components if not c.is_group), note)
     return ApprovalCard(
-        kind=POSTMORTEM, public_id=review.public_id, what=WHAT[POSTMORTEM_PUBLISHED],
+        kind=POSTMORTEM, public_id=review.public_id, what=postmortem_what(review),
         incident=incident, incident_url=url_for("console.postmortem",
                                                 public_id=incident.public_id),
         severity=severity_of(incident), old_status=incident.status, new_status="postmortem",

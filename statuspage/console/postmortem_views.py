@@ -75,8 +75,11 @@ def _page(incident: Incident, status: int = 200, form: PostmortemForm | None = N
     items = postmortems.action_items(incident)
     if form is None:
         # Until a draft is saved, the editor starts from the after-incident analysis scaffold.
-        body = incident.postmortem_body or scaffold(incident, items,
-                                                    ZoneInfo(composer.page_zone()))
+        waiting = (postmortems.pending_review(incident)
+                   if incident.postmortem_published_at is not None else None)
+        # A change to the published text that waits for approval is what its author edits.
+        body = ((waiting.body if waiting is not None else None) or incident.postmortem_body
+                or scaffold(incident, items, ZoneInfo(composer.page_zone())))
         form = PostmortemForm(formdata=None, body=body)
     if item_form is None:
         item_form = ActionItemForm(formdata=None, prefix="item")
@@ -116,12 +119,17 @@ def postmortem_save(public_id: str) -> ResponseReturnValue:
     if composer.wants_preview():
         return _page(incident, form=form,
                      preview_html=markdown_html(form.body.data, PREVIEW_HEADINGS))
+    waits = postmortems.revisions_wait(incident)
     try:
         postmortems.save_draft(incident, form.body.data or "", current_user)
     except DomainError as error:
         form.add_error(error)
         return _page(incident, INVALID, form)
-    flash(_("Postmortem saved."), "success")
+    if waits and postmortems.pending_review(incident) is not None:
+        flash(_("Change submitted for approval; the public page keeps the published text "
+                "until it is approved."), "warning")
+    else:
+        flash(_("Postmortem saved."), "success")
     return redirect(url_for("console.postmortem", public_id=public_id)), 303
 
 
