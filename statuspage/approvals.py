@@ -19,6 +19,7 @@ from statuspage import approval_notices, audit, delivery
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.incidents import MAX_BODY, _apply_status, _finish, refresh_group_status
+from statuspage.message_templates import update_sms
 from statuspage.models import Incident, IncidentUpdate, PostmortemReview, User, utcnow
 from statuspage.models.incidents import DRAFT, PUBLISHED, REJECTED
 from statuspage.transaction import use_case
@@ -75,17 +76,33 @@ def edited_text(original: str, body: str | None) -> str | None:
 
 @use_case
 def approve_update(update: IncidentUpdate, reviewer: User, comment: str = "",
-                   body: str | None = None) -> IncidentUpdate:
+                   body: str | None = None, sms_body: str | None = None) -> IncidentUpdate:
     """Publish a draft now: apply its status and component changes, fan out, touch the page.
 
     With `body` differing from the draft's text the corrected text is what is published
     (review_action "edited"), and the audit entry keeps the original and the edited text.
+    `sms_body` likewise corrects the SMS text the author chose (the SMS must not keep saying
+    what the approver took out of the text); "" removes it, so the SMS follows the text.
     """
     _check_reviewer(update, reviewer, "approve", comment)
     edited = edited_text(update.body, body)
-    if edited is None:
+    sms_edited = _edited_sms(update, sms_body)
+    if sms_edited is not None:
+        audit.record(reviewer, "incident.update_sms_edit", "incident", update.incident.public_id,
+                     update=update.public_id, original=update.sms_body,
+                     edited=sms_edited or None)
+        update.sms_body = sms_edited or None
+    if edited is None and sms_edited is None:
         return _publish(update, reviewer, comment, APPROVED, "incident.update_approve")
     return _publish(update, reviewer, comment, EDITED, "incident.update_approve", edited)
+
+
+def _edited_sms(update: IncidentUpdate, sms_body: str | None) -> str | None:
+    """The approver's corrected SMS text ("" for none), or None when unchanged or not given."""
+    if sms_body is None:
+        return None
+    corrected = update_sms(sms_body) or ""
+    return None if corrected == (update.sms_body or "") else corrected
 
 
 @use_case

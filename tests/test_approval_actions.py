@@ -15,6 +15,8 @@ from statuspage.extensions import db
 from statuspage.incidents import IncidentInput, UpdateInput, open_incident, post_update
 from statuspage.models import AuditEntry, Component, Incident, IncidentUpdate, User, utcnow
 from tests.approval_support import cheap_passwords, require_approval, team
+from tests.console.conftest_content import sign_in, textarea_value
+from tests.delivery_support import add_subscribers, phone
 from tests.factories import Factory
 from tests.subscription_support import outbox
 
@@ -229,3 +231,52 @@ def test_break_glass_needs_a_reason_and_an_admin(factory: Factory) -> None:
     with pytest.raises(DomainError, match="Only admins"):
         break_glass_update(update, people["author"], "urgent")
     assert update.state == "draft"
+
+
+def test_the_approver_corrects_the_sms_text_too_and_that_is_what_is_sent(
+    factory: Factory,
+) -> None:
+    # SEV1 in the default plan: the opening reaches public SMS subscribers.
+    people = team(factory)
+    require_approval()
+    add_subscribers(1, "sms")
+    incident = open_incident(IncidentInput(
+        name="Checkout errors", severity="SEV1", update=UpdateInput(
+            status="investigating", body="Card payments fail; a bad deploy.",
+            sms_body="Acme: card payments fail after a bad deploy.")), people["author"])
+    draft = incident.updates[0]
+
+    approve_update(draft, people["colleague"], body="Card payments fail.",
+                   sms_body="Acme: card payments fail. We are on it.")
+
+    assert (draft.review_action, draft.sms_body) == (
+        "edited", "Acme: card payments fail. We are on it.")
+    edit = _audit("incident.update_sms_edit")
+    assert edit.details["original"] == "Acme: card payments fail after a bad deploy."
+    (sent,) = outbox("sms", to=phone(0))
+    assert "We are on it." in sent.body and "bad deploy" not in sent.body
+
+
+def test_emptying_the_sms_text_makes_the_sms_from_the_approved_text(factory: Factory) -> None:
+    people = team(factory)
+    draft = _draft(factory, people["author"])
+    draft.sms_body = "The old wording."
+    db.session.commit()
+
+    approve_update(draft, people["colleague"], sms_body="")
+
+    assert (draft.sms_body, draft.review_action) == (None, "edited")
+
+
+def test_the_card_offers_the_sms_text_for_correction(client: FlaskClient, factory: Factory
+                                                     ) -> None:
+    people = team(factory)
+    draft = _draft(factory, people["author"])
+    draft.sms_body = "Acme: checkout errors, fix rolling out."
+    db.session.commit()
+    sign_in(client, people["colleague"])
+
+    html = client.get("/console/").get_data(as_text=True)
+
+    assert 'name="sms_body"' in html
+    assert textarea_value(html, "sms_body") == "Acme: checkout errors, fix rolling out."

@@ -62,6 +62,8 @@ class ApprovalCard:
     told: list[ReachLine]
     body: str
     body_html: Markup
+    # The SMS text the author chose (sent instead of one made from the body); None: none.
+    sms_body: str | None
     author: str
     submitted_at: datetime
     is_author: bool
@@ -153,6 +155,7 @@ def update_card(update: IncidentUpdate, user: User | None) -> ApprovalCard:
         old_status=None if incident.awaiting_approval else incident.status,
         new_status=update.status, changes=changes, reach=reach, reach_note=reach_note,
         told=told if update.deliver_notifications else [], body=update.body,
+        sms_body=update.sms_body,
         body_html=markdown_html(update.body),
         author=user_label(update.author), submitted_at=update.created_at,
         is_author=is_author, can_review=approvals.can_review(update, user),
@@ -177,6 +180,7 @@ def postmortem_card(review: PostmortemReview, user: User | None) -> ApprovalCard
                                                 public_id=incident.public_id),
         severity=severity_of(incident), old_status=incident.status, new_status="postmortem",
         changes=[], reach=reach, reach_note=reach_note, told=[], body=review.body,
+        sms_body=None,
         body_html=markdown_html(review.body), author=user_label(review.author),
         submitted_at=review.created_at,
         is_author=user is not None and review.author_id == user.id,

@@ -103,7 +103,8 @@ def update_approve(public_id: str) -> ResponseReturnValue:
     return _run(
         update,
         lambda: approvals.approve_update(update, current_user, request.form.get("comment", ""),
-                                         body=request.form.get("body")),
+                                         body=request.form.get("body"),
+                                         sms_body=request.form.get("sms_body")),
         lambda: _("Edited and published.") if update.review_action == approvals.EDITED
         else _("Update approved and published."))
 
