@@ -25,7 +25,9 @@ from sqlalchemy.pool import NullPool  # noqa: E402
 
 from statuspage import create_app  # noqa: E402
 from statuspage.extensions import db  # noqa: E402
+from tests.delivery_support import provider_settings, task_errors  # noqa: E402
 from tests.factories import Factory  # noqa: E402
+from tests.fakes.providers import FakeSendGrid, FakeTwilio  # noqa: E402
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -150,3 +152,20 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def factory(app: Flask) -> Factory:
     return Factory()
+
+
+@pytest.fixture
+def errors() -> Iterator[list[BaseException]]:
+    """Exceptions raised by tasks run in-process (HUEY_IMMEDIATE); the test fails on any.
+    Modules whose every test publishes use it for all: `pytestmark = usefixtures("errors")`."""
+    with task_errors() as caught:
+        yield caught
+    assert not caught, caught
+
+
+@pytest.fixture
+def providers(app: Flask, fake_sendgrid: FakeSendGrid, fake_twilio: FakeTwilio) -> None:
+    """The app sends through the real SDKs to the fake SendGrid and Twilio."""
+    app.config.update(provider_settings(sendgrid_url=fake_sendgrid.url,
+                                        twilio_url=fake_twilio.url),
+                      TWILIO_MAX_PER_SECOND=50.0)

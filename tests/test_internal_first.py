@@ -5,7 +5,6 @@ the fake SendGrid and Twilio."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -31,32 +30,19 @@ from tests.delivery_support import (
     add_subscribers,
     email,
     phone,
-    provider_settings,
     queued_tasks,
     run_worker,
-    task_errors,
 )
 from tests.factories import Factory
 from tests.fakes.providers import FakeSendGrid, FakeTwilio
 from tests.stakeholder_support import group_with, store_plan
 
+# Every task run in-process must succeed (tests/conftest.py `errors`).
+pytestmark = pytest.mark.usefixtures("errors")
+
 ADA = MemberInput("Ada", "ada@example.com", "+12025550143")
 DRAFT = "Checkout fails for every customer; we are failing over the database."
 LINK = re.compile(r"https://status\.example\.com/internal/[0-9a-z.]+\.[0-9A-Za-z_-]{22}")
-
-
-@pytest.fixture(autouse=True)
-def errors() -> Iterator[list[BaseException]]:
-    with task_errors() as caught:
-        yield caught
-    assert not caught, caught
-
-
-@pytest.fixture
-def providers(app: Flask, fake_sendgrid: FakeSendGrid, fake_twilio: FakeTwilio) -> None:
-    app.config.update(provider_settings(sendgrid_url=fake_sendgrid.url,
-                                        twilio_url=fake_twilio.url),
-                      TWILIO_MAX_PER_SECOND=50.0)
 
 
 def approval_plan(severity: str = "SEV1") -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,33 +20,20 @@ from tests.delivery_support import (
     deliveries,
     email,
     phone,
-    provider_settings,
     queued_tasks,
     run_worker,
-    task_errors,
 )
 from tests.factories import Factory
 from tests.fakes.providers import FakeSendGrid, FakeTwilio
 from tests.stakeholder_support import delivered_by_audience, group_with, store_plan
 
+# Every task run in-process must succeed (tests/conftest.py `errors`).
+pytestmark = pytest.mark.usefixtures("errors")
+
 ADA = MemberInput("Ada", "ada@example.com", "+12025550143")
 BOB = MemberInput("Bob", "bob@example.com", "", "nb")
 CY = MemberInput("Cy", "", "+12025550144")
 EXEC_ADDRESSES = {"ada@example.com", "bob@example.com", "+12025550143", "+12025550144"}
-
-
-@pytest.fixture(autouse=True)
-def errors() -> Iterator[list[BaseException]]:
-    with task_errors() as caught:
-        yield caught
-    assert not caught, caught
-
-
-@pytest.fixture
-def providers(app: Flask, fake_sendgrid: FakeSendGrid, fake_twilio: FakeTwilio) -> None:
-    app.config.update(provider_settings(sendgrid_url=fake_sendgrid.url,
-                                        twilio_url=fake_twilio.url),
-                      TWILIO_MAX_PER_SECOND=50.0)
 
 
 def _quiet_incident(factory: Factory) -> Incident:

@@ -3,7 +3,6 @@ severity and the affected components; public subscribers' messages never carry s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -29,34 +28,21 @@ from statuspage.plan_document import VERSION, events_for
 from statuspage.stakeholders import MemberInput
 from tests.delivery_support import (
     add_subscribers,
-    provider_settings,
     queued_tasks,
     run_worker,
-    task_errors,
 )
 from tests.factories import Factory
 from tests.fakes.providers import FakeSendGrid, FakeTwilio
 from tests.stakeholder_support import group_with
 from tests.test_internal_first import LINK, sent
 
+# Every task run in-process must succeed (tests/conftest.py `errors`).
+pytestmark = pytest.mark.usefixtures("errors")
+
 ADA = MemberInput("Ada", "ada@example.com", "+12025550143")
 BOB = MemberInput("Bob", "bob@example.com", "", "nb")
 CY = MemberInput("Cy", "", "+12025550144")
 MEMBER_ADDRESSES = {"ada@example.com", "+12025550143", "bob@example.com", "+12025550144"}
-
-
-@pytest.fixture(autouse=True)
-def errors() -> Iterator[list[BaseException]]:
-    with task_errors() as caught:
-        yield caught
-    assert not caught, caught
-
-
-@pytest.fixture
-def providers(app: Flask, fake_sendgrid: FakeSendGrid, fake_twilio: FakeTwilio) -> None:
-    app.config.update(provider_settings(sendgrid_url=fake_sendgrid.url,
-                                        twilio_url=fake_twilio.url),
-                      TWILIO_MAX_PER_SECOND=50.0)
 
 
 def everyone_hears_everything(definition: str = "") -> None:

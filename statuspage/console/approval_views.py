@@ -40,7 +40,7 @@ def _approvals_badge() -> dict[str, Any]:
 @bp.get("/approvals/summary")
 @require_role("viewer")
 def approvals_summary() -> ResponseReturnValue:
-    """The approvals section as an HTML fragment, polled by approvals-refresh.js so that a
+    """The approvals section as an HTML fragment, polled by console-refresh.js so that a
     page shows new drafts (and drops decided ones) without a reload."""
     scope = request.args.get("incident")
     try:

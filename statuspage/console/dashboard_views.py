@@ -1,8 +1,8 @@
 """The console dashboard: what waits for approval, open incidents with their cadence, and
 maintenance, kept current without a reload.
 
-The approvals section refreshes itself (approval_views, approvals-refresh.js); the incidents
-and maintenance sections come from `dashboard_live`, which dashboard-refresh.js polls, so a
+The approvals section refreshes itself (approval_views, console-refresh.js); the incidents
+and maintenance sections come from `dashboard_live`, which console-refresh.js polls, so a
 SEV1 declared by a colleague shows up on an open dashboard without anyone reloading it.
 """
 
@@ -83,7 +83,7 @@ def dashboard() -> ResponseReturnValue:
 @bp.get("/dashboard/live")
 @require_role("viewer")
 def dashboard_live() -> ResponseReturnValue:
-    """The incidents and maintenance sections as an HTML fragment (dashboard-refresh.js)."""
+    """The incidents and maintenance sections as an HTML fragment (console-refresh.js)."""
     html = render_template("console/_dashboard_live.html", **live_context())
     response = make_response(html)
     # Private and changing by the minute: never stored by a browser or a proxy.

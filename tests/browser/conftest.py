@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -172,18 +173,16 @@ def browser(playwright_session: Playwright) -> Iterator[Browser]:
 PageMaker = Callable[..., "BrowserPage"]
 
 
-@pytest.fixture
-def new_page(browser: Browser, live_server: LiveServer) -> Iterator[PageMaker]:
-    """`new_page(**context_options)`: a page in a fresh context (its own cookies), closed after.
-
-    Relative URLs resolve against the live server; 1280x800 unless `viewport=` says otherwise.
-    """
+@contextmanager
+def page_maker(browser: Browser, base_url: str) -> Iterator[PageMaker]:
+    """`make(**context_options)`: a page in a fresh context (its own cookies) on the site at
+    `base_url`, 1280x800 unless `viewport=` says otherwise; every context closed after."""
     contexts: list[Any] = []
 
     def make(**options: Any) -> BrowserPage:
         options.setdefault("viewport", {"width": 1280, "height": 800})
         options.setdefault("locale", "en-US")
-        context = browser.new_context(base_url=live_server.url, **options)
+        context = browser.new_context(base_url=base_url, **options)
         context.set_default_timeout(15_000)
         # Loopback only: anything else (a CDN, a font) is a bug, and must not leave the machine.
         context.route(lambda url: not url.startswith(("http://127.0.0.1", "data:", "about:")),
@@ -191,9 +190,19 @@ def new_page(browser: Browser, live_server: LiveServer) -> Iterator[PageMaker]:
         contexts.append(context)
         return context.new_page()
 
-    yield make
-    for context in contexts:
-        context.close()
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server: LiveServer) -> Iterator[PageMaker]:
+    """`new_page(**context_options)`: a page in a fresh context on the live server (see
+    `page_maker`); a second user gets another `new_page()`."""
+    with page_maker(browser, live_server.url) as make:
+        yield make
 
 
 @pytest.fixture

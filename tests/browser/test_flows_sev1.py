@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -27,6 +26,7 @@ from statuspage.extensions import db
 from statuspage.models import Subscriber, utcnow
 from statuspage.plan import seed_default_plan
 from statuspage.stakeholders import MemberInput, add_member, get_group
+from tests.browser.conftest import PageMaker, page_maker
 from tests.browser.live import LiveServer, reset_database, running_site
 from tests.browser.support import path_of
 from tests.browser.test_screenshots import shoot
@@ -56,21 +56,10 @@ def dev_site(_require_browser: None, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture
-def open_page(browser: Browser, dev_site: LiveServer) -> Iterator[Callable[..., Page]]:
-    contexts: list[Any] = []
-
-    def make(**options: Any) -> Page:
-        options.setdefault("viewport", {"width": 1280, "height": 800})
-        context = browser.new_context(base_url=dev_site.url, locale="en-US", **options)
-        context.set_default_timeout(15_000)
-        context.route(lambda url: not url.startswith(("http://127.0.0.1", "data:", "about:")),
-                      lambda route: route.abort())
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
+def open_page(browser: Browser, dev_site: LiveServer) -> Iterator[PageMaker]:
+    """A page (a fresh context: its own cookies) on the dev site; see conftest.page_maker."""
+    with page_maker(browser, dev_site.url) as make:
+        yield make
 
 
 @pytest.fixture
@@ -147,7 +136,7 @@ def section(page: Page, title_id: str) -> Locator:
 
 
 def test_a_sev1_from_declaration_to_postmortem(sev1_site: LiveServer,
-                                               open_page: Callable[..., Page]) -> None:
+                                               open_page: PageMaker) -> None:
     lead, approver = open_page(), open_page()
     login(approver, APPROVER)
     expect(approver.locator("#approvals")).to_contain_text("No update is waiting")
@@ -356,7 +345,7 @@ class Clicks:
 
 
 def test_a_lead_alone_reaches_the_public_in_four_clicks_from_the_dashboard(
-    sev1_site: LiveServer, open_page: Callable[..., Page],
+    sev1_site: LiveServer, open_page: PageMaker,
 ) -> None:
     """Without approval (SEV2 in the default plan): Declare incident, choose the severity and
     the affected component, type, Declare: the public page shows it."""
@@ -378,7 +367,7 @@ def test_a_lead_alone_reaches_the_public_in_four_clicks_from_the_dashboard(
 
 
 def test_with_an_approver_the_public_hears_once_the_card_is_approved(
-    sev1_site: LiveServer, open_page: Callable[..., Page],
+    sev1_site: LiveServer, open_page: PageMaker,
 ) -> None:
     """SEV1 with approval on: the lead declares; the approver, already on the dashboard,
     approves the card when it appears there (no reload): five clicks in all."""

@@ -154,7 +154,7 @@ def test_the_dashboard_refreshes_itself_and_counts_in_title_and_navigation(
     html = client.get("/console/").get_data(as_text=True)
 
     assert '<noscript><meta http-equiv="refresh" content="30"></noscript>' in html
-    assert '<script src="/static/approvals-refresh.js" defer></script>' in html
+    assert '<script src="/static/console-refresh.js" defer></script>' in html
     assert "<title>(1) Dashboard" in html
     assert 'data-refresh-url="/console/approvals/summary"' in html
     nav = re.search(r'<li id="nav-approvals"[^>]*>.*?</li>', html, re.S)

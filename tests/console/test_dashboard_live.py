@@ -1,5 +1,5 @@
 """The dashboard's open incidents and maintenance refresh without a reload: the fragment
-dashboard-refresh.js polls, and what it says about an incident the public cannot see yet."""
+console-refresh.js polls, and what it says about an incident the public cannot see yet."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_the_dashboard_polls_the_fragment(client: FlaskClient, factory: Factory)
     html = client.get("/console/").get_data(as_text=True)
 
     assert 'data-refresh-url="/console/dashboard/live"' in html
-    assert "/static/dashboard-refresh.js" in html
+    assert "/static/console-refresh.js" in html
     assert f'id="incident-{public_id}"' in html  # the same fragment, in the page
 
 
