@@ -109,6 +109,12 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "TESTING": testing,
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Time bounds on the database (statuspage/db_timeouts.py, db_guard.py): connecting,
+        # one statement (0: none), and the web tier's probe reads (/readyz, the cache's check).
+        "DATABASE_CONNECT_TIMEOUT_SECONDS": _int(env, "DATABASE_CONNECT_TIMEOUT_SECONDS", 5,
+                                                 minimum=1),
+        "DATABASE_STATEMENT_TIMEOUT_SECONDS": _int(env, "DATABASE_STATEMENT_TIMEOUT_SECONDS", 15),
+        "DATABASE_CHECK_TIMEOUT_SECONDS": _float(env, "DATABASE_CHECK_TIMEOUT_SECONDS", 2.0),
         "PUBLIC_BASE_URL": base_url,
         "PAGE_NAME": env.get("PAGE_NAME") or "Acme",
         "PAGE_TIME_ZONE": _time_zone(env),
