@@ -41,7 +41,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from statuspage import cache, i18n, login, models  # noqa: F401  (models register tables)
+    from statuspage import (  # noqa: F401  (models register tables)
+        cache,
+        db_guard,
+        i18n,
+        login,
+        models,
+    )
     from statuspage.db_timeouts import engine_options
     from statuspage.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -54,6 +60,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login.init_app(app)
     cache.init_app(app)
+    db_guard.init_app(app)
     from statuspage import tasks
 
     tasks.init_app(app)

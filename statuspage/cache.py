@@ -8,6 +8,9 @@ any number of machines agree on it: a process re-reads it at most every CACHE_CH
 (one primary-key read), and immediately after a commit of its own that touched it, so the
 next reader of the process that published always sees the change.
 Entries also expire after CACHE_MAX_AGE so time-relative content (today's bar) moves on.
+While the database is unavailable (down, or not answering within DATABASE_CHECK_TIMEOUT_SECONDS)
+every request is answered from the last response stored for its key, however old, and with a
+503 page when there is none: never a wait on the database, never a traceback.
 Responses carry an ETag, answer `304 Not Modified`, and are stored gzipped once.
 
 Only what every visitor may see is shared: a render that read the visitor's session (a
@@ -30,11 +33,11 @@ from typing import Any
 from flask import Flask, Response, current_app, has_app_context, request
 from flask.globals import request_ctx
 from sqlalchemy import event, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.http import parse_accept_header
 
 from statuspage import i18n
+from statuspage.db_guard import UNAVAILABLE, DatabaseUnavailable, bounded_read
 from statuspage.extensions import db
 from statuspage.models import Page
 
@@ -108,25 +111,25 @@ class ResponseCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def version(self, interval: float) -> int:
-        """The page's cache version, read from the database at most every `interval` s."""
+    def version(self, interval: float) -> int | None:
+        """The page's cache version, read from the database at most every `interval` s.
+
+        None while the database does not answer (an error, or no answer within
+        DATABASE_CHECK_TIMEOUT_SECONDS: statuspage.db_guard): the caller then serves what it
+        has, however old, rather than wait on the database or show an error page.
+        """
         state = self._state
         now = _now()
         if state is not None and now - state[1] < interval:
             return state[0]
         generation = self._generation
         try:
-            found = db.session.execute(
-                select(Page.cache_version).order_by(Page.id).limit(1)
-            ).scalar()
-        except SQLAlchemyError:
-            if state is None:
-                raise
-            # The database is unreachable: keep serving what this process already rendered
-            # (until it expires) rather than turning a status page into an error page.
+            found = bounded_read(_read_version)
+        except UNAVAILABLE as error:
             db.session.rollback()
-            log.warning("cache version check failed; serving cached responses", exc_info=True)
-            found = state[0]
+            log.warning("cache version check failed (%s); serving cached responses",
+                        type(error).__name__)
+            return None
         version = found or 0
         with self._lock:
             if self._generation == generation:
@@ -154,6 +157,10 @@ class ResponseCache:
             return None
         return entry
 
+    def last(self, key: tuple[str, ...]) -> Entry | None:
+        """The last response stored for `key`, whatever its version or age."""
+        return self._entries.get(key)
+
     def put(self, key: tuple[str, ...], entry: Entry) -> None:
         if entry.size > self.max_bytes:
             return
@@ -174,6 +181,10 @@ class ResponseCache:
 
     def stripe(self, key: tuple[str, ...]) -> threading.Lock:
         return self._stripes[hash(key) % _STRIPES]
+
+
+def _read_version() -> int | None:
+    return db.session.execute(select(Page.cache_version).order_by(Page.id).limit(1)).scalar()
 
 
 def init_app(app: Flask) -> None:
@@ -213,12 +224,18 @@ def cached(view: Callable[..., Any]) -> Callable[..., Response]:
         # must not let one forged Host header poison the page for everyone.
         language = i18n.request_language()
         key = (request.host, request.path, environ.get("QUERY_STRING", ""), language)
+        if version is None:
+            return _last_known(app, cache, key, environ)
         entry = cache.get(key, version, max_age)
         if entry is None:
             with cache.stripe(key):
                 entry = cache.get(key, version, max_age)
                 if entry is None:
-                    built = _build(app, view, args, kwargs, version, max_age, language)
+                    try:
+                        built = _build(app, view, args, kwargs, version, max_age, language)
+                    except UNAVAILABLE:
+                        db.session.rollback()
+                        return _last_known(app, cache, key, environ)
                     if not isinstance(built, Entry):
                         return built  # not shareable: sent as rendered, never stored
                     entry = built
@@ -264,6 +281,15 @@ def _build(app: Flask, view: Callable[..., Any], args: Any, kwargs: Any, version
         )
     return Entry(version=version, built_at=_now(), digest=digest, identity=identity,
                  gzip=compressed)
+
+
+def _last_known(app: Flask, cache: ResponseCache, key: tuple[str, ...],
+                environ: dict[str, Any]) -> Response:
+    """The database is unavailable: the last response rendered for `key`, or a clean 503."""
+    entry = cache.last(key)
+    if entry is None:
+        raise DatabaseUnavailable()
+    return _respond(app, entry, environ)
 
 
 def _session_accessed() -> bool:
