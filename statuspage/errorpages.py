@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from redis import RedisError
 from werkzeug.exceptions import HTTPException
 
+from statuspage.db_guard import UNAVAILABLE, DatabaseUnavailable
 from statuspage.i18n import N_
+
+log = logging.getLogger(__name__)
 
 # The errors a visitor meets, so their titles can be translated (the API keeps Werkzeug's).
 _TITLES = {400: N_("Bad Request"), 403: N_("Forbidden"), 404: N_("Not Found"),
@@ -16,7 +22,8 @@ _TITLES = {400: N_("Bad Request"), 403: N_("Forbidden"), 404: N_("Not Found"),
 # Said instead of Werkzeug's own text when a view gave no description of its own.
 _MESSAGES = {404: N_("There is nothing at this address."),
              405: N_("This address does not accept that request."),
-             500: N_("Something went wrong on our side. Please try again in a moment.")}
+             500: N_("Something went wrong on our side. Please try again in a moment."),
+             503: N_("This page cannot be shown right now. Please try again in a moment.")}
 
 
 def init_app(app: Flask) -> None:
@@ -30,3 +37,14 @@ def init_app(app: Flask) -> None:
         if code in _MESSAGES and message == type(error).description:
             message = gettext(_MESSAGES[code])
         return render_template("error.html", code=code, title=title, message=message), code
+
+    def _unavailable(error: Exception) -> ResponseReturnValue:
+        # The database or Redis is down or not answering: a clean 503, never a traceback.
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        log.warning("%s %s: a dependency is unavailable (%s: %s)", request.method, request.path,
+                    type(error).__name__, first_line)
+        return _http_error(DatabaseUnavailable())
+
+    for kind in (*UNAVAILABLE, RedisError):
+        if not issubclass(kind, HTTPException):
+            app.register_error_handler(kind, _unavailable)
