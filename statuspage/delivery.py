@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from statuspage import enqueue_retry
 from statuspage.delivery_dispatch import dispatch_ids
 from statuspage.delivery_drafts import groups_only, left_to_tell, notice_detail
 from statuspage.delivery_expand import audience_condition, expand_event, with_groups
@@ -194,7 +196,9 @@ def _enqueue_after_commit(session: Session) -> None:
     """Ask the worker to expand the events this transaction committed.
 
     A failure to enqueue (the queue is down) loses nothing: the event is committed as
-    `pending`, and recover_expired_leases() enqueues it again within a minute.
+    `pending`; this process retries the enqueue every few seconds (statuspage.enqueue_retry),
+    so it goes out within seconds of the queue coming back, and recover_expired_leases()
+    enqueues it again in any case.
     """
     event_ids = session.info.pop(_PENDING_KEY, None)
     if not event_ids:
@@ -204,8 +208,12 @@ def _enqueue_after_commit(session: Session) -> None:
     for event_id in event_ids:
         try:
             delivery_tasks.expand_event(event_id)
-        except Exception:  # the commit has happened; the periodic recovery will retry
-            log.exception("could not enqueue the expansion of fan-out event %s", event_id)
+        except Exception as error:  # the commit has happened: retried here and by the recovery
+            log.warning("could not enqueue the expansion of fan-out event %s (%s: %s); "
+                        "retrying until the queue answers", event_id, type(error).__name__,
+                        error)
+            enqueue_retry.retry_later(f"the expansion of fan-out event {event_id}",
+                                      partial(delivery_tasks.expand_event, event_id))
 
 
 @sa_event.listens_for(Session, "after_rollback")

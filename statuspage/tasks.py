@@ -18,10 +18,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import redis
 from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 _app: Flask | None = None
+REDIS_TIMEOUT_SECONDS = 5.0
 
 
 def _make_huey(queue: str = "") -> Huey:
@@ -34,7 +36,11 @@ def _make_huey(queue: str = "") -> Huey:
         name = f"{name}-{queue}"
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
-        return RedisHuey(name, url=redis_url, immediate=immediate)
+        # Bounded: a hung Redis fails an enqueue (retried: statuspage.enqueue_retry) within
+        # seconds instead of holding a web request. Longer than the consumer's 1 s blocking read.
+        pool = redis.ConnectionPool.from_url(redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
+                                             socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+        return RedisHuey(name, connection_pool=pool, immediate=immediate)
     from statuspage import ROOT
 
     instance = Path(os.environ.get("INSTANCE_PATH") or ROOT / "instance")

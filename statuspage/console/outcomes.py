@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from flask_babel import gettext as _
 
-from statuspage import delivery
+from statuspage import delivery, enqueue_retry
 from statuspage.models import Incident, IncidentUpdate
 from statuspage.models.incidents import DRAFT
 
@@ -27,13 +27,22 @@ def _waits(update: IncidentUpdate) -> bool:
     return update.state == DRAFT
 
 
+def _queue_note(outcome: Outcome) -> Outcome:
+    """Add that notifications wait for the queue when this request could not enqueue them."""
+    if not enqueue_retry.deferred():
+        return outcome
+    return Outcome(outcome.message + " " + _("The task queue is not answering right now, so "
+                                             "notifications are sent once it is back: delivery "
+                                             "will follow."), "warning")
+
+
 def declared(incident: Incident) -> Outcome:
     """After declaring: public at once, or waiting for its opening update's approval."""
     if incident.awaiting_approval:
         return Outcome(_("Incident “%(name)s” declared; its opening update waits for approval "
                          "and is not public yet.", name=incident.name), "warning")
-    return Outcome(_("Incident “%(name)s” declared; its opening update is published.",
-                     name=incident.name))
+    return _queue_note(Outcome(_("Incident “%(name)s” declared; its opening update is "
+                                 "published.", name=incident.name)))
 
 
 def update_posted(update: IncidentUpdate) -> Outcome:
@@ -42,13 +51,13 @@ def update_posted(update: IncidentUpdate) -> Outcome:
         return Outcome(_("Update submitted for approval; it is not public until another "
                          "communicator or admin approves it."), "warning")
     if update.visibility != "internal":
-        return Outcome(_("Update published."))
+        return _queue_note(Outcome(_("Update published.")))
     if not update.deliver_notifications:
         return Outcome(_("Internal update posted; notifications were off, so nobody was "
                          "messaged."))
     if delivery.event_for_update(update.id) is None:
         return Outcome(_("Internal update posted; the plan sends it to no group."), "warning")
-    return Outcome(_("Internal update sent to stakeholders."))
+    return _queue_note(Outcome(_("Internal update sent to stakeholders.")))
 
 
 def resolution(incident: Incident, update: IncidentUpdate) -> Outcome:
@@ -56,7 +65,7 @@ def resolution(incident: Incident, update: IncidentUpdate) -> Outcome:
     if _waits(update):
         return Outcome(_("Resolution submitted for approval; the incident stays open until it "
                          "is approved."), "warning")
-    return Outcome(_("Incident “%(name)s” resolved.", name=incident.name))
+    return _queue_note(Outcome(_("Incident “%(name)s” resolved.", name=incident.name)))
 
 
 def maintenance_scheduled(maintenance: Incident) -> Outcome:
