@@ -11,7 +11,9 @@ DATABASE_CHECK_TIMEOUT_SECONDS:
   every further probe fails at once, without starting another one: a hung database costs a
   few helper threads and connections per process (at most `_THREADS`), never a growing pile;
 - the first probe after the stuck read finishes (the database came back, or the connection's
-  own TCP bounds ended it) runs normally again.
+  own TCP bounds ended it) runs normally again;
+- meanwhile every request that would wait on the database is answered 503 at once (init_app),
+  so one hung database never fills the web workers with requests waiting on it.
 
 SQLite runs the read inline: a local file cannot hang, and its lock waits are bounded by the
 connection's busy timeout.
@@ -27,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import ServiceUnavailable
@@ -97,7 +99,22 @@ def _in_context(app: Flask, query: Callable[[], T]) -> T:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["statuspage_db_guard"] = Guard()
+    """Keep this process's guard, and refuse at once, while the database is known to hang,
+    every request that would wait on it: all but the probes, static files and cached views
+    (`@cached` marks them: they answer from the cache)."""
+    guard = Guard()
+    app.extensions["statuspage_db_guard"] = guard
+
+    @app.before_request
+    def _fail_fast() -> None:
+        if not guard.stuck() or request.endpoint is None:
+            return
+        if request.endpoint == "static" or request.endpoint.startswith("health."):
+            return
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "answers_without_database", False):
+            return
+        raise DatabaseUnavailable()
 
 
 def bounded_read(query: Callable[[], T]) -> T:
