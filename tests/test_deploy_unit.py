@@ -1,0 +1,33 @@
+"""The documented production layout runs each Procfile process type on its own (docs/deploy)."""
+
+from __future__ import annotations
+
+import configparser
+
+from statuspage import ROOT
+
+
+def _unit() -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(ROOT / "docs" / "deploy" / "statuspage@.service")
+    return parser
+
+
+def test_each_process_type_is_its_own_unit_restarted_alone() -> None:
+    service = _unit()["Service"]
+    # One Procfile line per instance (statuspage@web, @worker, @sms), never all of them.
+    assert service["ExecStart"].split()[-3:] == ["--port", "${PORT}", "%i"]
+    assert " start " in service["ExecStart"] and "honcho" in service["ExecStart"]
+    assert service["Restart"] == "always"
+    procfile = (ROOT / "Procfile").read_text()
+    for name in ("web", "worker", "sms", "release"):
+        assert f"\n{name}: " in f"\n{procfile}", name
+
+
+def test_the_readme_documents_the_layout_and_what_make_run_does() -> None:
+    readme = (ROOT / "README.md").read_text()
+    production = readme.split("## Running in production", 1)[1].split("\n## ", 1)[0]
+    assert "docs/deploy/statuspage@.service" in production
+    assert "statuspage@worker" in production
+    assert "make run" in production and "stops" in production
