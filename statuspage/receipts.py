@@ -3,24 +3,29 @@
 The views in statuspage/api/hooks.py verify the provider's signature and call these use-cases
 with plain values. Receipts arrive late, out of order and more than once: delivery state only
 moves forward (delivery.record_receipt keeps the furthest state), SendGrid events are applied
-once per `sg_event_id`, and unknown messages are ignored so the provider stops retrying.
+once per `sg_event_id`, Twilio inbound messages once per MessageSid and status callbacks that
+suppress once per (MessageSid, status) (statuspage.receipt_claims), and unknown messages are
+ignored so the provider stops retrying.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
 from statuspage import delivery, subscriptions
+from statuspage import receipt_claims as claims
 from statuspage.extensions import db
-from statuspage.models import Delivery, ProviderReceipt, Subscriber
+from statuspage.models import Delivery, Subscriber
 from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, SENDING, SENT
 from statuspage.models.subscribers import EMAIL, SMS
 from statuspage.pages import get_page
 from statuspage.subscription_links import sms_code_url
+
+log = logging.getLogger(__name__)
 
 # --- Twilio ------------------------------------------------------------------------------
 
@@ -54,10 +59,12 @@ _FIRST_WORD = re.compile(r"[A-Za-z]+")
 def apply_twilio_status(sid: str, status: str, error_code: str | None) -> bool:
     """Apply a Twilio status callback; False when the SID or the status is not ours to apply.
 
-    No dedupe table for these: a repeated (sid, status) moves nothing, since the delivery only
-    ever keeps its furthest state, and suppressing twice changes nothing.
+    The delivery only ever keeps its furthest state, so a repeated (sid, status) moves
+    nothing. A suppression is applied once per (sid, status): replayed after the subscriber
+    texted START, an old "failed, 21610" must not opt them out again.
     """
-    state = TWILIO_STATES.get(status.strip().lower())
+    status = status.strip().lower()
+    state = TWILIO_STATES.get(status)
     if not sid or state is None:
         return False
     error = None
@@ -66,8 +73,13 @@ def apply_twilio_status(sid: str, status: str, error_code: str | None) -> bool:
     row = delivery.record_receipt(sid, state, error, error_code)
     if row is None:
         return False
-    if state == FAILED and error_code:
-        _suppress_for_twilio_code(row.subscriber_id, error_code)
+    if state == FAILED and error_code in TWILIO_OPTED_OUT | TWILIO_DEAD:
+        if not claims.claim_all("twilio_status", [f"{sid}:{status}"],
+                                {"status": status, "code": error_code}):
+            db.session.rollback()
+            return True
+        _suppress_for_twilio_code(row.subscriber_id, error_code or "")
+        db.session.commit()
     return True
 
 
@@ -101,9 +113,14 @@ def sms_keyword(body: str, opt_out_type: str | None = None) -> str | None:
     return None
 
 
-def handle_inbound_sms(from_number: str, body: str, opt_out_type: str | None = None
-                       ) -> str | None:
+def handle_inbound_sms(from_number: str, body: str, opt_out_type: str | None = None,
+                       message_sid: str = "", idempotency_token: str = "") -> str | None:
     """Act on an inbound SMS keyword; return the reply to send, or None for no reply.
+
+    Applied once per `message_sid` (signed by Twilio) and per `idempotency_token` (the
+    I-Twilio-Idempotency-Token header of Twilio's retries, not signed, so only ever an extra
+    key): a replay, byte for byte or with a fresh token, changes nothing and gets no reply. A
+    keyword without a MessageSid (Twilio always sends one) is not applied.
 
     When OptOutType is present, Twilio's Advanced Opt-Out has already answered the keyword,
     so we stay silent rather than send a second reply. Otherwise we confirm in our own words;
@@ -116,6 +133,14 @@ def handle_inbound_sms(from_number: str, body: str, opt_out_type: str | None = N
     subscriber = subscriptions.find_subscriber(SMS, from_number.strip())
     if subscriber is None:
         return None
+    if not message_sid:
+        log.warning("inbound SMS keyword without a MessageSid ignored")
+        return None
+    keys = [f"sid:{message_sid}"] + ([f"token:{idempotency_token}"] if idempotency_token
+                                     else [])
+    if not claims.claim_all("twilio_inbound", keys, {"keyword": keyword}):
+        db.session.rollback()
+        return None
     if keyword == "stop":
         subscriptions.unsubscribe(subscriber, reason="stop")
     elif keyword == "start":
@@ -123,6 +148,7 @@ def handle_inbound_sms(from_number: str, body: str, opt_out_type: str | None = N
         # it lifts the opt-out but confirms nothing: a number that never entered its code
         # stays unconfirmed (resubscribe keeps confirmed_at) and gets no updates.
         subscriptions.resubscribe(subscriber, source="sms_start")
+    db.session.commit()  # the claim, also when the keyword changed nothing
     if opt_out_type:
         return None
     page = get_page()
@@ -168,7 +194,7 @@ def apply_sendgrid_events(events: list[Any]) -> dict[str, int]:
             counts["ignored"] += 1  # opens, clicks, deferrals, account events: nothing to do
             continue
         event_id = str(event.get("sg_event_id") or "")[:128]
-        if event_id and _seen("sendgrid", event_id):
+        if event_id and claims.seen("sendgrid", event_id):
             counts["duplicates"] += 1
             continue
         row = _email_delivery(event)
@@ -179,7 +205,7 @@ def apply_sendgrid_events(events: list[Any]) -> dict[str, int]:
         _apply_sendgrid_event(row, event)
         counts["applied"] += 1
         if event_id:
-            _claim("sendgrid", event_id, {"event": event["event"]})
+            claims.claim("sendgrid", event_id, {"event": event["event"]})
         db.session.commit()
     return counts
 
@@ -237,30 +263,3 @@ def _email_delivery(event: dict[str, Any]) -> Delivery | None:
                Subscriber.address == email)
         .order_by(Delivery.id.desc())
     ).scalars().first()
-
-
-def _seen(provider: str, event_id: str) -> bool:
-    return db.session.execute(
-        select(ProviderReceipt.id).where(ProviderReceipt.provider == provider,
-                                         ProviderReceipt.event_id == event_id)
-    ).first() is not None
-
-
-def _claim(provider: str, event_id: str, payload: dict[str, Any]) -> bool:
-    """Record a provider event id; False when it was already recorded.
-
-    INSERT … ON CONFLICT DO NOTHING: two deliveries of one batch racing both apply their
-    (idempotent) effects, and neither fails on the unique constraint.
-    The payload keeps only the event name: SendGrid events carry the recipient's address,
-    which has no business in a dedupe table kept for months.
-    """
-    values = {"provider": provider, "event_id": event_id, "payload": payload}
-    dialect = db.session.get_bind().dialect.name
-    table = ProviderReceipt.__table__
-    if dialect == "postgresql":
-        stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported; _seen checked
-        stmt = insert(table).values(**values)
-    return db.session.execute(stmt).rowcount == 1

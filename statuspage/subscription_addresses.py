@@ -39,13 +39,32 @@ _EMPTY = {EMAIL: N_("Enter your email address."), SMS: N_("Enter your mobile num
 
 
 def normalise_email(raw: str) -> str:
-    """A syntactically valid email address, lower-cased; no DNS lookups."""
+    """A syntactically valid address in the form our email provider takes; no DNS lookups.
+
+    SendGrid accepts only ASCII addresses and refuses a whole send over one that is not, so
+    the domain is stored as its ASCII A-label (bücher.example -> xn--bcher-kva.example) and an
+    address whose local part is not ASCII (SMTPUTF8) is refused with a message saying so.
+    Lower-cased, so one person typing it differently is one subscriber.
+    """
+    text = raw.strip()
     try:
-        valid = validate_email(raw.strip(), check_deliverability=False)
+        valid = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
+        if "@" in text and not text.rpartition("@")[0].isascii():
+            raise DomainError(_("We can only send email to addresses whose part before the @ "
+                                "uses plain letters (a-z, no accents), digits and punctuation. "
+                                "Enter another address."), "address") from None
         raise DomainError(_("Enter a valid email address (%(reason)s).", reason=exc),
                           "address") from None
-    return valid.normalized.lower()
+    return (valid.ascii_email or valid.normalized).lower()
+
+
+def _ascii_email_or_raw(raw: str) -> str:
+    try:
+        valid = validate_email(raw, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return raw.lower()
+    return (valid.ascii_email or valid.normalized).lower()
 
 
 def configured_regions(page: Page) -> list[str]:
@@ -149,7 +168,7 @@ def lenient(channel: str, raw: str, regions: list[str]) -> str:
     """Best-effort canonical form that never raises: for lookups and rate-limit keys."""
     raw = (raw or "").strip()
     if channel == EMAIL:
-        return raw.lower()
+        return _ascii_email_or_raw(raw)
     if channel == SMS:
         try:
             number = phonenumbers.parse(raw, regions[0] if regions else None)

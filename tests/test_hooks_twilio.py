@@ -6,6 +6,7 @@ signs them, and posted through the Flask test client (whose internal URL is http
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -227,9 +228,14 @@ def test_hooks_need_no_csrf_token(app: Flask, database_url: str) -> None:
 
 # --- inbound SMS -----------------------------------------------------------------------------
 
+_INBOUND_SIDS = itertools.count(1)
+
+
 def inbound(client: FlaskClient, body: str, from_number: str = PHONE,
             opt_out_type: str | None = None) -> TestResponse:
-    params = {"MessageSid": "SMin", "AccountSid": "AC" + "0" * 32, "From": from_number,
+    # Every message Twilio receives gets a SID of its own; a repeated SID is a replay.
+    params = {"MessageSid": f"SMin{next(_INBOUND_SIDS):030d}", "AccountSid": "AC" + "0" * 32,
+              "From": from_number,
               "To": "+14155550100", "Body": body, "NumMedia": "0", "NumSegments": "1"}
     if opt_out_type:
         params["OptOutType"] = opt_out_type

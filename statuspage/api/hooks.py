@@ -37,6 +37,8 @@ csrf.exempt(bp)
 # SendGrid's own retries are signed anew, so they are never refused as stale.
 SENDGRID_MAX_AGE_SECONDS = 600
 SENDGRID_MAX_SKEW_SECONDS = 300  # how far in the future a timestamp may be
+# Sent by Twilio with every webhook, the same on its retries (not covered by the signature).
+TWILIO_IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 
 
 def _forbidden(reason: str) -> Response:
@@ -128,13 +130,16 @@ def twilio_status() -> ResponseReturnValue:
 
 @bp.post("/twilio/inbound")
 def twilio_inbound() -> ResponseReturnValue:
-    """Inbound SMS: STOP/START/HELP keywords, answered with TwiML."""
+    """Inbound SMS: STOP/START/HELP keywords, answered with TwiML; a replay gets 200 and an
+    empty answer (applied once per MessageSid, see receipts.handle_inbound_sms)."""
     error = _twilio_signature_error()
     if error:
         return _forbidden(error)
     form = request.form
     reply = receipts.handle_inbound_sms(
-        form.get("From", ""), form.get("Body", ""), form.get("OptOutType") or None
+        form.get("From", ""), form.get("Body", ""), form.get("OptOutType") or None,
+        message_sid=form.get("MessageSid") or form.get("SmsMessageSid") or "",
+        idempotency_token=request.headers.get(TWILIO_IDEMPOTENCY_HEADER, ""),
     )
     return _twiml(reply)
 

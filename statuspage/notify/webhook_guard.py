@@ -5,7 +5,9 @@ our network, so an address like http://169.254.169.254/ (cloud metadata), http:/
 or http://10.0.0.5/admin must never be reachable. We check:
 
 1. at subscribe time, `check_webhook_url`: https only, no credentials in the URL, and every
-   address the host name resolves to is public (`ipaddress.is_global`);
+   address the host name resolves to is public (`ipaddress.is_global`, not multicast or
+   reserved); an IPv6 address that carries an IPv4 address (mapped, compatible, translated,
+   NAT64, 6to4, Teredo) is judged by the IPv4 address it carries (`embedded_ipv4`);
 2. at connect time, `GuardedAdapter`: the socket connects only to an address that passed the
    same check, resolved in the same step. A host name that resolved to a public address at
    subscribe time and to 127.0.0.1 later (DNS rebinding) is refused there. TLS still verifies
@@ -39,13 +41,88 @@ class BlockedAddressError(NewConnectionError):
     """The host name resolved to an address webhooks may not reach."""
 
 
-def address_allowed(address: Address, allow_loopback: bool) -> bool:
-    """Public unicast addresses only; loopback as well when `allow_loopback`."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+# IPv6 forms that carry an IPv4 address, which a host, a NAT64 gateway or a tunnel relay turns
+# into a connection to that IPv4 address (RFC 4291, 6052, 8215, 3056, 6145, 4380).
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+NAT64_LOCAL_USE = ipaddress.IPv6Network("64:ff9b:1::/48")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
+# RFC 6052 layouts inside a network-specific prefix of 48, 56, 64 or 96 bits: where the
+# IPv4 address's pieces sit, as (first bit, width), and where the zero suffix starts. Bits
+# 64-71 (the "u" octet) are zero in every layout shorter than 96 bits.
+_RFC6052_LAYOUTS: tuple[tuple[tuple[tuple[int, int], ...], int], ...] = (
+    (((48, 16), (72, 16)), 88),
+    (((56, 8), (72, 24)), 96),
+    (((72, 32),), 104),
+    (((96, 32),), 128),
+)
+
+
+def _bits(value: int, first: int, width: int) -> int:
+    """`width` bits of a 128-bit value, counted from the top."""
+    return (value >> (128 - first - width)) & ((1 << width) - 1)
+
+
+def _rfc6052_candidates(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an address in the local-use NAT64 prefix may carry: its operator
+    picks the prefix length, so every well-formed layout is read (the /96 one always is)."""
+    value = int(address)
+    found = []
+    for pieces, suffix_start in _RFC6052_LAYOUTS:
+        if suffix_start < 128 and (_bits(value, 64, 8) or _bits(value, suffix_start,
+                                                                 128 - suffix_start)):
+            continue
+        v4 = 0
+        for first, width in pieces:
+            v4 = (v4 << width) | _bits(value, first, width)
+        found.append(ipaddress.IPv4Address(v4))
+    return found
+
+
+def embedded_ipv4(address: Address) -> list[ipaddress.IPv4Address] | None:
+    """The IPv4 address(es) an IPv6 transition form carries, or None when it carries none.
+
+    IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d, except :: and ::1),
+    IPv4-translated (::ffff:0:a.b.c.d), NAT64 (64:ff9b::a.b.c.d and the local-use
+    64:ff9b:1::/48), 6to4 (2002:aabb:ccdd::/48) and Teredo (server and client).
+    """
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address in IPV4_TRANSLATED or address in NAT64_WELL_KNOWN:
+        return [low32]
+    if address in IPV4_COMPATIBLE:
+        return None if int(address) <= 1 else [low32]
+    if address in NAT64_LOCAL_USE:
+        return _rfc6052_candidates(address)
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:
+        return list(address.teredo)
+    return None
+
+
+def _reachable(address: Address, allow_loopback: bool) -> bool:
     if allow_loopback and address.is_loopback:
         return True
-    return address.is_global and not address.is_multicast
+    return address.is_global and not address.is_multicast and not address.is_reserved
+
+
+def address_allowed(address: Address, allow_loopback: bool) -> bool:
+    """Public unicast addresses only; loopback as well when `allow_loopback`.
+
+    An IPv6 address that embeds an IPv4 address (see `embedded_ipv4`) is judged by what it
+    embeds, every reading of it: 64:ff9b::a9fe:a9fe is 169.254.169.254, 2002:a00:1:: is
+    10.0.0.1. Teredo must pass on both counts (and 2001::/32 is not global, so it never does).
+    """
+    embedded = embedded_ipv4(address)
+    if embedded is None:
+        return _reachable(address, allow_loopback)
+    if not all(_reachable(v4, allow_loopback) for v4 in embedded):
+        return False
+    return address.teredo is None or _reachable(address, allow_loopback)
 
 
 def resolve(host: str, port: int) -> list[Address]:
