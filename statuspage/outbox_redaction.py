@@ -1,11 +1,12 @@
 """What a reader of the dev outbox may see of a message: token-bearing links hidden from viewers.
 
 Messages in the outbox are what subscribers and stakeholder members would have received, with
-their personal links filled in: manage, unsubscribe and confirm links, and members' internal
-incident links. Each one acts for its recipient, so a read-only console user must not get them
-live. `present` returns copies with the token of every such link replaced by REDACTED, for
-every path of the app whose rule takes a `<token>` (so a new token route is covered without
-a change here); people who may edit subscribers anyway (communicators, admins) see them whole.
+their personal links filled in: manage, unsubscribe and confirm links, members' internal
+incident links, and the one-time code of an SMS sign-up confirmation. Each one acts for its
+recipient, so a read-only console user must not get them live. `present` returns copies with
+the token of every such link (every path of the app whose rule takes a `<token>`, so a new
+token route is covered without a change here) and the SMS code replaced by REDACTED; people
+who may edit subscribers anyway (communicators, admins) see them whole.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from flask import current_app
 
 from statuspage.models import OutboxMessage, User
+from statuspage.notify.log import SECRET_HEADER
 
 REDACTED = "REDACTED"
 # Characters a token in our URLs may contain (itsdangerous and secrets.token_urlsafe output).
@@ -59,17 +61,20 @@ def redact(text: str) -> str:
 
 
 def _entry(message: OutboxMessage, hide: bool) -> OutboxEntry:
-    clean = redact if hide else _same
-    headers = {k: clean(v) if isinstance(v, str) else v
-               for k, v in (message.headers or {}).items()}
+    headers = dict(message.headers or {})
+    code = headers.get(SECRET_HEADER) if hide else None
+
+    def clean(text: str) -> str:
+        if not hide:
+            return text
+        text = redact(text)
+        return text.replace(code, REDACTED) if isinstance(code, str) and code else text
+
+    headers = {k: clean(v) if isinstance(v, str) else v for k, v in headers.items()}
     return OutboxEntry(id=message.id, channel=message.channel, to=message.to,
                        subject=clean(message.subject or ""), body=clean(message.body or ""),
                        html=clean(message.html or ""), headers=headers,
                        created_at=message.created_at)
-
-
-def _same(text: str) -> str:
-    return text
 
 
 def _token_paths() -> tuple[str, ...]:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from html import unescape
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from statuspage.notify.base import MANAGE_URL, UNSUBSCRIBE_URL, EmailContent, Recipient, SmsContent
 from statuspage.notify.log import LogEmailChannel, LogSmsChannel
 from tests.console.conftest import LoginHelper
+from tests.subscription_support import US_MOBILE, last_code
 
 BASE = "https://status.example.com"
 TOKENS = {
@@ -59,3 +61,21 @@ def test_editors_see_the_message_as_sent(
     for token in TOKENS.values():
         assert token in html
     assert "REDACTED" not in html
+
+
+@pytest.mark.parametrize("role,hidden", [("viewer", True), ("communicator", False)])
+def test_an_sms_confirmation_code_is_hidden_from_viewers(
+    app: Flask, client: FlaskClient, login: LoginHelper, role: str, hidden: bool
+) -> None:
+    visitor = app.test_client()
+    signed_up = visitor.post("/subscribe", data={"channel": "sms", "address": "(415) 555-2671"})
+    assert signed_up.status_code == 303
+    code = last_code(US_MOBILE)
+    login(client, role=role)
+    html = client.get("/console/outbox").get_data(as_text=True)
+    assert "confirmation code is" in html
+    assert (code not in html) is hidden
+    assert ("confirmation code is REDACTED" in html) is hidden
+    # And the code still works for the person who has the phone.
+    confirmed = visitor.post(signed_up.headers["Location"], data={"code": code})
+    assert confirmed.status_code == 303
