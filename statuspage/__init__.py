@@ -32,8 +32,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from statuspage import cli, errorpages, templating
+    from statuspage import cli, errorpages, security_headers, templating
 
+    security_headers.init_app(app)
     errorpages.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

@@ -13,10 +13,11 @@ from statuspage import audit
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.models import ROLES, User, utcnow
+from statuspage.passwords import MIN_LENGTH, check_strength
 from statuspage.stakeholders import normalise_member_phone
 
 _hasher = PasswordHasher()
-MIN_PASSWORD = 12
+MIN_PASSWORD = MIN_LENGTH
 # Verifying against this keeps the time of a login for an unknown email equal to a real one.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
@@ -60,7 +61,7 @@ def create_user(email: str, name: str, role: str, password: str | None,
     if find_user(email) is not None:
         raise DomainError("A user with this email already exists.", "email")
     password = password or secrets.token_urlsafe(12)
-    _check_new_password(password, "password")
+    check_strength(password, "password", email=email, name=name)
     user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password),
                 session_token=secrets.token_hex(16))
     db.session.add(user)
@@ -103,11 +104,22 @@ def record_login(user: User, method: str = "password") -> None:
     db.session.commit()
 
 
+def log_out(user: User) -> None:
+    """End the user's sessions on the server: every cookie issued so far stops working.
+
+    Sessions are signed cookies naming the user's session token, so the token is rotated;
+    this ends the user's sessions on other devices as well.
+    """
+    rotate_session(user)
+    audit.record(user, "logout", "user", user.id)
+    db.session.commit()
+
+
 def change_password(user: User, current: str, new: str) -> None:
     """Change a user's own password; every other session of the user ends."""
     if not verify_password(user, current):
         raise DomainError("Your current password is not correct.", "current_password")
-    _check_new_password(new, "new_password")
+    check_strength(new, "new_password", email=user.email, name=user.name)
     if current == new:
         raise DomainError("Choose a password different from the current one.", "new_password")
     user.password_hash = hash_password(new)
@@ -169,11 +181,6 @@ def reactivate(user: User, actor: User | None) -> None:
 def rotate_session(user: User) -> None:
     """Give the user a new session token, which logs out every existing session."""
     user.session_token = secrets.token_hex(16)
-
-
-def _check_new_password(password: str, field: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise DomainError(f"Use at least {MIN_PASSWORD} characters.", field)
 
 
 def _refuse_if_last_admin(user: User, verb: str, field: str | None) -> None:

@@ -1,5 +1,9 @@
 """Use-cases for API tokens: create (the clear token is returned once), revoke, authenticate.
 
+A token created in the console is owned by its creator: it works only while that user is
+active, so deactivating someone also stops the automation they set up (the console's token
+list shows each token's creator and says when it is suspended for this reason).
+
 A token is `sp_` followed by 256 random bits (URL-safe base64). Only its SHA-256 is stored.
 A fast, unsalted hash is enough here, unlike for passwords: the token is random and long, so
 there is nothing to guess from a leaked hash, and authentication stays one indexed lookup per
@@ -114,11 +118,21 @@ def authenticate(secret: str) -> ApiToken:
         raise InvalidToken("The API token is not valid.")
     if token.revoked_at is not None:
         raise InvalidToken("The API token has been revoked.")
+    if not token_owner_active(token):
+        raise InvalidToken("The API token's creator has been deactivated.")
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
         db.session.commit()
     return token
+
+
+def token_owner_active(token: ApiToken) -> bool:
+    """Whether the user a token acts for may still act: a token made in the console belongs
+    to its creator and stops working while that user is deactivated (and works again if they
+    are reactivated). Tokens made with `flask create-token` have no creator and are unaffected.
+    """
+    return token.created_by is None or token.created_by.is_active_user
 
 
 def list_tokens() -> list[ApiToken]:

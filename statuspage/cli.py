@@ -39,12 +39,18 @@ def create_admin_command() -> None:
 
 def _create_admin() -> None:
     from statuspage.accounts import create_user, find_user
+    from statuspage.errors import DomainError
 
     email = os.environ.get("ADMIN_EMAIL") or "admin@example.com"
     if find_user(email) is not None:
         click.echo(f"Admin {email} already exists.")
         return
-    user, password = create_user(email, "Admin", "admin", os.environ.get("ADMIN_PASSWORD"), None)
+    try:
+        user, password = create_user(email, "Admin", "admin", os.environ.get("ADMIN_PASSWORD"),
+                                     None)
+    except DomainError as exc:
+        name = "ADMIN_PASSWORD" if exc.field == "password" else "ADMIN_EMAIL"
+        raise click.ClickException(f"{name}: {exc.message}") from None
     base = current_app.config["PUBLIC_BASE_URL"]
     click.echo("")
     click.echo(f"  Console:  {base}/console")

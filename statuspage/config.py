@@ -144,6 +144,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         **_provider_settings(env),

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request, session
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from statuspage.extensions import db, limiter, login_manager
 from statuspage.models import User
@@ -73,6 +74,24 @@ _per_ip = limiter.shared_limit(
 _per_account = limiter.shared_limit(
     _login_limit, scope="console-login-account", key_func=_account_key, methods=["POST"]
 )
+
+
+def _user_key() -> str:
+    """The logged-in user making a request (for limits on checks behind a session)."""
+    user_id = current_user.get_id() if current_user.is_authenticated else ""
+    return "user:" + str(user_id).partition(":")[0]
+
+
+# Password checks inside a session (change password, turn two-factor off) draw on one bucket
+# per user, at the login rate, so a stolen session cannot be used to guess the password.
+_per_user_password_check = limiter.shared_limit(
+    _login_limit, scope="console-password-check", key_func=_user_key, methods=["POST"]
+)
+
+
+def password_check_limited(view: F) -> F:
+    """Apply the per-user password-check limit to a view's POSTs (behind require_role)."""
+    return _per_user_password_check(view)  # type: ignore[return-value]
 
 
 def login_rate_limited(view: F) -> F:

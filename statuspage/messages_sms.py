@@ -123,4 +123,4 @@ def render_confirmation_sms(code: str, language: str = "en") -> SmsContent:
     """The double opt-in code, in one GSM-7 segment."""
     page_name = _cap(_clean(get_page().name), PAGE_NAME_UNITS)
     return SmsContent(body=render_localised("sms", "confirmation", "txt", language,
-                                            page_name=page_name, code=code))
+                                            page_name=page_name, code=code), secret=code)

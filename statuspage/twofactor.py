@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from sqlalchemy import delete, func, or_, select, update
@@ -20,9 +20,11 @@ from statuspage import audit
 from statuspage.accounts import verify_password
 from statuspage.errors import DomainError
 from statuspage.extensions import db
-from statuspage.models import RecoveryCode, User, utcnow
+from statuspage.models import AuditEntry, RecoveryCode, User, utcnow
 
 RECOVERY_CODE_COUNT = 10
+# Wrong codes one pending login may take; then the password must be entered again.
+MAX_TRIES_PER_LOGIN = 5
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 _CODE_GROUPS, _GROUP_LENGTH = 3, 4  # 12 characters from 31: ~59 bits, so a fast hash is enough
 
@@ -83,6 +85,23 @@ def verify_second_factor(user: User, code: str) -> str:
                  reason="bad_second_factor")
     db.session.commit()
     raise DomainError("That code is not valid.", "code")
+
+
+def failed_tries_since(user: User, since: datetime) -> int:
+    """Wrong second-factor codes given for `user` since `since` (a pending login's start).
+
+    Counted from the audit log, where every wrong code is recorded before it is refused: the
+    count is shared by every web process, survives restarts, and replaying an older copy of
+    the pending-login cookie cannot reset it.
+    """
+    rows = db.session.execute(
+        select(AuditEntry.details)
+        .where(AuditEntry.action == "login.failure", AuditEntry.target_type == "user",
+               AuditEntry.target_id == str(user.id), AuditEntry.at >= since)
+        .order_by(AuditEntry.id.desc())
+        .limit(500)
+    ).scalars().all()
+    return sum(1 for details in rows if (details or {}).get("reason") == "bad_second_factor")
 
 
 def disable(user: User, password: str) -> None:

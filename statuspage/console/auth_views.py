@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,7 +59,7 @@ def login() -> ResponseReturnValue:
             # A fresh session for the half-done login: nothing from before survives it.
             session.clear()
             session[PENDING_KEY] = {"user": user.get_id(), "email": user.email,
-                                    "at": int(time.time()), "next": target}
+                                    "at": time.time(), "next": target}
             return redirect(url_for("console.login_totp"))
     return render_template("console/login.html", form=form, error=error)
 
@@ -67,15 +68,19 @@ def login() -> ResponseReturnValue:
 @public_console_route
 @login_rate_limited
 def login_totp() -> ResponseReturnValue:
-    user, target = _pending_login()
+    user, target, started = _pending_login()
     if user is None:
         flash(_("Please log in again."), "info")
         return redirect(url_for("console.login"))
+    if twofactor.failed_tries_since(user, started) >= twofactor.MAX_TRIES_PER_LOGIN:
+        return _drop_pending_login()
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
             method = twofactor.verify_second_factor(user, form.code.data)
         except DomainError as exc:
+            if twofactor.failed_tries_since(user, started) >= twofactor.MAX_TRIES_PER_LOGIN:
+                return _drop_pending_login()
             form.add_error(exc)
         else:
             response = _finish_login(user, method, target)
@@ -87,9 +92,18 @@ def login_totp() -> ResponseReturnValue:
     return render_template("console/login_totp.html", form=form)
 
 
+def _drop_pending_login() -> Response:
+    """Too many wrong codes: forget the half-done login, so the password is asked again."""
+    session.pop(PENDING_KEY, None)
+    flash(_("Too many wrong codes. Log in again with your password."), "error")
+    return redirect(url_for("console.login"))
+
+
 @bp.route("/logout", methods=["POST"])
 @require_role("viewer")
 def logout() -> ResponseReturnValue:
+    # Ends the session on the server too: a copy of this cookie is refused from now on.
+    accounts.log_out(current_user._get_current_object())
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
@@ -132,15 +146,19 @@ def _finish_login(user: User, method: str, target: str) -> Response:
     return redirect(target)
 
 
-def _pending_login() -> tuple[User | None, str]:
+def _pending_login() -> tuple[User | None, str, datetime]:
+    """The half-done login in this session: its user, where to go next, and when it began."""
     pending: dict[str, Any] = session.get(PENDING_KEY) or {}
-    if int(time.time()) - int(pending.get("at", 0)) > PENDING_SECONDS:
+    at = pending.get("at", 0)
+    started = float(at) if isinstance(at, int | float) else 0.0
+    began = datetime.fromtimestamp(started, UTC)
+    if time.time() - started > PENDING_SECONDS:
         session.pop(PENDING_KEY, None)
-        return None, ""
+        return None, "", began
     user = load_user(str(pending.get("user", "")))
     if user is None or not user.totp_secret:
-        return None, ""
-    return user, safe_next(pending.get("next"))
+        return None, "", began
+    return user, safe_next(pending.get("next")), began
 
 
 def display_zone() -> str:

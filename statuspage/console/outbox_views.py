@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy import select
 
+from statuspage import outbox_redaction
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.auth_views import display_zone
@@ -37,5 +39,7 @@ def outbox() -> ResponseReturnValue:
                                            OutboxMessage.id.desc())
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
                        max_per_page=PER_PAGE, error_out=False)
-    return render_template("console/outbox.html", page=page, zone=display_zone(),
-                           log_channels=log_backed_channels())
+    # Recipients' personal links (manage, unsubscribe, confirm, internal) only for editors.
+    messages = outbox_redaction.present(page.items, current_user)
+    return render_template("console/outbox.html", page=page, messages=messages,
+                           zone=display_zone(), log_channels=log_backed_channels())

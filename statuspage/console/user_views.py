@@ -22,6 +22,7 @@ from statuspage.console.forms_auth import (
 )
 from statuspage.errors import DomainError
 from statuspage.extensions import db
+from statuspage.login import password_check_limited
 from statuspage.models import User
 
 # The TOTP secret between "enable" and the confirming code; it is not active until then.
@@ -141,6 +142,7 @@ def account() -> ResponseReturnValue:
 
 @bp.route("/account/password", methods=["POST"])
 @require_role("viewer")
+@password_check_limited
 def account_password() -> ResponseReturnValue:
     form = PasswordChangeForm()
     if form.validate_on_submit():
@@ -209,6 +211,7 @@ def account_totp() -> ResponseReturnValue:
 
 @bp.route("/account/totp/disable", methods=["POST"])
 @require_role("viewer")
+@password_check_limited
 def account_totp_disable() -> ResponseReturnValue:
     form = TotpDisableForm()
     if form.validate_on_submit():

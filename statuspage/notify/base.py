@@ -67,6 +67,9 @@ class EmailContent:
 @dataclass(frozen=True)
 class SmsContent:
     body: str
+    # A one-time code the text carries (sign-up confirmation), so the dev outbox can hide it
+    # from viewers; never sent as such.
+    secret: str = ""
 
 
 @dataclass(frozen=True)

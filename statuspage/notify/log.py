@@ -24,6 +24,8 @@ from statuspage.notify.base import (
 )
 
 log = logging.getLogger(__name__)
+# Where an SMS's one-time code is noted, for the outbox to redact it (outbox_redaction).
+SECRET_HEADER = "One-Time-Code"
 
 
 def _personal(text: str, recipient: Recipient) -> str:
@@ -63,7 +65,9 @@ class LogEmailChannel:
 
 class LogSmsChannel:
     def send(self, content: SmsContent, recipient: Recipient) -> str:
-        return _record(OutboxMessage(channel="sms", to=recipient.address, body=content.body))
+        headers = {SECRET_HEADER: content.secret} if content.secret else {}
+        return _record(OutboxMessage(channel="sms", to=recipient.address, body=content.body,
+                                     headers=headers))
 
 
 class LogWebhookChannel:

@@ -91,12 +91,14 @@ def test_each_role_gets_exactly_what_the_view_requires(
     login(logged_in, role=role)
     cookie = logged_in.get_cookie("session")
     assert cookie is not None
-    for endpoint, method, url in console_requests(app):
+    # Logout ends the session on the server, so it goes last.
+    requests = sorted(console_requests(app), key=lambda r: r[0] == "console.logout")
+    for endpoint, method, url in requests:
         required = _role_of(app, endpoint)
         if required is None:
             continue
-        # A fresh client with the same session for each request, so a logout or a changed
-        # password in one request cannot affect the next.
+        # A fresh client with the same session for each request, so a changed password in
+        # one request cannot affect the next.
         client = app.test_client()
         client.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
         response = client.open(url, method=method)

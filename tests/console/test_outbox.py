@@ -31,7 +31,7 @@ def _send_email(subject: str = "Outage <b>now</b>") -> None:
 def test_outbox_lists_log_backend_messages_newest_first(
     client: FlaskClient, login: LoginHelper
 ) -> None:
-    login(client, role="viewer")
+    login(client, role="communicator")  # viewers get the personal links redacted
     _send_email()
     LogSmsChannel().send(SmsContent("Acme: API is down. Reply STOP to opt out."),
                          _recipient("+14155550100"))
