@@ -41,14 +41,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from statuspage import cache, i18n, login, models  # noqa: F401  (models register tables)
-    from statuspage.extensions import csrf, db, limiter, login_manager, migrate
+    from statuspage import cache, i18n, login, models, ratelimits  # noqa: F401  (models: tables)
+    from statuspage.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     i18n.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    ratelimits.init_app(app)
     login_manager.init_app(app)
     login.init_app(app)
     cache.init_app(app)
