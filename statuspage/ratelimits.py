@@ -19,7 +19,10 @@ statuspage.public.subscribe_limits, statuspage.api.v1):
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
+from flask.logging import default_handler
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from statuspage import ratelimit_storage  # noqa: F401  (registers the sqlite:// scheme)
@@ -43,3 +46,13 @@ def init_app(app: Flask) -> None:
             "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
         }
     limiter.init_app(app)
+    _log_limiter_warnings()
+
+
+def _log_limiter_warnings() -> None:
+    """Flask-Limiter logs "storage unreachable" to a logger with only a NullHandler, which
+    hides it where nothing configures logging (gunicorn's default): send it to stderr then."""
+    log = logging.getLogger("flask-limiter")
+    if not logging.getLogger().handlers and default_handler not in log.handlers:
+        log.addHandler(default_handler)
+        log.setLevel(min(log.getEffectiveLevel(), logging.WARNING))

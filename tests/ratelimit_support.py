@@ -95,6 +95,10 @@ class WebSite:
                 proc.wait()
         self.procs.clear()
 
+    def log_text(self) -> str:
+        """Everything the servers logged (access log, warnings, tracebacks)."""
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("web-*.log")))
+
     def log_tail(self) -> str:
         return "\n".join(f"== {p.name}\n{p.read_text(errors='replace')[-3000:]}"
                          for p in sorted(self.logs.glob("web-*.log")))
@@ -132,6 +136,13 @@ def post_login(base: str, email: str, client: str | None = None) -> int:
     data = urllib.parse.urlencode({"email": email, "password": "not the password"}).encode()
     headers = {"X-Forwarded-For": client} if client else {}
     return _status(urllib.request.Request(f"{base}/console/login", data=data, headers=headers))
+
+
+def post_signup(base: str, email: str, client: str | None = None) -> int:
+    """One public email sign-up; the HTTP status (200 once the redirect is followed)."""
+    data = urllib.parse.urlencode({"channel": "email", "address": email}).encode()
+    headers = {"X-Forwarded-For": client} if client else {}
+    return _status(urllib.request.Request(f"{base}/subscribe", data=data, headers=headers))
 
 
 def get_api(base: str, token: str, client: str | None = None) -> int:
