@@ -71,10 +71,6 @@ class SQLiteStorage(Storage, MovingWindowSupport, SlidingWindowCounterSupport,
         self._local = threading.local()
         self._next_purge = 0.0
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._transaction() as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
@@ -83,14 +79,19 @@ class SQLiteStorage(Storage, MovingWindowSupport, SlidingWindowCounterSupport,
     # -- connections ---------------------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
-        """This thread's connection; a forked child (gunicorn) opens its own."""
+        """This thread's connection; a forked child (gunicorn) opens its own. The file and
+        its tables are created on first use, so building the app does no I/O."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None or getattr(self._local, "pid", None) != os.getpid():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
                                    isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            with _Transaction(conn):
+                for statement in _SCHEMA:
+                    conn.execute(statement)
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 

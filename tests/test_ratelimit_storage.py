@@ -70,6 +70,7 @@ def test_the_window_moves_hit_by_hit(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_the_file_is_in_wal_mode_and_names_itself_by_uri(tmp_path: Path) -> None:
     path = tmp_path / "ratelimits.sqlite3"
     storage = storage_from_string(storage_uri(path))
+    assert not path.exists()  # created on first use: building the app does no I/O
     assert isinstance(storage, SQLiteStorage) and storage.check()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -18,6 +18,7 @@ import pytest
 from tests.ratelimit_support import (
     get_api,
     post_login,
+    post_signup,
     random_client,
     redis_url_for_tests,
     web_site,
@@ -59,12 +60,18 @@ def test_login_limits_hold_across_processes_and_a_restart(
         statuses = [post_login(servers[i % 2], _email(), attacker) for i in range(25)]
         assert statuses.count(429) == 15, statuses
 
+        # Sign-ups for one address (5 an hour), from many clients over both processes.
+        victim = _email()
+        statuses = [post_signup(servers[i % 2], victim, random_client()) for i in range(8)]
+        assert statuses == [200] * 5 + [429] * 3, statuses
+
         # A restart of every process forgets nothing: the counts are in the storage.
         site.stop()
         server = site.start(workers=2)
         assert post_login(server, email, random_client()) == 429
         assert post_login(server, _email(), attacker) == 429
         assert post_login(server, _email(), random_client()) == 200
+        assert post_signup(server, victim, random_client()) == 429
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
