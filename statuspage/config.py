@@ -88,6 +88,9 @@ def _ratelimit_storage(env: Mapping[str, str], redis_url: str | None,
     if urlsplit(raw).scheme not in RATELIMIT_SCHEMES:
         allowed = ", ".join(sorted(RATELIMIT_SCHEMES))
         raise ConfigError(f"RATELIMIT_STORAGE_URI must be a {allowed} URI, got {raw!r}")
+    if raw.startswith("sqlite:") and not raw.startswith("sqlite:////"):
+        raise ConfigError("RATELIMIT_STORAGE_URI must name an absolute SQLite path "
+                          f"(sqlite:////srv/instance/ratelimits.sqlite3), got {raw!r}")
     return raw
 
 

@@ -39,6 +39,7 @@ def test_redis_url_moves_rate_limits_to_redis(tmp_path: Path) -> None:
         ({"PAGE_TIME_ZONE": "Mars/Olympus"}, "PAGE_TIME_ZONE"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"RATELIMIT_STORAGE_URI": "mongodb://x"}, "RATELIMIT_STORAGE_URI"),
+        ({"RATELIMIT_STORAGE_URI": "sqlite:///limits.db"}, "must name an absolute SQLite path"),
         ({"RATELIMIT_STRATEGY": "leaky-bucket"}, "RATELIMIT_STRATEGY must be one of"),
         ({"TRUSTED_PROXY_HOPS": "-1"}, "TRUSTED_PROXY_HOPS must be at least 0"),
         ({"PRODUCTION": "true"}, "SECRET_KEY must be set"),

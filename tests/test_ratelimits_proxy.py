@@ -1,4 +1,5 @@
-"""TRUSTED_PROXY_HOPS: limits key on the real client behind trusted proxies, and only then.
+"""TRUSTED_PROXY_HOPS: limits key on the real client behind trusted proxies, and only then;
+and a broken rate-limit storage degrades to per-process limits instead of failing requests.
 
 The test client's REMOTE_ADDR plays the reverse proxy (127.0.0.1): every request arrives from
 it, and the client's address is only in X-Forwarded-For, as behind nginx.
@@ -6,9 +7,16 @@ it, and the client's address is only in X-Forwarded-For, as behind nginx.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from statuspage.extensions import limiter
+from statuspage.ratelimit_storage import storage_uri
 from tests.conftest import make_app
 
 LIMIT = 3
@@ -53,3 +61,25 @@ def test_a_spoofed_extra_hop_does_not_buy_a_fresh_allowance(
     statuses = [_attempt(client, n, f"198.51.100.{n + 1}, 203.0.113.9") for n in range(LIMIT + 1)]
     assert statuses == [200] * LIMIT + [429]
     assert _attempt(client, 99, "203.0.113.10") == 200
+
+
+@pytest.fixture
+def revived_limiter() -> Iterator[None]:
+    """Flask-Limiter keeps "storage is down" on its (process-wide) extension object; the next
+    test's app must not start in fallback mode because this one's storage was broken."""
+    yield
+    limiter._storage_dead = False
+
+
+def test_an_unusable_sqlite_file_falls_back_to_memory_with_a_warning(
+    app: Flask, database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    revived_limiter: None,
+) -> None:
+    # A directory where the file should be: every SQLite call fails, as on a broken disk.
+    client = make_app(database_url, RATELIMIT_ENABLED=True,
+                      LOGIN_RATE_LIMIT=f"{LIMIT} per minute",
+                      RATELIMIT_STORAGE_URI=storage_uri(tmp_path)).test_client()
+    with caplog.at_level(logging.WARNING, logger="flask-limiter"):
+        statuses = [_attempt(client, n, "203.0.113.1") for n in range(LIMIT + 1)]
+    assert statuses == [200] * LIMIT + [429]
+    assert "Rate limit storage unreachable" in caplog.text
