@@ -48,16 +48,17 @@ def _init_extensions(app: Flask) -> None:
         i18n,
         login,
         models,
+        ratelimits,
     )
     from statuspage.db_timeouts import engine_options
-    from statuspage.extensions import csrf, db, limiter, login_manager, migrate
+    from statuspage.extensions import csrf, db, login_manager, migrate
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     i18n.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    ratelimits.init_app(app)
     login_manager.init_app(app)
     login.init_app(app)
     cache.init_app(app)

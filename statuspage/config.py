@@ -76,6 +76,31 @@ def _database_url(env: Mapping[str, str], instance_path: Path) -> str:
     return raw
 
 
+RATELIMIT_SCHEMES = {"sqlite", "redis", "rediss", "redis+unix", "redis+sentinel",
+                     "redis+cluster", "memory"}
+
+
+def _ratelimit_storage(env: Mapping[str, str], redis_url: str | None,
+                       instance_path: Path) -> str:
+    raw = env.get("RATELIMIT_STORAGE_URI")
+    if not raw:
+        return redis_url or f"sqlite:///{(instance_path / 'ratelimits.sqlite3').resolve()}"
+    if urlsplit(raw).scheme not in RATELIMIT_SCHEMES:
+        allowed = ", ".join(sorted(RATELIMIT_SCHEMES))
+        raise ConfigError(f"RATELIMIT_STORAGE_URI must be a {allowed} URI, got {raw!r}")
+    if raw.startswith("sqlite:") and not raw.startswith("sqlite:////"):
+        raise ConfigError("RATELIMIT_STORAGE_URI must name an absolute SQLite path "
+                          f"(sqlite:////srv/instance/ratelimits.sqlite3), got {raw!r}")
+    return raw
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: set[str]) -> str:
+    raw = env.get(name) or default
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(sorted(choices))}, got {raw!r}")
+    return raw
+
+
 def _time_zone(env: Mapping[str, str]) -> str:
     name = env.get("PAGE_TIME_ZONE") or "Etc/UTC"
     try:
@@ -137,7 +162,13 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # Management API (/api/v1) requests allowed per token (Flask-Limiter string).
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT") or "60 per minute",
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Where rate-limit counts live, shared by every process: Redis when REDIS_URL is set,
+        # else a SQLite file in the instance folder (statuspage.ratelimit_storage).
+        "RATELIMIT_STORAGE_URI": _ratelimit_storage(env, redis_url, instance_path),
+        "RATELIMIT_STRATEGY": _choice(env, "RATELIMIT_STRATEGY", "moving-window",
+                                      {"moving-window", "sliding-window-counter", "fixed-window"}),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+        "TRUSTED_PROXY_HOPS": _int(env, "TRUSTED_PROXY_HOPS", 0),
         "WTF_CSRF_ENABLED": _bool(env, "WTF_CSRF_ENABLED", True),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

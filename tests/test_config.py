@@ -13,7 +13,12 @@ def test_defaults_use_sqlite_in_instance_and_keep_a_generated_secret(tmp_path: P
     assert len(first["SECRET_KEY"]) >= 32
     assert load_config({}, tmp_path)["SECRET_KEY"] == first["SECRET_KEY"]
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
-    assert first["REDIS_URL"] is None and first["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert first["REDIS_URL"] is None
+    # Rate limits are shared by every process of the install: a SQLite file next to the data.
+    storage = tmp_path.resolve() / "ratelimits.sqlite3"
+    assert first["RATELIMIT_STORAGE_URI"] == f"sqlite:///{storage}"
+    assert first["RATELIMIT_STRATEGY"] == "moving-window"
+    assert first["TRUSTED_PROXY_HOPS"] == 0
 
 
 def test_postgres_urls_are_normalised_to_psycopg(tmp_path: Path) -> None:
@@ -33,6 +38,10 @@ def test_redis_url_moves_rate_limits_to_redis(tmp_path: Path) -> None:
         ({"PUBLIC_BASE_URL": "status.example.com"}, "PUBLIC_BASE_URL"),
         ({"PAGE_TIME_ZONE": "Mars/Olympus"}, "PAGE_TIME_ZONE"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"RATELIMIT_STORAGE_URI": "mongodb://x"}, "RATELIMIT_STORAGE_URI"),
+        ({"RATELIMIT_STORAGE_URI": "sqlite:///limits.db"}, "must name an absolute SQLite path"),
+        ({"RATELIMIT_STRATEGY": "leaky-bucket"}, "RATELIMIT_STRATEGY must be one of"),
+        ({"TRUSTED_PROXY_HOPS": "-1"}, "TRUSTED_PROXY_HOPS must be at least 0"),
         ({"PRODUCTION": "true"}, "SECRET_KEY must be set"),
         ({"PRODUCTION": "maybe"}, "PRODUCTION must be true or false"),
         ({"CACHE_MAX_AGE": "soon"}, "CACHE_MAX_AGE must be a whole number"),
