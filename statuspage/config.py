@@ -217,13 +217,23 @@ def _provider_settings(env: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _instance_secret(instance_path: Path) -> str:
-    """A random key kept in instance/, so `make run` needs no set-up and sessions survive."""
+    """A random key kept in instance/, so `make run` needs no set-up and sessions survive.
+
+    Safe when several processes start at once on a fresh instance folder: each writes a
+    candidate to a private file and links it into place, which only the first one manages, so
+    every process reads the same complete key.
+    """
     path = instance_path / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        candidate = instance_path / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            candidate.unlink()
+    return path.read_text().strip()

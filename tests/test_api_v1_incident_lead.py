@@ -38,7 +38,7 @@ def test_the_token_owner_becomes_the_communications_lead(
     assert incident.commander_id is None
 
 
-def test_a_token_without_an_active_owner_leaves_the_lead_empty(
+def test_a_token_without_an_owner_leaves_the_lead_empty(
     app: Flask, client: FlaskClient, factory: Factory
 ) -> None:
     ownerless = create_token("cli-bot", "write", None).secret
@@ -48,6 +48,8 @@ def test_a_token_without_an_active_owner_leaves_the_lead_empty(
     factory.user(role="admin")  # the last admin cannot be deactivated
     secret = create_token("old-bot", "write", owner).secret
     deactivate(owner, None)
-    incident = _opened(client, secret)
-    assert incident.comms_lead_id is None
-    # The incident page warns instead (tests/console/test_declare.py).
+    # A deactivated owner's token opens nothing at all (tests/test_api_token_owner.py), so no
+    # incident can get a lead who cannot act.
+    refused = call(client, "POST", "incidents", secret, json=BODY)
+    assert refused.status_code == 401
+    assert len(db.session.execute(select(Incident)).scalars().all()) == 1  # the ownerless one

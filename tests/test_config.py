@@ -61,3 +61,12 @@ def test_page_time_zone_is_accepted(tmp_path: Path) -> None:
     assert load_config({"PAGE_TIME_ZONE": "Europe/Oslo"}, tmp_path)["PAGE_TIME_ZONE"] == (
         "Europe/Oslo"
     )
+
+
+def test_processes_starting_together_agree_on_one_generated_secret(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = list(pool.map(lambda _: load_config({}, tmp_path)["SECRET_KEY"], range(32)))
+    assert len(set(keys)) == 1 and len(keys[0]) >= 32
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
