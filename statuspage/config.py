@@ -132,6 +132,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT") or "60 per minute",
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Largest request body accepted (413 above it); the subscriber CSV import allows more.
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 2 * 1024 * 1024, minimum=1024),
         "WTF_CSRF_ENABLED": _bool(env, "WTF_CSRF_ENABLED", True),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -29,6 +29,7 @@ from statuspage.console.composer import leaf_components
 from statuspage.console.forms_subscribers import ImportForm, SubscriberForm
 from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
+from statuspage.input_guard import accepts_upload
 from statuspage.models import CHANNELS, Subscriber, utcnow
 
 INVALID = 422
@@ -153,6 +154,7 @@ def _import_page(form: ImportForm, status: int = 200) -> ResponseReturnValue:
 
 @bp.route("/subscribers/import", methods=["GET", "POST"])
 @require_role("communicator")
+@accepts_upload(subscriber_import.MAX_IMPORT_BYTES + 1024 * 1024)  # the file plus its form
 def subscribers_import() -> ResponseReturnValue:
     """The upload: the file is stored and the worker imports it; its page shows how far."""
     form = ImportForm()
