@@ -8,7 +8,7 @@ only turn text into dates, numbers and booleans, and keep the raw input for re-r
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from wtforms.validators import Optional
 
 from statuspage.errors import DomainError
 from statuspage.models import Component, ComponentStatus
+from statuspage.timefmt import out_of_range_message, year_in_range
 
 # datetime-local inputs submit `2024-05-01T14:30`; the first format is also the one rendered.
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -39,6 +40,15 @@ class ConsoleForm(FlaskForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.extra_errors: dict[str, list[str]] = {}
+
+    def validate(self, extra_validators: Mapping[str, Any] | None = None) -> bool:
+        """WTForms' checks, and every date within the years the service accepts."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, date) and not year_in_range(field.data):
+                field.errors = [*field.errors, out_of_range_message()]
+                valid = False
+        return valid
 
     def add_error(self, error: DomainError) -> None:
         """Attach a use-case's error to the field it names, or to the form as a whole."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -11,6 +11,7 @@ from statuspage.console.access import require_role
 from statuspage.console.auth_views import display_zone
 from statuspage.extensions import db
 from statuspage.models import OutboxMessage
+from statuspage.numbers import page_number
 
 PER_PAGE = 25
 
@@ -35,7 +36,7 @@ def outbox() -> ResponseReturnValue:
     # Newest first, served by the index on created_at; id orders messages of one batch.
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(),
                                            OutboxMessage.id.desc())
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE,
                        max_per_page=PER_PAGE, error_out=False)
     return render_template("console/outbox.html", page=page, zone=display_zone(),
                            log_channels=log_backed_channels())

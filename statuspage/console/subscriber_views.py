@@ -31,6 +31,7 @@ from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
 from statuspage.input_guard import accepts_upload
 from statuspage.models import CHANNELS, Subscriber, utcnow
+from statuspage.numbers import page_number
 
 INVALID = 422
 PER_PAGE = 50
@@ -62,7 +63,7 @@ def _subscriber_or_404(public_id: str) -> Subscriber:
 def subscriber_list() -> ResponseReturnValue:
     filters = _filters()
     page = db.paginate(use_cases.subscriber_query(filters),
-                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       page=page_number(), per_page=PER_PAGE,
                        max_per_page=PER_PAGE, error_out=False)
     return render_template(
         "console/subscribers.html", page=page, filters=filters, args=_filter_args(filters),
