@@ -24,6 +24,7 @@ from statuspage.numbers import BoundedIntConverter
 from statuspage.text_rules import describe, refused_in_line, refused_in_text
 
 MAX_JSON_DEPTH = 32
+TOO_DEEP = f"The JSON body is nested too deeply (more than {MAX_JSON_DEPTH} levels)."
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Blueprints whose refusals are DomainErrors (422 with the field), as their own are.
 DOMAIN_ERROR_BLUEPRINTS = frozenset({"api_v1"})
@@ -41,6 +42,10 @@ def accepts_upload(max_bytes: int) -> Callable[[View], View]:
     return mark
 
 
+class JSONTooDeep(ValueError):
+    """A JSON document nested too deeply for the parser."""
+
+
 class GuardedJSONProvider(DefaultJSONProvider):
     """Flask's JSON provider, turning "too deep to parse" into the ValueError of bad JSON.
 
@@ -52,7 +57,7 @@ class GuardedJSONProvider(DefaultJSONProvider):
         try:
             return super().loads(s, **kwargs)
         except RecursionError:
-            raise ValueError("The JSON document is nested too deeply.") from None
+            raise JSONTooDeep("The JSON document is nested too deeply.") from None
 
 
 def init_app(app: Flask) -> None:
@@ -99,13 +104,15 @@ def _check_form() -> None:
 
 
 def _check_json() -> None:
-    payload = request.get_json(silent=True)
-    if payload is None:
-        return  # not JSON after all: the view's own get_json() answers 400
+    try:
+        payload = current_app.json.loads(request.get_data(cache=True))
+    except JSONTooDeep:
+        abort(400, description=TOO_DEEP)
+    except ValueError:
+        return  # not JSON after all: the view's own get_json() answers 400 in its words
     for path, value, depth in _walk(payload):
         if depth > MAX_JSON_DEPTH:
-            abort(400, description=f"The JSON body is nested more than {MAX_JSON_DEPTH} "
-                                   "levels deep.")
+            abort(400, description=TOO_DEEP)
         if isinstance(value, str) and (bad := refused_in_text(value)):
             _refuse(path, bad)
 
