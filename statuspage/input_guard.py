@@ -72,6 +72,8 @@ def init_app(app: Flask) -> None:
 def check_request() -> None:
     """Refuse the request (404/400/413/422) when its path, query or body holds refused text."""
     if refused_in_line(request.path):
+        # Dropped, so nothing rendering the 404 page (a context processor) can look them up.
+        request.view_args = {}
         abort(404)
     for key, value in request.args.items(multi=True):
         bad = refused_in_line(key) or refused_in_line(value)
