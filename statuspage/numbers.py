@@ -65,3 +65,13 @@ class BoundedIntConverter(IntegerConverter):
         if len(value.lstrip("0")) > len(str(MAX_ID)):
             raise ValidationError()
         return super().to_python(value)
+
+
+def form_id(value: Any) -> int:
+    """WTForms `coerce` for selects of ids: a bounded int, else ValueError (a field error)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
+        return value
+    number = whole_number(str(value))
+    if number is None:
+        raise ValueError("Not a valid choice.")
+    return number
