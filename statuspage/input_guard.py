@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import gettext as _
 
 from statuspage.errors import DomainError
 from statuspage.numbers import BoundedIntConverter
@@ -78,8 +79,9 @@ def check_request() -> None:
     for key, value in request.args.items(multi=True):
         bad = refused_in_line(key) or refused_in_line(value)
         if bad:
-            abort(400, description=f"The query parameter “{_shown(key)}” contains a control "
-                                   f"character ({describe(bad)}), which is not accepted.")
+            abort(400, description=_("The query parameter “%(name)s” contains a control "
+                                     "character (%(char)s), which is not accepted.",
+                                     name=_shown(key), char=describe(bad)))
     if request.method in BODY_METHODS:
         _limit_body()
         _check_form()
@@ -135,8 +137,8 @@ def _walk(payload: Any) -> Iterator[tuple[str, Any, int]]:
 
 
 def _refuse(field: str, bad: str) -> None:
-    message = (f"“{_shown(field)}” contains a control character ({describe(bad)}), which is "
-               "not accepted. Remove it and send again.")
+    message = _("“%(name)s” contains a control character (%(char)s), which is not accepted. "
+                "Remove it and send again.", name=_shown(field), char=describe(bad))
     if request.blueprint in DOMAIN_ERROR_BLUEPRINTS:
         raise DomainError(message, _shown(field))
     abort(400, description=message)
