@@ -19,7 +19,7 @@ from statuspage.extensions import db
 from statuspage.models import Incident, IncidentUpdate, User
 from statuspage.notify.base import EmailContent
 from tests.api_v1_support import call, new_token
-from tests.console.conftest_content import as_role, field_error  # noqa: F401
+from tests.console.conftest_content import as_role, sign_in
 from tests.factories import Factory
 
 # Not NUL: PostgreSQL cannot store it at all, so a stored row can only hold the others.
@@ -159,8 +159,10 @@ def test_a_failed_flush_still_gets_the_styled_error_page(
         db.session.flush()
         return "unreachable"
 
+    client = app.test_client()
+    sign_in(client, first)  # the error page then loads the user: a query after the failure
     with caplog.at_level(logging.ERROR):
-        response = app.test_client().get("/_test/failed-flush")
+        response = client.get("/_test/failed-flush")
 
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.get_data(as_text=True)
