@@ -7,6 +7,7 @@ says what is allowed; a console form's unknown `action` publishes nothing.
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -19,7 +20,7 @@ from tests.api_v1_support import auth, call, new_token, page_path
 from tests.console.conftest_content import as_role, field_error
 from tests.factories import Factory
 
-HOSTILE_NUMBERS = [str(10**30), "²", "１", "-1", "0", "1e3", " 1", "9" * 400, "0x10"]
+HOSTILE_NUMBERS = [str(10**30), "²", "\uff11", "-1", "0", "1e3", " 1", "9" * 400, "0x10"]
 CONSOLE_LISTS = ["/console/outbox", "/console/audit", "/console/subscribers"]
 
 
@@ -59,7 +60,7 @@ def test_a_large_valid_page_is_an_empty_list(client: FlaskClient, factory: Facto
         assert client.get(path, query_string={"page": "1000000"}).status_code == 200
 
 
-@pytest.mark.parametrize("user_id", [str(2**31), str(2**63), str(10**30), "１", "-1"])
+@pytest.mark.parametrize("user_id", [str(2**31), str(2**63), str(10**30), "\uff11", "-1"])
 def test_huge_or_foreign_ids_in_urls_are_not_found(client: FlaskClient, factory: Factory,
                                                    user_id: str) -> None:
     as_role(client, factory, "admin")
@@ -176,3 +177,19 @@ def test_an_unknown_action_on_an_update_publishes_nothing(client: FlaskClient,
     assert response.status_code == 400
     db.session.refresh(incident)
     assert len(incident.updates) == before
+
+
+def test_the_subscriber_import_takes_a_larger_upload(client: FlaskClient,
+                                                     factory: Factory) -> None:
+    """Above MAX_REQUEST_BYTES (2 MiB) the CSV reaches the importer, which judges it."""
+    as_role(client, factory, "admin")
+
+    response = client.post("/console/subscribers/import", data={
+        "file": (io.BytesIO(b"not,a,header\n" + b"x" * (3 * 1024 * 1024)), "big.csv")},
+        content_type="multipart/form-data")
+    too_big = client.post("/console/subscribers/import", data={
+        "file": (io.BytesIO(b"x" * (23 * 1024 * 1024)), "huge.csv")},
+        content_type="multipart/form-data")
+
+    assert response.status_code == 422  # read and refused by the importer, not 413
+    assert too_big.status_code == 413
