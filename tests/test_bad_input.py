@@ -20,7 +20,9 @@ from statuspage.models import Incident, IncidentUpdate, User
 from statuspage.notify.base import EmailContent
 from tests.api_v1_support import call, new_token
 from tests.console.conftest_content import as_role, sign_in
+from tests.delivery_support import add_subscribers, open_plan  # noqa: F401 (a fixture)
 from tests.factories import Factory
+from tests.subscription_support import outbox
 
 # Not NUL: PostgreSQL cannot store it at all, so a stored row can only hold the others.
 STORED_CONTROLS = "Bell\x07 vertical\x0b tab escape\x1b end"
@@ -168,3 +170,16 @@ def test_a_failed_flush_still_gets_the_styled_error_page(
     assert "Something went wrong on our side" in response.get_data(as_text=True)
     assert not any("PendingRollbackError" in r.getMessage() + str(r.exc_info)
                    for r in caplog.records)
+
+
+@pytest.mark.usefixtures("open_plan", "errors")
+def test_a_title_with_line_breaks_never_splits_the_email_subject(factory: Factory) -> None:
+    """Newlines are allowed in typed text, so the title reaches the subject: as one line."""
+    add_subscribers(1, "email")
+
+    factory.incident(name="Outage\r\nBcc: everyone@example.com\nX-Evil: 1")
+
+    sent = outbox("email")
+    assert sent, "the incident was not e-mailed"
+    assert all("\r" not in m.subject and "\n" not in m.subject for m in sent)
+    assert "Outage Bcc: everyone@example.com X-Evil: 1" in sent[0].subject
