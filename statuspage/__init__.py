@@ -30,6 +30,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.session_interface = PublicCacheFriendlySessionInterface()
     _init_extensions(app)
+    from statuspage import input_guard
+
+    input_guard.init_app(app)  # before the blueprints: it replaces the `int` URL converter
     _register_blueprints(app)
 
     from statuspage import cli, errorpages, security_headers, templating

@@ -16,6 +16,7 @@ from icalendar import Calendar, Event
 from statuspage import queries
 from statuspage.messages_context import mail_host, text_of
 from statuspage.models import MAINTENANCE, Incident, IncidentUpdate, Page, utcnow
+from statuspage.text_rules import xml_safe
 
 PRODID = "-//statuspage//maintenance calendar//EN"
 OPEN_STATUSES = ("scheduled", "in_progress", "verifying")
@@ -66,7 +67,7 @@ def build_calendar(site: CalendarSite, maintenances: list[Incident]) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{site.name} maintenance")
+    calendar.add("x-wr-calname", xml_safe(f"{site.name} maintenance"))
     for maintenance in maintenances:
         calendar.add_component(maintenance_event(site, maintenance))
     return calendar.to_ical()
@@ -81,8 +82,9 @@ def maintenance_event(site: CalendarSite, maintenance: Incident) -> Event:
     event.add("dtstamp", maintenance.updated_at)
     event.add("dtstart", maintenance.scheduled_for)
     event.add("dtend", maintenance.scheduled_until)
-    event.add("summary", maintenance.name)
-    event.add("description", text_of(latest.body) if latest else "")
+    # RFC 5545 allows no control characters but tab in a value: strip any a stored row has.
+    event.add("summary", xml_safe(maintenance.name))
+    event.add("description", xml_safe(text_of(latest.body)) if latest else "")
     event.add("url", f"{site.base_url}/incidents/{maintenance.public_id}")
     # Every public update is a revision of the event: the first (scheduled) is sequence 0.
     event.add("sequence", max(len(public) - 1, 0))

@@ -169,6 +169,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
                                       {"moving-window", "sliding-window-counter", "fixed-window"}),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
         "TRUSTED_PROXY_HOPS": _int(env, "TRUSTED_PROXY_HOPS", 0),
+        # Largest request body accepted (413 above it); the subscriber CSV import allows more.
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 2 * 1024 * 1024, minimum=1024),
         "WTF_CSRF_ENABLED": _bool(env, "WTF_CSRF_ENABLED", True),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from redis import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from statuspage.db_guard import UNAVAILABLE, DatabaseUnavailable
+from statuspage.extensions import db
 from statuspage.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -30,13 +33,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
+        if code >= 500:
+            _rollback()
+        # Werkzeug's own headers (405's Allow, 401's WWW-Authenticate), not its Content-Type.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if request.path.startswith("/api/"):
-            return jsonify(error=error.name, message=error.description), code
+            return jsonify(error=error.name, message=error.description), code, headers
         title = gettext(_TITLES[code]) if code in _TITLES else error.name
         message = error.description
         if code in _MESSAGES and message == type(error).description:
             message = gettext(_MESSAGES[code])
-        return render_template("error.html", code=code, title=title, message=message), code
+        return (render_template("error.html", code=code, title=title, message=message), code,
+                headers)
 
     def _unavailable(error: Exception) -> ResponseReturnValue:
         # The database or Redis is down or not answering: a clean 503, never a traceback.
@@ -48,3 +56,10 @@ def init_app(app: Flask) -> None:
     for kind in (*UNAVAILABLE, RedisError):
         if not issubclass(kind, HTTPException):
             app.register_error_handler(kind, _unavailable)
+
+
+def _rollback() -> None:
+    """End a failed transaction, so rendering the error page cannot fail on it as well
+    (PendingRollbackError would give a bare error page)."""
+    with contextlib.suppress(SQLAlchemyError):  # the database is gone: render without it
+        db.session.rollback()

@@ -27,6 +27,7 @@ from markupsafe import escape
 from statuspage.models import Incident, IncidentUpdate, Page
 from statuspage.models.status import STATUS_LABELS
 from statuspage.rendering import markdown_html
+from statuspage.text_rules import xml_safe
 
 FEED_LIMIT = 25
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -129,15 +130,15 @@ def build_rss(page: Page, incidents: Sequence[Incident]) -> bytes:
     zone = ZoneInfo(page.time_zone)
     url = _base_url(page)
     fg = _generator()
-    fg.title(feed_title(page))
+    fg.title(xml_safe(feed_title(page)))
     fg.link(href=url)
     fg.description("Statuspage")
     fg.pubDate(_feed_updated(page, incidents).astimezone(zone))
     for incident in incidents[:FEED_LIMIT]:
         permalink = _permalink(url, incident)
         fe = fg.add_entry(order="append")
-        fe.title(incident.name)
-        fe.description(update_trail_html(incident, zone))
+        fe.title(xml_safe(incident.name))
+        fe.description(xml_safe(update_trail_html(incident, zone)))
         fe.pubDate(published_at(incident).astimezone(zone))
         if incident.is_maintenance and incident.scheduled_until is not None:
             fe.statuspage.maintenance_end(incident.scheduled_until.astimezone(zone))
@@ -156,9 +157,9 @@ def build_atom(page: Page, incidents: Sequence[Incident]) -> bytes:
     fg.language("en-US")
     fg.link(href=url, rel="alternate", type="text/html")
     fg.link(href=f"{url}/history.atom", rel="self", type="application/atom+xml")
-    fg.title(feed_title(page))
+    fg.title(xml_safe(feed_title(page)))
     fg.updated(_utc(_feed_updated(page, incidents)))
-    fg.author({"name": page.name})
+    fg.author({"name": xml_safe(page.name)})
     for incident in incidents[:FEED_LIMIT]:
         fe = fg.add_entry(order="append")
         # The numeric primary key, as Statuspage does: it never changes, so readers never
@@ -167,8 +168,8 @@ def build_atom(page: Page, incidents: Sequence[Incident]) -> bytes:
         fe.published(_utc(published_at(incident)))
         fe.updated(_utc(incident.updated_at))
         fe.link(href=_permalink(url, incident), rel="alternate", type="text/html")
-        fe.title(incident.name)
-        fe.content(update_trail_html(incident, zone), type="html")
+        fe.title(xml_safe(incident.name))
+        fe.content(xml_safe(update_trail_html(incident, zone)), type="html")
     return fg.atom_str(pretty=True)
 
 

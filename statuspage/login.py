@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from statuspage.extensions import db, limiter, login_manager
 from statuspage.models import User
+from statuspage.numbers import whole_number
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,9 +44,10 @@ def _forget_cached_user() -> None:
 def load_user(user_id: str) -> User | None:
     """Resolve a session's "<id>:<token>"; a stale token or an inactive user is anonymous."""
     raw_id, _, token = user_id.partition(":")
-    if not raw_id.isdigit() or not token:
+    numeric_id = whole_number(raw_id)
+    if numeric_id is None or not token:
         return None
-    user = db.session.get(User, int(raw_id))
+    user = db.session.get(User, numeric_id)
     if user is None or not user.is_active_user:
         return None
     if not hmac.compare_digest(user.session_token.encode(), token.encode()):

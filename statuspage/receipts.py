@@ -22,6 +22,7 @@ from statuspage.extensions import db
 from statuspage.models import Delivery, Subscriber
 from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, SENDING, SENT
 from statuspage.models.subscribers import EMAIL, SMS
+from statuspage.numbers import whole_number
 from statuspage.pages import get_page
 from statuspage.subscription_links import sms_code_url
 
@@ -243,9 +244,9 @@ def _email_delivery(event: dict[str, Any]) -> Delivery | None:
     (shared by a whole batch), so the recipient's address picks the delivery out of it.
     """
     email = str(event.get("email") or "").strip().lower()
-    raw_id = str(event.get("delivery_id") or "")
-    if raw_id.isdigit():
-        row = db.session.get(Delivery, int(raw_id))
+    delivery_id = whole_number(str(event.get("delivery_id") or ""))
+    if delivery_id is not None:
+        row = db.session.get(Delivery, delivery_id)
         if row is not None and row.channel == EMAIL:
             subscriber = db.session.get(Subscriber, row.subscriber_id)
             # An id from another installation (or a reset database) must not hit a stranger.

@@ -29,6 +29,7 @@ from statuspage.extensions import db
 from statuspage.i18n import N_
 from statuspage.models import Component, Page, Subscriber, utcnow
 from statuspage.models.subscribers import CHANNELS, EMAIL, SMS, SUPPRESSION_REASONS, WEBHOOK
+from statuspage.numbers import whole_number
 from statuspage.pages import get_page
 from statuspage.subscription_codes import TooManyRequests, check_code, spend_sms_budget
 from statuspage.subscription_links import (
@@ -312,10 +313,10 @@ def resolve_components(ids: Iterable[int | str]) -> list[Component]:
     """Components by id, groups expanded to their components; DomainError for unknown ids."""
     wanted: set[int] = set()
     for raw in ids or ():
-        try:
-            wanted.add(int(raw))
-        except (TypeError, ValueError):
-            raise DomainError(_("Choose components from the list."), "components") from None
+        number = raw if isinstance(raw, int) else whole_number(str(raw))
+        if number is None:
+            raise DomainError(_("Choose components from the list."), "components")
+        wanted.add(number)
     if not wanted:
         return []
     rows = db.session.execute(select(Component).where(Component.id.in_(wanted))).scalars().all()

@@ -27,3 +27,17 @@ def zone_abbreviation(value: datetime, zone: ZoneInfo) -> str:
     """`UTC`, `CET`, `PST`... as Statuspage prints after times (falls back to the offset)."""
     name = value.astimezone(zone).tzname() or "UTC"
     return name
+
+
+# The dates the service accepts from a form or the API: far enough inside datetime's own
+# limits (years 1-9999) that a time-zone offset or a reminder's arithmetic cannot overflow.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
+
+
+def year_in_range(value: date | datetime) -> bool:
+    """Whether `value` lies in the years the service accepts (EARLIEST_YEAR-LATEST_YEAR)."""
+    return EARLIEST_YEAR <= value.year <= LATEST_YEAR
+
+
+def out_of_range_message() -> str:
+    return f"Enter a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}."

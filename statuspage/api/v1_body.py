@@ -21,6 +21,7 @@ from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.models import Component
 from statuspage.models.status import IMPACTS
+from statuspage.timefmt import out_of_range_message, year_in_range
 
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
@@ -71,6 +72,8 @@ def timestamp(raw: Mapping[str, Any], name: str) -> datetime | None:
     except ValueError:
         raise DomainError(f"{name} must be an ISO 8601 timestamp, "
                           "e.g. 2024-05-01T14:00:00Z.", name) from None
+    if not year_in_range(parsed):
+        raise DomainError(f"{name}: {out_of_range_message()}", name)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -79,9 +82,12 @@ def day(raw: Mapping[str, Any], name: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        parsed = date.fromisoformat(value.strip())
     except ValueError:
         raise DomainError(f"{name} must be a date, e.g. 2024-05-01.", name) from None
+    if not year_in_range(parsed):
+        raise DomainError(f"{name}: {out_of_range_message()}", name)
+    return parsed
 
 
 def impact(raw: Mapping[str, Any]) -> str | None:

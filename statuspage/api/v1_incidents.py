@@ -14,6 +14,7 @@ from statuspage.api.v1 import as_token, bp, context, current_token, json_respons
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentChange, Incident, IncidentUpdate
+from statuspage.numbers import MAX_PAGE, whole_number
 
 MAX_LIMIT = 100
 
@@ -21,15 +22,15 @@ MAX_LIMIT = 100
 def _page_args() -> tuple[int, int]:
     """`limit` (1-100, default 100) and `page` (1-based) from the query string."""
     values = {}
-    for name, default, upper in (("limit", MAX_LIMIT, MAX_LIMIT), ("page", 1, None)):
+    for name, default, upper in (("limit", MAX_LIMIT, MAX_LIMIT), ("page", 1, MAX_PAGE)):
         raw = request.args.get(name, "")
         if raw == "":
             values[name] = default
             continue
-        if not raw.isdigit() or int(raw) < 1 or (upper is not None and int(raw) > upper):
-            bound = f"1 to {upper}" if upper else "1 or more"
-            raise DomainError(f"{name} must be a whole number, {bound}.", name)
-        values[name] = int(raw)
+        value = whole_number(raw, 1, upper)
+        if value is None:
+            raise DomainError(f"{name} must be a whole number, 1 to {upper}.", name)
+        values[name] = value
     return values["limit"], values["page"]
 
 

@@ -82,6 +82,7 @@ from statuspage.console import (  # noqa: E402,F401  (route registration)
     delivery_views,
     draft_edit_views,
     follow_up_views,
+    form_actions,
     incident_role_views,
     incident_views,
     maintenance_views,

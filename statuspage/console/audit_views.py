@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -11,6 +11,7 @@ from statuspage.console.access import require_role
 from statuspage.console.auth_views import display_zone
 from statuspage.extensions import db
 from statuspage.models import AuditEntry
+from statuspage.numbers import page_number
 
 PER_PAGE = 50
 
@@ -20,6 +21,6 @@ PER_PAGE = 50
 def audit_log() -> ResponseReturnValue:
     # Served by the index on AuditEntry.at; id breaks ties between entries of one transaction.
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE,
                        max_per_page=PER_PAGE, error_out=False)
     return render_template("console/audit.html", page=page, zone=display_zone())

@@ -22,7 +22,8 @@ from statuspage.pages import get_page
 from statuspage.queries import ordered_components
 from statuspage.rendering import markdown_html
 
-# The composer's buttons submit `action=preview`; anything else publishes.
+# The composer's buttons submit `action=preview`; `publish` (or none) publishes, and any
+# other value is refused before the view runs (console/form_actions.py).
 PREVIEW = "preview"
 
 

@@ -33,6 +33,7 @@ from statuspage.models import (
     Subscriber,
 )
 from statuspage.models.deliveries import FAILED, QUEUED, SENDING
+from statuspage.numbers import page_number
 
 PER_PAGE = 50
 # Seconds between reloads of the progress page while messages are still on their way.
@@ -165,7 +166,7 @@ def update_deliveries_page(public_id: str) -> ResponseReturnValue:
              .order_by(Delivery.id))
     if state:
         query = query.where(Delivery.state == state)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE,
                        max_per_page=PER_PAGE, error_out=False)
     report = report_for(update, events)
     return render_template(

@@ -8,11 +8,10 @@ only turn text into dates, numbers and booleans, and keep the raw input for re-r
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,19 +25,31 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from statuspage.errors import DomainError
+from statuspage.forms_base import HtmlForm
 from statuspage.models import Component, ComponentStatus
+from statuspage.numbers import form_id, whole_number
+from statuspage.timefmt import out_of_range_message, year_in_range
 
 # datetime-local inputs submit `2024-05-01T14:30`; the first format is also the one rendered.
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 COMPONENT_STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in ComponentStatus]
 
 
-class ConsoleForm(FlaskForm):
+class ConsoleForm(HtmlForm):
     """A form that can also carry errors for names that are not fields (e.g. `components`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.extra_errors: dict[str, list[str]] = {}
+
+    def validate(self, extra_validators: Mapping[str, Any] | None = None) -> bool:
+        """WTForms' checks, and every date within the years the service accepts."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, date) and not year_in_range(field.data):
+                field.errors = [*field.errors, out_of_range_message()]
+                valid = False
+        return valid
 
     def add_error(self, error: DomainError) -> None:
         """Attach a use-case's error to the field it names, or to the form as a whole."""
@@ -70,10 +81,8 @@ class ConsoleForm(FlaskForm):
 def _optional_int(value: Any) -> int | None:
     if value in (None, "", "None"):
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # names no group: the use-case refuses it next to the field
+    number = whole_number(str(value))
+    return -1 if number is None else number  # -1 names no group: the use-case refuses it
 
 
 class ComponentForm(ConsoleForm):
@@ -95,7 +104,7 @@ class ComponentForm(ConsoleForm):
 class GroupForm(ConsoleForm):
     name = StringField("Name")
     description = TextAreaField("Description")
-    components = SelectMultipleField("Components in this group", coerce=int,
+    components = SelectMultipleField("Components in this group", coerce=form_id,
                                      validate_choice=False)
 
 

@@ -17,6 +17,7 @@ from wtforms.validators import Optional
 from statuspage.console.forms import LOCAL_FORMATS, ConsoleForm
 from statuspage.models import Severity
 from statuspage.models.status import STATUS_LABELS
+from statuspage.numbers import form_id
 
 SEVERITY_CHOICES = [
     SelectChoice(Severity.SEV1.value, "SEV1: critical"),
@@ -75,7 +76,7 @@ class MaintenanceForm(ConsoleForm):
                                        validators=[Optional()])
     scheduled_until = DateTimeLocalField("Window ends", format=LOCAL_FORMATS,
                                          validators=[Optional()])
-    components = SelectMultipleField("Affected components", coerce=int, validate_choice=False)
+    components = SelectMultipleField("Affected components", coerce=form_id, validate_choice=False)
     body = TextAreaField("Message (markdown)")
     auto_start = BooleanField("Start automatically at the window's start")
     auto_complete = BooleanField("Complete automatically at the window's end")

@@ -7,6 +7,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.fields.choices import SelectChoice
 
 from statuspage.console.forms import ConsoleForm
+from statuspage.numbers import form_id
 from statuspage.subscriber_admin import NewSubscriber
 
 CHANNEL_CHOICES = [SelectChoice("email", "Email"), SelectChoice("sms", "Text message (SMS)"),
@@ -17,7 +18,7 @@ PRECONFIRMED_LABEL = "Pre-confirmed: consent obtained elsewhere (no confirmation
 class SubscriberForm(ConsoleForm):
     channel = SelectField("Channel", choices=CHANNEL_CHOICES, validate_choice=False)
     address = StringField("Address (email, phone number or https URL)")
-    components = SelectMultipleField("Components (none chosen: all of them)", coerce=int,
+    components = SelectMultipleField("Components (none chosen: all of them)", coerce=form_id,
                                      validate_choice=False)
     language = StringField("Language", default="en")
     pre_confirmed = BooleanField(PRECONFIRMED_LABEL)

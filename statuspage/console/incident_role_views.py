@@ -17,6 +17,7 @@ from statuspage.console.forms_incidents import RoleFields, RolesForm
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.models import Incident, User, utcnow
+from statuspage.numbers import whole_number
 
 INVALID = 422
 NOBODY = ("", "(nobody)")
@@ -44,9 +45,10 @@ def chosen_user_id(value: str | None, field_name: str) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    user_id = whole_number(value)
+    if user_id is None:
         raise DomainError("Choose an active console user.", field_name)
-    return int(value)
+    return user_id
 
 
 def roles_form_for(incident: Incident) -> RolesForm:

@@ -20,6 +20,7 @@ from statuspage.console.access import require_role
 from statuspage.errors import DomainError
 from statuspage.models.plan import MAINTENANCE_PLAN, PLAN_SEVERITIES, PUBLIC
 from statuspage.models.subscribers import CHANNELS
+from statuspage.numbers import whole_number
 from statuspage.plan_document import MAX_DEFINITION, MEMBER_CHANNELS, events_for
 from statuspage.stakeholders import groups_with_counts
 
@@ -59,7 +60,8 @@ def plan_matrix() -> ResponseReturnValue:
 def _minutes(form: MultiDict[str, str], name: str) -> Any:
     """A typed number of minutes: an int, None when empty, else the text (validation names it)."""
     raw = form.get(name, "").strip()
-    return int(raw) if raw.isdigit() else (raw or None)
+    number = whole_number(raw)
+    return number if number is not None else (raw or None)
 
 
 def _targets(form: MultiDict[str, str], severity: str) -> dict[str, Any]:

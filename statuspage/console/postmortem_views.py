@@ -25,6 +25,7 @@ from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
 from statuspage.metrics import human_duration, incident_metrics
 from statuspage.models import INCIDENT, Incident, User
+from statuspage.numbers import whole_number
 from statuspage.postmortem_scaffold import scaffold, unfilled_sections
 from statuspage.rendering import markdown_html
 
@@ -171,7 +172,8 @@ def action_item_add(public_id: str) -> ResponseReturnValue:
         return _page(incident, INVALID, item_form=form)
     raw_owner = form.owner_id.data or ""
     # Anything but a number names no user (-1): the use-case refuses it next to the field.
-    owner_id = (int(raw_owner) if raw_owner.isdigit() else -1) if raw_owner else None
+    owner = whole_number(raw_owner)
+    owner_id = (owner if owner is not None else -1) if raw_owner else None
     try:
         postmortems.add_action_item(
             incident, form.title.data or "", form.owner.data or "", form.due_date.data,

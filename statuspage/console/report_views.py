@@ -15,6 +15,7 @@ from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.report_charts import BarChart, bar_chart
 from statuspage.errors import DomainError
+from statuspage.numbers import whole_number
 from statuspage.reports import Month, MonthReport
 
 
@@ -94,8 +95,9 @@ def report_targets() -> ResponseReturnValue:
     targets: dict[int, float | None] = {}
     try:
         for key, value in request.form.items():
-            if key.startswith("target-") and key[7:].isdigit():
-                targets[int(key[7:])] = _percent(value)
+            component_id = whole_number(key[7:]) if key.startswith("target-") else None
+            if component_id is not None:
+                targets[component_id] = _percent(value)
         changed = reports.set_uptime_targets(targets, current_user)
     except DomainError as error:
         flash(error.message, "error")

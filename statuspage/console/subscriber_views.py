@@ -29,7 +29,9 @@ from statuspage.console.composer import leaf_components
 from statuspage.console.forms_subscribers import ImportForm, SubscriberForm
 from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
+from statuspage.input_guard import accepts_upload
 from statuspage.models import CHANNELS, Subscriber, utcnow
+from statuspage.numbers import page_number
 
 INVALID = 422
 PER_PAGE = 50
@@ -61,7 +63,7 @@ def _subscriber_or_404(public_id: str) -> Subscriber:
 def subscriber_list() -> ResponseReturnValue:
     filters = _filters()
     page = db.paginate(use_cases.subscriber_query(filters),
-                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       page=page_number(), per_page=PER_PAGE,
                        max_per_page=PER_PAGE, error_out=False)
     return render_template(
         "console/subscribers.html", page=page, filters=filters, args=_filter_args(filters),
@@ -153,6 +155,7 @@ def _import_page(form: ImportForm, status: int = 200) -> ResponseReturnValue:
 
 @bp.route("/subscribers/import", methods=["GET", "POST"])
 @require_role("communicator")
+@accepts_upload(subscriber_import.MAX_IMPORT_BYTES + 1024 * 1024)  # the file plus its form
 def subscribers_import() -> ResponseReturnValue:
     """The upload: the file is stored and the worker imports it; its page shows how far."""
     form = ImportForm()

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from statuspage.text_rules import one_line
+
 # Placeholders in email bodies, replaced per recipient (SendGrid substitutions, or the log
 # backend's own replacement), so one rendered body serves a whole batch of 1,000.
 MANAGE_URL = "%%manage_url%%"
@@ -62,6 +64,13 @@ class EmailContent:
     # Threading: every email about one incident shares References, so mail clients group them.
     message_id: str
     references: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Every header value is one line: a title typed with CR/LF (or stored before input
+        # was checked) can never split a header or add one, whichever sender builds it.
+        object.__setattr__(self, "subject", one_line(self.subject))
+        object.__setattr__(self, "message_id", one_line(self.message_id))
+        object.__setattr__(self, "references", [one_line(r) for r in self.references])
 
 
 @dataclass(frozen=True)

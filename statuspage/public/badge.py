@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from markupsafe import escape
 
 from statuspage.public.theme import text_on
+from statuspage.text_rules import xml_safe
 
 HEIGHT = 20
 PADDING = 6
@@ -57,7 +58,7 @@ def text_width(text: str) -> int:
 
 
 def shorten(text: str, limit: int = MAX_LABEL) -> str:
-    text = " ".join(text.split())
+    text = " ".join(xml_safe(text).split())  # an SVG is XML: no control characters
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, StringField
 
 from statuspage.errors import DomainError
+from statuspage.forms_base import HtmlForm
 
 
-class PublicForm(FlaskForm):
+class PublicForm(HtmlForm):
     """A CSRF-protected form whose errors can come from a use-case."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

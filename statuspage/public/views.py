@@ -8,6 +8,7 @@ from flask import abort, current_app, request
 from flask_babel import gettext as _
 
 from statuspage.cache import cached
+from statuspage.numbers import whole_number
 from statuspage.public import bp, presenters
 
 # A page number beyond this is a crawler or a typo, not a reader (~300 years of months).
@@ -43,10 +44,10 @@ def incident(public_id: str) -> str:
 @bp.get("/history")
 @cached
 def history() -> str:
-    raw = request.args.get("page", "1")
-    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_HISTORY_PAGE):
+    number = whole_number(request.args.get("page", "1"), 1, MAX_HISTORY_PAGE)
+    if number is None:
         abort(404, description=_("There is no such page of history."))
-    view = presenters.history_page(int(raw))
+    view = presenters.history_page(number)
     if view is None:
         abort(404, description=_("There is no such page of history."))
     return render_public("public/history.html", view=view, site=view.site)
