@@ -23,10 +23,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
+        # What the exception says about itself stays, e.g. a 405's `Allow` (RFC 9110 15.5.6).
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if request.path.startswith("/api/"):
-            return jsonify(error=error.name, message=error.description), code
+            return jsonify(error=error.name, message=error.description), code, headers
         title = gettext(_TITLES[code]) if code in _TITLES else error.name
         message = error.description
         if code in _MESSAGES and message == type(error).description:
             message = gettext(_MESSAGES[code])
-        return render_template("error.html", code=code, title=title, message=message), code
+        return (render_template("error.html", code=code, title=title, message=message), code,
+                headers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -18,19 +20,36 @@ from statuspage.models import Component, ComponentChange, Incident, IncidentUpda
 MAX_LIMIT = 100
 
 
+# The list's query parameters, as the OpenAPI document states them.
+MAX_PAGE = 1_000_000
+MAX_QUERY = 200
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,7}")
+
+
 def _page_args() -> tuple[int, int]:
-    """`limit` (1-100, default 100) and `page` (1-based) from the query string."""
+    """`limit` (1-100, default 100) and `page` (1-1,000,000, default 1): ASCII digits only.
+
+    A parameter given but empty, signed, fractional, in other scripts' digits or out of range
+    is a 422 naming it, never a guess and never a server error.
+    """
     values = {}
-    for name, default, upper in (("limit", MAX_LIMIT, MAX_LIMIT), ("page", 1, None)):
-        raw = request.args.get(name, "")
-        if raw == "":
+    for name, default, upper in (("limit", MAX_LIMIT, MAX_LIMIT), ("page", 1, MAX_PAGE)):
+        raw = request.args.get(name)
+        if raw is None:
             values[name] = default
             continue
-        if not raw.isdigit() or int(raw) < 1 or (upper is not None and int(raw) > upper):
-            bound = f"1 to {upper}" if upper else "1 or more"
-            raise DomainError(f"{name} must be a whole number, {bound}.", name)
+        if _WHOLE_NUMBER.fullmatch(raw) is None or not 1 <= int(raw) <= upper:
+            raise DomainError(f"{name} must be a whole number from 1 to {upper}.", name)
         values[name] = int(raw)
     return values["limit"], values["page"]
+
+
+def _query() -> str:
+    """`q`: words in the title, at most MAX_QUERY characters and no control characters."""
+    q = body.text({"q": request.args.get("q", "")}, "q") or ""
+    if len(q) > MAX_QUERY:
+        raise DomainError(f"q must be at most {MAX_QUERY} characters.", "q")
+    return q.strip()
 
 
 def _search(q: str, limit: int, page: int) -> list[Incident]:
@@ -54,13 +73,13 @@ def _search(q: str, limit: int, page: int) -> list[Incident]:
 @bp.get("/pages/<page_id>/incidents")
 def incident_list() -> Response:
     limit, page = _page_args()
-    found = _search(request.args.get("q", "").strip(), limit, page)
+    found = _search(_query(), limit, page)
     return json_response(records.incident_records(context(), found))
 
 
 @bp.post("/pages/<page_id>/incidents")
 def incident_create() -> Response:
-    raw = body.resource("incident")
+    raw = body.resource("incident", mapping.CREATE_FIELDS)
     with as_token():
         incident = mapping.create_incident(raw, current_token().created_by)
     return json_response(records.incident_record(context(), incident), 201)
@@ -74,7 +93,7 @@ def incident_get(incident_id: str) -> Response:
 @bp.route("/pages/<page_id>/incidents/<incident_id>", methods=["PATCH", "PUT"])
 def incident_patch(incident_id: str) -> Response:
     incident = incidents.get_incident(incident_id)
-    raw = body.resource("incident")
+    raw = body.resource("incident", mapping.PATCH_FIELDS)
     with as_token():
         incident = mapping.patch_incident(incident, raw)
     return json_response(records.incident_record(context(), incident))
