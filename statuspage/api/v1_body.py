@@ -32,6 +32,10 @@ from statuspage.models.status import IMPACTS
 
 COMPONENT_STATUSES = tuple(s.value for s in ComponentStatus)
 
+# The incident list's query parameters (v1_incidents), as the OpenAPI document states them.
+MAX_LIMIT = 100
+MAX_PAGE = 1_000_000
+MAX_QUERY = 200
 FLAG_STRINGS = {"true": True, "false": False}
 # Dates outside these years are refused: no use-case means them, and near the ends of the
 # calendar converting them between time zones overflows. YEARS states it as a pattern.

@@ -66,7 +66,7 @@ def create_incident(raw: Mapping[str, Any], owner: User | None = None) -> Incide
     refs = body.component_refs(raw)
     impact = body.impact(raw)
     # `severity` is our own extension; Statuspage clients send impact_override instead.
-    severity = body.text(raw, "severity") or IMPACT_SEVERITY.get(impact or "", DEFAULT_SEVERITY)
+    severity = _severity(raw, impact)
     # Components only listed in component_ids are affected but keep their current status.
     statuses = {c.id: c.status for c in refs.affected} | (refs.statuses or {})
     lead = owner.id if owner is not None and owner.is_active_user else None
@@ -76,12 +76,23 @@ def create_incident(raw: Mapping[str, Any], owner: User | None = None) -> Incide
         impact_override=impact,
         comms_lead_id=lead,
         update=use_cases.UpdateInput(
-            status=body.text(raw, "status") or "investigating",
+            status=_given(body.text(raw, "status"), "investigating"),
             body=body.text(raw, "body", multiline=True) or "",
             component_statuses=statuses,
             deliver_notifications=body.flag(raw, "deliver_notifications") is not False,
         ),
     ), None)
+
+
+def _given(value: str | None, default: str) -> str:
+    """`value` unless it was not given (null or absent); an empty string is not "not given"."""
+    return default if value is None else value
+
+
+def _severity(raw: Mapping[str, Any], impact: str | None) -> str:
+    """`severity` (our extension) when given, else the one `impact_override` implies."""
+    return _given(body.text(raw, "severity"), IMPACT_SEVERITY.get(impact or "",
+                                                                  DEFAULT_SEVERITY))
 
 
 def _backfill(raw: Mapping[str, Any]) -> Incident:
@@ -101,8 +112,7 @@ def _backfill(raw: Mapping[str, Any]) -> Incident:
     impact = body.impact(raw)
     return use_cases.open_incident(use_cases.IncidentInput(
         name=body.text(raw, "name") or "",
-        severity=body.text(raw, "severity") or IMPACT_SEVERITY.get(impact or "",
-                                                                   DEFAULT_SEVERITY),
+        severity=_severity(raw, impact),
         impact_override=impact,
         started_at=at,
         update=use_cases.UpdateInput(
@@ -151,12 +161,12 @@ def patch_incident(incident: Incident, raw: Mapping[str, Any]) -> Incident:
     status = body.text(raw, "status")
     text = body.text(raw, "body", multiline=True)
     notify = body.flag(raw, "deliver_notifications")
-    visibility = body.text(raw, "visibility") or "public"
+    visibility = _given(body.text(raw, "visibility"), "public")
     if visibility not in VISIBILITIES:
         raise DomainError("visibility must be public or internal.", "visibility")
     if status is None and text is None and refs.statuses is None and not refs.affected:
         return incident
-    status = status or incident.status
+    status = _given(status, incident.status)
     use_cases.post_update(incident, use_cases.UpdateInput(
         status=status,
         body=text or "",

@@ -13,16 +13,11 @@ from statuspage.api import v1_body as body
 from statuspage.api import v1_incident_input as mapping
 from statuspage.api import v1_serializers as records
 from statuspage.api.v1 import as_token, bp, context, current_token, json_response
+from statuspage.api.v1_body import MAX_LIMIT, MAX_PAGE, MAX_QUERY
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentChange, Incident, IncidentUpdate
 
-MAX_LIMIT = 100
-
-
-# The list's query parameters, as the OpenAPI document states them.
-MAX_PAGE = 1_000_000
-MAX_QUERY = 200
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,7}")
 
 
