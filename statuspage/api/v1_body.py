@@ -122,13 +122,14 @@ def timestamp(raw: Mapping[str, Any], name: str) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-        parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
+    except ValueError:
         raise DomainError(f"{name} must be an ISO 8601 timestamp, "
                           "e.g. 2024-05-01T14:00:00Z.", name) from None
+    # The year as written (what the document's pattern states); far from the calendar's
+    # ends, so the conversion to UTC cannot overflow.
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
         raise DomainError(f"{name} must lie between the years {MIN_YEAR} and {MAX_YEAR}.", name)
-    return parsed
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def day(raw: Mapping[str, Any], name: str) -> date | None:
