@@ -130,9 +130,12 @@ def test_backfilled_records_a_past_resolved_incident_that_notifies_no_one(
     assert (_count(FanoutEvent), _count(Delivery), _count(OutboxMessage)) == (0, 0, 0)
     assert incident not in unresolved_incidents()
     assert response.json["resolved_at"] is not None
-    # The history lists it on its day.
-    history = client.get(f"/incidents/{incident.public_id}")
-    assert history.status_code == 200 and b"Old outage" in history.data
+    # The history lists it in its month; its page shows it resolved.
+    history = client.get("/history").get_data(as_text=True)
+    month = history[history.index(f"{day:%Y-%m}"):]
+    assert "Old outage" in month
+    page = client.get(f"/incidents/{incident.public_id}")
+    assert page.status_code == 200 and b"Recorded after the fact." in page.data
     front = client.get("/")
     assert b"Old outage" not in front.data
 
