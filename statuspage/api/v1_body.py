@@ -6,8 +6,8 @@ decision. Guarantees, each described in the OpenAPI document (statuspage/api/v1_
 - a body that is not JSON is a 415, JSON that is not `{"<resource>": {...}}` a 400;
 - a field the operation does not take is refused (422), never ignored: a client that sends
   `visibility` or `backfilled` to a server that did not know them must not publish;
-- text never holds C0 control characters (tab, newline and carriage return allowed in
-  multi-line text only), so nothing reaches a feed, an email header or the database that
+- text never holds C0 control characters or DEL (tab, newline and carriage return allowed
+  in multi-line text only), so nothing reaches a feed, an email header or the database that
   breaks it;
 - booleans are JSON booleans or the strings "true"/"false" (form-encoded Statuspage habits);
 - JSON `null` means "not given".
@@ -42,12 +42,12 @@ FLAG_STRINGS = {"true": True, "false": False}
 MIN_YEAR = 1970
 MAX_YEAR = 2999
 YEARS = r"^(19[7-9][0-9]|2[0-9]{3})-"
-# C0 control characters: none in a single line; tab, LF and CR allowed in multi-line text.
-# The OpenAPI document states the same rules as patterns (SINGLE_LINE / MULTI_LINE).
-_SINGLE_LINE_REFUSED = re.compile(r"[\x00-\x1f]")
-_MULTI_LINE_REFUSED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-SINGLE_LINE = r"^[^\x00-\x1f]*$"
-MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+# C0 control characters and DEL: none in a single line; tab, LF and CR allowed in multi-line
+# text. The OpenAPI document states the same rules as patterns (SINGLE_LINE / MULTI_LINE).
+_SINGLE_LINE_REFUSED = re.compile(r"[\x00-\x1f\x7f]")
+_MULTI_LINE_REFUSED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
+MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 # A public id (12 lowercase base-36 characters today); anything else names nothing and is
 # never sent to the database (a NUL byte would be an error there on PostgreSQL).
 _PUBLIC_ID = re.compile(r"[0-9a-z]{1,64}")

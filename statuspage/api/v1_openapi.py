@@ -36,7 +36,7 @@ def _errors(*codes: int) -> dict[str, Schema]:
 
 def _read(summary: str, schema: Schema, *codes: int, **extra: Any) -> Schema:
     return {"summary": summary, **extra,
-            "responses": {"200": _json(schema, "OK"), **_errors(401, 404, 429, *codes)}}
+            "responses": {"200": _json(schema, "OK"), **_errors(400, 401, 404, 429, *codes)}}
 
 
 def _write(summary: str, body: str, schema: str, status: int, **extra: Any) -> Schema:
@@ -151,7 +151,8 @@ SCHEMAS: dict[str, Schema] = {
 RESPONSES = {
     name: _json(_ref("Error"), description)
     for name, description in (
-        ("BadRequest", "The body is not JSON or not wrapped in its resource key."),
+        ("BadRequest", "The request cannot be read: malformed JSON, a body not wrapped in its "
+                       "resource key, or a query string the server refuses."),
         ("Unauthorized", "No token, an unknown token or a revoked token."),
         ("Forbidden", "A read token tried to write."),
         ("NotFound", "No such page, incident or component."),

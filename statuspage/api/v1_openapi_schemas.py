@@ -26,7 +26,7 @@ SEVERITIES = ["SEV1", "SEV2", "SEV3", "SEV4"]
 # A public id as the server accepts one in a body (v1_body.is_public_id).
 ID_PATTERN = "^[0-9a-z]{1,64}$"
 # Some character that is not white space, and no control character anywhere.
-NAME_PATTERN = r"^[^\x00-\x1f]*[^\s\x00-\x1f][^\x00-\x1f]*$"
+NAME_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
 
 
 def ref(name: str) -> Schema:
