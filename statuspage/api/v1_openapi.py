@@ -163,6 +163,8 @@ RESPONSES = {
         ("Unprocessable", "A field the operation does not take, or a value that is refused; "
                           "`field` names it."),
         ("TooManyRequests", "Rate limit for this token exceeded; see Retry-After."),
+        ("MethodNotAllowed", "The path does not take this method; `Allow` lists those it "
+                             "takes."),
     )
 }
 
@@ -220,7 +222,10 @@ def document(base_url: str) -> Schema:
                 "`flask --app statuspage create-token NAME --scope write`; read tokens may "
                 "only GET. Tokens are never accepted in the query string, where logs and "
                 "Referer headers would leak them. Every change is in the audit log under the "
-                "token's name. Requests are rate-limited per token (429 with Retry-After)."
+                "token's name. Requests are rate-limited per token (429 with Retry-After). "
+                "Bodies are JSON (else 415); a field an operation does not take is a 422 "
+                "naming it, never ignored; a state the target refuses is a 409; a method a "
+                "path does not take is a 405 with `Allow`."
             ),
         },
         "servers": [{"url": f"{base_url.rstrip('/')}/api/v1"}],
