@@ -102,9 +102,27 @@ def _within_the_rules(leaves: list[str], group: str) -> Callable[..., None]:
     return before_call
 
 
-def _failures(stream: Iterator[events.EngineEvent]) -> list[str]:
-    found: list[str] = []
+TESTING_PHASES = {"examples", "coverage", "fuzzing", "stateful"}
+
+
+class Run:
+    """What one engine run reported: failures, the phases it ran, the operations it tried."""
+
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+        self.phases: set[str] = set()
+        self.tested: set[str] = set()
+
+
+def _run(stream: Iterator[events.EngineEvent]) -> Run:
+    run = Run()
+    found = run.failures
     for event in stream:
+        if isinstance(event, events.PhaseFinished) and event.phase.skip_reason is None:
+            run.phases.add(event.phase.name.value)
+        if (isinstance(event, events.ScenarioFinished) and event.label
+                and event.status is not Status.SKIP):
+            run.tested.add(event.label)
         if isinstance(event, events.ScenarioFinished) and event.status in (Status.FAILURE,
                                                                              Status.ERROR):
             for case_id, checks in event.recorder.checks.items():
@@ -119,7 +137,7 @@ def _failures(stream: Iterator[events.EngineEvent]) -> list[str]:
                                  f"body={str(case.body)[:400]}")
         elif isinstance(event, events.NonFatalError | events.FatalError):
             found.append(f"engine error: {event.info.format()}"[:2000])
-    return found
+    return run
 
 
 def test_schemathesis_finds_no_disagreement_between_the_api_and_its_document(
@@ -133,7 +151,13 @@ def test_schemathesis_finds_no_disagreement_between_the_api_and_its_document(
     hook = GLOBAL_HOOK_DISPATCHER.register_hook_with_name(
         _within_the_rules([c.public_id for c in leaves], group.public_id), "before_call")
     try:
-        failures = _failures(schemathesis.engine.from_schema(schema).execute())
+        run = _run(schemathesis.engine.from_schema(schema).execute())
     finally:
         GLOBAL_HOOK_DISPATCHER.unregister(hook)
-    assert failures == [], "\n".join(sorted(set(failures)))
+    assert run.failures == [], "\n".join(sorted(set(run.failures)))
+    # It really ran: every testing phase, and every operation of the document.
+    assert run.phases >= TESTING_PHASES, run.phases
+    operations = {f"{method.upper()} {path}" for path, item in schema.raw_schema["paths"].items()
+                  for method in item if method != "parameters"}
+    operations.discard("GET /openapi.json")  # schemathesis leaves the document's own URL out
+    assert operations <= run.tested, operations - run.tested
