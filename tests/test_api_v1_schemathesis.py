@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import cycle
 from typing import Any
 
@@ -79,7 +79,7 @@ def _within_the_rules(leaves: list[str], group: str) -> Callable[..., None]:
             fields["component_ids"] = [next(ids) for _ in fields["component_ids"]]
         if isinstance(fields.get("group_id"), str):
             fields["group_id"] = group
-        today = date.today()
+        today = datetime.now(UTC).date()  # the test page's time zone
         for name in ("backfill_date", "start_date"):
             if isinstance(fields.get(name), str) and fields[name] > today.isoformat():
                 fields[name] = (today - timedelta(days=1)).isoformat()

@@ -50,7 +50,9 @@ VISIBILITIES = ("public", "internal")
 
 
 def create_incident(raw: Mapping[str, Any], owner: User | None = None) -> Incident:
-    """POST …/incidents: an incident, or a maintenance when `scheduled_for` is given.
+    """POST …/incidents: an incident, a maintenance (`scheduled_for`) or a backfill.
+
+    Each kind refuses (422) the fields it does not take, so nothing sent is ignored.
 
     An incident's communications lead is `owner`, the console user who created the token
     (when still active), so cadence reminders reach someone; the console can change it.
