@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 
 from statuspage import audit, delivery
-from statuspage.errors import DomainError, NotFound
+from statuspage.errors import Conflict, DomainError, NotFound
 from statuspage.extensions import db
 from statuspage.incidents import refresh_group_status
 from statuspage.models import (
@@ -240,7 +240,7 @@ def _check(data: ComponentInput, component: Component | None) -> Component | Non
             raise DomainError("The start date cannot be in the future.", "start_date")
     if data.group_id is None or is_group:
         if is_group and data.group_id is not None:
-            raise DomainError("A group cannot be put inside another group.", "group_id")
+            raise Conflict("A group cannot be put inside another group.", "group_id")
         return None
     group = db.session.get(Component, data.group_id)
     if group is None or not group.is_group:

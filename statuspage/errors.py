@@ -18,3 +18,8 @@ class NotFound(DomainError):
 
 class PermissionDenied(DomainError):
     """The actor's role does not allow this."""
+
+
+class Conflict(DomainError):
+    """A request the target's current state refuses (reopening a resolved incident, giving a
+    maintenance an incident's status); the API answers 409, forms show it like any other."""

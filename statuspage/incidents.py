@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from statuspage import audit, delivery, plan, uptime
-from statuspage.errors import DomainError, NotFound
+from statuspage.errors import Conflict, DomainError, NotFound
 from statuspage.extensions import db
 from statuspage.incident_roles import role_user, user_email
 from statuspage.message_templates import update_sms
@@ -143,9 +143,11 @@ def post_update(incident: Incident, data: UpdateInput, actor: User | None,
     """
     allowed = MAINTENANCE_STATUSES if incident.is_maintenance else INCIDENT_STATUSES
     if data.status not in allowed:
+        if data.status in INCIDENT_STATUSES + MAINTENANCE_STATUSES:
+            raise Conflict("Choose a status this incident can have.", "status")
         raise DomainError("Choose a status this incident can have.", "status")
     if incident.is_closed and data.status not in ("resolved", "completed"):
-        raise DomainError("This incident is over; it cannot be reopened.", "status")
+        raise Conflict("This incident is over; it cannot be reopened.", "status")
     now = utcnow()
     draft = data.visibility == "public" and not bypass_approval and (
         incident.awaiting_approval or plan.needs_approval(plan.plan_severity(incident)))

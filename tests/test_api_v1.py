@@ -10,6 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from statuspage import api_tokens
+from statuspage.api import v1_components
+from statuspage.api import v1_incident_input as mapping
 from statuspage.api.v1_openapi import document
 from statuspage.extensions import db
 from statuspage.models import ApiToken, Incident
@@ -135,8 +137,16 @@ def test_unknown_routes_and_methods_answer_in_json(client: FlaskClient) -> None:
     assert wrong.status_code == 405 and wrong.json["error"] == "Method Not Allowed"
 
 
+def test_a_body_that_is_not_json_is_a_415(client: FlaskClient) -> None:
+    response = client.post(page_path("incidents"), headers=auth(new_token("write")),
+                           data="incident[name]=x",
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert "application/json" in response.json["message"]
+    assert _incident_count() == 0
+
+
 @pytest.mark.parametrize("kwargs", [
-    {"data": "name=x", "content_type": "application/x-www-form-urlencoded"},
     {"data": "{not json", "content_type": "application/json"},
     {"json": ["incident"]},
     {"json": {"name": "not wrapped"}},
@@ -201,12 +211,20 @@ def test_the_openapi_document_is_public_and_describes_every_route(
             assert path in spec["paths"], path
             for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
                 assert method.lower() in spec["paths"][path], (method, path)
-    body = spec["components"]["schemas"]["IncidentBody"]["properties"]["incident"]
-    for field in ("name", "status", "impact_override", "body", "components", "component_ids",
-                  "deliver_notifications", "scheduled_for", "scheduled_until",
-                  "scheduled_remind_prior", "scheduled_auto_in_progress",
-                  "scheduled_auto_transition", "scheduled_auto_completed"):
-        assert field in body["properties"], field
+    # Each body schema lists exactly the fields the server takes (others are a 422).
+    schemas = spec["components"]["schemas"]
+    for name, fields in (("IncidentCreate", mapping.INCIDENT_FIELDS),
+                         ("MaintenanceCreate", mapping.MAINTENANCE_FIELDS),
+                         ("BackfillCreate", mapping.BACKFILL_FIELDS),
+                         ("IncidentPatch", mapping.UPDATE_FIELDS)):
+        assert set(schemas[name]["properties"]) == set(fields), name
+        assert schemas[name]["additionalProperties"] is False
+    for name in ("ComponentCreateBody", "ComponentPatchBody"):
+        inner = schemas[name]["properties"]["component"]
+        assert set(inner["properties"]) == set(v1_components.FIELDS)
+        assert inner["additionalProperties"] is False
+    assert schemas["IncidentCreate"]["required"] == ["name"]
+    assert schemas["IncidentCreate"]["properties"]["name"]["minLength"] == 1
 
 
 def test_the_openapi_document_is_a_valid_openapi_3_1_document() -> None:

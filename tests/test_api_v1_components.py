@@ -23,7 +23,7 @@ def test_a_component_is_created_in_a_group_and_audited(
     group = factory.group("Backend")
     response = call(client, "POST", "components", write, json={"component": {
         "name": "Queue", "description": "Job queue", "status": "degraded_performance",
-        "group_id": group.public_id, "showcase": False, "unknown": "ignored"}})
+        "group_id": group.public_id, "showcase": False}})
     assert response.status_code == 201, response.json
     component = db.session.execute(select(Component).where(Component.name == "Queue")
                                    ).scalar_one()

@@ -31,7 +31,7 @@ from werkzeug.exceptions import HTTPException
 from statuspage import api_tokens, audit
 from statuspage.api import serializers as s
 from statuspage.api.v1_openapi import document
-from statuspage.errors import DomainError, NotFound, PermissionDenied
+from statuspage.errors import Conflict, DomainError, NotFound, PermissionDenied
 from statuspage.extensions import csrf, limiter
 from statuspage.models import ApiToken
 from statuspage.pages import get_page
@@ -156,6 +156,8 @@ def _domain_error(error: DomainError) -> Response:
         return error_response(403, "Forbidden", error.message)
     if isinstance(error, NotFound):
         return error_response(404, "Not Found", error.message)
+    if isinstance(error, Conflict):
+        return error_response(409, "Conflict", error.message, field=error.field)
     field = API_FIELD_NAMES.get(error.field or "", error.field)
     return error_response(422, "Unprocessable Entity", error.message, field=field)
 
@@ -165,7 +167,12 @@ def _http_error(error: HTTPException) -> Response:
     code = error.code or 500
     message = error.description or error.name
     if code != 429:
-        return error_response(code, error.name, message)
+        response = error_response(code, error.name, message)
+        # Keep what the exception says about itself, e.g. a 405's `Allow` (RFC 9110 15.5.6).
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
     response = error_response(code, error.name, f"Rate limit exceeded ({message}).")
     current = limiter.current_limit
     if current is not None:

@@ -1,51 +1,104 @@
 """Reading Statuspage-style request bodies: `{"incident": {...}}`, `{"component": {...}}`.
 
-Only types are checked here, each refusal naming the field; what a value may be (a status an
-incident can have, a window that ends after it starts) is the use-cases' decision. Unknown
-fields are ignored, as Statuspage ignores them, so clients written for it keep working.
-JSON `null` means "not given".
+Types and shapes are checked here, each refusal a 422 naming the field; what a value may be
+(a status an incident can have, a window that ends after it starts) is the use-cases'
+decision. Guarantees, each described in the OpenAPI document (statuspage/api/v1_openapi.py):
+- a body that is not JSON is a 415, JSON that is not `{"<resource>": {...}}` a 400;
+- a field the operation does not take is refused (422), never ignored: a client that sends
+  `visibility` or `backfilled` to a server that did not know them must not publish;
+- text never holds C0 control characters or DEL (tab, newline and carriage return allowed
+  in multi-line text only), so nothing reaches a feed, an email header or the database that
+  breaks it;
+- booleans are JSON booleans or the strings "true"/"false" (form-encoded Statuspage habits);
+- JSON `null` means "not given".
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import request
 from sqlalchemy import select
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from statuspage.errors import DomainError
 from statuspage.extensions import db
-from statuspage.models import Component
+from statuspage.models import Component, ComponentStatus
 from statuspage.models.status import IMPACTS
-from statuspage.timefmt import out_of_range_message, year_in_range
 
-_TRUE = ("true", "1", "yes")
-_FALSE = ("false", "0", "no")
+COMPONENT_STATUSES = tuple(s.value for s in ComponentStatus)
+
+# The incident list's query parameters (v1_incidents), as the OpenAPI document states them.
+MAX_LIMIT = 100
+MAX_PAGE = 1_000_000
+MAX_QUERY = 200
+FLAG_STRINGS = {"true": True, "false": False}
+# Dates outside these years are refused: no use-case means them, and near the ends of the
+# calendar converting them between time zones overflows. YEARS states it as a pattern.
+MIN_YEAR = 1970
+MAX_YEAR = 2999
+YEARS = r"^(19[7-9][0-9]|2[0-9]{3})-"
+# C0 control characters and DEL: none in a single line; tab, LF and CR allowed in multi-line
+# text. The OpenAPI document states the same rules as patterns (SINGLE_LINE / MULTI_LINE).
+_SINGLE_LINE_REFUSED = re.compile(r"[\x00-\x1f\x7f]")
+_MULTI_LINE_REFUSED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
+MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# A public id (12 lowercase base-36 characters today); anything else names nothing and is
+# never sent to the database (a NUL byte would be an error there on PostgreSQL).
+_PUBLIC_ID = re.compile(r"[0-9a-z]{1,64}")
 
 
-def resource(key: str) -> dict[str, Any]:
-    """The object under `key` in a JSON request body; 400 when the body is not shaped so."""
+def resource(key: str, fields: Collection[str]) -> dict[str, Any]:
+    """The object under `key` in a JSON request body, holding only `fields`.
+
+    415 when the body is not JSON, 400 when it is not `{"<key>": {...}}`, 422 naming the
+    first field the operation does not take.
+    """
+    if not request.is_json:
+        raise UnsupportedMediaType("Send a JSON body with Content-Type: application/json.")
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise BadRequest(f'Send a JSON object body: {{"{key}": {{...}}}} '
-                         "with Content-Type: application/json.")
+        raise BadRequest(f'Send a JSON object body: {{"{key}": {{...}}}}.')
     inner = payload.get(key)
     if not isinstance(inner, dict):
         raise BadRequest(f'The body must wrap the fields in a "{key}" object.')
+    for name in payload:
+        if name != key:
+            raise DomainError(f"Unknown field {name!r}: the body holds only {key!r}.", name)
+    refuse_unknown(inner, fields)
     return inner
 
 
-def text(raw: Mapping[str, Any], name: str) -> str | None:
+def refuse_unknown(raw: Mapping[str, Any], fields: Collection[str], why: str = "") -> None:
+    """422 naming the first key of `raw` not in `fields` (nothing is silently ignored)."""
+    for name in raw:
+        if name not in fields:
+            raise DomainError(f"Unknown field {name!r}{why}; the fields taken here are "
+                              f"{', '.join(sorted(fields))}.", name)
+
+
+def text(raw: Mapping[str, Any], name: str, multiline: bool = False) -> str | None:
+    """A string without C0 control characters (tab, LF, CR allowed when `multiline`)."""
     value = raw.get(name)
     if value is None:
         return None
     if not isinstance(value, str):
         raise DomainError(f"{name} must be a string.", name)
+    refused = (_MULTI_LINE_REFUSED if multiline else _SINGLE_LINE_REFUSED).search(value)
+    if refused is not None:
+        raise DomainError(f"{name} must not contain control characters "
+                          f"(found U+{ord(refused.group()):04X}).", name)
     return value
+
+
+def is_public_id(value: str) -> bool:
+    """Whether `value` could be a public id (so it is worth looking up)."""
+    return _PUBLIC_ID.fullmatch(value) is not None
 
 
 def flag(raw: Mapping[str, Any], *names: str) -> bool | None:
@@ -56,8 +109,8 @@ def flag(raw: Mapping[str, Any], *names: str) -> bool | None:
             continue
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
-            return value.strip().lower() in _TRUE
+        if isinstance(value, str) and value in FLAG_STRINGS:
+            return FLAG_STRINGS[value]
         raise DomainError(f"{name} must be true or false.", name)
     return None
 
@@ -68,12 +121,14 @@ def timestamp(raw: Mapping[str, Any], name: str) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value.strip())
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         raise DomainError(f"{name} must be an ISO 8601 timestamp, "
                           "e.g. 2024-05-01T14:00:00Z.", name) from None
-    if not year_in_range(parsed):
-        raise DomainError(f"{name}: {out_of_range_message()}", name)
+    # The year as written (what the document's pattern states); far from the calendar's
+    # ends, so the conversion to UTC cannot overflow.
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise DomainError(f"{name} must lie between the years {MIN_YEAR} and {MAX_YEAR}.", name)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -82,11 +137,11 @@ def day(raw: Mapping[str, Any], name: str) -> date | None:
     if value is None:
         return None
     try:
-        parsed = date.fromisoformat(value.strip())
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise DomainError(f"{name} must be a date, e.g. 2024-05-01.", name) from None
-    if not year_in_range(parsed):
-        raise DomainError(f"{name}: {out_of_range_message()}", name)
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise DomainError(f"{name} must lie between the years {MIN_YEAR} and {MAX_YEAR}.", name)
     return parsed
 
 
@@ -102,6 +157,9 @@ def components_by_public_id(public_ids: list[str], field: str) -> dict[str, Comp
     """Components named by their public ids; a 422 naming the first unknown id."""
     if not public_ids:
         return {}
+    for value in public_ids:
+        if not is_public_id(value):
+            raise DomainError(f"No component with id {value!r}.", field)
     found = {c.public_id: c for c in db.session.execute(
         select(Component).where(Component.public_id.in_(public_ids))
     ).scalars()}
@@ -131,6 +189,9 @@ def component_refs(raw: Mapping[str, Any]) -> ComponentRefs:
         and all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())
     ):
         raise DomainError("components must map component ids to statuses.", "components")
+    for status in (mapping or {}).values():
+        if status not in COMPONENT_STATUSES:
+            raise DomainError(f"Unknown component status {status!r}.", "components")
     listed = raw.get("component_ids")
     if listed is not None and not (
         isinstance(listed, list) and all(isinstance(i, str) for i in listed)

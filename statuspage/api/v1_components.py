@@ -22,6 +22,10 @@ from statuspage.errors import DomainError
 from statuspage.models import Component
 from statuspage.queries import ordered_components
 
+# The fields a component body takes (the OpenAPI document's ComponentFields); others: 422.
+FIELDS = ("name", "description", "status", "group_id", "showcase", "only_show_if_degraded",
+          "start_date")
+
 
 def _group_id(raw: Mapping[str, Any], current: int | None) -> int | None:
     if "group_id" not in raw:
@@ -47,7 +51,7 @@ def _input(raw: Mapping[str, Any], current: Component | None) -> use_cases.Compo
         status=current.status,
     )
     name = body.text(raw, "name")
-    description = body.text(raw, "description")
+    description = body.text(raw, "description", multiline=True)
     showcase = body.flag(raw, "showcase")
     only_degraded = body.flag(raw, "only_show_if_degraded")
     status = body.text(raw, "status")
@@ -78,7 +82,7 @@ def component_get(component_id: str) -> Response:
 
 @bp.post("/pages/<page_id>/components")
 def component_create() -> Response:
-    raw = body.resource("component")
+    raw = body.resource("component", FIELDS)
     data = _input(raw, None)
     with as_token():
         component = use_cases.create_component(data, None)
@@ -88,7 +92,7 @@ def component_create() -> Response:
 @bp.route("/pages/<page_id>/components/<component_id>", methods=["PATCH", "PUT"])
 def component_patch(component_id: str) -> Response:
     component = use_cases.get_component(component_id)
-    data = _input(body.resource("component"), component)
+    data = _input(body.resource("component", FIELDS), component)
     with as_token():
         component = use_cases.update_component(component, data, None)
     return json_response(records.component_record(context(), component))

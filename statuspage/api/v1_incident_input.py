@@ -1,41 +1,74 @@
 """The Statuspage incident body mapped onto our incident use-cases.
 
-POST creates: with `scheduled_for` a maintenance (schedule_maintenance), otherwise an incident
-(open_incident) whose severity follows `impact_override`. PATCH posts the next update
-(post_update) with the new status, body and component statuses. The use-cases validate, audit
-and commit; this module only translates.
+POST creates one of three kinds, each taking its own fields (any other is refused with 422):
+with `scheduled_for` a maintenance (schedule_maintenance); with `backfilled: true` a past,
+resolved incident dated `backfill_date` that notifies no one (open_incident with deliveries
+off); otherwise an incident (open_incident) whose severity follows `impact_override`. PATCH
+posts the next update (post_update) with the new status, body, component statuses and
+visibility (`internal` updates stay in the console and reach only the stakeholder groups the
+plan names, as the console's internal updates do). The use-cases validate, audit and commit;
+this module only translates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from statuspage import incidents as use_cases
 from statuspage.api import v1_body as body
 from statuspage.api.v1_serializers import REMIND_PRIOR_MINUTES
 from statuspage.errors import DomainError
-from statuspage.models import ComponentStatus, Incident, MaintenanceStatus, User
+from statuspage.models import ComponentStatus, Incident, MaintenanceStatus, User, utcnow
+from statuspage.pages import get_page
 
 # Statuspage's impact -> our severity (the product maps SEV1..SEV4 to critical..none).
 IMPACT_SEVERITY = {"critical": "SEV1", "major": "SEV2", "minor": "SEV3", "none": "SEV4"}
 DEFAULT_SEVERITY = "SEV3"
 FINAL_STATUSES = ("resolved", "completed")
 
+# The fields each kind of POST takes (the OpenAPI document's IncidentCreate, MaintenanceCreate
+# and BackfillCreate), and the ones PATCH takes (IncidentPatch).
+INCIDENT_FIELDS = ("name", "status", "impact_override", "severity", "body", "components",
+                   "component_ids", "deliver_notifications", "backfilled")
+MAINTENANCE_FIELDS = (
+    "name", "status", "impact_override", "body", "components", "component_ids",
+    "deliver_notifications", "scheduled_for", "scheduled_until", "scheduled_remind_prior",
+    "scheduled_auto_in_progress", "scheduled_auto_transition", "scheduled_auto_completed",
+    "auto_transition_to_maintenance_state", "auto_transition_to_operational_state")
+BACKFILL_FIELDS = ("name", "body", "impact_override", "severity", "backfilled", "backfill_date")
+CREATE_FIELDS = tuple(dict.fromkeys(INCIDENT_FIELDS + MAINTENANCE_FIELDS + BACKFILL_FIELDS))
+# PATCH posts an update; these may be sent back unchanged (clients that send the whole
+# record) but are refused when they differ: there is no use-case to change them.
+UNCHANGEABLE_FIELDS = ("name", "impact_override", "scheduled_for", "scheduled_until")
+UPDATE_FIELDS = ("status", "body", "components", "component_ids", "deliver_notifications",
+                 "visibility")
+PATCH_FIELDS = UPDATE_FIELDS + UNCHANGEABLE_FIELDS
+VISIBILITIES = ("public", "internal")
+
 
 def create_incident(raw: Mapping[str, Any], owner: User | None = None) -> Incident:
-    """POST …/incidents: an incident, or a maintenance when `scheduled_for` is given.
+    """POST …/incidents: an incident, a maintenance (`scheduled_for`) or a backfill.
+
+    Each kind refuses (422) the fields it does not take, so nothing sent is ignored.
 
     An incident's communications lead is `owner`, the console user who created the token
     (when still active), so cadence reminders reach someone; the console can change it.
     """
+    if body.flag(raw, "backfilled"):
+        body.refuse_unknown(raw, BACKFILL_FIELDS, " for a backfilled incident")
+        return _backfill(raw)
     scheduled_for = body.timestamp(raw, "scheduled_for")
     if scheduled_for is not None:
+        body.refuse_unknown(raw, MAINTENANCE_FIELDS, " for a maintenance")
         return _schedule(raw, scheduled_for)
+    body.refuse_unknown(raw, INCIDENT_FIELDS, " for an incident (without scheduled_for)")
     refs = body.component_refs(raw)
     impact = body.impact(raw)
     # `severity` is our own extension; Statuspage clients send impact_override instead.
-    severity = body.text(raw, "severity") or IMPACT_SEVERITY.get(impact or "", DEFAULT_SEVERITY)
+    severity = _severity(raw, impact)
     # Components only listed in component_ids are affected but keep their current status.
     statuses = {c.id: c.status for c in refs.affected} | (refs.statuses or {})
     lead = owner.id if owner is not None and owner.is_active_user else None
@@ -45,12 +78,54 @@ def create_incident(raw: Mapping[str, Any], owner: User | None = None) -> Incide
         impact_override=impact,
         comms_lead_id=lead,
         update=use_cases.UpdateInput(
-            status=body.text(raw, "status") or "investigating",
-            body=body.text(raw, "body") or "",
+            status=_given(body.text(raw, "status"), "investigating"),
+            body=body.text(raw, "body", multiline=True) or "",
             component_statuses=statuses,
             deliver_notifications=body.flag(raw, "deliver_notifications") is not False,
         ),
     ), None)
+
+
+def _given(value: str | None, default: str) -> str:
+    """`value` unless it was not given (null or absent); an empty string is not "not given"."""
+    return default if value is None else value
+
+
+def _severity(raw: Mapping[str, Any], impact: str | None) -> str:
+    """`severity` (our extension) when given, else the one `impact_override` implies."""
+    return _given(body.text(raw, "severity"), IMPACT_SEVERITY.get(impact or "",
+                                                                  DEFAULT_SEVERITY))
+
+
+def _backfill(raw: Mapping[str, Any]) -> Incident:
+    """Statuspage's backfill: a past incident recorded as resolved, notifying no one.
+
+    It starts and is resolved at the start of `backfill_date` in the page's time zone, so the
+    history lists it under that day; it never appears among the active incidents, and with
+    deliveries off no subscriber, stakeholder group or webhook hears of it.
+    """
+    day = body.day(raw, "backfill_date")
+    if day is None:
+        raise DomainError("Give backfill_date (the day it happened) with backfilled.",
+                          "backfill_date")
+    at = backfill_start(day)
+    if at > utcnow():
+        raise DomainError("A backfilled incident lies in the past.", "backfill_date")
+    impact = body.impact(raw)
+    return use_cases.open_incident(use_cases.IncidentInput(
+        name=body.text(raw, "name") or "",
+        severity=_severity(raw, impact),
+        impact_override=impact,
+        started_at=at,
+        update=use_cases.UpdateInput(
+            status="resolved", body=body.text(raw, "body", multiline=True) or "",
+            deliver_notifications=False, display_at=at),
+    ), None)
+
+
+def backfill_start(day: date) -> datetime:
+    """Midnight at the start of `day` in the page's time zone, in UTC."""
+    return datetime.combine(day, time(), ZoneInfo(get_page().time_zone)).astimezone(UTC)
 
 
 def _schedule(raw: Mapping[str, Any], scheduled_for: Any) -> Incident:
@@ -67,7 +142,7 @@ def _schedule(raw: Mapping[str, Any], scheduled_for: Any) -> Incident:
         name=body.text(raw, "name") or "",
         scheduled_for=scheduled_for,
         scheduled_until=until,
-        body=body.text(raw, "body") or "",
+        body=body.text(raw, "body", multiline=True) or "",
         # Statuses in a `components` map apply when the window starts, not now.
         component_ids=refs.ids,
         auto_start=bool(body.flag(raw, "scheduled_auto_in_progress",
@@ -86,16 +161,20 @@ def patch_incident(incident: Incident, raw: Mapping[str, Any]) -> Incident:
     _refuse_edits(incident, raw)
     refs = body.component_refs(raw)
     status = body.text(raw, "status")
-    text = body.text(raw, "body")
+    text = body.text(raw, "body", multiline=True)
     notify = body.flag(raw, "deliver_notifications")
+    visibility = _given(body.text(raw, "visibility"), "public")
+    if visibility not in VISIBILITIES:
+        raise DomainError("visibility must be public or internal.", "visibility")
     if status is None and text is None and refs.statuses is None and not refs.affected:
         return incident
-    status = status or incident.status
+    status = _given(status, incident.status)
     use_cases.post_update(incident, use_cases.UpdateInput(
         status=status,
         body=text or "",
         component_statuses=_statuses(incident, status, refs),
         deliver_notifications=notify is not False,
+        visibility=visibility,
     ), None)
     return incident
 

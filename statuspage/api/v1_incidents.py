@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -11,27 +13,38 @@ from statuspage.api import v1_body as body
 from statuspage.api import v1_incident_input as mapping
 from statuspage.api import v1_serializers as records
 from statuspage.api.v1 import as_token, bp, context, current_token, json_response
+from statuspage.api.v1_body import MAX_LIMIT, MAX_PAGE, MAX_QUERY
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.models import Component, ComponentChange, Incident, IncidentUpdate
-from statuspage.numbers import MAX_PAGE, whole_number
 
-MAX_LIMIT = 100
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,7}")
 
 
 def _page_args() -> tuple[int, int]:
-    """`limit` (1-100, default 100) and `page` (1-based) from the query string."""
+    """`limit` (1-100, default 100) and `page` (1-1,000,000, default 1): ASCII digits only.
+
+    A parameter given but empty, signed, fractional, in other scripts' digits or out of range
+    is a 422 naming it, never a guess and never a server error.
+    """
     values = {}
     for name, default, upper in (("limit", MAX_LIMIT, MAX_LIMIT), ("page", 1, MAX_PAGE)):
-        raw = request.args.get(name, "")
-        if raw == "":
+        raw = request.args.get(name)
+        if raw is None:
             values[name] = default
             continue
-        value = whole_number(raw, 1, upper)
-        if value is None:
-            raise DomainError(f"{name} must be a whole number, 1 to {upper}.", name)
-        values[name] = value
+        if _WHOLE_NUMBER.fullmatch(raw) is None or not 1 <= int(raw) <= upper:
+            raise DomainError(f"{name} must be a whole number from 1 to {upper}.", name)
+        values[name] = int(raw)
     return values["limit"], values["page"]
+
+
+def _query() -> str:
+    """`q`: words in the title, at most MAX_QUERY characters and no control characters."""
+    q = body.text({"q": request.args.get("q", "")}, "q") or ""
+    if len(q) > MAX_QUERY:
+        raise DomainError(f"q must be at most {MAX_QUERY} characters.", "q")
+    return q.strip()
 
 
 def _search(q: str, limit: int, page: int) -> list[Incident]:
@@ -55,13 +68,13 @@ def _search(q: str, limit: int, page: int) -> list[Incident]:
 @bp.get("/pages/<page_id>/incidents")
 def incident_list() -> Response:
     limit, page = _page_args()
-    found = _search(request.args.get("q", "").strip(), limit, page)
+    found = _search(_query(), limit, page)
     return json_response(records.incident_records(context(), found))
 
 
 @bp.post("/pages/<page_id>/incidents")
 def incident_create() -> Response:
-    raw = body.resource("incident")
+    raw = body.resource("incident", mapping.CREATE_FIELDS)
     with as_token():
         incident = mapping.create_incident(raw, current_token().created_by)
     return json_response(records.incident_record(context(), incident), 201)
@@ -75,7 +88,7 @@ def incident_get(incident_id: str) -> Response:
 @bp.route("/pages/<page_id>/incidents/<incident_id>", methods=["PATCH", "PUT"])
 def incident_patch(incident_id: str) -> Response:
     incident = incidents.get_incident(incident_id)
-    raw = body.resource("incident")
+    raw = body.resource("incident", mapping.PATCH_FIELDS)
     with as_token():
         incident = mapping.patch_incident(incident, raw)
     return json_response(records.incident_record(context(), incident))

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from statuspage.models import ComponentStatus
-from statuspage.models.status import IMPACTS, IncidentStatus, MaintenanceStatus
+from statuspage.api.v1_body import MAX_LIMIT, MAX_PAGE, MAX_QUERY, SINGLE_LINE
+from statuspage.api.v1_openapi_schemas import (
+    COMPONENT_STATUSES,
+    REQUEST_SCHEMAS,
+    Schema,
+    nullable,
+    ref,
+)
+from statuspage.models.status import IMPACTS
 
-Schema = dict[str, Any]
+_ref = ref
+_nullable = nullable
 
-COMPONENT_STATUSES = [s.value for s in ComponentStatus]
-UPDATE_STATUSES = [s.value for s in IncidentStatus if s is not IncidentStatus.POSTMORTEM] + [
-    s.value for s in MaintenanceStatus]
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(kind: str, **extra: Any) -> Schema:
-    return {"type": [kind, "null"], **extra}
 
 
 def _json(schema: Schema, description: str) -> Schema:
@@ -32,13 +29,14 @@ def _json(schema: Schema, description: str) -> Schema:
 
 def _errors(*codes: int) -> dict[str, Schema]:
     names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
-             422: "Unprocessable", 429: "TooManyRequests"}
+             409: "Conflict", 413: "TooLarge", 415: "NotJson", 422: "Unprocessable",
+             429: "TooManyRequests"}
     return {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in codes}
 
 
 def _read(summary: str, schema: Schema, *codes: int, **extra: Any) -> Schema:
     return {"summary": summary, **extra,
-            "responses": {"200": _json(schema, "OK"), **_errors(401, 404, 429, *codes)}}
+            "responses": {"200": _json(schema, "OK"), **_errors(400, 401, 404, 429, *codes)}}
 
 
 def _write(summary: str, body: str, schema: str, status: int, **extra: Any) -> Schema:
@@ -49,7 +47,7 @@ def _write(summary: str, body: str, schema: str, status: int, **extra: Any) -> S
                         "content": {"application/json": {"schema": _ref(body)}}},
         "responses": {
             str(status): _json(_ref(schema), "Created" if status == 201 else "Updated"),
-            **_errors(400, 401, 403, 404, 422, 429),
+            **_errors(400, 401, 403, 404, 409, 413, 415, 422, 429),
         },
     }
 
@@ -59,49 +57,19 @@ def _param(name: str, description: str, where: str = "path", **schema: Any) -> S
             "schema": {"type": "string", **schema}}
 
 
+LIST_PARAMS = [
+    _param("q", "Words in the title (no control characters).", "query",
+           maxLength=MAX_QUERY, pattern=SINGLE_LINE),
+    _param("limit", f"Results per page, 1-{MAX_LIMIT}, default {MAX_LIMIT}.", "query",
+           type="integer", minimum=1, maximum=MAX_LIMIT),
+    _param("page", "1-based page of results.", "query", type="integer", minimum=1,
+           maximum=MAX_PAGE),
+]
+
+
 PAGE_ID = _param("page_id", "The page's id, as GET /pages (or /api/v2) reports it.")
 INCIDENT_ID = _param("incident_id", "The incident's or maintenance's id.")
 COMPONENT_ID = _param("component_id", "The component's or group's id.")
-
-INCIDENT_FIELDS: Schema = {
-    "name": {"type": "string", "maxLength": 255, "description": "Title (required to create)."},
-    "status": {"type": "string", "enum": UPDATE_STATUSES, "description":
-               "investigating/identified/monitoring/resolved for incidents (default "
-               "investigating); scheduled/in_progress/verifying/completed for maintenance. "
-               "PATCH to resolved or completed returns the affected components to operational "
-               "unless `components` says otherwise; PATCH to in_progress puts them under "
-               "maintenance."},
-    "impact_override": {"type": "string", "enum": list(IMPACTS), "description":
-                        "Sets the severity of a new incident: critical SEV1, major SEV2, "
-                        "minor SEV3, none SEV4 (default SEV3)."},
-    "severity": {"type": "string", "enum": ["SEV1", "SEV2", "SEV3", "SEV4"], "description":
-                 "Extension: the severity directly; wins over impact_override."},
-    "body": {"type": "string", "maxLength": 25000, "description":
-             "Markdown; becomes the first (or next) update."},
-    "components": {"type": "object", "additionalProperties":
-                   {"type": "string", "enum": COMPONENT_STATUSES}, "description":
-                   "component id -> status set by this update (for maintenance: the affected "
-                   "components; statuses change when the window starts)."},
-    "component_ids": {"type": "array", "items": {"type": "string"}, "description":
-                      "Affected components; their status is left as it is."},
-    "deliver_notifications": {"type": "boolean", "default": True, "description":
-                              "false posts to the page only, notifying no one."},
-    "scheduled_for": {"type": "string", "format": "date-time", "description":
-                      "Creates a scheduled maintenance starting then (needs scheduled_until); "
-                      "a time without an offset is UTC."},
-    "scheduled_until": {"type": "string", "format": "date-time"},
-    "scheduled_remind_prior": {"type": "boolean", "description":
-                               "Remind subscribers 60 minutes before the start."},
-    "scheduled_auto_in_progress": {"type": "boolean", "description":
-                                   "Start automatically at scheduled_for."},
-    "scheduled_auto_transition": {"type": "boolean", "description":
-                                  "Alias of scheduled_auto_in_progress."},
-    "scheduled_auto_completed": {"type": "boolean", "description":
-                                 "Complete automatically at scheduled_until."},
-    "auto_transition_to_maintenance_state": {"type": "boolean", "description":
-                                             "Move the components to under_maintenance and "
-                                             "back automatically."},
-}
 
 SCHEMAS: dict[str, Schema] = {
     "Error": {
@@ -115,12 +83,6 @@ SCHEMAS: dict[str, Schema] = {
         "properties": {"id": {"type": "string"}, "name": {"type": "string"},
                        "url": {"type": "string"}, "time_zone": {"type": "string"},
                        "updated_at": {"type": "string", "format": "date-time"}},
-    },
-    "IncidentBody": {
-        "type": "object",
-        "required": ["incident"],
-        "properties": {"incident": {"type": "object", "properties": INCIDENT_FIELDS,
-                                    "description": "Unknown fields are ignored."}},
     },
     "IncidentUpdate": {
         "type": "object",
@@ -164,19 +126,6 @@ SCHEMAS: dict[str, Schema] = {
             "postmortem_published_at": _nullable("string", format="date-time"),
         },
     },
-    "ComponentBody": {
-        "type": "object",
-        "required": ["component"],
-        "properties": {"component": {"type": "object", "properties": {
-            "name": {"type": "string", "maxLength": 255},
-            "description": {"type": "string"},
-            "status": {"type": "string", "enum": COMPONENT_STATUSES},
-            "group_id": _nullable("string", description="A group's id; null: no group."),
-            "showcase": {"type": "boolean"},
-            "only_show_if_degraded": {"type": "boolean"},
-            "start_date": _nullable("string", format="date"),
-        }}},
-    },
     "Component": {
         "type": "object",
         "properties": {
@@ -202,12 +151,20 @@ SCHEMAS: dict[str, Schema] = {
 RESPONSES = {
     name: _json(_ref("Error"), description)
     for name, description in (
-        ("BadRequest", "The body is not JSON or not wrapped in its resource key."),
+        ("BadRequest", "The request cannot be read: malformed JSON, a body not wrapped in its "
+                       "resource key, or a query string the server refuses."),
         ("Unauthorized", "No token, an unknown token or a revoked token."),
         ("Forbidden", "A read token tried to write."),
         ("NotFound", "No such page, incident or component."),
-        ("Unprocessable", "A field has a value that is refused; `field` names it."),
+        ("Conflict", "The target's state refuses this (reopening a resolved incident, the "
+                     "other kind's status, a group into a group); `field` names the field."),
+        ("TooLarge", "The body is larger than the server takes."),
+        ("NotJson", "The body is not JSON (Content-Type: application/json)."),
+        ("Unprocessable", "A field the operation does not take, or a value that is refused; "
+                          "`field` names it."),
         ("TooManyRequests", "Rate limit for this token exceeded; see Retry-After."),
+        ("MethodNotAllowed", "The path does not take this method; `Allow` lists those it "
+                             "takes."),
     )
 }
 
@@ -223,31 +180,29 @@ def _paths() -> dict[str, Schema]:
         "/pages/{page_id}/incidents": {
             "parameters": [PAGE_ID],
             "get": _read("Incidents and maintenance, newest first",
-                         {"type": "array", "items": incident}, 422, parameters=[
-                             _param("q", "Words in the title.", "query"),
-                             _param("limit", "1-100, default 100.", "query"),
-                             _param("page", "1-based page of results.", "query")]),
-            "post": _write("Create an incident, or a maintenance with scheduled_for",
-                           "IncidentBody", "Incident", 201),
+                         {"type": "array", "items": incident}, 422,
+                         parameters=LIST_PARAMS),
+            "post": _write("Create an incident, a maintenance (scheduled_for) or a backfilled "
+                           "past incident (backfilled)", "IncidentCreateBody", "Incident", 201),
         },
         "/pages/{page_id}/incidents/{incident_id}": {
             "parameters": [PAGE_ID, INCIDENT_ID],
             "get": _read("One incident or maintenance", incident),
-            "patch": _write("Post the next update (status, body, component statuses)",
-                            "IncidentBody", "Incident", 200),
-            "put": _write("Same as PATCH", "IncidentBody", "Incident", 200),
+            "patch": _write("Post the next update (status, body, component statuses, "
+                            "visibility)", "IncidentPatchBody", "Incident", 200),
+            "put": _write("Same as PATCH", "IncidentPatchBody", "Incident", 200),
         },
         "/pages/{page_id}/components": {
             "parameters": [PAGE_ID],
             "get": _read("Components and groups in display order",
                          {"type": "array", "items": component}),
-            "post": _write("Create a component", "ComponentBody", "Component", 201),
+            "post": _write("Create a component", "ComponentCreateBody", "Component", 201),
         },
         "/pages/{page_id}/components/{component_id}": {
             "parameters": [PAGE_ID, COMPONENT_ID],
             "get": _read("One component or group", component),
-            "patch": _write("Change the fields given", "ComponentBody", "Component", 200),
-            "put": _write("Same as PATCH", "ComponentBody", "Component", 200),
+            "patch": _write("Change the fields given", "ComponentPatchBody", "Component", 200),
+            "put": _write("Same as PATCH", "ComponentPatchBody", "Component", 200),
         },
     }
 
@@ -267,7 +222,10 @@ def document(base_url: str) -> Schema:
                 "`flask --app statuspage create-token NAME --scope write`; read tokens may "
                 "only GET. Tokens are never accepted in the query string, where logs and "
                 "Referer headers would leak them. Every change is in the audit log under the "
-                "token's name. Requests are rate-limited per token (429 with Retry-After)."
+                "token's name. Requests are rate-limited per token (429 with Retry-After). "
+                "Bodies are JSON (else 415); a field an operation does not take is a 422 "
+                "naming it, never ignored; a state the target refuses is a 409; a method a "
+                "path does not take is a 405 with `Allow`."
             ),
         },
         "servers": [{"url": f"{base_url.rstrip('/')}/api/v1"}],
@@ -280,7 +238,7 @@ def document(base_url: str) -> Schema:
                 "oauth_header": {"type": "apiKey", "in": "header", "name": "Authorization",
                                  "description": "`Authorization: OAuth sp_...`, as Statuspage"},
             },
-            "schemas": SCHEMAS,
+            "schemas": {**REQUEST_SCHEMAS, **SCHEMAS},
             "responses": RESPONSES,
         },
     }
