@@ -15,6 +15,7 @@ import pytest
 
 from statuspage.extensions import db
 from tests.factories import Factory
+from tests.faults.console import Console
 from tests.faults.site import FaultySite, faulty_site, needs_postgres
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, needs_postgres]
@@ -29,6 +30,7 @@ def site(tmp_path: Path) -> FaultySite:
         with site.app.app_context():
             incident = Factory().incident(name="Checkout is slow")
             site.incident_id = incident.public_id  # type: ignore[attr-defined]
+            site.email = Factory().user(role="admin").email  # type: ignore[attr-defined]
             db.session.remove()
         site.start("web")
         site.wait_ready()
@@ -41,6 +43,7 @@ def test_while_the_database_hangs_probes_answer_and_cached_pages_are_served(
     front = site.get("/")
     history = site.get("/history")
     assert front.status == history.status == 200 and b"Checkout is slow" in front.body
+    console = Console(site.url, site.email)  # type: ignore[attr-defined]
     site.pg.hang()
     time.sleep(0.3)  # past the cache's check interval: the next request asks the database
 
@@ -62,6 +65,11 @@ def test_while_the_database_hangs_probes_answer_and_cached_pages_are_served(
         answer = site.get(path)
         assert answer.status == 503 and answer.seconds < 3, (path, answer)
         assert b"Traceback" not in answer.body
+    # A signed-in console user too: the error page does not load the user from the database.
+    for path in ("/console/", f"/console/incidents/{site.incident_id}"):  # type: ignore
+        started = time.monotonic()
+        answer = console.http.get(site.url + path, timeout=40)
+        assert answer.status_code == 503 and time.monotonic() - started < 3, (path, site.log_tail())
 
     # Many visitors at once: every one answered quickly, /healthz included.
     answers: list[tuple[str, int, float]] = []
