@@ -103,3 +103,26 @@ def test_a_signed_in_console_user_gets_the_503_page_too(app: Flask, factory: Fac
             assert b"cannot be shown right now" in response.data
     finally:
         event.remove(engine, "before_cursor_execute", _refuse)
+
+
+def test_healthz_reads_nothing_from_the_database_even_for_a_signed_in_user(
+    app: Flask, factory: Factory
+) -> None:
+    user = factory.user(role="admin")
+    console = app.test_client()
+    assert console.post("/console/login", data={"email": user.email,
+                                                "password": PASSWORD}).status_code == 302
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert console.get("/healthz").status_code == 200
+        assert app.test_client().get("/healthz").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert statements == []
