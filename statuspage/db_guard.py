@@ -12,8 +12,10 @@ DATABASE_CHECK_TIMEOUT_SECONDS:
   few helper threads and connections per process (at most `_THREADS`), never a growing pile;
 - the first probe after the stuck read finishes (the database came back, or the connection's
   own TCP bounds ended it) runs normally again;
-- meanwhile every request that would wait on the database is answered 503 at once (init_app),
-  so one hung database never fills the web workers with requests waiting on it.
+- meanwhile every request that would wait on the database is answered 503 at once, and a
+  request that needs the database first checks (at most once a second per process) that it
+  answers (init_app), so a hung database never fills the web workers with requests waiting
+  on it.
 
 SQLite runs the read inline: a local file cannot hang, and its lock waits are bounded by the
 connection's busy timeout.
@@ -24,12 +26,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
 
 from flask import Flask, current_app, request
+from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import ServiceUnavailable
@@ -50,6 +54,8 @@ class DatabaseUnavailable(ServiceUnavailable):
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, DatabaseUnavailable)
 
 
+# How often, at most, a request that needs the database first checks that it answers.
+PROBE_SECONDS = 1.0
 # Reads run side by side up to this many (a burst of requests after the check interval);
 # more wait their turn, within their own deadline.
 _THREADS = 8
@@ -63,6 +69,7 @@ class Guard:
         self._pid = 0
         self._pool: ThreadPoolExecutor | None = None
         self._late: Future[object] | None = None
+        self.answered_at = float("-inf")  # when a read last answered (monotonic)
 
     def stuck(self) -> bool:
         """A read outlived its deadline and has not finished yet: the database is hanging."""
@@ -73,7 +80,9 @@ class Guard:
         """`query()` in an app context of its own, answered within `timeout` seconds or 503."""
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         if db.engine.dialect.name == "sqlite":
-            return query()
+            result = query()
+            self.answered_at = time.monotonic()
+            return result
         with self._lock:
             if self.stuck():
                 raise DatabaseUnavailable()
@@ -83,11 +92,13 @@ class Guard:
                 self._pid = os.getpid()
             future = self._pool.submit(_in_context, app, query)
         try:
-            return future.result(timeout)
+            result = future.result(timeout)
         except FutureTimeout:
             self._late = future  # type: ignore[assignment]
             log.warning("the database did not answer within %.1f s", timeout)
             raise DatabaseUnavailable() from None
+        self.answered_at = time.monotonic()
+        return result
 
 
 def _in_context(app: Flask, query: Callable[[], T]) -> T:
@@ -99,22 +110,34 @@ def _in_context(app: Flask, query: Callable[[], T]) -> T:
 
 
 def init_app(app: Flask) -> None:
-    """Keep this process's guard, and refuse at once, while the database is known to hang,
-    every request that would wait on it: all but the probes, static files and cached views
-    (`@cached` marks them: they answer from the cache)."""
+    """Keep this process's guard, and check the database before a request would wait on it.
+
+    Every request but the probes, static files and cached views (`@cached` marks them: they
+    answer from the cache) is refused with a 503 at once while the database is known to hang,
+    and otherwise first makes sure, at most every PROBE_SECONDS per process, that the database
+    answers within the deadline: a database that hangs is found by the first request that
+    needs it, which then fails in seconds instead of holding a web worker.
+    """
     guard = Guard()
     app.extensions["statuspage_db_guard"] = guard
 
     @app.before_request
-    def _fail_fast() -> None:
-        if not guard.stuck() or request.endpoint is None:
+    def _check_database() -> None:
+        endpoint = request.endpoint
+        if endpoint is None or endpoint == "static" or endpoint.startswith("health."):
             return
-        if request.endpoint == "static" or request.endpoint.startswith("health."):
+        if getattr(app.view_functions.get(endpoint), "answers_without_database", False):
             return
-        view = app.view_functions.get(request.endpoint)
-        if getattr(view, "answers_without_database", False):
+        if guard.stuck():
+            raise DatabaseUnavailable()
+        if db.engine.dialect.name == "sqlite":  # a local file: its lock waits are bounded
             return
-        raise DatabaseUnavailable()
+        if time.monotonic() - guard.answered_at >= PROBE_SECONDS:
+            bounded_read(_ping)
+
+
+def _ping() -> object:
+    return db.session.execute(text("SELECT 1")).scalar()
 
 
 def bounded_read(query: Callable[[], T]) -> T:

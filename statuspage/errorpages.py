@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from redis import RedisError
@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from statuspage.db_guard import UNAVAILABLE, DatabaseUnavailable
-from statuspage.extensions import db
+from statuspage.extensions import db, login_manager
 from statuspage.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -46,12 +46,27 @@ def init_app(app: Flask) -> None:
         return (render_template("error.html", code=code, title=title, message=message), code,
                 headers)
 
+    @app.errorhandler(DatabaseUnavailable)
+    def _database_unavailable(error: DatabaseUnavailable) -> ResponseReturnValue:
+        if request.path.startswith("/api/"):
+            return _http_error(error)
+        # Rendered as for a visitor and with the app-wide template context only: loading the
+        # signed-in user (the console's menu) or a blueprint's extras (an incident's delivery
+        # overview) would wait on the very database that is not answering.
+        if "_login_user" not in g:
+            g._login_user = login_manager.anonymous_user()
+        context: dict[str, object] = {}
+        for processor in app.template_context_processors[None]:
+            context.update(processor())
+        return app.jinja_env.get_template("error.html").render(
+            context, code=503, title=gettext(_TITLES[503]), message=gettext(_MESSAGES[503])), 503
+
     def _unavailable(error: Exception) -> ResponseReturnValue:
         # The database or Redis is down or not answering: a clean 503, never a traceback.
         first_line = str(error).splitlines()[0] if str(error) else ""
         log.warning("%s %s: a dependency is unavailable (%s: %s)", request.method, request.path,
                     type(error).__name__, first_line)
-        return _http_error(DatabaseUnavailable())
+        return _database_unavailable(DatabaseUnavailable())
 
     for kind in (*UNAVAILABLE, RedisError):
         if not issubclass(kind, HTTPException):

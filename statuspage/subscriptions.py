@@ -17,12 +17,14 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable
+from functools import partial
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from statuspage import enqueue_retry
 from statuspage import subscription_addresses as addresses
 from statuspage.errors import DomainError
 from statuspage.extensions import db
@@ -194,10 +196,14 @@ def _enqueue_confirmation(subscriber: Subscriber) -> None:
 
     try:
         send_confirmation(subscriber.id)
-    except Exception:
-        # The sign-up is committed; asking again (the page says how) enqueues a new one.
-        log.exception("could not enqueue the confirmation of subscriber %s",
-                      subscriber.public_id)
+    except Exception as error:
+        # The sign-up is committed: retried until the queue answers (statuspage.enqueue_retry),
+        # and asking again (the page says how) enqueues a new one.
+        log.warning("could not enqueue the confirmation of subscriber %s (%s: %s); retrying",
+                    subscriber.public_id, type(error).__name__, error)
+        if not send_confirmation.huey.immediate:
+            enqueue_retry.retry_later(f"the confirmation of subscriber {subscriber.public_id}",
+                                      partial(send_confirmation, subscriber.id))
 
 
 @use_case

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from statuspage.extensions import db
 from statuspage.models import Incident
+from tests.factories import PASSWORD, Factory
 from tests.test_cache import add_test_routes
 
 
@@ -84,3 +85,44 @@ def test_any_route_whose_database_is_unavailable_answers_503(web: FlaskClient) -
     assert web.get("/healthz").status_code == 200
     ready = web.get("/readyz")
     assert ready.status_code == 503 and ready.json["database"] == "OperationalError"
+
+
+def test_a_signed_in_console_user_gets_the_503_page_too(app: Flask, factory: Factory) -> None:
+    incident = factory.incident().public_id
+    user = factory.user(role="admin")
+    console = app.test_client()
+    assert console.post("/console/login", data={"email": user.email,
+                                                "password": PASSWORD}).status_code == 302
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", _refuse)
+    try:
+        for path in ("/console/", f"/console/incidents/{incident}"):
+            response = console.get(path)
+            assert response.status_code == 503, path
+            assert b"cannot be shown right now" in response.data
+    finally:
+        event.remove(engine, "before_cursor_execute", _refuse)
+
+
+def test_healthz_reads_nothing_from_the_database_even_for_a_signed_in_user(
+    app: Flask, factory: Factory
+) -> None:
+    user = factory.user(role="admin")
+    console = app.test_client()
+    assert console.post("/console/login", data={"email": user.email,
+                                                "password": PASSWORD}).status_code == 302
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert console.get("/healthz").status_code == 200
+        assert app.test_client().get("/healthz").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert statements == []

@@ -15,6 +15,7 @@ import pytest
 
 from statuspage.extensions import db
 from tests.factories import Factory
+from tests.faults.console import Console
 from tests.faults.site import FaultySite, faulty_site, needs_postgres
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow, needs_postgres]
@@ -29,10 +30,18 @@ def site(tmp_path: Path) -> FaultySite:
         with site.app.app_context():
             incident = Factory().incident(name="Checkout is slow")
             site.incident_id = incident.public_id  # type: ignore[attr-defined]
+            site.email = Factory().user(role="admin").email  # type: ignore[attr-defined]
             db.session.remove()
         site.start("web")
         site.wait_ready()
         yield site
+
+
+def _wait_ready(site: FaultySite) -> None:
+    deadline = time.monotonic() + 30
+    while site.get("/readyz").status != 200:
+        assert time.monotonic() < deadline, site.log_tail()
+        time.sleep(0.2)
 
 
 def test_while_the_database_hangs_probes_answer_and_cached_pages_are_served(
@@ -41,8 +50,19 @@ def test_while_the_database_hangs_probes_answer_and_cached_pages_are_served(
     front = site.get("/")
     history = site.get("/history")
     assert front.status == history.status == 200 and b"Checkout is slow" in front.body
+    console = Console(site.url, site.email)  # type: ignore[attr-defined]
     site.pg.hang()
-    time.sleep(0.3)  # past the cache's check interval: the next request asks the database
+    time.sleep(1.2)  # past the check intervals: the next request asks the database
+
+    # The first request to meet the hang needs the database (a signed-in console page): it
+    # checks first, within the deadline, and answers 503 instead of holding the worker.
+    started = time.monotonic()
+    answer = console.http.get(f"{site.url}/console/", timeout=40)
+    assert answer.status_code == 503 and time.monotonic() - started < 3
+    site.pg.restore()
+    _wait_ready(site)
+    site.pg.hang()
+    time.sleep(1.2)
 
     # The first visitor meets the hang: answered from the cache once the check's deadline
     # passes. Later visitors are answered at once.
@@ -62,6 +82,11 @@ def test_while_the_database_hangs_probes_answer_and_cached_pages_are_served(
         answer = site.get(path)
         assert answer.status == 503 and answer.seconds < 3, (path, answer)
         assert b"Traceback" not in answer.body
+    # A signed-in console user too: the error page does not load the user from the database.
+    for path in ("/console/", f"/console/incidents/{site.incident_id}"):  # type: ignore
+        started = time.monotonic()
+        answer = console.http.get(site.url + path, timeout=40)
+        assert answer.status_code == 503 and time.monotonic() - started < 3, (path, site.log_tail())
 
     # Many visitors at once: every one answered quickly, /healthz included.
     answers: list[tuple[str, int, float]] = []
@@ -81,10 +106,7 @@ def test_while_the_database_hangs_probes_answer_and_cached_pages_are_served(
 
     # The database comes back: ready again, and pages show what was published meanwhile.
     site.pg.restore()
-    deadline = time.monotonic() + 30
-    while site.get("/readyz").status != 200:
-        assert time.monotonic() < deadline, site.log_tail()
-        time.sleep(0.2)
+    _wait_ready(site)
     assert site.get("/console/login").status == 200
     with site.app.app_context():
         Factory().incident(name="Search is down")

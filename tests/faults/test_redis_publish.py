@@ -95,3 +95,18 @@ def test_a_publish_during_a_redis_outage_commits_says_so_and_is_enqueued_when_re
     while queue.queue_size() == 0:
         assert time.monotonic() < deadline, "the lost enqueue was never retried"
         time.sleep(0.2)
+
+
+def test_a_sign_up_during_a_redis_outage_gets_its_confirmation_when_redis_returns(
+    app: Flask, queue: RedisStorage, redis_proxy: FaultProxy,
+) -> None:
+    queue.flush_queue()
+    redis_proxy.cut()
+    answer = app.test_client().post("/subscribe", data={"channel": "email",
+                                                        "address": "ana@example.com"})
+    assert answer.status_code == 303 and answer.headers["Location"] == "/subscribe/check-email"
+    redis_proxy.restore()
+    deadline = time.monotonic() + 30
+    while queue.queue_size() == 0:
+        assert time.monotonic() < deadline, "the confirmation's enqueue was never retried"
+        time.sleep(0.2)
