@@ -64,10 +64,10 @@ def expand_event(event_id: int) -> int:
 @huey.task()
 def send_email_chunk(delivery_ids: list[int]) -> int:
     """Send up to 1,000 email deliveries in one SendGrid call per event and language."""
-    from statuspage import delivery_send
+    from statuspage import delivery_email
 
     with app_context():
-        return delivery_send.send_email_chunk(delivery_ids)
+        return delivery_email.send_email_chunk(delivery_ids)
 
 
 @huey.task()
