@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO
 
 from flask import current_app
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, or_, update
 
 from statuspage.delivery_faults import persist, rollback
 from statuspage.extensions import db
@@ -43,7 +43,7 @@ WRITE_DEADLINE_SECONDS = 3.0
 Sent = tuple[int, str, int | None]
 
 
-def keep_sent(sent: Sequence[Sent], *, deadline: float = WRITE_DEADLINE_SECONDS) -> None:
+def keep_sent(sent: Sequence[Sent], *, deadline: float | None = None) -> None:
     """Record these acceptances as sent: in the database if it answers, else in the journal.
 
     Returns only once they are in one of the two; raises only if both fail (a full disk
@@ -53,13 +53,14 @@ def keep_sent(sent: Sequence[Sent], *, deadline: float = WRITE_DEADLINE_SECONDS)
         return
     at = utcnow()
     try:
-        persist(lambda: mark_sent_rows(sent, at), "saving sent deliveries", deadline=deadline)
+        persist(lambda: mark_sent_rows(sent, at), "saving sent deliveries",
+                deadline=WRITE_DEADLINE_SECONDS if deadline is None else deadline)
     except Exception:
         rollback()
         log.exception("could not save %d sent deliveries: journaling them", len(sent))
         append(sent, at)
         return
-    replay()
+    replay_quietly()
 
 
 def mark_sent_rows(sent: Sequence[Sent], at: datetime | None = None) -> None:
@@ -80,7 +81,8 @@ def mark_sent_rows(sent: Sequence[Sent], at: datetime | None = None) -> None:
     if singles:
         db.session.execute(
             table.update()
-            .where(table.c.id == bindparam("delivery_id"), table.c.state.in_([SENDING, QUEUED]))
+            .where(table.c.id == bindparam("delivery_id"),
+                   or_(table.c.state == SENDING, table.c.state == QUEUED))
             .values(state=SENT, provider_message_id=bindparam("provider_id"), sent_at=now,
                     lease_until=None, updated_at=now),
             singles)
@@ -120,7 +122,7 @@ def append(sent: Sequence[Sent], at: datetime) -> None:
 def replay() -> int:
     """Write the journal's acceptances to the database, then empty it; how many were written.
 
-    If the database refuses, the journal is left as it was for the next try. A torn last
+    If the database refuses, the journal is left as it was and the error raised. A torn last
     line (a crash mid-append) is skipped: its acceptance was never confirmed to anyone.
     """
     path = journal_path()
@@ -141,8 +143,7 @@ def replay() -> int:
                 mark_sent_rows(sent, at)
         except Exception:
             rollback()
-            log.warning("the delivery journal could not be replayed yet", exc_info=True)
-            return 0
+            raise
         handle.seek(0)
         handle.truncate()
         handle.flush()
