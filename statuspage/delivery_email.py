@@ -128,5 +128,7 @@ def _failed(group: list[Item], error: Exception) -> None:
     if delay is not None:
         from statuspage import delivery_tasks
 
-        delivery_tasks.send_email_chunk.schedule(
-            args=([i.delivery_id for i in group],), delay=delay)
+        ids = [i.delivery_id for i in group]
+        # The queue may be down too (a Redis fault): the retry is enqueued when it is back.
+        persist(lambda: delivery_tasks.send_email_chunk.schedule(args=(ids,), delay=delay),
+                "scheduling an email retry")

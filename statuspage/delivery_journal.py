@@ -18,16 +18,18 @@ import fcntl
 import json
 import logging
 import os
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import bindparam, or_, update
 
-from statuspage.delivery_faults import persist, rollback
+from statuspage.delivery_faults import pause_seconds, persist, rollback
 from statuspage.extensions import db
 from statuspage.models import Delivery, Subscriber, utcnow
 from statuspage.models.deliveries import QUEUED, SENDING, SENT
@@ -59,6 +61,7 @@ def keep_sent(sent: Sequence[Sent], *, deadline: float | None = None) -> None:
         rollback()
         log.exception("could not save %d sent deliveries: journaling them", len(sent))
         append(sent, at)
+        _replay_when_back(current_app._get_current_object())  # type: ignore[attr-defined]
         return
     replay_quietly()
 
@@ -160,6 +163,39 @@ def replay_quietly() -> None:
         replay()
     except Exception:
         log.warning("the delivery journal could not be replayed", exc_info=True)
+
+
+_replayer_lock = threading.Lock()
+_replayer: threading.Thread | None = None
+
+
+def _replay_when_back(app: Flask) -> None:
+    """Start (once per process) a thread that replays the journal as soon as the database
+    answers again, trying with backoff: the acceptances reach the database within seconds of
+    the fault ending, whatever this process does next."""
+    global _replayer
+    with _replayer_lock:
+        if _replayer is not None and _replayer.is_alive():
+            return
+        _replayer = threading.Thread(target=_replay_until_empty, args=(app,), daemon=True,
+                                     name="delivery-journal-replay")
+        _replayer.start()
+
+
+def _replay_until_empty(app: Flask) -> None:
+    attempt = 0
+    with app.app_context():
+        while True:
+            attempt += 1
+            time.sleep(pause_seconds(min(attempt, 5)))
+            try:
+                replay()
+                if not journal_path().exists() or journal_path().stat().st_size == 0:
+                    return
+            except Exception:
+                rollback()
+            finally:
+                db.session.remove()
 
 
 @contextlib.contextmanager

@@ -162,7 +162,9 @@ def send_webhook(delivery_id: int) -> bool:
         if delay is not None:
             from statuspage import delivery_tasks
 
-            delivery_tasks.send_webhook.schedule(args=(delivery_id,), delay=delay)
+            persist(lambda: delivery_tasks.send_webhook.schedule(args=(delivery_id,),
+                                                                 delay=delay),
+                    "scheduling a webhook retry")
         return False
     keep_sent([(delivery_id, provider_id, None)])
     return True

@@ -78,7 +78,7 @@ def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
 
     lock = huey.lock_task(PUMP_LOCK)
     try:
-        lock.acquire()
+        persist(lock.acquire, "taking the SMS pump's lock")
     except TaskLockedException as error:
         raise PumpBusy(str(error)) from None
     rate = float(current_app.config["TWILIO_MAX_PER_SECOND"])

@@ -8,6 +8,7 @@ before the periodic recovery takes any lease back, so the chunk is not sent agai
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -42,6 +43,8 @@ SAVE_SENT = r"^UPDATE delivery SET state=.*provider_message_id="
 @pytest.fixture(autouse=True)
 def errors(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[BaseException]]:
     monkeypatch.setattr(delivery_journal, "WRITE_DEADLINE_SECONDS", 0.5)
+    # The background replay is tested on its own (last test): the others replay by hand.
+    monkeypatch.setattr(delivery_journal, "_replay_when_back", lambda app: None)
     huey.flush()
     with task_errors() as caught:
         yield caught
@@ -125,3 +128,23 @@ def test_the_sms_saver_never_gives_up_an_acceptance(app: Flask, factory: Factory
     assert delivery_journal.replay() == 3
     assert [(d.state, d.provider_message_id) for d in deliveries()] == [
         ("sent", "SM0"), ("sent", "SM1"), ("sent", "SM2")]
+
+
+def test_the_journal_is_replayed_as_soon_as_the_database_answers_again(
+    app: Flask, factory: Factory, fake_sendgrid: FakeSendGrid, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.undo()  # the real background replay
+    monkeypatch.setattr(delivery_journal, "WRITE_DEADLINE_SECONDS", 0.3)
+    app.config.update(provider_settings(fake_sendgrid.url))
+    add_subscribers(4)
+    with failing(SAVE_SENT):
+        factory.incident()
+        assert {d.state for d in deliveries()} == {"sending"}
+        time.sleep(1)  # still down: the replay keeps trying
+
+    deadline = time.monotonic() + 10
+    while {d.state for d in deliveries()} != {"sent"}:
+        assert time.monotonic() < deadline, "the journal was not replayed"
+        time.sleep(0.1)
+    assert _journal(app) == []
+    assert len(fake_sendgrid.sends) == 1
