@@ -137,3 +137,23 @@ def test_the_pump_is_not_scheduled_when_no_sms_waits(
     assert not [t for t in scheduled if t.name.endswith("sms_pump")]
     assert db.session.execute(db.select(FanoutEvent.state)).scalar() == "done"
     assert utcnow() - timedelta(minutes=1) < deliveries()[0].updated_at
+
+
+def test_an_email_chunk_whose_fault_outlasts_the_retries_gives_its_claim_back(
+    app: Flask, factory: Factory, providers: None, fake_sendgrid: FakeSendGrid,
+    monkeypatch: pytest.MonkeyPatch, errors: list[BaseException],
+) -> None:
+    monkeypatch.setattr(delivery_faults, "default_deadline", lambda: 0.5)
+    add_subscribers(5)
+    with queued_tasks():
+        factory.incident()
+        run_worker(app, only=["expand_event"])
+        # Reading the claimed deliveries keeps failing after the claim went through.
+        with failing(r"^SELECT delivery\.id AS delivery_id"):
+            run_worker(app, only=["send_email_chunk"])
+
+    # Queued again at once for the queue's retry, not held in `sending` for a lease.
+    assert {(d.state, d.lease_until) for d in deliveries()} == {("queued", None)}
+    assert not fake_sendgrid.sends
+    assert errors and delivery_faults.is_transient(errors[0])
+    errors.clear()  # expected: the task failed, and the queue will retry it
