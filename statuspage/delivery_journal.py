@@ -192,8 +192,9 @@ def _replay_until_empty(app: Flask) -> None:
                 replay()
                 if not journal_path().exists() or journal_path().stat().st_size == 0:
                     return
-            except Exception:
+            except Exception as error:
                 rollback()
+                log.warning("the delivery journal could not be replayed yet: %s", error)
             finally:
                 db.session.remove()
 

@@ -36,12 +36,17 @@ from tests.fakes.providers import FakeSendGrid
 
 pytestmark = pytest.mark.usefixtures("open_plan")
 
+REPLAY_WHEN_BACK = delivery_journal._replay_when_back
 # The statement that records an acceptance (delivery_journal.mark_sent_rows).
 SAVE_SENT = r"^UPDATE delivery SET state=.*provider_message_id="
 
 
 @pytest.fixture(autouse=True)
-def errors(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[BaseException]]:
+def errors(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+           ) -> Iterator[list[BaseException]]:
+    # A journal of this test's own: the xdist workers share one INSTANCE_PATH, and another
+    # worker's recovery would replay (and empty) a journal left there.
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
     monkeypatch.setattr(delivery_journal, "WRITE_DEADLINE_SECONDS", 0.5)
     # The background replay is tested on its own (last test): the others replay by hand.
     monkeypatch.setattr(delivery_journal, "_replay_when_back", lambda app: None)
@@ -133,7 +138,8 @@ def test_the_sms_saver_never_gives_up_an_acceptance(app: Flask, factory: Factory
 def test_the_journal_is_replayed_as_soon_as_the_database_answers_again(
     app: Flask, factory: Factory, fake_sendgrid: FakeSendGrid, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.undo()  # the real background replay
+    # The real background replay.
+    monkeypatch.setattr(delivery_journal, "_replay_when_back", REPLAY_WHEN_BACK)
     monkeypatch.setattr(delivery_journal, "WRITE_DEADLINE_SECONDS", 0.3)
     app.config.update(provider_settings(fake_sendgrid.url))
     add_subscribers(4)
