@@ -110,7 +110,8 @@ def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
     finally:
         heart.stop()
         senders.close()
-        persist(lambda: release(feed.close()), "giving back unsent SMS claims")
+        unsent = feed.close()
+        persist(lambda: release(unsent), "giving back unsent SMS claims")
         # The queue's store may be down (a Redis fault): the lock is given back when it is
         # up again, not left for recovery to find stale a lease later.
         mine = persist(lambda: _hand_over(huey, heart, lock, last_send),

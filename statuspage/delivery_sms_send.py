@@ -100,7 +100,7 @@ def prepare_sms(delivery_ids: list[int],
             record_failure([item], as_delivery_error(error))
             continue
         prepared.append(PreparedSms(item, contents[key]))
-    db.session.commit()  # end the read transaction before the wait
+    persist(db.session.commit, "ending the read of claimed SMS")  # before the wait
     return prepared
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
-from statuspage import delivery_faults
+from statuspage import delivery, delivery_faults
 from statuspage.extensions import db
 from statuspage.models import FanoutEvent, utcnow
 from statuspage.tasks import huey, sms_huey
@@ -157,3 +157,20 @@ def test_an_email_chunk_whose_fault_outlasts_the_retries_gives_its_claim_back(
     assert not fake_sendgrid.sends
     assert errors and delivery_faults.is_transient(errors[0])
     errors.clear()  # expected: the task failed, and the queue will retry it
+
+
+def test_sms_the_pump_claimed_are_given_back_when_a_fault_outlasts_the_retries(
+    app: Flask, factory: Factory, providers: None, fake_twilio: FakeTwilio,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    add_subscribers(3, "sms")
+    with queued_tasks():
+        factory.incident()
+        run_worker(app, only=["expand_event"])
+        monkeypatch.setattr(delivery_faults, "default_deadline", lambda: 0.3)
+        # Reading what was claimed keeps failing: the claim must not wait for its lease.
+        with failing(r"^SELECT delivery\.id AS delivery_id"):
+            delivery.run_sms_pump(concurrency=2)
+
+    assert {(d.state, d.lease_until) for d in deliveries()} == {("queued", None)}
+    assert not fake_twilio.messages
