@@ -100,3 +100,11 @@ def send_due(older_than: float | None = None) -> int:
     if due_sms_exist() and wake_pump():
         tasks += 1
     return tasks
+
+
+def sweep_after_queue_fault() -> int:
+    """After a lost queue connection: save journaled acceptances, then enqueue every due
+    delivery at once (a task the fault swallowed leaves its deliveries queued with no task;
+    one enqueued twice is claimed once). Returns tasks enqueued."""
+    delivery_journal.replay()
+    return send_due(older_than=0.0)

@@ -111,6 +111,16 @@ def sms_pump() -> int:
             return 0
 
 
+@huey.task()
+def sweep_after_queue_fault() -> int:
+    """Enqueue every due delivery again after a lost queue connection (see
+    delivery_queue_faults); returns tasks enqueued."""
+    from statuspage import delivery_recover
+
+    with app_context():
+        return delivery_recover.sweep_after_queue_fault()
+
+
 @huey.periodic_task(crontab(minute="*"))
 def recover_deliveries() -> dict[str, int]:
     """Every minute: take back dead workers' leases, resume expansions, send due retries."""

@@ -34,7 +34,11 @@ def _make_huey(queue: str = "") -> Huey:
         name = f"{name}-{queue}"
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
-        return RedisHuey(name, url=redis_url, immediate=immediate)
+        from statuspage.delivery_queue_faults import FaultAwareRedisStorage
+
+        # Notices a lost connection, and sweeps for the tasks it may have swallowed.
+        return RedisHuey(name, url=redis_url, immediate=immediate,
+                         storage_class=FaultAwareRedisStorage)
     from statuspage import ROOT
 
     instance = Path(os.environ.get("INSTANCE_PATH") or ROOT / "instance")
