@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 from statuspage import enqueue_retry
 from statuspage.delivery_dispatch import dispatch_ids
 from statuspage.delivery_drafts import groups_only, left_to_tell, notice_detail
+from statuspage.delivery_email import send_email_chunk
 from statuspage.delivery_expand import audience_condition, expand_event, with_groups
 from statuspage.delivery_recover import recover_expired_leases, send_due
-from statuspage.delivery_send import send_email_chunk, send_webhook
+from statuspage.delivery_send import send_webhook
 from statuspage.delivery_sms import run_sms_pump
 from statuspage.extensions import db
 from statuspage.messages_webhook import COMPONENT_UPDATE

@@ -13,8 +13,10 @@ crash creates nothing twice. Only then is the batch's send work enqueued.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from flask import current_app
@@ -24,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from statuspage.delivery_audience import Audience, audience_for, with_groups
 from statuspage.delivery_audience import audience_condition as recipients_condition
 from statuspage.delivery_dispatch import dispatch_rows
+from statuspage.delivery_faults import persist, rollback
 from statuspage.extensions import db
 from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
 from statuspage.models.deliveries import QUEUED
@@ -40,12 +43,25 @@ def expand_event(event_id: int) -> int:
     Safe to call any number of times, from any number of workers: the event is leased by a
     conditional UPDATE, so one worker expands it at a time, and a worker that died is replaced
     once its lease has expired (recover_expired_leases re-enqueues the event).
+
+    A lost database or queue connection does not stop it: each batch is tried again with
+    backoff (`persist`) and resumes at its cursor as soon as the connection is back. If the
+    fault outlasts that, the lease is given back (when the database allows) so the periodic
+    recovery resumes the expansion within a minute, not a lease later.
     """
-    now = utcnow()
-    cursor = _claim(event_id, now)
+    lease = _new_lease()
+    cursor = persist(lambda: _claim(event_id, lease), "claiming a fan-out event")
     if cursor is None:
         return 0
-    event = db.session.get(FanoutEvent, event_id)
+    try:
+        return _expand(event_id, cursor)
+    except Exception:
+        _give_back(event_id)
+        raise
+
+
+def _expand(event_id: int, cursor: int) -> int:
+    event = persist(lambda: db.session.get(FanoutEvent, event_id), "reading a fan-out event")
     if event is None:  # pragma: no cover - deleted between the claim and here
         return 0
     audience = audience_for(event.channels or [], event.component_ids or [], event.routes or {})
@@ -53,34 +69,62 @@ def expand_event(event_id: int) -> int:
     batch_size = int(current_app.config["FANOUT_BATCH_SIZE"])
     created = 0
     while True:
-        batch = db.session.execute(
-            _audience(audience, cursor).limit(batch_size)
-        ).all()
-        if not batch:
-            _finish(event_id, cursor)
+        step = persist(partial(_expand_batch, event_id, audience, cursor, batch_size),
+                       "expanding a fan-out batch")
+        if step is None:
             return created
-        last = batch[-1].id
-        now = utcnow()
-        created += _insert_deliveries(event_id, batch, now)
-        if not _advance(event_id, cursor, last, now):
-            # Another worker took the event over (our lease had run out): it carries on.
-            db.session.commit()
+        last, count = step
+        created += count
+        if last is None:
             log.warning("fan-out event %s taken over by another worker at %s", event_id, cursor)
             return created
-        db.session.commit()
-        dispatch_rows(_queued_in_range(event_id, cursor, last))
+        persist(lambda c=cursor, n=last: dispatch_rows(_queued_in_range(event_id, c, n)),
+                "enqueuing a fan-out batch")
         cursor = last
 
 
-def _claim(event_id: int, now: datetime) -> int | None:
-    """Lease the event for expansion; its cursor, or None when someone else holds it."""
-    lease = now + timedelta(seconds=int(current_app.config["DELIVERY_LEASE_SECONDS"]))
+def _expand_batch(event_id: int, audience: Audience, cursor: int, batch_size: int
+                  ) -> tuple[int | None, int] | None:
+    """One batch after `cursor`, committed: (its last subscriber id, deliveries created), with
+    None for the id when another worker took the event over; None when the event is done.
+
+    Safe to repeat after a lost commit: the inserts ignore duplicates and the cursor may
+    already be at this batch's end.
+    """
+    batch = db.session.execute(_audience(audience, cursor).limit(batch_size)).all()
+    if not batch:
+        _finish(event_id, cursor)
+        return None
+    last = batch[-1].id
+    now = utcnow()
+    count = _insert_deliveries(event_id, batch, now)
+    if not _advance(event_id, cursor, last, now):
+        # Another worker took the event over (our lease had run out): it carries on.
+        db.session.commit()
+        return None, count
+    db.session.commit()
+    return last, count
+
+
+def _new_lease() -> datetime:
+    """A lease end with random microseconds: it names this claim (see delivery_send)."""
+    return (utcnow() + timedelta(seconds=int(current_app.config["DELIVERY_LEASE_SECONDS"]))
+            ).replace(microsecond=secrets.randbelow(1_000_000))
+
+
+def _claim(event_id: int, lease: datetime) -> int | None:
+    """Lease the event for expansion; its cursor, or None when someone else holds it.
+
+    Run again with the same `lease` (a lost answer to the first commit), it is ours again.
+    """
+    now = utcnow()
     claimed = db.session.execute(
         update(FanoutEvent)
         .where(FanoutEvent.id == event_id,
                or_(FanoutEvent.state == PENDING,
                    (FanoutEvent.state == EXPANDING)
-                   & or_(FanoutEvent.lease_until.is_(None), FanoutEvent.lease_until < now)))
+                   & or_(FanoutEvent.lease_until.is_(None), FanoutEvent.lease_until < now,
+                         FanoutEvent.lease_until == lease)))
         .values(state=EXPANDING, lease_until=lease)
         .returning(FanoutEvent.cursor)
         .execution_options(synchronize_session=False)
@@ -90,16 +134,33 @@ def _claim(event_id: int, now: datetime) -> int | None:
 
 
 def _advance(event_id: int, old: int, new: int, now: datetime) -> bool:
-    """Move the cursor on and renew the lease, if the cursor is still where we left it."""
+    """Move the cursor on and renew the lease, if the cursor is still where we left it (or
+    already moved there by this very step, whose commit's answer was lost)."""
     lease = now + timedelta(seconds=int(current_app.config["DELIVERY_LEASE_SECONDS"]))
     result = db.session.execute(
         update(FanoutEvent)
         .where(FanoutEvent.id == event_id, FanoutEvent.state == EXPANDING,
-               FanoutEvent.cursor == old)
+               FanoutEvent.cursor.in_([old, new]))
         .values(cursor=new, lease_until=lease)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)
+
+
+def _give_back(event_id: int) -> None:
+    """Best effort, after a fault that outlasted the retries: end the lease now, so the
+    periodic recovery resumes the expansion at its cursor."""
+    rollback()
+    try:
+        db.session.execute(
+            update(FanoutEvent)
+            .where(FanoutEvent.id == event_id, FanoutEvent.state == EXPANDING)
+            .values(lease_until=None)
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+    except Exception:
+        rollback()
+        log.warning("could not give back the lease of fan-out event %s", event_id)
 
 
 def _finish(event_id: int, cursor: int) -> None:

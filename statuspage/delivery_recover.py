@@ -14,6 +14,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import or_, select, update
 
+from statuspage import delivery_journal
 from statuspage.delivery_dispatch import EMAIL_CHUNK, dispatch_ids, dispatch_rows
 from statuspage.delivery_sms import clear_stale_pump_lock, due_sms_exist, wake_pump
 from statuspage.extensions import db
@@ -33,8 +34,10 @@ def recover_expired_leases() -> dict[str, int]:
       are enqueued again, and resume at their cursor;
     - the SMS pump's lock is released if its holder stopped beating;
     - then `send_due()`.
-    Returns counts of what was done.
+    Acceptances journaled while the database was down are saved first, so no lease taken
+    back here covers a message a provider already accepted. Returns counts of what was done.
     """
+    delivery_journal.replay()
     now = utcnow()
     lease = int(current_app.config["DELIVERY_LEASE_SECONDS"])
     requeued = list(db.session.execute(
@@ -97,3 +100,11 @@ def send_due(older_than: float | None = None) -> int:
     if due_sms_exist() and wake_pump():
         tasks += 1
     return tasks
+
+
+def sweep_after_queue_fault() -> int:
+    """After a lost queue connection: save journaled acceptances, then enqueue every due
+    delivery at once (a task the fault swallowed leaves its deliveries queued with no task;
+    one enqueued twice is claimed once). Returns tasks enqueued."""
+    delivery_journal.replay()
+    return send_due(older_than=0.0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from flask import current_app
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from statuspage import messages, subscriptions
+from statuspage.delivery_faults import persist, rollback
+from statuspage.delivery_journal import keep_sent
 from statuspage.extensions import db
 from statuspage.models import (
     Delivery,
@@ -32,7 +35,7 @@ from statuspage.models import (
     Subscriber,
     utcnow,
 )
-from statuspage.models.deliveries import FAILED, QUEUED, SENDING, SENT, SUPPRESSED
+from statuspage.models.deliveries import FAILED, QUEUED, SENDING, SUPPRESSED
 from statuspage.notify import registry
 from statuspage.notify.base import DeliveryError, Recipient
 from statuspage.subscription_links import Linker
@@ -84,18 +87,23 @@ def due(now: datetime) -> ColumnElement[bool]:
     return or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)
 
 
-def claim(ids: Sequence[int], now: datetime | None = None) -> list[int]:
+def claim(ids: Sequence[int], now: datetime | None = None,
+          lease: datetime | None = None) -> list[int]:
     """Take these deliveries for sending, if still queued and due; the ids actually taken.
 
     One conditional UPDATE: a second worker running the same claim gets none of them.
+    `lease` (from `new_lease`) names the claim: run again with the same value after a lost
+    connection (the first commit may have happened), it takes back its own claims too.
     """
     if not ids:
         return []
     now = now or utcnow()
-    lease = now + timedelta(seconds=int(current_app.config["DELIVERY_LEASE_SECONDS"]))
+    lease = lease or new_lease(now)
     claimed = list(db.session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(list(ids)), Delivery.state == QUEUED, due(now))
+        .where(Delivery.id.in_(list(ids)),
+               and_(Delivery.state == QUEUED, due(now))
+               | and_(Delivery.state == SENDING, Delivery.lease_until == lease))
         .values(state=SENDING, lease_until=lease, attempts=Delivery.attempts + 1,
                 updated_at=now)
         .returning(Delivery.id)
@@ -105,71 +113,61 @@ def claim(ids: Sequence[int], now: datetime | None = None) -> list[int]:
     return claimed
 
 
-def send_email_chunk(delivery_ids: Sequence[int]) -> int:
-    """Send up to 1,000 email deliveries, one SendGrid call per event and language.
+def new_lease(now: datetime | None = None) -> datetime:
+    """A lease end DELIVERY_LEASE_SECONDS from now, with random microseconds: it names one
+    claim (`claim`, `renew`), as no two claims draw the same instant."""
+    now = now or utcnow()
+    return (now + timedelta(seconds=int(current_app.config["DELIVERY_LEASE_SECONDS"]))
+            ).replace(microsecond=secrets.randbelow(1_000_000))
 
-    Returns how many the provider accepted.
+
+def renew(ids: Sequence[int], lease: datetime) -> tuple[list[int], datetime]:
+    """Extend the claim `lease` on these deliveries; the ids still held, and the new lease.
+
+    After a fault that held a worker up, what recovery took back (the lease ran out) is no
+    longer this worker's to send.
     """
-    items = reachable(load_items(claim(delivery_ids)))
-    # Stakeholder members get their own rendering (no subscription links in the footer).
-    groups: dict[tuple[int, str, bool], list[Item]] = defaultdict(list)
-    for item in items:
-        stakeholder = item.recipient is not None and item.recipient.stakeholder
-        groups[(item.event_id, item.language, stakeholder)].append(item)
-    if not groups:
-        return 0
-    channel = registry.email_channel()
-    sent = 0
-    for (event_id, language, stakeholder), group in groups.items():
-        try:
-            content = messages.render_email(db.session.get(FanoutEvent, event_id), language,
-                                            stakeholder=stakeholder)
-            provider_id = channel.send_batch(content, [i.recipient for i in group])
-        except Exception as error:  # every failure is recorded on the deliveries
-            delay = record_failure(group, as_delivery_error(error))
-            if delay is not None:
-                from statuspage import delivery_tasks
-
-                delivery_tasks.send_email_chunk.schedule(
-                    args=([i.delivery_id for i in group],), delay=delay)
-            continue
-        mark_sent([i.delivery_id for i in group], provider_id)
-        sent += len(group)
-    return sent
+    fresh = new_lease()
+    held = list(db.session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(list(ids)), Delivery.state == SENDING,
+               Delivery.lease_until == lease)
+        .values(lease_until=fresh)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).scalars())
+    db.session.commit()
+    return held, fresh
 
 
 def send_webhook(delivery_id: int) -> bool:
-    """POST one webhook delivery; True when the endpoint accepted it."""
-    items = reachable(load_items(claim([delivery_id])))
+    """POST one webhook delivery; True when the endpoint accepted it.
+
+    Database steps ride out a lost connection (`persist`); the endpoint's acceptance is kept
+    until recorded (`keep_sent`).
+    """
+    lease = new_lease()
+    items = persist(lambda: reachable(load_items(claim([delivery_id], lease=lease))),
+                    "claiming a webhook delivery")
     if not items:
         return False
     item = items[0]
     try:
-        content = messages.webhook_payload(db.session.get(FanoutEvent, item.event_id),
-                                           db.session.get(Subscriber, item.subscriber_id))
+        content = persist(lambda: messages.webhook_payload(
+            db.session.get(FanoutEvent, item.event_id),
+            db.session.get(Subscriber, item.subscriber_id)), "rendering a webhook")
         provider_id = registry.webhook_channel().send(content, item.recipient)
     except Exception as error:  # recorded as a failure, never lost
         delay = record_failure(items, as_delivery_error(error))
         if delay is not None:
             from statuspage import delivery_tasks
 
-            delivery_tasks.send_webhook.schedule(args=(delivery_id,), delay=delay)
+            persist(lambda: delivery_tasks.send_webhook.schedule(args=(delivery_id,),
+                                                                 delay=delay),
+                    "scheduling a webhook retry")
         return False
-    mark_sent([delivery_id], provider_id)
+    keep_sent([(delivery_id, provider_id, None)])
     return True
-
-
-def mark_sent(ids: Sequence[int], provider_id: str) -> None:
-    """Save the provider's acceptance at once: from here on a crash cannot cause a resend."""
-    now = utcnow()
-    db.session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(list(ids)), Delivery.state == SENDING)
-        .values(state=SENT, provider_message_id=provider_id or None, sent_at=now,
-                lease_until=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
 
 
 def record_failure(items: Sequence[Item], error: DeliveryError) -> float | None:
@@ -177,9 +175,14 @@ def record_failure(items: Sequence[Item], error: DeliveryError) -> float | None:
 
     Permanent: failed, with the provider's error and code, and the subscriber suppressed when
     the provider says so. Transient: queued again after a backoff, unless the deliveries are
-    older than DELIVERY_RETRY_SECONDS, which fails them.
+    older than DELIVERY_RETRY_SECONDS, which fails them. Rides out a lost database connection
+    (`persist`): every step is conditional on the deliveries still being `sending`.
     """
-    db.session.rollback()  # whatever the failed attempt left half-done
+    return persist(lambda: _record_failure(items, error), "recording a failed send")
+
+
+def _record_failure(items: Sequence[Item], error: DeliveryError) -> float | None:
+    rollback()  # whatever the failed attempt left half-done
     now = utcnow()
     ids = [i.delivery_id for i in items]
     message = (error.message or type(error).__name__)[:2000]

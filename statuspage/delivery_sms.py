@@ -23,12 +23,14 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 from flask import current_app
 from huey.exceptions import TaskLockedException
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from statuspage.delivery_faults import persist
 from statuspage.delivery_send import release
 from statuspage.delivery_sms_pacing import Feed, Pacer, Senders
 from statuspage.delivery_sms_send import claim_size_for
@@ -76,7 +78,7 @@ def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
 
     lock = huey.lock_task(PUMP_LOCK)
     try:
-        lock.acquire()
+        persist(lock.acquire, "taking the SMS pump's lock")
     except TaskLockedException as error:
         raise PumpBusy(str(error)) from None
     rate = float(current_app.config["TWILIO_MAX_PER_SECOND"])
@@ -107,19 +109,50 @@ def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
             tried += 1
     finally:
         heart.stop()
-        mine = heart.still_mine()
         senders.close()
-        release(feed.close())
-        if mine:
-            if last_send is not None:
-                huey.put(LAST_SEND_KEY, last_send)
-            huey.delete(HEARTBEAT_KEY)
-            lock.release()
-    if mine and due_sms_exist():
-        from statuspage import delivery_tasks
-
-        delivery_tasks.sms_pump()
+        unsent = feed.close()
+        persist(lambda: release(unsent), "giving back unsent SMS claims")
+        # The queue's store may be down (a Redis fault): the lock is given back when it is
+        # up again, not left for recovery to find stale a lease later.
+        mine = persist(lambda: _hand_over(huey, heart, lock, last_send),
+                       "releasing the SMS pump's lock")
+    if mine:
+        persist(wake_for_next, "waking the SMS pump for the next due SMS")
     return tried
+
+
+def _hand_over(huey: Any, heart: Heartbeat, lock: Any, last_send: float | None) -> bool:
+    """Release the pump's lock if it is still this pump's; whether it was."""
+    if heart.lost.is_set() or not _still_mine(heart.token):
+        return False
+    if last_send is not None:
+        huey.put(LAST_SEND_KEY, last_send)
+    huey.delete(HEARTBEAT_KEY)
+    lock.release()
+    return True
+
+
+def wake_for_next() -> None:
+    """Run the pump again now if SMS are due, else when the first retry is due.
+
+    A failed SMS waits its computed backoff (or the provider's Retry-After), not the next
+    periodic recovery: the pump is scheduled for the moment the first one is due.
+    """
+    from statuspage import delivery_tasks
+
+    if due_sms_exist():
+        delivery_tasks.sms_pump()
+        return
+    first = db.session.execute(
+        select(func.min(Delivery.next_attempt_at))
+        .where(Delivery.channel == SMS, Delivery.state == QUEUED)
+    ).scalar()
+    db.session.commit()
+    if first is not None:
+        if first.tzinfo is None:
+            first = first.replace(tzinfo=UTC)
+        delay = max(0.0, (first - utcnow()).total_seconds())
+        delivery_tasks.sms_pump.schedule(delay=delay + 0.05)
 
 
 def wake_pump() -> bool:

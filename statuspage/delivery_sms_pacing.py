@@ -193,7 +193,11 @@ class Feed:
             claimed = claim_due_sms(self.size)
             if not claimed:
                 return None
-            self.buffer.extend(prepare_sms(claimed, self.contents))
+            try:
+                self.buffer.extend(prepare_sms(claimed, self.contents))
+            except Exception:  # given back when the pump stops (close)
+                self.unsent.extend(claimed)
+                raise
         return self.buffer.popleft()
 
     def _fill(self, app: Any) -> None:
@@ -203,10 +207,15 @@ class Feed:
                     claimed = claim_due_sms(self.size)
                     if not claimed:
                         break
-                    for prepared in prepare_sms(claimed, self.contents):
+                    try:
+                        ready = prepare_sms(claimed, self.contents)
+                    except Exception:  # given back when the pump stops (close)
+                        self.unsent.extend(claimed)
+                        raise
+                    for prepared in ready:
                         if not self._put(prepared):
                             self.unsent.append(prepared.item.delivery_id)
-            except Exception:  # claims not handed over come back with their lease
+            except Exception:  # what was claimed and not handed over is given back at close
                 log.exception("the SMS pump could not claim deliveries")
             finally:
                 self.ready.put(None)

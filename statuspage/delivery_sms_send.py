@@ -10,26 +10,28 @@ from __future__ import annotations
 import logging
 import math
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
 from statuspage import messages
+from statuspage.delivery_faults import persist
+from statuspage.delivery_journal import keep_sent, mark_sent_rows
 from statuspage.delivery_send import (
     Item,
     as_delivery_error,
     claim,
     load_items,
+    new_lease,
     reachable,
     record_failure,
 )
 from statuspage.extensions import db
-from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
-from statuspage.models.deliveries import QUEUED, SENDING, SENT
+from statuspage.models import Delivery, FanoutEvent, utcnow
+from statuspage.models.deliveries import QUEUED, SENDING
 from statuspage.models.subscribers import SMS
 from statuspage.notify.base import DeliveryError, SmsContent
 
@@ -55,18 +57,27 @@ class PreparedSms:
 
 
 def claim_due_sms(limit: int, now: datetime | None = None) -> list[int]:
-    """Claim up to `limit` due SMS deliveries, the longest due first."""
-    now = now or utcnow()
+    """Claim up to `limit` due SMS deliveries, the longest due first.
+
+    Rides out a lost connection (`persist`): the claim's lease names it, so a retry after a
+    commit whose answer was lost takes back the same deliveries.
+    """
+    lease = new_lease(now)
+    return persist(lambda: _claim_due_sms(limit, now or utcnow(), lease), "claiming due SMS")
+
+
+def _claim_due_sms(limit: int, now: datetime, lease: datetime) -> list[int]:
     # Served by ix_delivery_claim (channel, state, next_attempt_at).
     candidates = list(db.session.execute(
         select(Delivery.id)
-        .where(Delivery.channel == SMS, Delivery.state == QUEUED,
-               Delivery.next_attempt_at <= now)
+        .where(Delivery.channel == SMS,
+               ((Delivery.state == QUEUED) & (Delivery.next_attempt_at <= now))
+               | ((Delivery.state == SENDING) & (Delivery.lease_until == lease)))
         .order_by(Delivery.next_attempt_at)
         .limit(limit)
     ).scalars())
     db.session.commit()
-    return claim(candidates, now) if candidates else []
+    return claim(candidates, now, lease=lease) if candidates else []
 
 
 def prepare_sms(delivery_ids: list[int],
@@ -77,7 +88,7 @@ def prepare_sms(delivery_ids: list[int],
     and per member for stakeholders, whose text carries their own link.
     """
     prepared = []
-    for item in reachable(load_items(delivery_ids)):
+    for item in persist(lambda: reachable(load_items(delivery_ids)), "reading claimed SMS"):
         own_link = item.recipient.internal_url if item.recipient is not None else ""
         key = (item.event_id, item.language, item.needs_notice, own_link)
         try:
@@ -89,7 +100,7 @@ def prepare_sms(delivery_ids: list[int],
             record_failure([item], as_delivery_error(error))
             continue
         prepared.append(PreparedSms(item, contents[key]))
-    db.session.commit()  # end the read transaction before the wait
+    persist(db.session.commit, "ending the read of claimed SMS")  # before the wait
     return prepared
 
 
@@ -114,23 +125,7 @@ def mark_each_sent(sent: Sequence[tuple[int, str, int | None]]) -> None:
     The third value names a subscriber whose SMS carried the opt-out wording: noted in the
     same commit, so a crash before it resends the notice and never skips it.
     """
-    now = utcnow()
-    table = Delivery.__table__
-    db.session.execute(
-        table.update()
-        .where(table.c.id == bindparam("delivery_id"), table.c.state == SENDING)
-        .values(state=SENT, provider_message_id=bindparam("provider_id"), sent_at=now,
-                lease_until=None, updated_at=now),
-        [{"delivery_id": d, "provider_id": p or None} for d, p, _ in sent],
-    )
-    noticed = sorted({s for _, _, s in sent if s is not None})
-    if noticed:
-        db.session.execute(
-            update(Subscriber)
-            .where(Subscriber.id.in_(noticed), Subscriber.opt_out_notice_at.is_(None))
-            .values(opt_out_notice_at=now)
-            .execution_options(synchronize_session=False))
-    db.session.commit()
+    mark_sent_rows(sent)
 
 
 class SentSaver:
@@ -154,7 +149,7 @@ class SentSaver:
     def sent(self, delivery_id: int, provider_id: str, noticed: int | None = None) -> None:
         """The provider accepted it; `noticed`: the subscriber its text gave the STOP line."""
         if self.thread is None:
-            mark_each_sent([(delivery_id, provider_id, noticed)])
+            keep_sent([(delivery_id, provider_id, noticed)])
             return
         with self.lock:
             self.pending.append((delivery_id, provider_id, noticed))
@@ -163,26 +158,20 @@ class SentSaver:
         with app.app_context():
             while not self.stopping.wait(SAVE_EVERY_SECONDS):
                 self._save()
-            for _ in range(3):  # the last round: a locked database may need another try
-                if not self._save():
-                    return
-                time.sleep(SAVE_EVERY_SECONDS)
+            self._save()  # the last round: everything handed over
 
-    def _save(self) -> bool:
-        """Save what is pending; True when it could not (it stays pending for a retry)."""
+    def _save(self) -> None:
+        """Save what is pending: in the database, or in the journal while it is down."""
         with self.lock:
             batch, self.pending = self.pending, []
         if not batch:
-            return False
+            return
         try:
-            mark_each_sent(batch)
-        except Exception:  # kept for the next round; the lease covers a pump that dies
-            db.session.rollback()
-            log.exception("could not save %d sent SMS; trying again", len(batch))
+            keep_sent(batch)
+        except Exception:  # neither database nor disk: keep it for the next round
+            log.exception("could not save or journal %d sent SMS; trying again", len(batch))
             with self.lock:
                 self.pending[:0] = batch
-            return True
-        return False
 
     def close(self) -> None:
         """Save what is left; returns when every acceptance handed over has been saved."""

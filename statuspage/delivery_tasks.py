@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from flask import current_app, has_app_context
 from huey import crontab
 
+from statuspage.delivery_faults import TASK_RETRIES, TASK_RETRY_DELAY_SECONDS
+
 
 @contextmanager
 def app_context() -> Iterator[None]:
@@ -52,7 +54,22 @@ def _freeze_the_app() -> None:
     gc.freeze()
 
 
-@huey.task()
+@sms_huey.on_startup("replay_the_delivery_journal")
+@huey.on_startup("replay_the_delivery_journal")
+def _replay_the_delivery_journal() -> None:
+    """Acceptances journaled while the database was down (delivery_journal), saved now."""
+    from statuspage import delivery_journal
+
+    with app_context():
+        delivery_journal.replay_quietly()
+
+
+# A fault that outlasted the task's own retries (delivery_faults.persist): the queue runs the
+# task again, 5 s later, then 10, 20, … (every step of it is safe to repeat).
+RETRY = {"retries": TASK_RETRIES, "retry_delay": TASK_RETRY_DELAY_SECONDS, "retry_backoff": 2}
+
+
+@huey.task(**RETRY)
 def expand_event(event_id: int) -> int:
     """Expand a fan-out event into deliveries and enqueue their sending."""
     from statuspage import delivery_expand
@@ -61,16 +78,16 @@ def expand_event(event_id: int) -> int:
         return delivery_expand.expand_event(event_id)
 
 
-@huey.task()
+@huey.task(**RETRY)
 def send_email_chunk(delivery_ids: list[int]) -> int:
     """Send up to 1,000 email deliveries in one SendGrid call per event and language."""
-    from statuspage import delivery_send
+    from statuspage import delivery_email
 
     with app_context():
-        return delivery_send.send_email_chunk(delivery_ids)
+        return delivery_email.send_email_chunk(delivery_ids)
 
 
-@huey.task()
+@huey.task(**RETRY)
 def send_webhook(delivery_id: int) -> bool:
     """POST one webhook delivery."""
     from statuspage import delivery_send
@@ -79,7 +96,7 @@ def send_webhook(delivery_id: int) -> bool:
         return delivery_send.send_webhook(delivery_id)
 
 
-@sms_huey.task()
+@sms_huey.task(**RETRY)
 def sms_pump() -> int:
     """Send due SMS at the configured rate; returns at once if another pump is running.
 
@@ -92,6 +109,16 @@ def sms_pump() -> int:
             return delivery_sms.run_sms_pump()
         except delivery_sms.PumpBusy:
             return 0
+
+
+@huey.task()
+def sweep_after_queue_fault() -> int:
+    """Enqueue every due delivery again after a lost queue connection (see
+    delivery_queue_faults); returns tasks enqueued."""
+    from statuspage import delivery_recover
+
+    with app_context():
+        return delivery_recover.sweep_after_queue_fault()
 
 
 @huey.periodic_task(crontab(minute="*"))

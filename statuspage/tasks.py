@@ -36,11 +36,15 @@ def _make_huey(queue: str = "") -> Huey:
         name = f"{name}-{queue}"
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
+        from statuspage.delivery_queue_faults import FaultAwareRedisStorage
+
         # Bounded: a hung Redis fails an enqueue (retried: statuspage.enqueue_retry) within
         # seconds instead of holding a web request. Longer than the consumer's 1 s blocking read.
         pool = redis.ConnectionPool.from_url(redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
                                              socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
-        return RedisHuey(name, connection_pool=pool, immediate=immediate)
+        # The storage notices a lost connection, and sweeps for the tasks it may have swallowed.
+        return RedisHuey(name, connection_pool=pool, immediate=immediate,
+                         storage_class=FaultAwareRedisStorage)
     from statuspage import ROOT
 
     instance = Path(os.environ.get("INSTANCE_PATH") or ROOT / "instance")

@@ -41,6 +41,20 @@ class DeliveryError(Exception):
         self.suppress = suppress
 
 
+class RecipientsRefused(DeliveryError):
+    """The provider refused a batch because of some of its recipients only; nothing was sent.
+
+    refused: {the recipient's index in the batch: the provider's reason}. The others are
+    fine: the caller records these as failed (and suppresses their subscribers) and sends the
+    batch again without them.
+    """
+
+    def __init__(self, message: str, refused: dict[int, str], *, code: str | None = None
+                 ) -> None:
+        super().__init__(message, permanent=True, code=code, suppress="provider_error")
+        self.refused = refused
+
+
 @dataclass(frozen=True)
 class Recipient:
     delivery_id: int | None  # None for confirmations, which are not fan-out deliveries

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+import re
 import time
 import urllib.error
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,7 @@ from statuspage.notify.base import (
     DeliveryError,
     EmailContent,
     Recipient,
+    RecipientsRefused,
 )
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,9 @@ log = logging.getLogger(__name__)
 # SendGrid's limit: 1,000 recipients (to + cc + bcc) per request; we use one `to` each.
 MAX_BATCH = 1000
 DEFAULT_TIMEOUT_SECONDS = 10.0
+# The `field` of a 400 that blames one recipient: personalizations.N.to.M.email (we send one
+# `to` per personalization, so N is the recipient's index in the batch).
+_RECIPIENT_FIELD = re.compile(r"personalizations\.(\d+)\.(?:to|cc|bcc)\.\d+\.email")
 
 
 class SendGridChannel:
@@ -149,8 +154,32 @@ def _http_error(error: HTTPError) -> DeliveryError:
     if status >= 500:
         return DeliveryError(f"SendGrid error {status}: {detail}", permanent=False,
                              code=str(status), retry_after=retry_after_seconds(error.headers))
+    if status == 400:
+        refused = _refused_recipients(error)
+        if refused:
+            return RecipientsRefused(f"SendGrid refused {len(refused)} recipient(s): {detail}",
+                                     refused, code="invalid_address")
     return DeliveryError(f"SendGrid refused the batch ({status}): {detail}", permanent=True,
                          code=str(status))
+
+
+def _refused_recipients(error: HTTPError) -> dict[int, str]:
+    """{index: reason} when every error of a 400 names a recipient; {} otherwise.
+
+    A 400 that also blames something else (the sender, the content) is about the request, and
+    fails the batch as before: leaving out recipients would not fix it.
+    """
+    try:
+        errors = error.to_dict.get("errors") or []
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return {}
+    refused: dict[int, str] = {}
+    for item in errors:
+        match = _RECIPIENT_FIELD.fullmatch(str((item or {}).get("field") or ""))
+        if match is None:
+            return {}
+        refused[int(match.group(1))] = f"{item.get('message')} (field {item['field']})"
+    return refused
 
 
 def _error_message(error: HTTPError) -> str:

@@ -6,6 +6,7 @@ empty body; Twilio answers 201 with a Message resource whose sid is "SM" + 32 he
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -44,8 +45,32 @@ class FakeSendGrid(FakeServer):
             return json_response({"errors": [{"message": "not found"}]}, 404)
         if not request.headers.get("Authorization", "").startswith("Bearer "):
             return json_response({"errors": [{"message": "authorization required"}]}, 401)
+        refused = invalid_recipients(request.json)
+        if refused:
+            # SendGrid validates the whole request first: one bad `to` refuses all of it, and
+            # each error's `field` names the recipient (personalizations.N.to.M.email).
+            return json_response({"errors": [
+                {"message": "Does not contain a valid address.", "field": field,
+                 "help": "http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/"
+                         "errors.html#message.personalizations.to"}
+                for field in refused]}, 400)
         return Response(b"", status=202,
                         headers={"X-Message-Id": secrets.token_urlsafe(16)[:22]})
+
+
+# What SendGrid takes as an address: ASCII only (no SMTPUTF8 local part, IDN domains in their
+# xn-- form), one @, a dotted domain.
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+def invalid_recipients(body: Any) -> list[str]:
+    """The `field` of every recipient SendGrid would refuse in a mail/send body."""
+    fields = []
+    for n, personalization in enumerate(body.get("personalizations") or []):
+        for m, to in enumerate(personalization.get("to") or []):
+            if not _ADDRESS.fullmatch(str(to.get("email", ""))):
+                fields.append(f"personalizations.{n}.to.{m}.email")
+    return fields
 
 
 def twilio_sid() -> str:

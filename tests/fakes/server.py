@@ -33,6 +33,8 @@ class RecordedRequest:
     # What the fake answered, so a test can compare it with what the client returned.
     answer_status: int = 0
     answer_headers: dict[str, str] = field(default_factory=dict)
+    # When it arrived (time.time()), for tests about when a retry came.
+    at: float = field(default_factory=time.time)
 
     @property
     def json(self) -> Any:
