@@ -43,8 +43,9 @@ def init_app(app: Flask) -> None:
         message = error.description
         if code in _MESSAGES and message == type(error).description:
             message = gettext(_MESSAGES[code])
-        return (render_template("error.html", code=code, title=title, message=message), code,
-                headers)
+        kept = getattr(error, "kept", None)  # a refused form's text (input_guard.RefusedText)
+        return (render_template("error.html", code=code, title=title, message=message,
+                                kept=kept), code, headers)
 
     @app.errorhandler(DatabaseUnavailable)
     def _database_unavailable(error: DatabaseUnavailable) -> ResponseReturnValue:

@@ -19,10 +19,11 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
 
 from statuspage.errors import DomainError
 from statuspage.numbers import BoundedIntConverter
-from statuspage.text_rules import describe, refused_in_line, refused_in_text
+from statuspage.text_rules import describe, refused_in_line, refused_in_text, without_refused
 
 MAX_JSON_DEPTH = 32
 TOO_DEEP = f"The JSON body is nested too deeply (more than {MAX_JSON_DEPTH} levels)."
@@ -31,6 +32,20 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DOMAIN_ERROR_BLUEPRINTS = frozenset({"api_v1"})
 
 View = TypeVar("View", bound=Callable[..., Any])
+# Form fields never echoed back on a refusal page: secrets, and the form's own machinery.
+_NOT_ECHOED = ("password", "token", "csrf", "secret", "code", "totp", "action")
+
+
+class RefusedText(BadRequest):
+    """A form refused for a control character; carries what was typed, so nothing is lost.
+
+    `kept` holds (field, text without the refused characters) for every non-secret field
+    that was filled in: the error page shows them for copying back.
+    """
+
+    def __init__(self, description: str, kept: list[tuple[str, str]]) -> None:
+        super().__init__(description=description)
+        self.kept = kept
 
 
 def accepts_upload(max_bytes: int) -> Callable[[View], View]:
@@ -141,7 +156,18 @@ def _refuse(field: str, bad: str) -> None:
                 "Remove it and send again.", name=_shown(field), char=describe(bad))
     if request.blueprint in DOMAIN_ERROR_BLUEPRINTS:
         raise DomainError(message, _shown(field))
-    abort(400, description=message)
+    raise RefusedText(message, _kept_form_text())
+
+
+def _kept_form_text() -> list[tuple[str, str]]:
+    """The typed text of a refused form, minus secrets and refused characters."""
+    kept = []
+    for key, value in request.form.items(multi=True):
+        lowered = key.lower()
+        if not value.strip() or any(word in lowered for word in _NOT_ECHOED):
+            continue
+        kept.append((_shown(key), without_refused(value)))
+    return kept
 
 
 def _shown(name: str) -> str:

@@ -32,6 +32,11 @@ def refused_in_line(text: str) -> str | None:
     return found.group() if found else None
 
 
+def without_refused(text: str) -> str:
+    """`text` with every character typed text may not contain removed (tab, newlines kept)."""
+    return _REFUSED_IN_TEXT.sub("", text)
+
+
 def describe(char: str) -> str:
     """`U+0000` for a refused character, as the error messages name it."""
     return f"U+{ord(char):04X}"

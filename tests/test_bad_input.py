@@ -183,3 +183,22 @@ def test_a_title_with_line_breaks_never_splits_the_email_subject(factory: Factor
     assert sent, "the incident was not e-mailed"
     assert all("\r" not in m.subject and "\n" not in m.subject for m in sent)
     assert "Outage Bcc: everyone@example.com X-Evil: 1" in sent[0].subject
+
+
+def test_a_refused_form_gives_back_what_was_typed(client: FlaskClient, factory: Factory) -> None:
+    """Nothing typed is lost: the refusal page shows each filled-in field's text without the
+    refused character, never a password or the CSRF token."""
+    as_role(client, factory, "admin")
+
+    response = client.post("/console/incidents/new", data={
+        "name": "Broken\x1b[31m", "severity": "SEV2", "status": "investigating",
+        "body": "A long update\r\nwe wrote carefully", "action": "publish",
+        "password": "do-not-echo-me"})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "What you typed" in page
+    assert ">Broken[31m</textarea>" in page
+    assert "A long update\r\nwe wrote carefully</textarea>" in page
+    assert "do-not-echo-me" not in page
+    assert "\x1b" not in page
