@@ -13,6 +13,7 @@ Guarantees, for every route (new ones included, as nothing here is per view):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -33,6 +34,7 @@ DOMAIN_ERROR_BLUEPRINTS = frozenset({"api_v1"})
 
 View = TypeVar("View", bound=Callable[..., Any])
 # Form fields never echoed back on a refusal page: secrets, and the form's own machinery.
+_WORDS = re.compile(r"\s")  # typed text, unlike a select's or a checkbox's one-token value
 _NOT_ECHOED = ("password", "token", "csrf", "secret", "code", "totp", "action")
 
 
@@ -156,17 +158,19 @@ def _refuse(field: str, bad: str) -> None:
                 "Remove it and send again.", name=_shown(field), char=describe(bad))
     if request.blueprint in DOMAIN_ERROR_BLUEPRINTS:
         raise DomainError(message, _shown(field))
-    raise RefusedText(message, _kept_form_text())
+    raise RefusedText(message, _kept_form_text(field))
 
 
-def _kept_form_text() -> list[tuple[str, str]]:
-    """The typed text of a refused form, minus secrets and refused characters."""
+def _kept_form_text(refused: str) -> list[tuple[str, str]]:
+    """The typed text of a refused form (the refused field, and every other field holding
+    more than one word), minus secrets and refused characters."""
     kept = []
     for key, value in request.form.items(multi=True):
         lowered = key.lower()
-        if not value.strip() or any(word in lowered for word in _NOT_ECHOED):
+        if any(word in lowered for word in _NOT_ECHOED):
             continue
-        kept.append((_shown(key), without_refused(value)))
+        if key == refused or _WORDS.search(value.strip()):
+            kept.append((_shown(key), without_refused(value)))
     return kept
 
 

@@ -202,3 +202,4 @@ def test_a_refused_form_gives_back_what_was_typed(client: FlaskClient, factory: 
     assert "A long update\r\nwe wrote carefully</textarea>" in page
     assert "do-not-echo-me" not in page
     assert "\x1b" not in page
+    assert ">SEV2</textarea>" not in page  # a select's value is not typed text
