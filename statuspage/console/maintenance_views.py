@@ -14,13 +14,13 @@ from statuspage import incidents as use_cases
 from statuspage import queries
 from statuspage.console import approval_views, bp, composer, outcomes, template_picker
 from statuspage.console.access import require_role
+from statuspage.console.compose import Composition, Step, compose
 from statuspage.console.forms import to_utc
 from statuspage.console.forms_incidents import MaintenanceActionForm, MaintenanceForm
 from statuspage.errors import DomainError
 from statuspage.models import MAINTENANCE, Incident, IncidentUpdate, User
 from statuspage.models.status import ACTIVE_MAINTENANCE_STATUSES
 
-INVALID = 422
 RECENT_PAST = 25
 
 
@@ -60,49 +60,48 @@ def _window(form: MaintenanceForm, zone: str) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _maintenance_input(form: MaintenanceForm) -> use_cases.MaintenanceInput:
+    start, end = _window(form, composer.page_zone())
+    return use_cases.MaintenanceInput(
+        name=form.name.data or "",
+        scheduled_for=start,
+        scheduled_until=end,
+        body=form.body.data or "",
+        component_ids=list(form.components.data or []),
+        auto_start=form.auto_start.data,
+        auto_complete=form.auto_complete.data,
+        deliver_notifications=form.deliver_notifications.data,
+        auto_transition_components=form.auto_transition_components.data,
+        remind_before_minutes=form.remind_before_minutes.data,
+        sms_body=form.sms_body.data,
+    )
+
+
+def _new_page(form: MaintenanceForm, picker: template_picker.Picker | None = None,
+              status: int = 200, **extra: Any) -> ResponseReturnValue:
+    """The "schedule maintenance" page with what was typed; `picker` once a template was used."""
+    picker = picker or template_picker.picker(template_picker.MAINTENANCE_PHASES["schedule"])
+    return render_template("console/maintenance_new.html", form=form,
+                           zone=composer.page_zone(), choices=composer.leaf_components(),
+                           picker=picker, **extra), status
+
+
 @bp.route("/maintenance/new", methods=["GET", "POST"])
 @require_role("communicator")
 def maintenance_new() -> ResponseReturnValue:
     form = MaintenanceForm()
-    zone = composer.page_zone()
-    picker = template_picker.picker(template_picker.MAINTENANCE_PHASES["schedule"])
-
-    def page(status: int = 200, error: DomainError | None = None, **extra: Any
-             ) -> ResponseReturnValue:
-        if error is not None:
-            form.add_error(error)
-        return render_template("console/maintenance_new.html", form=form, zone=zone,
-                               choices=composer.leaf_components(), picker=picker,
-                               **extra), status
-
     if request.method == "GET":
-        return page()
-    if not form.validate():
-        return page(INVALID)
-    if template_picker.wants_template():
-        picker = template_picker.for_new_maintenance(form)
-        return page(INVALID if form.error_for("template") else 200)
-    if composer.wants_preview():
-        return page(preview_html=composer.preview_of(form.body.data))
-    try:
-        start, end = _window(form, zone)
-        maintenance = use_cases.schedule_maintenance(use_cases.MaintenanceInput(
-            name=form.name.data or "",
-            scheduled_for=start,
-            scheduled_until=end,
-            body=form.body.data or "",
-            component_ids=list(form.components.data or []),
-            auto_start=form.auto_start.data,
-            auto_complete=form.auto_complete.data,
-            deliver_notifications=form.deliver_notifications.data,
-            auto_transition_components=form.auto_transition_components.data,
-            remind_before_minutes=form.remind_before_minutes.data,
-            sms_body=form.sms_body.data,
-        ), current_user)
-    except DomainError as error:
-        return page(INVALID, error)
-    flash(*outcomes.maintenance_scheduled(maintenance))
-    return redirect(url_for("console.maintenance_detail", public_id=maintenance.public_id)), 303
+        return _new_page(form)
+    return compose(Composition(
+        form=form,
+        render=lambda status=200, **extra: _new_page(form, status=status, **extra),
+        template=lambda: {"picker": template_picker.for_new_maintenance(form)},
+        preview=lambda: {"preview_html": composer.preview_of(form.body.data)},
+        run=lambda: use_cases.schedule_maintenance(_maintenance_input(form), current_user),
+        outcome=outcomes.maintenance_scheduled,
+        target=lambda maintenance: url_for("console.maintenance_detail",
+                                           public_id=maintenance.public_id),
+    ))
 
 
 def _detail(maintenance: Incident, form: MaintenanceActionForm | None = None,
@@ -173,6 +172,23 @@ _ACTIONS = {
 }
 
 
+def _refuse_step(maintenance: Incident, action: str) -> ResponseReturnValue:
+    # The use-cases accept any status order; the console offers only forward steps, so a
+    # stale page (someone else already started it) is refused instead of repeated.
+    flash(_("This maintenance is %(status)s; it cannot %(action)s now.",
+            status=maintenance.status.replace("_", " "), action=action), "error")
+    return redirect(url_for("console.maintenance_detail",
+                            public_id=maintenance.public_id)), 303
+
+
+def _step_template(form: MaintenanceActionForm, maintenance: Incident,
+                   action: str) -> Step | None:
+    """The step's "Use template", for the steps with a template phase (not verify)."""
+    if action not in template_picker.MAINTENANCE_PHASES:
+        return None
+    return lambda: {"picker": template_picker.for_maintenance_step(form, maintenance, action)}
+
+
 @bp.post("/maintenance/<public_id>/<any(start, verify, complete):action>")
 @require_role("communicator")
 def maintenance_action(public_id: str, action: str) -> ResponseReturnValue:
@@ -180,24 +196,14 @@ def maintenance_action(public_id: str, action: str) -> ResponseReturnValue:
     form = MaintenanceActionForm(prefix=action)
     run, allowed_from, done = _ACTIONS[action]
     if maintenance.status not in allowed_from:
-        # The use-cases accept any status order; the console offers only forward steps, so a
-        # stale page (someone else already started it) is refused instead of repeated.
-        flash(_("This maintenance is %(status)s; it cannot %(action)s now.",
-                status=maintenance.status.replace("_", " "), action=action), "error")
-        return redirect(url_for("console.maintenance_detail", public_id=public_id)), 303
-    if not form.validate():
-        return _detail(maintenance, form, action, INVALID)
-    if action in template_picker.MAINTENANCE_PHASES and template_picker.wants_template():
-        picker = template_picker.for_maintenance_step(form, maintenance, action)
-        return _detail(maintenance, form, action,
-                       INVALID if form.error_for("template") else 200, picker=picker)
-    if composer.wants_preview():
-        return _detail(maintenance, form, action, preview_action=action,
-                       preview_html=composer.preview_of(form.body.data))
-    try:
-        update = run(maintenance, form, current_user)
-    except DomainError as error:
-        form.add_error(error)
-        return _detail(maintenance, form, action, INVALID)
-    flash(*outcomes.maintenance_step(action, update, done))
-    return redirect(url_for("console.maintenance_detail", public_id=public_id)), 303
+        return _refuse_step(maintenance, action)
+    return compose(Composition(
+        form=form,
+        render=lambda status=200, **extra: _detail(maintenance, form, action, status, **extra),
+        template=_step_template(form, maintenance, action),
+        preview=lambda: {"preview_action": action,
+                         "preview_html": composer.preview_of(form.body.data)},
+        run=lambda: run(maintenance, form, current_user),
+        outcome=lambda update: outcomes.maintenance_step(action, update, done),
+        target=lambda _update: url_for("console.maintenance_detail", public_id=public_id),
+    ))

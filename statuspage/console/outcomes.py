@@ -93,3 +93,12 @@ def maintenance_step(action: str, update: IncidentUpdate, done: str) -> Outcome:
     if _waits(update):
         return Outcome(_(_STEP_WAITS[action]), "warning")
     return Outcome(done)
+
+
+def postmortem_saved(waits: bool) -> Outcome:
+    """After saving the postmortem: saved, or (published, under review) submitted for
+    approval while the public page keeps the published text."""
+    if waits:
+        return Outcome(_("Change submitted for approval; the public page keeps the published "
+                         "text until it is approved."), "warning")
+    return Outcome(_("Postmortem saved."))

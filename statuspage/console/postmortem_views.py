@@ -18,8 +18,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from statuspage import postmortems, queries
-from statuspage.console import bp, composer, postmortem_review_views
+from statuspage.console import bp, composer, outcomes, postmortem_review_views
 from statuspage.console.access import require_role
+from statuspage.console.compose import Composition, compose
 from statuspage.console.forms import ConsoleForm
 from statuspage.errors import DomainError, NotFound
 from statuspage.extensions import db
@@ -110,28 +111,26 @@ def postmortem(public_id: str) -> ResponseReturnValue:
     return _page(_incident_or_404(public_id))
 
 
+def _save(incident: Incident, form: PostmortemForm) -> bool:
+    """Save the draft; whether the change now waits for approval (the published text stays)."""
+    waits = postmortems.revisions_wait(incident)
+    postmortems.save_draft(incident, form.body.data or "", current_user)
+    return waits and postmortems.pending_review(incident) is not None
+
+
 @bp.post("/incidents/<public_id>/postmortem")
 @require_role("communicator")
 def postmortem_save(public_id: str) -> ResponseReturnValue:
     incident = _incident_or_404(public_id)
     form = PostmortemForm()
-    if not form.validate():
-        return _page(incident, INVALID, form)
-    if composer.wants_preview():
-        return _page(incident, form=form,
-                     preview_html=markdown_html(form.body.data, PREVIEW_HEADINGS))
-    waits = postmortems.revisions_wait(incident)
-    try:
-        postmortems.save_draft(incident, form.body.data or "", current_user)
-    except DomainError as error:
-        form.add_error(error)
-        return _page(incident, INVALID, form)
-    if waits and postmortems.pending_review(incident) is not None:
-        flash(_("Change submitted for approval; the public page keeps the published text "
-                "until it is approved."), "warning")
-    else:
-        flash(_("Postmortem saved."), "success")
-    return redirect(url_for("console.postmortem", public_id=public_id)), 303
+    return compose(Composition(
+        form=form,
+        render=lambda status=200, **extra: _page(incident, status, form, **extra),
+        preview=lambda: {"preview_html": markdown_html(form.body.data, PREVIEW_HEADINGS)},
+        run=lambda: _save(incident, form),
+        outcome=outcomes.postmortem_saved,
+        target=lambda _waits: url_for("console.postmortem", public_id=public_id),
+    ))
 
 
 @bp.post("/incidents/<public_id>/postmortem/publish")
