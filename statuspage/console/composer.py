@@ -95,10 +95,6 @@ def timeline(incident: Incident) -> list[TimelineEntry]:
     return entries
 
 
-def wants_preview() -> bool:
-    return request.form.get("action") == PREVIEW
-
-
 def preview_of(body: str | None) -> Markup:
     return markdown_html(body or "")
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import request
-
 from statuspage.messages import render_email_for
 from statuspage.messages_context import EventContext, base_url
 from statuspage.messages_sms import render_sms_for
@@ -42,11 +40,6 @@ class ReachPreview:
     @property
     def total(self) -> int:
         return sum(line.recipients for line in self.lines)
-
-
-def wants_reach() -> bool:
-    """Whether the composer's "Preview reach" button was pressed."""
-    return request.form.get("action") == REACH
 
 
 def preview_reach(incident: Incident | None, *, status: str, body: str,

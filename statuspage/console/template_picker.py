@@ -62,11 +62,6 @@ def picker(phases: tuple[str, ...] = INCIDENT_PHASES, posted: bool = True) -> Pi
     return Picker(options, request.form.get("template", "") if posted else "")
 
 
-def wants_template() -> bool:
-    """Whether the composer's "Use template" button was pressed."""
-    return request.form.get("action") == USE_TEMPLATE
-
-
 def _next_update(severity: str | None) -> str:
     try:
         cadence = cadence_minutes(severity or "")
