@@ -1,8 +1,9 @@
 """The `action` a console form's buttons submit, checked once for every console POST.
 
-A composer publishes unless its `action` names another step (preview, reach, template), so an
-unknown value would publish: it is refused with 400 before any view runs instead. No `action`
-at all (a form without the buttons, or a script) still means the form's main step.
+A composer (console/compose.py) publishes unless its `action` names another step it offers
+(preview, reach, template), so an unknown value would publish: it is refused with 400 before
+any view runs instead. No `action` at all (a form without the buttons, or a script) still
+means the form's main step.
 """
 
 from __future__ import annotations
