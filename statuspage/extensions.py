@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -27,6 +29,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# Models subclass `Model`. At run time it is `db.Model` (Base plus Flask-SQLAlchemy's table
+# naming and bind handling); a type checker cannot take a variable as a base class, so it sees
+# Base, which declares everything the models use.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 babel = Babel()
 migrate = Migrate()
 login_manager = LoginManager()
