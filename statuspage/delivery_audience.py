@@ -111,6 +111,6 @@ def audience_condition(audience: Audience) -> ColumnElement[bool]:
     reached_otherwise = exists().where(
         other.channel == Subscriber.channel, other.address == Subscriber.address,
         other.id != Subscriber.id,
-        or_(_public(other, audience),  # type: ignore[arg-type]
-            and_(other.id < Subscriber.id, _members(other, audience))))  # type: ignore[arg-type]
+        or_(_public(other, audience),
+            and_(other.id < Subscriber.id, _members(other, audience))))
     return or_(public, and_(_members(Subscriber, audience), ~reached_otherwise))

@@ -98,7 +98,7 @@ def _choice() -> tuple[str, str]:
     """(language, source) for this request; source is "fixed", "query", "cookie" or "header"."""
     cached = request.environ.get(_ENVIRON_KEY)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     if request.blueprint in _ENGLISH_BLUEPRINTS or request.path.startswith(_ENGLISH_PATHS):
         choice = (DEFAULT_LANGUAGE, "fixed")
     elif (asked := supported(request.args.get(COOKIE))) is not None:

@@ -9,7 +9,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+# types-WTForms lags WTForms 3.2, which has SelectChoice (a NamedTuple) here.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from statuspage import approval_drafts
 from statuspage.console import bp, composer

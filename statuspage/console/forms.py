@@ -21,7 +21,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+# types-WTForms lags WTForms 3.2, which has SelectChoice (a NamedTuple) here.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Optional
 
 from statuspage.errors import DomainError

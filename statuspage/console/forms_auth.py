@@ -6,7 +6,8 @@ They share ConsoleForm (statuspage/console/forms.py) so errors render with the s
 from __future__ import annotations
 
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+# types-WTForms lags WTForms 3.2, which has SelectChoice (a NamedTuple) here.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from statuspage.accounts import MIN_PASSWORD

@@ -7,7 +7,8 @@ import re
 import phonenumbers
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+# types-WTForms lags WTForms 3.2, which has SelectChoice (a NamedTuple) here.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Optional
 
 from statuspage.console.forms import ConsoleForm
