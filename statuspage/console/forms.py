@@ -21,8 +21,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-# types-WTForms lags WTForms 3.2, which has SelectChoice (a NamedTuple) here.
-from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lack it
 from wtforms.validators import Optional
 
 from statuspage.errors import DomainError

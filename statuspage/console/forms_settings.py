@@ -7,8 +7,7 @@ import re
 import phonenumbers
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-# types-WTForms lags WTForms 3.2, which has SelectChoice (a NamedTuple) here.
-from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lack it
 from wtforms.validators import Optional
 
 from statuspage.console.forms import ConsoleForm

@@ -14,8 +14,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-# types-WTForms lags WTForms 3.2, which has SelectChoice (a NamedTuple) here.
-from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lack it
 from wtforms.validators import Optional
 
 from statuspage import postmortems, queries

@@ -7,8 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectField, StringField
-# types-WTForms lags WTForms 3.2, which has SelectChoice (a NamedTuple) here.
-from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lack it
 from wtforms.validators import Length
 
 from statuspage import api_tokens
