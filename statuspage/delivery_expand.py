@@ -30,6 +30,7 @@ from statuspage.delivery_faults import persist, rollback
 from statuspage.extensions import db
 from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
 from statuspage.models.deliveries import QUEUED
+from statuspage.transaction import execute_dml
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def _advance(event_id: int, old: int, new: int, now: datetime) -> bool:
     """Move the cursor on and renew the lease, if the cursor is still where we left it (or
     already moved there by this very step, whose commit's answer was lost)."""
     lease = now + timedelta(seconds=int(current_app.config["DELIVERY_LEASE_SECONDS"]))
-    result = db.session.execute(
+    result = execute_dml(
         update(FanoutEvent)
         .where(FanoutEvent.id == event_id, FanoutEvent.state == EXPANDING,
                FanoutEvent.cursor.in_([old, new]))
