@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from statuspage.delivery_audience import Audience, audience_for, with_groups
@@ -181,14 +181,14 @@ def audience_condition(channels: Sequence[str], components: Sequence[int]) -> Co
     return recipients_condition(Audience(tuple(channels), tuple(components)))
 
 
-def _audience(audience: Audience, after: int) -> Select[Any]:
+def _audience(audience: Audience, after: int) -> Select[int, str]:
     """The event's recipients after `after`, by id (index ix_subscriber_fanout)."""
     return (select(Subscriber.id, Subscriber.channel)
             .where(recipients_condition(audience), Subscriber.id > after)
             .order_by(Subscriber.id))
 
 
-def _insert_deliveries(event_id: int, batch: list[Any], now: datetime) -> int:
+def _insert_deliveries(event_id: int, batch: Sequence[Row[int, str]], now: datetime) -> int:
     rows = [
         {"event_id": event_id, "subscriber_id": row.id, "channel": row.channel,
          "state": QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,

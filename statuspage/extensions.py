@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -11,7 +11,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names keep Alembic migrations portable between SQLite and PostgreSQL.
@@ -26,6 +26,10 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # Every model maps one Table (none a join or a subquery); DeclarativeBase declares the
+        # wider FromClause, which has no insert()/update(). Type checkers only: no run-time change.
+        __table__: ClassVar[Table]
 
 
 db = SQLAlchemy(model_class=Base)
