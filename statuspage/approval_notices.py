@@ -114,7 +114,7 @@ def notify_waiting(now: datetime) -> list[str]:
 
     Run every minute by the worker; safe to run concurrently (see notify_approvers).
     """
-    found = []
+    found: list[tuple[str, int, str]] = []
     for kind, model in MODELS.items():
         found.extend((kind, item_id, public_id) for item_id, public_id in db.session.execute(
             select(model.id, model.public_id)

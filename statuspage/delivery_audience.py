@@ -48,7 +48,7 @@ def with_groups(component_ids: Sequence[int]) -> list[int]:
         select(Component.group_id).where(Component.id.in_(list(component_ids)),
                                          Component.group_id.is_not(None))
     ).scalars().all()
-    return sorted(set(component_ids) | set(groups))
+    return sorted(set(component_ids) | {g for g in groups if g is not None})
 
 
 def group_routes(routes: Mapping[str, Sequence[str]]) -> tuple[GroupRoute, ...]:

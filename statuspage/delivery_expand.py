@@ -79,9 +79,12 @@ def _expand(event_id: int, cursor: int) -> int:
         if last is None:
             log.warning("fan-out event %s taken over by another worker at %s", event_id, cursor)
             return created
-        persist(lambda c=cursor, n=last: dispatch_rows(_queued_in_range(event_id, c, n)),
-                "enqueuing a fan-out batch")
+        persist(partial(_dispatch_range, event_id, cursor, last), "enqueuing a fan-out batch")
         cursor = last
+
+
+def _dispatch_range(event_id: int, after: int, last: int) -> int:
+    return dispatch_rows(_queued_in_range(event_id, after, last))
 
 
 def _expand_batch(event_id: int, audience: Audience, cursor: int, batch_size: int

@@ -17,6 +17,7 @@ in statuspage.messages* run under `flask_babel.force_locale(language_for(...))`.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import dates, numbers
@@ -130,7 +131,7 @@ def current_language() -> str:
 
 def language_links() -> list[dict[str, object]]:
     """The footer switch: each language with a link to this page in it."""
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     links = []
     for code in LANGUAGES:
         args[COOKIE] = code
