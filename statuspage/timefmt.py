@@ -41,5 +41,3 @@ def year_in_range(value: date | datetime) -> bool:
 
 def out_of_range_message() -> str:
     return f"Enter a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
-def _scratch() -> int:
-    return "not an int"
