@@ -165,3 +165,23 @@ def test_a_long_stakeholder_sms_shortens_the_title_first_and_keeps_the_whole_lin
     assert title.strip() not in text and "..." in text.splitlines()[0]
     link, = LINK.findall(text)
     assert client.get(urlsplit(link).path).status_code == 200
+
+
+def test_a_stakeholders_first_sms_carries_the_opt_out_line_even_when_it_costs_a_segment(
+    app: Flask, factory: Factory, providers: None, fake_twilio: FakeTwilio,
+) -> None:
+    # The number's first SMS must carry the opt-out wording (test_delivery_sms_notice); a
+    # stakeholder's is no exception, even when the wording does not fit beside the text.
+    group_with("Executives", CY)
+    everyone_hears_everything()
+    component = factory.component("Payment gateway")
+    body = "We failed over the primary database and are watching error rates closely. " * 3
+    with queued_tasks():
+        open_incident(IncidentInput(name="Checkout errors", severity="SEV1", update=UpdateInput(
+            status="identified", body=body.strip(),
+            component_statuses={component.id: "major_outage"})), None)
+        run_worker(app)
+
+    text = next(m.param("Body") for m in fake_twilio.messages if m.param("To") == CY.phone)
+    assert text.endswith("Reply STOP to unsubscribe")
+    assert segments.segment_count(text) <= 2
