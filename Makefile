@@ -30,8 +30,11 @@ run: seed
 	@echo "Status page: http://127.0.0.1:$(PORT)/   Console: http://127.0.0.1:$(PORT)/console"
 	$(BIN)/honcho start --port $(PORT) web worker sms
 
+# ruff (style, imports, bugs) and mypy (types of statuspage/, strict: see [tool.mypy] in
+# pyproject.toml).
 lint: install
 	$(BIN)/ruff check statuspage tests bench
+	$(BIN)/mypy
 
 # The suite runs on TEST_WORKERS processes (pytest-xdist): each has its own database (a SQLite
 # file, or a PostgreSQL schema), queue and live site, so they never share state.

@@ -27,6 +27,7 @@ from statuspage.models import IncidentUpdate, PostmortemReview, User
 from statuspage.models.incidents import DRAFT, REJECTED
 from statuspage.notify.base import DeliveryError, Recipient
 from statuspage.notify.registry import email_channel, sms_channel
+from statuspage.transaction import execute_dml
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def notify_approvers(kind: str, item_id: int, now: datetime) -> int:
     with a phone when the incident is SEV1 or SEV2. Returns how many messages were accepted
     (0: already told, no longer waiting, or nobody could be told)."""
     model = MODELS[kind]
-    claimed = db.session.execute(
+    claimed = execute_dml(
         update(model)
         .where(model.id == item_id, model.state == DRAFT, model.approval_notified_at.is_(None))
         .values(approval_notified_at=now)
@@ -113,7 +114,7 @@ def notify_waiting(now: datetime) -> list[str]:
 
     Run every minute by the worker; safe to run concurrently (see notify_approvers).
     """
-    found = []
+    found: list[tuple[str, int, str]] = []
     for kind, model in MODELS.items():
         found.extend((kind, item_id, public_id) for item_id, public_id in db.session.execute(
             select(model.id, model.public_id)

@@ -242,7 +242,7 @@ def cached(view: Callable[..., Any]) -> Callable[..., Response]:
                     cache.put(key, entry)
         return _respond(app, entry, environ)
 
-    wrapper.answers_without_database = True  # type: ignore[attr-defined]  (db_guard)
+    wrapper.answers_without_database = True  # type: ignore[attr-defined]  # read by db_guard
     return wrapper
 
 
@@ -267,7 +267,9 @@ def _build(app: Flask, view: Callable[..., Any], args: Any, kwargs: Any, version
     vary = [v for k, v in response.headers.items() if k.lower() == "vary"]
     shared.append(("Vary", ", ".join([VARY, *vary])))
     shared.append(("Cache-Control", f"public, max-age={int(max_age)}"))
-    content_type = ("Content-Type", response.content_type or app.response_class.default_mimetype)
+    # Werkzeug types default_mimetype as optional; Flask's response class sets it (text/html).
+    mimetype = response.content_type or app.response_class.default_mimetype or "text/html"
+    content_type = ("Content-Type", mimetype)
     # Each encoding is its own representation with its own strong validator (as Apache's
     # mod_deflate does); either one revalidates, since both carry the same content.
     identity_tag = ("ETag", f'"{digest}"')

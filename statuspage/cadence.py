@@ -27,6 +27,7 @@ from statuspage.models.status import ACTIVE_INCIDENT_STATUSES
 from statuspage.notify.base import DeliveryError
 from statuspage.notify.registry import email_channel, sms_channel
 from statuspage.plan_document import SeverityPlan
+from statuspage.transaction import execute_dml
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +234,7 @@ def remind(incident_id: int, now: datetime) -> str | None:
         return None
     assert state.next_due is not None and state.reminder_period is not None
     period_start = now - timedelta(minutes=state.reminder_period)
-    claimed = db.session.execute(
+    claimed = execute_dml(
         update(Incident)
         .where(Incident.id == incident_id,
                Incident.status.in_(ACTIVE_INCIDENT_STATUSES),

@@ -123,8 +123,8 @@ def update_component(component: Component, data: ComponentInput,
     """Edit a component or group; a component that changes group goes to the new one's end."""
     group = _check(data, component)
     now = utcnow()
-    old_group_id = component.group_id
-    before = {"name": component.name, "status": component.status, "group_id": old_group_id}
+    old_group_id, old_status = component.group_id, component.status
+    before = {"name": component.name, "status": old_status, "group_id": old_group_id}
     _apply(component, data, group)
     component.updated_at = now
     if not component.is_group and component.group_id != old_group_id:
@@ -135,7 +135,7 @@ def update_component(component: Component, data: ComponentInput,
     db.session.flush()
     _refresh_group(component.group_id, now)
     # Set by hand here (not through an incident): webhook subscribers hear of it all the same.
-    delivery.create_component_fanout(component, before["status"], now)
+    delivery.create_component_fanout(component, old_status, now)
     audit.record(actor, "component.update", "component", component.public_id,
                  before=before, name=component.name, status=component.status,
                  group=group.public_id if group else None)

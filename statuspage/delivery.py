@@ -204,7 +204,7 @@ def _enqueue_after_commit(session: Session) -> None:
     event_ids = session.info.pop(_PENDING_KEY, None)
     if not event_ids:
         return
-    from statuspage import delivery_tasks
+    from statuspage import delivery_tasks, tasks
 
     for event_id in event_ids:
         try:
@@ -213,7 +213,7 @@ def _enqueue_after_commit(session: Session) -> None:
             log.warning("could not enqueue the expansion of fan-out event %s (%s: %s); "
                         "retrying until the queue answers", event_id, type(error).__name__,
                         error)
-            if not delivery_tasks.huey.immediate:  # inline (tests): nothing was queued
+            if not tasks.huey.immediate:  # inline (tests): nothing was queued
                 enqueue_retry.retry_later(f"the expansion of fan-out event {event_id}",
                                           partial(delivery_tasks.expand_event, event_id))
 

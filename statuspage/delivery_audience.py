@@ -48,7 +48,7 @@ def with_groups(component_ids: Sequence[int]) -> list[int]:
         select(Component.group_id).where(Component.id.in_(list(component_ids)),
                                          Component.group_id.is_not(None))
     ).scalars().all()
-    return sorted(set(component_ids) | set(groups))
+    return sorted(set(component_ids) | {g for g in groups if g is not None})
 
 
 def group_routes(routes: Mapping[str, Sequence[str]]) -> tuple[GroupRoute, ...]:
@@ -111,6 +111,6 @@ def audience_condition(audience: Audience) -> ColumnElement[bool]:
     reached_otherwise = exists().where(
         other.channel == Subscriber.channel, other.address == Subscriber.address,
         other.id != Subscriber.id,
-        or_(_public(other, audience),  # type: ignore[arg-type]
-            and_(other.id < Subscriber.id, _members(other, audience))))  # type: ignore[arg-type]
+        or_(_public(other, audience),
+            and_(other.id < Subscriber.id, _members(other, audience))))
     return or_(public, and_(_members(Subscriber, audience), ~reached_otherwise))

@@ -103,7 +103,7 @@ def _give_back(ids: list[int], lease: datetime) -> None:
 
 
 def _render(event_id: int, language: str, stakeholder: bool) -> EmailContent:
-    return messages.render_email(db.session.get(FanoutEvent, event_id), language,
+    return messages.render_email(db.session.get_one(FanoutEvent, event_id), language,
                                  stakeholder=stakeholder)
 
 
@@ -115,13 +115,13 @@ def _send_group(content: EmailContent, group: list[Item]) -> set[int]:
         if not group:
             return set()
         try:
-            provider_id = channel.send_batch(content, [i.recipient for i in group])
+            provider_id = channel.send_batch(content, [i.to() for i in group])
         except RecipientsRefused as refused:
             bad = {group[n].delivery_id for n in refused.refused if n < len(group)}
             if not bad:  # names no one we sent: about the request after all
                 _failed(group, refused)
                 return set()
-            persist(lambda r=refused, g=group: _refuse(g, r), "recording refused recipients")
+            persist(partial(_refuse, group, refused), "recording refused recipients")
             group = [i for i in group if i.delivery_id not in bad]
             continue
         except Exception as error:  # every failure is recorded on the deliveries

@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from statuspage.delivery_audience import Audience, audience_for, with_groups
@@ -30,6 +30,7 @@ from statuspage.delivery_faults import persist, rollback
 from statuspage.extensions import db
 from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
 from statuspage.models.deliveries import QUEUED
+from statuspage.transaction import execute_dml
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,12 @@ def _expand(event_id: int, cursor: int) -> int:
         if last is None:
             log.warning("fan-out event %s taken over by another worker at %s", event_id, cursor)
             return created
-        persist(lambda c=cursor, n=last: dispatch_rows(_queued_in_range(event_id, c, n)),
-                "enqueuing a fan-out batch")
+        persist(partial(_dispatch_range, event_id, cursor, last), "enqueuing a fan-out batch")
         cursor = last
+
+
+def _dispatch_range(event_id: int, after: int, last: int) -> int:
+    return dispatch_rows(_queued_in_range(event_id, after, last))
 
 
 def _expand_batch(event_id: int, audience: Audience, cursor: int, batch_size: int
@@ -137,7 +141,7 @@ def _advance(event_id: int, old: int, new: int, now: datetime) -> bool:
     """Move the cursor on and renew the lease, if the cursor is still where we left it (or
     already moved there by this very step, whose commit's answer was lost)."""
     lease = now + timedelta(seconds=int(current_app.config["DELIVERY_LEASE_SECONDS"]))
-    result = db.session.execute(
+    result = execute_dml(
         update(FanoutEvent)
         .where(FanoutEvent.id == event_id, FanoutEvent.state == EXPANDING,
                FanoutEvent.cursor.in_([old, new]))
@@ -180,14 +184,14 @@ def audience_condition(channels: Sequence[str], components: Sequence[int]) -> Co
     return recipients_condition(Audience(tuple(channels), tuple(components)))
 
 
-def _audience(audience: Audience, after: int) -> Select[Any]:
+def _audience(audience: Audience, after: int) -> Select[int, str]:
     """The event's recipients after `after`, by id (index ix_subscriber_fanout)."""
     return (select(Subscriber.id, Subscriber.channel)
             .where(recipients_condition(audience), Subscriber.id > after)
             .order_by(Subscriber.id))
 
 
-def _insert_deliveries(event_id: int, batch: list[Any], now: datetime) -> int:
+def _insert_deliveries(event_id: int, batch: Sequence[Row[int, str]], now: datetime) -> int:
     rows = [
         {"event_id": event_id, "subscriber_id": row.id, "channel": row.channel,
          "state": QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,

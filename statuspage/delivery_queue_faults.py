@@ -28,7 +28,7 @@ _state = {"fault": False, "last_sweep": 0.0}
 _lock = threading.Lock()
 
 
-class FaultAwareRedisStorage(RedisStorage):  # type: ignore[misc]
+class FaultAwareRedisStorage(RedisStorage):
     """Huey's Redis storage, sweeping for lost tasks when a failed read is followed by one
     that works."""
 

@@ -67,6 +67,12 @@ class Item:
     # The number has not yet had an SMS with the opt-out wording: this one must carry it.
     needs_notice: bool = False
 
+    def to(self) -> Recipient:
+        """The recipient: every item `reachable` keeps has one (only inactive items have none)."""
+        if self.recipient is None:
+            raise ValueError(f"delivery {self.delivery_id} has no recipient: not reachable")
+        return self.recipient
+
 
 def backoff_seconds(attempts: int, retry_after: float | None = None,
                     rng: random.Random | None = None) -> float:
@@ -154,9 +160,9 @@ def send_webhook(delivery_id: int) -> bool:
     item = items[0]
     try:
         content = persist(lambda: messages.webhook_payload(
-            db.session.get(FanoutEvent, item.event_id),
-            db.session.get(Subscriber, item.subscriber_id)), "rendering a webhook")
-        provider_id = registry.webhook_channel().send(content, item.recipient)
+            db.session.get_one(FanoutEvent, item.event_id),
+            db.session.get_one(Subscriber, item.subscriber_id)), "rendering a webhook")
+        provider_id = registry.webhook_channel().send(content, item.to())
     except Exception as error:  # recorded as a failure, never lost
         delay = record_failure(items, as_delivery_error(error))
         if delay is not None:

@@ -94,7 +94,7 @@ def prepare_sms(delivery_ids: list[int],
         try:
             if key not in contents:
                 contents[key] = messages.render_sms_to(
-                    db.session.get(FanoutEvent, item.event_id), item.language, item.recipient,
+                    db.session.get_one(FanoutEvent, item.event_id), item.language, item.recipient,
                     notice=item.needs_notice)
         except Exception as error:  # recorded as a failure, never lost
             record_failure([item], as_delivery_error(error))

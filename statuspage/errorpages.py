@@ -58,7 +58,7 @@ def init_app(app: Flask) -> None:
             g._login_user = login_manager.anonymous_user()
         context: dict[str, object] = {}
         for processor in app.template_context_processors[None]:
-            context.update(processor())
+            context.update(app.ensure_sync(processor)())
         return app.jinja_env.get_template("error.html").render(
             context, code=503, title=gettext(_TITLES[503]), message=gettext(_MESSAGES[503])), 503
 

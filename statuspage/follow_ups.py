@@ -97,7 +97,7 @@ def public_follow_ups(incident: Incident) -> list[PublicFollowUp]:
     return [PublicFollowUp(item.title, item.is_done) for item in items]
 
 
-def _scope(include_done: bool) -> Select[tuple[ActionItem]]:
+def _scope(include_done: bool) -> Select[ActionItem]:
     query = select(ActionItem).join(Incident, Incident.id == ActionItem.incident_id)
     return query if include_done else query.where(ActionItem.done_at.is_(None))
 

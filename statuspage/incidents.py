@@ -32,6 +32,7 @@ from statuspage.models import (
     utcnow,
 )
 from statuspage.models.incidents import DRAFT
+from statuspage.models.plan import MAINTENANCE_PLAN
 from statuspage.models.status import IMPACTS, worst
 from statuspage.pages import touch_page
 from statuspage.transaction import use_case
@@ -214,7 +215,7 @@ def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident
         remind_before_minutes=data.remind_before_minutes,
         created_at=now,
         updated_at=now,
-        awaiting_approval=plan.needs_approval(plan.MAINTENANCE_PLAN),
+        awaiting_approval=plan.needs_approval(MAINTENANCE_PLAN),
     )
     maintenance.components = list(components.values())
     db.session.add(maintenance)

@@ -22,6 +22,7 @@ from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.models import MAINTENANCE, Incident, utcnow
 from statuspage.models.status import ACTIVE_MAINTENANCE_STATUSES
+from statuspage.transaction import execute_dml
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def remind(incident_id: int, now: datetime) -> str | None:
     worker (or a second run) matches no row and adds no event. Returns the public id, or None
     when another run had already reminded.
     """
-    claimed = db.session.execute(
+    claimed = execute_dml(
         update(Incident)
         .where(Incident.id == incident_id, Incident.reminded_at.is_(None),
                Incident.status == "scheduled", APPROVED)
@@ -171,7 +172,7 @@ def claim(incident_id: int, due: Sequence[ColumnElement[bool]], new_status: str
     The conditional UPDATE re-checks `due` under the row lock, so of several workers that read
     the same due id only one matches; the loser rolls back and moves on.
     """
-    rows = db.session.execute(
+    rows = execute_dml(
         update(Incident).where(Incident.id == incident_id, *due)
         .values(status=new_status)
         .execution_options(synchronize_session=False)

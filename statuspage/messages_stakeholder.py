@@ -110,13 +110,13 @@ def components_line(items: Sequence[AffectedComponent], units: int = COMPONENT_U
 def _update_sms(ctx: EventContext, language: str, url: str, awaiting: bool,
                 notice: bool) -> str:
     if awaiting:
-        notice = gettext("Public update awaiting approval")
+        label = gettext("Public update awaiting approval")
     elif ctx.update.visibility == "internal":
-        notice = gettext("Internal update — not public")
+        label = gettext("Internal update — not public")
     else:
-        notice = ""
+        label = ""
     values = {
-        "notice": _clean(notice),
+        "notice": _clean(label),
         "page_name": _cap(_clean(ctx.page.name), PAGE_NAME_UNITS),
         "severity": severity_of(ctx)[0],
         "status": ctx.status_label,

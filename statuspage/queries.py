@@ -21,7 +21,7 @@ from statuspage.models.status import ACTIVE_INCIDENT_STATUSES, ACTIVE_MAINTENANC
 from statuspage.rollup import PageStatus, page_status
 
 
-def _with_timeline(query: Select[tuple[Incident]]) -> Select[tuple[Incident]]:
+def _with_timeline(query: Select[Incident]) -> Select[Incident]:
     return query.options(
         selectinload(Incident.updates)
         .selectinload(IncidentUpdate.changes)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Insert, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from statuspage.extensions import db
@@ -39,6 +39,7 @@ def claim(provider: str, event_id: str, payload: dict[str, Any]) -> bool:
     values = {"provider": provider, "event_id": event_id[:MAX_EVENT_ID], "payload": payload}
     dialect = db.session.get_bind().dialect.name
     table = ProviderReceipt.__table__
+    stmt: Insert
     if dialect == "postgresql":
         stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing()
     elif dialect == "sqlite":

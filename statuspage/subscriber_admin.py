@@ -76,7 +76,7 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def filtered(filters: SubscriberFilter) -> Select[tuple[Subscriber]]:
+def filtered(filters: SubscriberFilter) -> Select[Subscriber]:
     """Subscribers matching the filters (unordered), with their components loaded.
 
     Unknown channel or state values filter nothing (they come from a query string).
@@ -95,7 +95,7 @@ def filtered(filters: SubscriberFilter) -> Select[tuple[Subscriber]]:
     return query
 
 
-def subscriber_query(filters: SubscriberFilter) -> Select[tuple[Subscriber]]:
+def subscriber_query(filters: SubscriberFilter) -> Select[Subscriber]:
     """The console list: matching subscribers, newest first."""
     return filtered(filters).order_by(Subscriber.id.desc())
 

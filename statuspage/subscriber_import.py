@@ -44,7 +44,7 @@ from statuspage.subscriber_csv import (
     save_confirmed,
     save_with_confirmation,
 )
-from statuspage.transaction import use_case
+from statuspage.transaction import execute_dml, use_case
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ def _outcome(report: ImportReport) -> dict[str, object]:
 def _progress(import_id: int, old: int, new: int, report: ImportReport) -> bool:
     """Save the cursor and the counts after a batch, and renew the lease; False when another
     worker moved the cursor meanwhile (this one's lease had run out)."""
-    saved = db.session.execute(
+    saved = execute_dml(
         update(SubscriberImport)
         .where(SubscriberImport.id == import_id, SubscriberImport.state == IMPORT_RUNNING,
                SubscriberImport.cursor == old)
@@ -217,7 +217,7 @@ def _progress(import_id: int, old: int, new: int, report: ImportReport) -> bool:
 def _finish(import_id: int, old: int, last: int, report: ImportReport,
             options: ImportOptions) -> bool:
     """Mark the import done with its report and the audit entry, in one transaction."""
-    done = db.session.execute(
+    done = execute_dml(
         update(SubscriberImport)
         .where(SubscriberImport.id == import_id, SubscriberImport.state == IMPORT_RUNNING,
                SubscriberImport.cursor == old)

@@ -25,6 +25,7 @@ from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.models import Page, Subscriber, utcnow
 from statuspage.models.subscribers import SmsCodeDay
+from statuspage.transaction import execute_dml
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def check_code(subscriber: Subscriber, code: str) -> None:
     """
     code = "".join(ch for ch in (code or "") if ch.isdigit())
     now = utcnow()
-    counted = db.session.execute(
+    counted = execute_dml(
         update(Subscriber)
         .where(Subscriber.id == subscriber.id, Subscriber.code_hash.is_not(None),
                Subscriber.code_attempts < MAX_ATTEMPTS, Subscriber.code_expires_at > now)
@@ -99,7 +100,7 @@ def spend_sms_budget(page: Page) -> None:
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     db.session.execute(insert(SmsCodeDay).values(day=today, sent=0)
                        .on_conflict_do_nothing(index_elements=["day"]))
-    spent = db.session.execute(
+    spent = execute_dml(
         update(SmsCodeDay)
         .where(SmsCodeDay.day == today, SmsCodeDay.sent < page.sms_daily_signup_budget)
         .values(sent=SmsCodeDay.sent + 1)

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
+
+from sqlalchemy import CursorResult, Executable
 
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def execute_dml(statement: Executable) -> CursorResult[Any]:
+    """Run an INSERT, UPDATE or DELETE in the session; its result has `rowcount`.
+
+    Session.execute is typed as returning Result, which has no `rowcount`; for a DML statement
+    SQLAlchemy returns a CursorResult, which does (the cast states what the typing cannot).
+    """
+    return cast(CursorResult[Any], db.session.execute(statement))
 
 
 def use_case(func: Callable[P, R]) -> Callable[P, R]:

@@ -21,6 +21,7 @@ from statuspage.accounts import verify_password
 from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.models import AuditEntry, RecoveryCode, User, utcnow
+from statuspage.transaction import execute_dml
 
 RECOVERY_CODE_COUNT = 10
 # Wrong codes one pending login may take; then the password must be entered again.
@@ -146,7 +147,7 @@ def _spend_totp_step(user: User, code: str) -> bool:
         if not secrets.compare_digest(totp.at(moment), code):
             continue
         step = totp.timecode(moment)
-        result = db.session.execute(
+        result = execute_dml(
             update(User)
             .where(User.id == user.id,
                    or_(User.totp_last_step.is_(None), User.totp_last_step < step))
@@ -181,7 +182,7 @@ def _replace_recovery_codes(user: User) -> list[str]:
 
 
 def _spend_recovery_code(user: User, code: str) -> bool:
-    result = db.session.execute(
+    result = execute_dml(
         update(RecoveryCode)
         .where(
             RecoveryCode.user_id == user.id,

@@ -22,7 +22,7 @@ from statuspage.incidents import (
     resolve_incident,
     schedule_maintenance,
 )
-from statuspage.models import PlanSetting, StakeholderMember, utcnow
+from statuspage.models import PlanSetting, StakeholderMember, Subscriber, utcnow
 from statuspage.models.plan import MAINTENANCE_PLAN, PLAN_SEVERITIES, PUBLIC
 from statuspage.plan_document import VERSION, events_for
 from statuspage.stakeholders import MemberInput
@@ -148,6 +148,10 @@ def test_a_long_stakeholder_sms_shortens_the_title_first_and_keeps_the_whole_lin
     fake_twilio: FakeTwilio,
 ) -> None:
     group_with("Executives", CY)
+    # Not the number's first SMS, which must also fit the opt-out line (the test below).
+    db.session.execute(update(Subscriber).where(Subscriber.address == CY.phone)
+                       .values(opt_out_notice_at=utcnow()))
+    db.session.commit()
     everyone_hears_everything()
     components = [factory.component(f"Payment gateway {n}") for n in range(6)]
     title = "Customers in every region cannot complete checkout or sign in " * 3
@@ -165,3 +169,23 @@ def test_a_long_stakeholder_sms_shortens_the_title_first_and_keeps_the_whole_lin
     assert title.strip() not in text and "..." in text.splitlines()[0]
     link, = LINK.findall(text)
     assert client.get(urlsplit(link).path).status_code == 200
+
+
+def test_a_stakeholders_first_sms_carries_the_opt_out_line_even_when_it_costs_a_segment(
+    app: Flask, factory: Factory, providers: None, fake_twilio: FakeTwilio,
+) -> None:
+    # The number's first SMS must carry the opt-out wording (test_delivery_sms_notice); a
+    # stakeholder's is no exception, even when the wording does not fit beside the text.
+    group_with("Executives", CY)
+    everyone_hears_everything()
+    component = factory.component("Payment gateway")
+    body = "We failed over the primary database and are watching error rates closely. " * 3
+    with queued_tasks():
+        open_incident(IncidentInput(name="Checkout errors", severity="SEV1", update=UpdateInput(
+            status="identified", body=body.strip(),
+            component_statuses={component.id: "major_outage"})), None)
+        run_worker(app)
+
+    text = next(m.param("Body") for m in fake_twilio.messages if m.param("To") == CY.phone)
+    assert text.endswith("Reply STOP to unsubscribe")
+    assert segments.segment_count(text) <= 2

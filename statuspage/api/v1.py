@@ -72,7 +72,7 @@ limiter.shared_limit(_rate_limit, scope="api-v1", key_func=_rate_key)(bp)
 
 def current_token() -> ApiToken:
     """The token that authenticated this request (set before any view runs)."""
-    return g.api_token  # type: ignore[no-any-return]
+    return g.api_token
 
 
 def as_token() -> AbstractContextManager[None]:

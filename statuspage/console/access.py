@@ -36,8 +36,8 @@ def require_role(role: str) -> Callable[[F], F]:
             return view(*args, **kwargs)
 
         guarded = login_required(wrapper)
-        guarded.required_role = role  # type: ignore[attr-defined]
-        return guarded  # type: ignore[return-value]
+        guarded.required_role = role
+        return guarded
 
     return decorator
 

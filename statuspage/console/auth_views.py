@@ -49,7 +49,7 @@ def login() -> ResponseReturnValue:
     error = None
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data)
+            user = accounts.authenticate(form.email.data or "", form.password.data or "")
         except DomainError as exc:
             error = exc.message
         else:
@@ -77,7 +77,7 @@ def login_totp() -> ResponseReturnValue:
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
-            method = twofactor.verify_second_factor(user, form.code.data)
+            method = twofactor.verify_second_factor(user, form.code.data or "")
         except DomainError as exc:
             if twofactor.failed_tries_since(user, started) >= twofactor.MAX_TRIES_PER_LOGIN:
                 return _drop_pending_login()
@@ -178,5 +178,6 @@ def detail_url(endpoint: str, incident: Incident) -> str | None:
         (name,) = rule.arguments
         converter = rule._converters.get(name)
         value = incident.id if isinstance(converter, NumberConverter) else incident.public_id
-        return url_for(endpoint, **{name: value})
+        values: dict[str, Any] = {name: value}
+        return url_for(endpoint, **values)
     return None

@@ -49,7 +49,7 @@ def _component_or_404(public_id: str) -> Component:
         abort(404)
 
 
-def _invalid(template: str, form: ConsoleForm, error: DomainError | None = None,
+def _invalid(template: str, form: ConsoleForm, error: DomainError | None = None, /,
              **context: object) -> ResponseReturnValue:
     if error is not None:
         form.add_error(error)

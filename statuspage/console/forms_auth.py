@@ -6,7 +6,7 @@ They share ConsoleForm (statuspage/console/forms.py) so errors render with the s
 from __future__ import annotations
 
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lack it
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from statuspage.accounts import MIN_PASSWORD

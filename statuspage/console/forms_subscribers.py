@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lack it
 
 from statuspage.console.forms import ConsoleForm
 from statuspage.numbers import form_id

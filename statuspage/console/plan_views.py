@@ -31,8 +31,8 @@ MATRIX_MARKER = "plan_matrix"
 
 def _audiences() -> list[dict[str, Any]]:
     """Public, then each stakeholder group: key, label and the channels it can use."""
-    rows = [{"key": PUBLIC, "name": PUBLIC, "label": "Public subscribers", "members": None,
-             "channels": CHANNELS}]
+    rows: list[dict[str, Any]] = [{"key": PUBLIC, "name": PUBLIC, "label": "Public subscribers",
+                                   "members": None, "channels": CHANNELS}]
     rows += [{"key": group.public_id, "name": group.name, "label": group.name,
               "members": count, "channels": MEMBER_CHANNELS}
              for group, count in groups_with_counts()]

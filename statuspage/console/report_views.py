@@ -5,6 +5,8 @@ for one by URL says so (404)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -103,7 +105,7 @@ def report_targets() -> ResponseReturnValue:
         flash(error.message, "error")
     else:
         flash(_("%(changed)s uptime target(s) changed.", changed=changed), "success")
-    args = {"month": month} if month else {}
+    args: dict[str, Any] = {"month": month} if month else {}
     return redirect(url_for("console.reports", **args)), 303
 
 

@@ -99,7 +99,7 @@ def use(current: Picker, form: ConsoleForm, *, title: str, severity: str | None,
         "status": STATUS_LABELS.get(status or "", ""),
     }
     rendered = message_templates.render(template, context)
-    form.body.data = rendered.body  # type: ignore[attr-defined]
+    form.body.data = rendered.body
     sms_field = getattr(form, "sms_body", None)
     if sms_field is not None:  # the SMS sent is the template's wording, editable
         sms_field.data = " ".join(rendered.sms_body.split())
@@ -109,8 +109,8 @@ def use(current: Picker, form: ConsoleForm, *, title: str, severity: str | None,
 
 def for_new_incident(form: ConsoleForm, chosen: Mapping[int, str]) -> Picker:
     """"Use template" on the open-an-incident form: its title, severity and components."""
-    return use(picker(), form, title=form.name.data or "",  # type: ignore[attr-defined]
-               severity=form.severity.data, chosen=chosen)  # type: ignore[attr-defined]
+    return use(picker(), form, title=form.name.data or "",
+               severity=form.severity.data, chosen=chosen)
 
 
 def for_update(form: ConsoleForm, incident: Incident, chosen: Mapping[int, str]) -> Picker:
@@ -128,9 +128,9 @@ def for_resolve(form: ConsoleForm, incident: Incident) -> Picker:
 
 def for_new_maintenance(form: ConsoleForm) -> Picker:
     """"Use template" on the schedule form: its title and chosen components."""
-    chosen = {int(i): "chosen" for i in form.components.data or []}  # type: ignore[attr-defined]
+    chosen = {int(i): "chosen" for i in form.components.data or []}
     return use(picker(MAINTENANCE_PHASES["schedule"]), form,
-               title=form.name.data or "",  # type: ignore[attr-defined]
+               title=form.name.data or "",
                severity=MAINTENANCE_PLAN, chosen=chosen, status=COMPOSER_STATUS["schedule"])
 
 

@@ -52,7 +52,7 @@ def user_new() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user, password = accounts.create_user(
-                form.email.data, form.name.data or "", form.role.data, None, current_user
+                form.email.data or "", form.name.data or "", form.role.data, None, current_user
             )
         except DomainError as exc:
             form.add_error(exc)
@@ -147,8 +147,8 @@ def account_password() -> ResponseReturnValue:
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current_password.data,
-                                     form.new_password.data)
+            accounts.change_password(current_user, form.current_password.data or "",
+                                     form.new_password.data or "")
         except DomainError as exc:
             form.add_error(exc)
         else:
@@ -198,7 +198,7 @@ def account_totp() -> ResponseReturnValue:
     form = TotpConfirmForm()
     if form.validate_on_submit():
         try:
-            codes = twofactor.confirm_enrolment(current_user, secret, form.code.data)
+            codes = twofactor.confirm_enrolment(current_user, secret, form.code.data or "")
         except DomainError as exc:
             form.add_error(exc)
         else:
@@ -216,7 +216,7 @@ def account_totp_disable() -> ResponseReturnValue:
     form = TotpDisableForm()
     if form.validate_on_submit():
         try:
-            twofactor.disable(current_user, form.password.data)
+            twofactor.disable(current_user, form.password.data or "")
         except DomainError as exc:
             form.add_error(exc)
         else:

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 from statuspage.models.users import User
 
 SCOPES = ("read", "write")
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A token for automation. Only the SHA-256 of the token is kept; the clear token is shown
     once, when it is created, and cannot be recovered afterwards."""
 

@@ -7,12 +7,12 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.models.status import ComponentStatus
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
 
-class Component(db.Model):
+class Component(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_public_id)
     name: Mapped[str] = mapped_column(String(255))
@@ -45,7 +45,7 @@ class Component(db.Model):
         return f"{self.group.name} - {self.name}" if self.group else self.name
 
 
-class ComponentDay(db.Model):
+class ComponentDay(Model):
     """Daily roll-up of one component's status, in the page's time zone.
 
     The uptime bars read these rows instead of scanning incident history on each request;

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.models.types import UTCDateTime, utcnow
 
 # Delivery states, in the order a delivery moves through them.
@@ -19,7 +19,7 @@ DELIVERY_STATES = (QUEUED, SENDING, SENT, DELIVERED, FAILED, SUPPRESSED)
 STATE_RANK = {QUEUED: 0, SENDING: 1, SENT: 2, DELIVERED: 3, FAILED: 3, SUPPRESSED: 3}
 
 
-class FanoutEvent(db.Model):
+class FanoutEvent(Model):
     """Committed together with the update it announces; the worker expands it into deliveries.
 
     `cursor` is the last subscriber id expanded, so an interrupted expansion resumes there;
@@ -55,7 +55,7 @@ class FanoutEvent(db.Model):
     __table_args__ = (Index("ix_fanout_event_state", "state", "lease_until"),)
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("fanout_event.id", ondelete="CASCADE"))
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"),
@@ -84,7 +84,7 @@ class Delivery(db.Model):
     )
 
 
-class ProviderReceipt(db.Model):
+class ProviderReceipt(Model):
     """Provider event ids already applied, so a webhook retried by the provider counts once."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,7 +96,7 @@ class ProviderReceipt(db.Model):
     __table_args__ = (UniqueConstraint("provider", "event_id"),)
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """What the log backend 'sent' (no provider credentials): shown in the console's dev outbox."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

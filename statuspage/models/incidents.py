@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import db
+from statuspage.extensions import Model, db
 from statuspage.models.components import Component
 from statuspage.models.status import CLOSED_STATUSES, Severity
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
@@ -35,7 +35,7 @@ incident_component = Table(
 )
 
 
-class Incident(db.Model):
+class Incident(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_public_id)
     kind: Mapped[str] = mapped_column(String(16), default=INCIDENT)
@@ -114,7 +114,7 @@ class Incident(db.Model):
         return [u for u in self.updates if u.visibility == "public" and u.state == PUBLISHED]
 
 
-class IncidentUpdate(db.Model):
+class IncidentUpdate(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_public_id)
     incident_id: Mapped[int] = mapped_column(
@@ -154,7 +154,7 @@ class IncidentUpdate(db.Model):
     )
 
 
-class ComponentChange(db.Model):
+class ComponentChange(Model):
     """A component named in an update, with its status before and after (often equal)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

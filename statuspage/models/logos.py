@@ -11,11 +11,11 @@ from datetime import datetime
 from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.models.types import UTCDateTime, utcnow
 
 
-class PageLogo(db.Model):
+class PageLogo(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Hex blake2b of the bytes; the public URL is /logo/<digest>.<extension>.
     digest: Mapped[str] = mapped_column(String(64), unique=True)

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
 
-class Page(db.Model):
+class Page(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_public_id)
     name: Mapped[str] = mapped_column(String(255))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.models.stakeholders import StakeholderGroup
 
 PUBLIC = "public"
@@ -24,7 +24,7 @@ MAINTENANCE_EVENTS = ("maintenance_scheduled", "maintenance_reminder", "maintena
 EVENT_KINDS = INCIDENT_EVENTS + MAINTENANCE_EVENTS
 
 
-class PlanRule(db.Model):
+class PlanRule(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     severity: Mapped[str] = mapped_column(String(16))
     # "public", or the public_id of the stakeholder group in `group` (a key that stays
@@ -41,7 +41,7 @@ class PlanRule(db.Model):
     __table_args__ = (UniqueConstraint("severity", "audience", "event"),)
 
 
-class PlanSetting(db.Model):
+class PlanSetting(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     severity: Mapped[str] = mapped_column(String(16), unique=True)
     # How often a public update is due while the incident is open; None: no cadence.

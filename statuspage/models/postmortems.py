@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Date, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from statuspage.models.users import User
 
 
-class ActionItem(db.Model):
+class ActionItem(Model):
     """One follow-up task: who owns it (a console user or free text), when it is due, done."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +38,7 @@ class ActionItem(db.Model):
         return self.done_at is not None
 
 
-class PostmortemReview(db.Model):
+class PostmortemReview(Model):
     """A postmortem submitted for publication where the plan makes public text wait.
 
     `body` is the text as submitted (an approver may edit it before approving); approving

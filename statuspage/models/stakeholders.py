@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
 if TYPE_CHECKING:
     from statuspage.models.subscribers import Subscriber
 
 
-class StakeholderGroup(db.Model):
+class StakeholderGroup(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_public_id)
     # The name is also the group's key in an exported plan, hence unique.
@@ -32,7 +32,7 @@ class StakeholderGroup(db.Model):
         order_by="StakeholderMember.name")
 
 
-class StakeholderMember(db.Model):
+class StakeholderMember(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_public_id)
     group_id: Mapped[int] = mapped_column(

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import db
+from statuspage.extensions import Model, db
 from statuspage.models.components import Component
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
@@ -45,7 +45,7 @@ subscriber_component = Table(
 )
 
 
-class Subscriber(db.Model):
+class Subscriber(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_public_id)
     channel: Mapped[str] = mapped_column(String(16))
@@ -117,7 +117,7 @@ class Subscriber(db.Model):
         return "active" if self.confirmed_at is not None else "unconfirmed"
 
 
-class SmsCodeDay(db.Model):
+class SmsCodeDay(Model):
     """How many SMS confirmation codes were sent on one UTC day: the daily SMS budget.
 
     A row in the database rather than a counter in memory, so every web process spends from

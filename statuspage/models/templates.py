@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
 # The moments a template is written for: the incident statuses, the maintenance moments and the
@@ -28,7 +28,7 @@ TEMPLATE_PHASES = (
 )
 
 
-class MessageTemplate(db.Model):
+class MessageTemplate(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(12), unique=True, default=new_public_id)
     phase: Mapped[str] = mapped_column(String(32), index=True)

@@ -9,13 +9,13 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import db
+from statuspage.extensions import Model
 from statuspage.models.types import UTCDateTime, utcnow
 
 ROLES = ("admin", "communicator", "viewer")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(255), default="")
@@ -52,7 +52,7 @@ class User(UserMixin, db.Model):
         return self.role == "admin"
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(128))
@@ -61,7 +61,7 @@ class RecoveryCode(db.Model):
     user: Mapped[User] = relationship(back_populates="recovery_codes")
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

@@ -122,6 +122,8 @@ def address_allowed(address: Address, allow_loopback: bool) -> bool:
         return _reachable(address, allow_loopback)
     if not all(_reachable(v4, allow_loopback) for v4 in embedded):
         return False
+    # Only an IPv6 address embeds one (embedded_ipv4 returns None for IPv4): narrows the type.
+    assert isinstance(address, ipaddress.IPv6Address)
     return address.teredo is None or _reachable(address, allow_loopback)
 
 
@@ -206,12 +208,13 @@ class _GuardedConnectionMixin:
         try:
             addresses = resolve(self._dns_host, self.port)
         except socket.gaierror as error:
-            raise NewConnectionError(self, f"Failed to resolve {self._dns_host}: {error}"
-                                     ) from error  # type: ignore[arg-type]
+            # The mixin is only ever mixed into HTTP(S)Connection, which urllib3 expects here.
+            raise NewConnectionError(self, f"Failed to resolve {self._dns_host}: {error}"  # type: ignore[arg-type]
+                                     ) from error
         allowed = [a for a in addresses if address_allowed(a, self.allow_loopback)]
         if not allowed or len(allowed) != len(addresses):
-            raise BlockedAddressError(self, f"{self._dns_host} resolves to a non-public "
-                                      "address")  # type: ignore[arg-type]
+            raise BlockedAddressError(self, f"{self._dns_host} resolves to a non-public "  # type: ignore[arg-type]
+                                      "address")
         last: OSError | None = None
         for address in allowed:
             try:
@@ -220,8 +223,8 @@ class _GuardedConnectionMixin:
                     source_address=self.source_address, socket_options=self.socket_options)
             except OSError as error:
                 last = error
-        raise NewConnectionError(self, f"Failed to connect to {self._dns_host}: {last}"
-                                 )  # type: ignore[arg-type]
+        raise NewConnectionError(self, f"Failed to connect to {self._dns_host}: {last}"  # type: ignore[arg-type]
+                                 )
 
 
 def _pool_classes(allow_loopback: bool) -> dict[str, type[HTTPConnectionPool]]:

@@ -40,4 +40,5 @@ def logo(filename: str) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     extension = filename.rpartition(".")[2]
     response.headers["Content-Disposition"] = f'inline; filename="logo.{extension}"'
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place (it returns the same response)
+    return response

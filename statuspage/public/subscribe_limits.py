@@ -67,7 +67,7 @@ def _target() -> tuple[str, str]:
             regions = addresses.allowed_regions(get_page()) if channel == SMS else []
             g.subscribe_target = (channel, addresses.lenient(channel, request.form.get(
                 "address", ""), regions))
-    return g.subscribe_target  # type: ignore[no-any-return]
+    return g.subscribe_target
 
 
 def address_key() -> str:

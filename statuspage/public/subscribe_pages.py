@@ -99,7 +99,7 @@ def shown_address(subscriber: Subscriber) -> str:
     return mask_phone(subscriber.address) if subscriber.channel == SMS else subscriber.address
 
 
-def page(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
+def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """Render a subscription page with the site's branding."""
     return render_template(template, site=site_view(get_page()),
                            channel_tabs=CHANNEL_TABS, **context), status

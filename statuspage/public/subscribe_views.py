@@ -70,7 +70,7 @@ def subscribe() -> ResponseReturnValue:
 
 
 def _subscribe_form(form: SubscribeForm, channels: list[str],
-                    status: int = 200) -> ResponseReturnValue:
+                    status: int = 200) -> tuple[str, int]:
     channel = form.channel.data if form.channel.data in channels else (
         channels[0] if channels else "")
     form.channel.data = channel
@@ -142,7 +142,7 @@ def _sms_subscriber(public_id: str) -> Subscriber:
 
 
 def _code_form(subscriber: Subscriber, form: CodeForm, status: int = 200,
-               notice: str | None = None, refusal: str | None = None) -> ResponseReturnValue:
+               notice: str | None = None, refusal: str | None = None) -> tuple[str, int]:
     return page("public/subscribe_sms.html", status, form=form, subscriber=subscriber,
                 number=shown_address(subscriber), notice=notice, refusal=refusal,
                 minutes=int(CODE_LIFETIME.total_seconds() // 60), resend=ButtonForm())
@@ -167,8 +167,8 @@ def _rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
     return _with_retry_after(response)
 
 
-def _with_retry_after(result: ResponseReturnValue) -> ResponseReturnValue:
-    body, status = result  # type: ignore[misc]
+def _with_retry_after(result: tuple[str, int]) -> ResponseReturnValue:
+    body, status = result
     current = limiter.current_limit
     headers = {"Cache-Control": "no-store"}
     if current is not None:
