@@ -29,9 +29,12 @@ $(VENV)/.installed-run: requirements.lock pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed-run
+# The dev lock holds the runtime lock's pins (tests/test_dependencies.py), so installing it
+# also brings the run install up to date: one pip run, and its stamp too.
+$(VENV)/.installed-dev: requirements-dev.lock requirements.lock pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
-	@touch $@
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $(VENV)/.installed-run $@
 
 # Refresh both locks after editing pyproject.toml's dependencies (tests/test_dependencies.py
 # fails until then). The dev lock is resolved first; the runtime lock is constrained by it, so
