@@ -9,16 +9,45 @@ export FLASK_APP := statuspage
 export PATH := $(abspath $(BIN)):$(PATH)
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint install migrate seed clean translations
+.PHONY: run test lint install install-dev lock migrate seed clean translations
 
-install: $(VENV)/.installed
+# Installs come from the committed lock files (pinned versions with hashes, generated from
+# pyproject.toml by `make lock`): requirements.lock is what running needs (`make run`),
+# requirements-dev.lock adds the test tooling (`make test`). Both share one virtualenv; each has
+# its own stamp, redone when its lock (or pyproject.toml) changes, and pip only adds or swaps
+# pinned packages, so `make run` after `make test` keeps the dev tools.
+install: $(VENV)/.installed-run
+install-dev: $(VENV)/.installed-dev
 
-$(VENV)/.installed: pyproject.toml
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+
+$(VENV)/.installed-run: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
+
+# The dev lock holds the runtime lock's pins (tests/test_dependencies.py), so installing it
+# also brings the run install up to date: one pip run, and its stamp too.
+$(VENV)/.installed-dev: requirements-dev.lock requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $(VENV)/.installed-run $@
+
+# Refresh both locks after editing pyproject.toml's dependencies (tests/test_dependencies.py
+# fails until then). The dev lock is resolved first; the runtime lock is constrained by it, so
+# a package both install has the same version in each. UV_UPGRADE=1 moves every pin to the
+# newest release the ranges allow (otherwise existing pins are kept where they still fit).
+UV_VERSION := 0.13.9
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" --quiet $(if $(UV_UPGRADE),--upgrade)
+
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(UV_COMPILE) --extra dev -o requirements-dev.lock
+	$(UV_COMPILE) --constraint requirements-dev.lock -o requirements.lock
 
 migrate: install
 	$(BIN)/flask db upgrade
@@ -32,7 +61,7 @@ run: seed
 
 # ruff (style, imports, bugs) and mypy (types of statuspage/, strict: see [tool.mypy] in
 # pyproject.toml).
-lint: install
+lint: install-dev
 	$(BIN)/ruff check statuspage tests bench
 	$(BIN)/mypy
 
