@@ -193,3 +193,18 @@ def test_the_subscriber_import_takes_a_larger_upload(client: FlaskClient,
 
     assert response.status_code == 422  # read and refused by the importer, not 413
     assert too_big.status_code == 413
+
+
+def test_a_step_the_form_does_not_offer_publishes_nothing(client: FlaskClient,
+                                                           factory: Factory) -> None:
+    """`action=reach` is a known action, but the resolve form offers no reach preview: it
+    is refused, never taken as "resolve"."""
+    as_role(client, factory, "admin")
+    incident = factory.incident(name="Checkout down")
+
+    response = client.post(f"/console/incidents/{incident.public_id}/resolve",
+                           data={"body": "Fixed.", "action": "reach"})
+
+    assert response.status_code == 400
+    db.session.refresh(incident)
+    assert incident.status != "resolved"

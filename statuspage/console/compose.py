@@ -6,9 +6,9 @@ A view builds a `Composition` (its form, how to re-render its page, and a builde
 offers) and returns `compose(...)`. Guarantees:
 - nothing is saved unless the form validates and no other step was asked for: every step
   but the use-case only re-renders the page with what was typed kept;
-- a step the composer does not offer (a `None` builder) is not a refusal: the form's main step
-  (the use-case) runs, as for a post without `action`; unknown actions never get this far
-  (console/form_actions.py refuses them with 400);
+- a step the composer does not offer (a `None` builder) is refused with 400 and nothing is
+  done, so a known action sent to the wrong form never falls through to publishing; unknown
+  actions never get this far (console/form_actions.py refuses them with 400);
 - a `DomainError` from the use-case is shown next to the field it names, with status 422, and
   nothing is flashed; on success the outcome is flashed and the answer is a 303 redirect.
 """
@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from flask import flash, redirect, request
+from flask import abort, flash, redirect, request
 from flask.typing import ResponseReturnValue
 
 from statuspage.console.composer import PREVIEW
@@ -76,6 +76,9 @@ def compose(composition: Composition[T]) -> ResponseReturnValue:
         return composition.render(**composition.preview())
     if action == REACH and composition.reach is not None:
         return composition.render(**composition.reach())
+    if action in (USE_TEMPLATE, PREVIEW, REACH):
+        abort(400, description="This form does not offer that step; nothing was done. "
+                               "Reload the page and use one of its buttons.")
     try:
         result = composition.run()
     except DomainError as error:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from flask import Flask, get_flashed_messages
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import BadRequest
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
@@ -72,11 +73,12 @@ def test_the_use_case_runs_then_flashes_and_redirects(app: Flask) -> None:
     assert flashed == [("success", "Done new-id.")]
 
 
-def test_a_step_the_composer_does_not_offer_runs_the_use_case(app: Flask) -> None:
-    """As before the cascade was shared: e.g. `action=reach` on the resolve form resolves."""
+def test_a_step_the_composer_does_not_offer_is_refused_and_nothing_runs(app: Flask) -> None:
+    """E.g. `action=reach` sent to the resolve form: a 400, never a fall-through to publish."""
     recorder = Recorder()
-    (_response, status), _flashed = _answer(app, {"body": "hi", "action": "reach"}, recorder)
-    assert (status, recorder.runs) == (303, 1)
+    with pytest.raises(BadRequest):
+        _answer(app, {"body": "hi", "action": "reach"}, recorder)
+    assert recorder.runs == 0
 
 
 def test_a_refusal_is_shown_on_its_field_with_422_and_nothing_flashed(app: Flask) -> None:
