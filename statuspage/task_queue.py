@@ -22,6 +22,8 @@ import redis
 from huey import Huey
 from huey.storage import BaseStorage, SqliteStorage
 
+from statuspage.delivery_queue_faults import FaultAwareRedisStorage
+
 REDIS_TIMEOUT_SECONDS = 5.0
 
 
@@ -99,8 +101,6 @@ class ConfiguredHuey(Huey):  # type: ignore[misc]
     def get_storage(self, **kwargs: Any) -> BaseStorage:
         settings = self._configured()
         if settings.redis_url:
-            from statuspage.delivery_queue_faults import FaultAwareRedisStorage
-
             # Bounded: a hung Redis fails an enqueue (retried: statuspage.enqueue_retry) within
             # seconds instead of holding a web request. Longer than the consumer's 1 s read.
             pool = redis.ConnectionPool.from_url(

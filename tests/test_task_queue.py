@@ -81,3 +81,9 @@ def test_a_queue_no_app_configures_says_so(tmp_path: Path) -> None:
     queue = ConfiguredHuey("", load_app=lambda: None)
     with pytest.raises(RuntimeError, match="before an app configured it"):
         queue.storage  # noqa: B018
+
+
+def test_the_queues_are_named_statuspage_unless_huey_name_says_otherwise(tmp_path: Path) -> None:
+    queue = ConfiguredHuey("sms", load_app=_never)
+    queue.configure(_config(tmp_path), tmp_path)
+    assert queue.name == "statuspage-sms"
