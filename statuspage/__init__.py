@@ -30,9 +30,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.session_interface = PublicCacheFriendlySessionInterface()
     _init_extensions(app)
-    from statuspage import input_guard
+    from statuspage import input_guard, url_rules
 
     input_guard.init_app(app)  # before the blueprints: it replaces the `int` URL converter
+    url_rules.init_app(app)  # before the blueprints: rules that tell their converters
     _register_blueprints(app)
 
     from statuspage import cli, errorpages, security_headers, templating

@@ -31,7 +31,6 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, Response, current_app, has_app_context, request
-from flask.globals import request_ctx
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from werkzeug.http import parse_accept_header
@@ -40,6 +39,7 @@ from statuspage import i18n
 from statuspage.db_guard import UNAVAILABLE, DatabaseUnavailable, bounded_read
 from statuspage.extensions import db
 from statuspage.models import Page
+from statuspage.sessions import session_accessed
 
 log = logging.getLogger(__name__)
 
@@ -249,11 +249,11 @@ def cached(view: Callable[..., Any]) -> Callable[..., Response]:
 def _build(app: Flask, view: Callable[..., Any], args: Any, kwargs: Any, version: int,
            max_age: int, language: str) -> Entry | Response:
     """Render the view; an Entry if every visitor may share the result, else the response."""
-    accessed = _session_accessed()
+    accessed = session_accessed()
     response = app.make_response(view(*args, **kwargs))
     if response.status_code != 200 or response.is_streamed:
         return response
-    if _session_accessed() and not accessed:
+    if session_accessed() and not accessed:
         if request.endpoint not in _warned:
             _warned.add(request.endpoint)
             log.warning("%s read the session while rendering; it is not cached", request.path)
@@ -293,15 +293,6 @@ def _last_known(app: Flask, cache: ResponseCache, key: tuple[str, ...],
     if entry is None:
         raise DatabaseUnavailable()
     return _respond(app, entry, environ)
-
-
-def _session_accessed() -> bool:
-    """Whether this request has read its session so far, without marking it read ourselves."""
-    # Flask 3.1.3 marks the session accessed on every read through the `session` proxy,
-    # including reading `session.accessed`, so look at the request context's own copy.
-    state = vars(request_ctx._get_current_object())  # type: ignore[attr-defined]
-    raw = state.get("_session", state.get("session"))
-    return bool(getattr(raw, "accessed", False))
 
 
 def _respond(app: Flask, entry: Entry, environ: dict[str, Any]) -> Response:

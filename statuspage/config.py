@@ -145,6 +145,9 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "PAGE_TIME_ZONE": _time_zone(env),
         "REDIS_URL": redis_url,
         "HUEY_IMMEDIATE": _bool(env, "HUEY_IMMEDIATE", False),
+        # The task queues' name (Redis key prefix; the SMS queue adds "-sms"): installations,
+        # or test runs, sharing one Redis keep apart by giving each its own.
+        "HUEY_NAME": env.get("HUEY_NAME") or "statuspage",
         # How often a web process re-reads the shared cache version stamp; a publish through
         # another process is visible here at most this many seconds later.
         "CACHE_CHECK_SECONDS": _float(env, "CACHE_CHECK_SECONDS", 0.5),

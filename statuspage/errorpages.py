@@ -5,15 +5,16 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from redis import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from statuspage import login
 from statuspage.db_guard import UNAVAILABLE, DatabaseUnavailable
-from statuspage.extensions import db, login_manager
+from statuspage.extensions import db
 from statuspage.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,7 @@ def init_app(app: Flask) -> None:
         # Rendered as for a visitor and with the app-wide template context only: loading the
         # signed-in user (the console's menu) or a blueprint's extras (an incident's delivery
         # overview) would wait on the very database that is not answering.
-        if "_login_user" not in g:
-            g._login_user = login_manager.anonymous_user()
+        login.treat_visitor_as_anonymous()
         context: dict[str, object] = {}
         for processor in app.template_context_processors[None]:
             context.update(app.ensure_sync(processor)())

@@ -34,15 +34,31 @@ def init_app(app: Flask) -> None:
     app.before_request(_forget_cached_user)
 
 
+# Set on `g` while the database is unavailable: the visitor is anonymous, unloaded.
+_NO_USER_KEY = "statuspage_no_user"
+# Where Flask-Login caches the loaded user on `g`. Flask-Login has no public way to drop it;
+# tests/test_private_internals.py fails loudly if a release stops keeping the user there.
+FLASK_LOGIN_USER_KEY = "_login_user"
+
+
 def _forget_cached_user() -> None:
     # Flask-Login caches the user in `g`, which lives on the app context. Requests served
     # inside an already-pushed context (tests, scripts) share it, so a user logged out or
     # deactivated by one request would still be seen by the next. Load it afresh every time.
-    g.pop("_login_user", None)
+    g.pop(FLASK_LOGIN_USER_KEY, None)
+    g.pop(_NO_USER_KEY, None)
+
+
+def treat_visitor_as_anonymous() -> None:
+    """For the rest of this request, a visitor not yet loaded is anonymous, and loading one
+    asks nothing of the database (the 503 page, while the database is not answering)."""
+    g.setdefault(_NO_USER_KEY, True)
 
 
 def load_user(user_id: str) -> User | None:
     """Resolve a session's "<id>:<token>"; a stale token or an inactive user is anonymous."""
+    if g.get(_NO_USER_KEY):
+        return None
     raw_id, _, token = user_id.partition(":")
     numeric_id = whole_number(raw_id)
     if numeric_id is None or not token:

@@ -1,6 +1,7 @@
 """Huey tasks: thin wrappers that run use-cases inside an app context.
 
-The queues are SQLite in instance/ by default and Redis when REDIS_URL is set, so the embedded
+The queues are SQLite in instance/ by default and Redis when REDIS_URL is set (read from the
+app's config on first use: statuspage.task_queue), so the embedded
 `make run` needs nothing else and the scale-out path shares the queues between machines.
 
 Two queues, each consumed by its own process (Procfile `worker` and `sms`):
@@ -15,64 +16,42 @@ Two queues, each consumed by its own process (Procfile `worker` and `sms`):
 
 from __future__ import annotations
 
-import os
+import threading
 from pathlib import Path
 
-import redis
 from flask import Flask
-from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey import crontab
+
+from statuspage.task_queue import ConfiguredHuey
 
 _app: Flask | None = None
-REDIS_TIMEOUT_SECONDS = 5.0
-
-
-def _make_huey(queue: str = "") -> Huey:
-    """The main queue, or with `queue` ("sms") a queue of that name beside it."""
-    immediate = os.environ.get("HUEY_IMMEDIATE", "").lower() in {"1", "true", "yes"}
-    # The queue's name (the Redis key prefix): installations, or test runs, sharing one Redis
-    # keep apart by giving each its own.
-    name = os.environ.get("HUEY_NAME") or "statuspage"
-    if queue:
-        name = f"{name}-{queue}"
-    redis_url = os.environ.get("REDIS_URL")
-    if redis_url:
-        from statuspage.delivery_queue_faults import FaultAwareRedisStorage
-
-        # Bounded: a hung Redis fails an enqueue (retried: statuspage.enqueue_retry) within
-        # seconds instead of holding a web request. Longer than the consumer's 1 s blocking read.
-        pool = redis.ConnectionPool.from_url(redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
-                                             socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
-        # The storage notices a lost connection, and sweeps for the tasks it may have swallowed.
-        return RedisHuey(name, connection_pool=pool, immediate=immediate,
-                         storage_class=FaultAwareRedisStorage)
-    from statuspage import ROOT
-
-    instance = Path(os.environ.get("INSTANCE_PATH") or ROOT / "instance")
-    instance.mkdir(parents=True, exist_ok=True)
-    # A file per queue: the pump's heartbeats and the worker's polling never wait on one
-    # another's SQLite write lock.
-    filename = f"huey-{queue}.sqlite3" if queue else "huey.sqlite3"
-    return SqliteHuey(name, filename=str(instance / filename), immediate=immediate)
-
-
-huey = _make_huey()
-sms_huey = _make_huey("sms")
-
-
-def init_app(app: Flask) -> None:
-    """Let tasks find the app that enqueued them (in-process); the consumer builds its own."""
-    global _app
-    if _app is None:
-        _app = app
+_app_lock = threading.Lock()
 
 
 def _flask_app() -> Flask:
+    """The app tasks run in: the one that configured the queues, or one built here (the
+    consumer), whose factory reads the settings through config.py and configures the queues."""
     global _app
-    if _app is None:
-        from statuspage import create_app
+    with _app_lock:
+        if _app is None:
+            from statuspage import create_app
 
-        _app = create_app()
-    return _app
+            _app = create_app()
+        return _app
+
+
+huey = ConfiguredHuey("", load_app=_flask_app)
+sms_huey = ConfiguredHuey("sms", load_app=_flask_app)
+
+
+def init_app(app: Flask) -> None:
+    """Configure the queues from the app's config and let tasks find the app that enqueued
+    them (in-process); the first app wins, as both are shared by the whole process."""
+    global _app
+    huey.configure(app.config, Path(app.instance_path))
+    sms_huey.configure(app.config, Path(app.instance_path))
+    if _app is None:
+        _app = app
 
 
 @huey.periodic_task(crontab(minute="*/10"))

@@ -24,6 +24,7 @@ from statuspage.postmortems import add_action_item
 from statuspage.stakeholders import MemberInput
 from statuspage.subscriber_admin import NewSubscriber, add_subscriber
 from statuspage.subscription_links import manage_path
+from statuspage.url_rules import converter_of
 from tests.factories import Factory
 from tests.stakeholder_support import group_with
 
@@ -74,7 +75,7 @@ class World:
     values: dict[tuple[str, str], str]
 
     def value_for(self, rule: Rule, name: str) -> str:
-        converter = rule._converters[name]
+        converter = converter_of(rule, name)
         if isinstance(converter, AnyConverter):
             return sorted(converter.items)[0]
         segments = [s for s in rule.rule.split("/") if s and not s.startswith("<")]

@@ -27,6 +27,7 @@ from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter
 
 from statuspage.api_tokens import create_token
+from statuspage.url_rules import converter_of
 from tests.bad_input_support import (
     ACTIONS,
     API_FIELDS,
@@ -93,7 +94,7 @@ def probes(app: Flask, world: World, role: str) -> Iterator[Probe]:
     for rule in _rules(app):
         real = url_for_rule(rule, world)
         hostile_args = [n for n in sorted(rule.arguments)
-                        if not isinstance(rule._converters[n], AnyConverter)]
+                        if not isinstance(converter_of(rule, n), AnyConverter)]
         takes_json = rule.rule.startswith(("/api/", "/hooks/"))
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             for name in hostile_args:

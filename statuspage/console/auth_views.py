@@ -33,6 +33,7 @@ from statuspage.errors import DomainError
 from statuspage.extensions import db
 from statuspage.login import PENDING_KEY, load_user, login_rate_limited
 from statuspage.models import Incident, Page, User
+from statuspage.url_rules import converter_of
 
 # How long the password step stays valid while the user fetches their TOTP code.
 PENDING_SECONDS = 300
@@ -176,7 +177,7 @@ def detail_url(endpoint: str, incident: Incident) -> str | None:
         if len(rule.arguments) != 1:
             continue
         (name,) = rule.arguments
-        converter = rule._converters.get(name)
+        converter = converter_of(rule, name)
         value = incident.id if isinstance(converter, NumberConverter) else incident.public_id
         values: dict[str, Any] = {name: value}
         return url_for(endpoint, **values)

@@ -21,6 +21,7 @@ from werkzeug.routing.converters import (
 )
 
 from statuspage.console.access import ALLOWED
+from statuspage.url_rules import converter_of
 from tests.console.conftest import LoginHelper
 
 ROLES = ("viewer", "communicator", "admin")
@@ -31,7 +32,7 @@ MISSING_INT, MISSING_ID = 987654321, "xxxxxxxxxxxx"
 
 
 def _placeholder(rule: Rule, name: str) -> object:
-    converter = rule._converters[name]
+    converter = converter_of(rule, name)
     if isinstance(converter, NumberConverter):
         return MISSING_INT
     if isinstance(converter, UUIDConverter):

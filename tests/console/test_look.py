@@ -23,6 +23,7 @@ from statuspage import ROOT
 from statuspage import console as console_package
 from statuspage.extensions import db
 from statuspage.public.theme import contrast
+from statuspage.url_rules import converter_of
 from tests.console.busy_console import busy_console
 from tests.console.conftest_content import as_role
 from tests.factories import Factory
@@ -70,7 +71,7 @@ def _ids_by_model() -> dict[str, list[str]]:
 def _candidates(rule: Rule, argument: str, ids: dict[str, list[str]]) -> list[str]:
     if argument == "month":
         return [date.today().strftime("%Y-%m")]
-    if isinstance(rule._converters.get(argument), IntegerConverter):
+    if isinstance(converter_of(rule, argument), IntegerConverter):
         wanted = argument.removesuffix("_id")
         pools = [v for name, v in ids.items() if name == wanted] or list(ids.values())
         return [v for v in dict.fromkeys(itertools.chain(*pools)) if v.isdigit()]

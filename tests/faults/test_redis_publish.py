@@ -48,13 +48,15 @@ def queue(redis_proxy: FaultProxy) -> Iterator[RedisStorage]:
     pool = redis.ConnectionPool.from_url(redis_proxy.rewrite(REDIS_URL), socket_timeout=2,
                                          socket_connect_timeout=2)
     storage = RedisStorage(f"statuspage-fault-{secrets.token_hex(4)}", connection_pool=pool)
-    saved = huey.storage, huey._immediate
-    huey.storage, huey._immediate = storage, False
+    saved = huey.storage, huey.immediate
+    huey.immediate = False
+    huey.storage = storage
     try:
         yield storage
     finally:
         enqueue_retry._pending.clear()  # nothing left to run once the queue is immediate again
-        huey.storage, huey._immediate = saved
+        huey.immediate = saved[1]
+        huey.storage = saved[0]
         redis_proxy.restore()
         storage.flush_all()
 
