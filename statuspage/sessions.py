@@ -27,7 +27,7 @@ def session_accessed() -> bool:
 
 
 class PublicCacheFriendlySessionInterface(SecureCookieSessionInterface):
-    def open_session(  # type: ignore[override]
+    def open_session(
         self, app: Flask, request: Request
     ) -> SecureCookieSession | None:
         opened = super().open_session(app, request)

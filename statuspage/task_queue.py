@@ -48,7 +48,7 @@ class QueueSettings:
                    instance_path=instance_path)
 
 
-class ConfiguredHuey(Huey):  # type: ignore[misc]
+class ConfiguredHuey(Huey):
     """A Huey whose storage and mode come from the app's config, built when first used.
 
     `configure` is idempotent: the first config wins, as the queue is shared by everything in
@@ -83,7 +83,7 @@ class ConfiguredHuey(Huey):  # type: ignore[misc]
 
     # Huey assigns `self.storage` in __init__ and when the mode changes: keep it unbuilt until
     # first read, so neither import nor the app factory opens a file or a connection.
-    @property  # type: ignore[override]
+    @property
     def storage(self) -> BaseStorage:
         self._configured()  # not under the lock: building the app configures this queue
         with self._building:
@@ -115,7 +115,7 @@ class ConfiguredHuey(Huey):  # type: ignore[misc]
         filename = f"huey-{self._queue}.sqlite3" if self._queue else "huey.sqlite3"
         return SqliteStorage(self.name, filename=str(settings.instance_path / filename))
 
-    @property  # type: ignore[override]
+    @property
     def immediate(self) -> bool:
         self._configured()
         return bool(self._immediate)
