@@ -9,6 +9,8 @@ Guarantees:
   line with LOG_FORMAT=json (time, level, logger, message, then context fields).
 - Context fields (`request_id` on web lines, `event_id`/`delivery_id` on worker lines) come from
   `log_context`, a context variable: each thread and each request sees only its own.
+- No secrets in a line: URL paths and queries (a webhook's full URL), credentials in headers
+  and `token=`-style values are masked in messages and tracebacks (`redact`).
 - Third-party loggers that set up handlers of their own (huey, gunicorn, Flask-Limiter) lose
   them and write through the same handler, so no line comes out twice or in another format.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -58,6 +61,24 @@ class ContextFilter(logging.Filter):
         return True
 
 
+# Secrets that reach a message through an exception's text (a webhook's full URL in an HTTP
+# client's error, an Authorization header, a `token=` parameter) are masked in every line.
+_SECRETS = (
+    (re.compile(r"\b(https?://[^/\s'\"<>]+)/[^\s'\"<>]*"), r"\1/[redacted]"),
+    (re.compile(r"\b(with url: )\S+"), r"\1[redacted]"),
+    (re.compile(r"\b(Bearer|Basic) [A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
+    (re.compile(r"(?i)\b((?:auth_?)?token|password|secret|api_?key|signature)=[^&\s'\"]+"),
+     r"\1=[redacted]"),
+)
+
+
+def redact(text: str) -> str:
+    """`text` with URL paths and queries, credentials and `token=` values masked."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
     return {key: value for key, value in record.__dict__.items()
             if key not in _RECORD_ATTRS and not key.startswith("_")}
@@ -74,10 +95,10 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {"time": _time(record), "level": record.levelname,
-                                 "logger": record.name, "message": record.getMessage()}
+                                 "logger": record.name, "message": redact(record.getMessage())}
         entry.update(_fields(record))
         if record.exc_info:
-            entry["exc_info"] = self.formatException(record.exc_info)
+            entry["exc_info"] = redact(self.formatException(record.exc_info))
         if record.stack_info:
             entry["stack_info"] = self.formatStack(record.stack_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
@@ -87,12 +108,12 @@ class PlainFormatter(logging.Formatter):
     """`time LEVEL logger: message key=value ...`, then the traceback, for a human reading."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = f"{_time(record)} {record.levelname} {record.name}: {record.getMessage()}"
+        line = f"{_time(record)} {record.levelname} {record.name}: " + redact(record.getMessage())
         fields = _fields(record)
         if fields:
             line += " " + " ".join(f"{key}={value}" for key, value in fields.items())
         if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
+            line += "\n" + redact(self.formatException(record.exc_info))
         if record.stack_info:
             line += "\n" + self.formatStack(record.stack_info)
         return line
