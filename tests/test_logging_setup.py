@@ -140,8 +140,9 @@ def test_configure_writes_every_logger_once_through_one_handler(
 def test_the_app_factory_configures_logging_once_and_test_apps_never(
     restore_logging: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
-    from statuspage import create_app
+    from statuspage import create_app, tasks
 
+    monkeypatch.setattr(tasks, "_app", tasks._app)  # the apps built here stay out of tasks
     calls: list[tuple[str, str]] = []
     monkeypatch.setattr(logging_setup, "configure",
                         lambda level, fmt: (calls.append((level, fmt)),
