@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := statuspage
-# The Procfile's commands (gunicorn, huey_consumer, flask) come from the virtualenv.
+# The Procfile's commands (gunicorn, python -m statuspage.consumer, flask) come from the virtualenv.
 export PATH := $(abspath $(BIN)):$(PATH)
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 

@@ -25,6 +25,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(os.environ, instance_path))
     if overrides:
         app.config.update(overrides)
+    from statuspage import logging_setup
+
+    logging_setup.init_app(app)  # first: once per process, before anything logs
 
     from statuspage.sessions import PublicCacheFriendlySessionInterface
 
@@ -36,8 +39,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     url_rules.init_app(app)  # before the blueprints: rules that tell their converters
     _register_blueprints(app)
 
-    from statuspage import cli, errorpages, security_headers, templating
+    from statuspage import cli, errorpages, request_ids, security_headers, templating
 
+    request_ids.init_app(app)
     security_headers.init_app(app)
     errorpages.init_app(app)
     templating.init_app(app)

@@ -76,6 +76,8 @@ def _database_url(env: Mapping[str, str], instance_path: Path) -> str:
     return raw
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("plain", "json")
 RATELIMIT_SCHEMES = {"sqlite", "redis", "rediss", "redis+unix", "redis+sentinel",
                      "redis+cluster", "memory"}
 
@@ -99,6 +101,19 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: set[str]) 
     if raw not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(sorted(choices))}, got {raw!r}")
     return raw
+
+
+def log_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """LOG_LEVEL (a logging level name, any case) and LOG_FORMAT (plain or json), validated;
+    read also before the app exists (gunicorn's logger class, statuspage.logging_gunicorn)."""
+    level = (env.get("LOG_LEVEL") or "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                          f"got {env.get('LOG_LEVEL')!r}")
+    fmt = (env.get("LOG_FORMAT") or "plain").strip().lower()
+    if fmt not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be plain or json, got {env.get('LOG_FORMAT')!r}")
+    return {"LOG_LEVEL": level, "LOG_FORMAT": fmt}
 
 
 def _time_zone(env: Mapping[str, str]) -> str:
@@ -183,6 +198,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+        # Logging of every process (statuspage.logging_setup): level, and plain or json lines.
+        **log_settings(env),
         **_provider_settings(env),
     }
 

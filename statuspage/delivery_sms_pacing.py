@@ -27,6 +27,7 @@ from statuspage.delivery_sms_send import (
     prepare_sms,
     send_prepared_sms,
 )
+from statuspage.logging_setup import log_context
 from statuspage.notify import registry
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,10 @@ class Senders:
             self._send(prepared, at)
 
     def _send(self, prepared: PreparedSms, at: float) -> None:
+        with log_context(event_id=prepared.item.event_id, delivery_id=prepared.item.delivery_id):
+            self._send_paced(prepared, at)
+
+    def _send_paced(self, prepared: PreparedSms, at: float) -> None:
         clock = self.pacer.clock
         latency = None
         try:

@@ -10,16 +10,19 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import current_app, has_app_context
 from huey import crontab
 
 from statuspage.delivery_faults import TASK_RETRIES, TASK_RETRY_DELAY_SECONDS
+from statuspage.logging_setup import log_context
 
 
 @contextmanager
-def app_context() -> Iterator[None]:
-    """A fresh app context, so the task has a database session of its own.
+def app_context(**log_fields: Any) -> Iterator[None]:
+    """A fresh app context, so the task has a database session of its own; every line logged
+    inside it carries `log_fields` (event_id, delivery_id: statuspage.logging_setup).
 
     In immediate mode (HUEY_IMMEDIATE, the tests) a task runs inline in its caller, sometimes
     while the caller's session is finishing a commit (tasks enqueued after a commit): a new
@@ -30,7 +33,7 @@ def app_context() -> Iterator[None]:
 
     app = (current_app._get_current_object()  # type: ignore[attr-defined]
            if has_app_context() else tasks._flask_app())
-    with app.app_context():
+    with app.app_context(), log_context(**log_fields):
         yield
 
 
@@ -74,7 +77,7 @@ def expand_event(event_id: int) -> int:
     """Expand a fan-out event into deliveries and enqueue their sending."""
     from statuspage import delivery_expand
 
-    with app_context():
+    with app_context(event_id=event_id):
         return delivery_expand.expand_event(event_id)
 
 
@@ -83,7 +86,8 @@ def send_email_chunk(delivery_ids: list[int]) -> int:
     """Send up to 1,000 email deliveries in one SendGrid call per event and language."""
     from statuspage import delivery_email
 
-    with app_context():
+    # The first ids only: a chunk holds up to 1,000.
+    with app_context(delivery_ids=delivery_ids[:10], deliveries=len(delivery_ids)):
         return delivery_email.send_email_chunk(delivery_ids)
 
 
@@ -92,7 +96,7 @@ def send_webhook(delivery_id: int) -> bool:
     """POST one webhook delivery."""
     from statuspage import delivery_send
 
-    with app_context():
+    with app_context(delivery_id=delivery_id):
         return delivery_send.send_webhook(delivery_id)
 
 

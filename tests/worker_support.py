@@ -1,6 +1,6 @@
 """Real worker processes for tests/test_worker*.py: a database, consumers, and a way to wait.
 
-The consumers run exactly as the Procfile's `worker` and `sms` do (`huey_consumer
+The consumers run exactly as the Procfile's `worker` and `sms` do (`statuspage.consumer
 statuspage.tasks.huey` and `statuspage.tasks.sms_huey`) with their own INSTANCE_PATH,
 DATABASE_URL and queue name, and talk to the in-process fake providers over real HTTP.
 Publishing and recovery run in short subprocesses too, so the test process never touches the
@@ -70,7 +70,7 @@ class WorkerSite:
                ) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{kind}-{len(list(self.logs.glob(f'{kind}-*.log')))}.log")
         proc = subprocess.Popen(
-            [str(BIN / "huey_consumer"), *args],
+            [sys.executable, "-m", "statuspage.consumer", *args],
             env={**self.env, **env}, cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )
