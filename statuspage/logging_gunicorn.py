@@ -24,8 +24,8 @@ class GunicornLogger(glogging.Logger):
     """gunicorn's logger writing through statuspage.logging_setup's one handler."""
 
     def setup(self, cfg: Any) -> None:
-        self.cfg = cfg
-        self._access_log_enabled = self._compute_access_log_enabled()
+        super().setup(cfg)  # gunicorn's own set-up (access log switch, levels, handlers) ...
+        # ... whose handlers logging_setup then takes over, so every line has one format.
         settings = log_settings(os.environ)
         logging_setup.configure(settings["LOG_LEVEL"], settings["LOG_FORMAT"])
 
