@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := statuspage
-# The Procfile's commands (gunicorn, python -m statuspage.consumer, flask) come from the virtualenv.
+# The Procfile's commands (gunicorn, python -m statuspage.tasks.consumer, flask) come from the virtualenv.
 export PATH := $(abspath $(BIN)):$(PATH)
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
@@ -72,7 +72,7 @@ TEST_WORKERS ?= 2
 test: lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-# Languages (statuspage/i18n.py): extract the strings to translate, merge them into each
+# Languages (statuspage/core/i18n.py): extract the strings to translate, merge them into each
 # catalog, compile the .mo files (committed, so `make run` needs no compile step). Translate
 # the new entries in translations/<lang>/LC_MESSAGES/messages.po, then run it again (console
 # entries may stay empty: the console is English); tests/test_i18n_messages.py fails while a

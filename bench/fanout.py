@@ -100,7 +100,7 @@ class Site:
 
     def __init__(self, url: str) -> None:
         from statuspage import create_app
-        from statuspage.extensions import db
+        from statuspage.core.extensions import db
 
         self.url = url
         self.app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
@@ -132,7 +132,7 @@ class Site:
 class Bench:
     def __init__(self, args: argparse.Namespace, env: dict[str, str], workdir: Path,
                  empty_url: str, full_url: str) -> None:
-        from statuspage.extensions import db
+        from statuspage.core.extensions import db
 
         self.args, self.env, self.workdir, self.db = args, env, workdir, db
         self.empty, self.full = Site(empty_url), Site(full_url)
@@ -176,7 +176,7 @@ class Bench:
 
     def _clear(self, site: Site) -> None:
         from statuspage.models import Delivery, FanoutEvent
-        from statuspage.tasks import huey
+        from statuspage.tasks.queues import huey
 
         with site.app.app_context():
             self.db.session.execute(Delivery.__table__.delete())
@@ -234,10 +234,10 @@ class Bench:
 
 
 def _seed_page() -> None:
-    from statuspage.accounts import create_user
-    from statuspage.extensions import db
+    from statuspage.accounts.users import create_user
+    from statuspage.core.extensions import db
     from statuspage.models import Component
-    from statuspage.pages import get_page
+    from statuspage.page.record import get_page
 
     get_page()
     create_user("bench@example.com", "Bench", "communicator", PASSWORD, None)
@@ -249,7 +249,7 @@ def _seed_subscribers(app: Any, emails: int, sms: int) -> None:
     """Confirmed subscribers, emails and phone numbers interleaved by id as sign-ups come in."""
     from sqlalchemy import insert
 
-    from statuspage.extensions import db
+    from statuspage.core.extensions import db
     from statuspage.models import Subscriber, utcnow
 
     now = utcnow()

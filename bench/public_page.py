@@ -87,7 +87,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def _seed(url: str, incidents: int) -> dict[str, int]:
     from bench.seed import seed
     from statuspage import create_app
-    from statuspage.extensions import db
+    from statuspage.core.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
-from statuspage import uptime
-from statuspage.extensions import db
-from statuspage.incidents import (
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import (
     IncidentInput,
     MaintenanceInput,
     UpdateInput,
@@ -36,7 +35,8 @@ from statuspage.models import (
     new_public_id,
     utcnow,
 )
-from statuspage.pages import get_page, touch_page
+from statuspage.page import uptime
+from statuspage.page.record import get_page, touch_page
 
 DAYS = 730
 BATCH = 2_000

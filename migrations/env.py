@@ -5,14 +5,14 @@ from flask import current_app
 
 from alembic import context
 
-from statuspage import logging_setup
+from statuspage.core import logging_setup
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
 
 # Interpret the config file for Python logging, unless the app has configured it
-# (statuspage.logging_setup: `flask db upgrade` writes in the service's format then).
+# (statuspage.core.logging_setup: `flask db upgrade` writes in the service's format then).
 if not logging_setup.configured():
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')

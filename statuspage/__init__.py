@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: config → extensions → blueprints → error handlers → CLI. No I/O."""
-    from statuspage.config import load_config
+    from statuspage.core.config import load_config
 
     instance_path = Path(os.environ.get("INSTANCE_PATH") or ROOT / "instance")
     app = Flask(
@@ -25,21 +25,23 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(os.environ, instance_path))
     if overrides:
         app.config.update(overrides)
-    from statuspage import logging_setup
+    from statuspage.core import logging_setup
 
     logging_setup.init_app(app)  # first: once per process, before anything logs
 
-    from statuspage.sessions import PublicCacheFriendlySessionInterface
+    from statuspage.web.sessions import PublicCacheFriendlySessionInterface
 
     app.session_interface = PublicCacheFriendlySessionInterface()
     _init_extensions(app)
-    from statuspage import input_guard, url_rules
+    from statuspage.web import input_guard, url_rules
 
     input_guard.init_app(app)  # before the blueprints: it replaces the `int` URL converter
     url_rules.init_app(app)  # before the blueprints: rules that tell their converters
     _register_blueprints(app)
 
-    from statuspage import cli, errorpages, request_ids, security_headers, templating
+    from statuspage import cli
+    from statuspage.messages import templating
+    from statuspage.web import errorpages, request_ids, security_headers
 
     request_ids.init_app(app)
     security_headers.init_app(app)
@@ -50,16 +52,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from statuspage import (  # noqa: F401  (models register tables)
-        cache,
-        db_guard,
-        i18n,
-        login,
-        models,
-        ratelimits,
-    )
-    from statuspage.db_timeouts import engine_options
-    from statuspage.extensions import csrf, db, login_manager, migrate
+    from statuspage import models  # noqa: F401  (models register tables)
+    from statuspage.core import i18n
+    from statuspage.core.db_timeouts import engine_options
+    from statuspage.core.extensions import csrf, db, login_manager, migrate
+    from statuspage.web import cache, db_guard, login, ratelimits
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
@@ -71,7 +68,7 @@ def _init_extensions(app: Flask) -> None:
     login.init_app(app)
     cache.init_app(app)
     db_guard.init_app(app)
-    from statuspage import tasks
+    from statuspage.tasks import queues as tasks
 
     tasks.init_app(app)
 
@@ -81,9 +78,9 @@ def _register_blueprints(app: Flask) -> None:
     from statuspage.api.v1 import bp as api_v1
     from statuspage.api.v2 import bp as api_v2
     from statuspage.console import bp as console
-    from statuspage.health import bp as health
     from statuspage.public import bp as public
     from statuspage.public.internal_views import bp as internal
+    from statuspage.web.health import bp as health
 
     app.register_blueprint(health)
     app.register_blueprint(public)

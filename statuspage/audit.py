@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, User
 
 # Who acts when there is no console user (an API token, say): set by `acting_as`.

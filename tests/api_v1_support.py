@@ -7,8 +7,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from statuspage.api_tokens import create_token
-from statuspage.pages import get_page
+from statuspage.accounts.api_tokens import create_token
+from statuspage.page.record import get_page
 
 
 def new_token(scope: str = "write", name: str | None = None) -> str:

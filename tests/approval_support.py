@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from statuspage import accounts, plan
-from statuspage.extensions import db
+from statuspage.accounts import users as accounts
+from statuspage.core.extensions import db
 from statuspage.models import User
+from statuspage.plan import rules as plan
 from tests.factories import Factory
 
 PHONE = "+447911123456"

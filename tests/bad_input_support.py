@@ -15,16 +15,16 @@ from flask import Flask
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter
 
-from statuspage.api_tokens import create_token
-from statuspage.extensions import db
-from statuspage.message_templates import TemplateInput, create_template
+from statuspage.accounts.api_tokens import create_token
+from statuspage.core.extensions import db
+from statuspage.incidents.postmortems import add_action_item
+from statuspage.incidents.templates import TemplateInput, create_template
 from statuspage.models import TEMPLATE_PHASES
-from statuspage.pages import get_page
-from statuspage.postmortems import add_action_item
-from statuspage.stakeholders import MemberInput
-from statuspage.subscriber_admin import NewSubscriber, add_subscriber
-from statuspage.subscription_links import manage_path
-from statuspage.url_rules import converter_of
+from statuspage.page.record import get_page
+from statuspage.plan.stakeholders import MemberInput
+from statuspage.subscriptions.admin import NewSubscriber, add_subscriber
+from statuspage.subscriptions.links import manage_path
+from statuspage.web.url_rules import converter_of
 from tests.factories import Factory
 from tests.stakeholder_support import group_with
 

@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 from statuspage import create_app  # noqa: E402
-from statuspage.extensions import db  # noqa: E402
+from statuspage.core.extensions import db  # noqa: E402
 from tests.delivery_support import provider_settings, task_errors  # noqa: E402
 from tests.factories import Factory  # noqa: E402
 from tests.fakes.providers import FakeSendGrid, FakeTwilio  # noqa: E402

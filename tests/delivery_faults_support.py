@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 
 
 @dataclass

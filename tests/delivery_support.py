@@ -12,12 +12,12 @@ from flask import Flask
 from huey import signals
 from sqlalchemy import event, insert, select
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Component, Delivery, FanoutEvent, Subscriber, utcnow
 from statuspage.models.subscribers import subscriber_component
-from statuspage.tasks import huey, sms_huey
+from statuspage.tasks.queues import huey, sms_huey
 
-# Both queues: the worker's and the SMS pump's (statuspage.tasks).
+# Both queues: the worker's and the SMS pump's (statuspage.tasks.queues).
 QUEUES = (huey, sms_huey)
 
 TWILIO_SID = "AC" + "0" * 32
@@ -186,10 +186,10 @@ def store_open_plan() -> None:
     The delivery tests are about sending, not about the plan: with it, whatever channels
     the page has open are the ones an event goes out on (as before the plan existed).
     """
-    from statuspage import plan
     from statuspage.models.plan import PLAN_SEVERITIES, PUBLIC
     from statuspage.models.subscribers import CHANNELS
-    from statuspage.plan_document import VERSION, events_for
+    from statuspage.plan import rules as plan
+    from statuspage.plan.document import VERSION, events_for
 
     plan.save_document({"version": VERSION, "severities": {
         severity: {"cadence_minutes": None, "approval": False, "audiences": {

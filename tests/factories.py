@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
-from statuspage.accounts import create_user
-from statuspage.extensions import db
-from statuspage.incidents import (
+from statuspage.accounts.users import create_user
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import (
     IncidentInput,
     MaintenanceInput,
     UpdateInput,
@@ -16,7 +16,7 @@ from statuspage.incidents import (
     schedule_maintenance,
 )
 from statuspage.models import Component, Incident, User, utcnow
-from statuspage.pages import get_page, touch_page
+from statuspage.page.record import get_page, touch_page
 
 PASSWORD = "correct horse battery staple"
 _seq = count(1)

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from statuspage import plan
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import INCIDENT, Component, Incident, IncidentUpdate
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
+from statuspage.plan import rules as plan
 
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 

@@ -25,8 +25,8 @@ from pathlib import Path
 import redis
 
 from statuspage import ROOT
-from statuspage.api_tokens import create_token
-from statuspage.extensions import db
+from statuspage.accounts.api_tokens import create_token
+from statuspage.core.extensions import db
 from tests.conftest import make_app
 
 BIN = Path(sys.executable).parent

@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 
-from statuspage import plan
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Delivery, StakeholderGroup, StakeholderMember, Subscriber
 from statuspage.models.plan import PLAN_SEVERITIES, PUBLIC
-from statuspage.plan_document import VERSION, events_for
-from statuspage.stakeholders import MemberInput, add_member, create_group
+from statuspage.plan import rules as plan
+from statuspage.plan.document import VERSION, events_for
+from statuspage.plan.stakeholders import MemberInput, add_member, create_group
 
 
 def store_plan(audiences: Mapping[str, Sequence[str]], severity: str = "SEV1") -> None:

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import OutboxMessage, Subscriber
 
 US_MOBILE = "+14155552671"

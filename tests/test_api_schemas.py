@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from statuspage.incidents import resolve_incident, start_maintenance
+from statuspage.incidents.lifecycle import resolve_incident, start_maintenance
 from tests.factories import Factory
 
 SCHEMAS = Path(__file__).parent / "schemas"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage import accounts
-from statuspage.api_tokens import create_token
+from statuspage.accounts import users as accounts
+from statuspage.accounts.api_tokens import create_token
 from statuspage.models import User
 from tests.api_v1_support import call, new_token
 from tests.factories import PASSWORD, Factory

@@ -9,11 +9,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from statuspage import api_tokens
+from statuspage.accounts import api_tokens
 from statuspage.api import v1_components
 from statuspage.api import v1_incident_input as mapping
 from statuspage.api.v1_openapi import document
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import ApiToken, Incident
 from tests.api_v1_support import auth, call, new_token, page_path
 from tests.conftest import make_app

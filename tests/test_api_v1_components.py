@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, Component
 from tests.api_v1_support import call, new_token
 from tests.factories import Factory

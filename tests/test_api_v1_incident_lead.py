@@ -7,9 +7,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage.accounts import deactivate
-from statuspage.api_tokens import create_token
-from statuspage.extensions import db
+from statuspage.accounts.api_tokens import create_token
+from statuspage.accounts.users import deactivate
+from statuspage.core.extensions import db
 from statuspage.models import Incident
 from tests.api_v1_support import call
 from tests.factories import Factory

@@ -12,9 +12,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import func, select
 
-from statuspage import incidents
 from statuspage.api.v1_openapi import document
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.incidents import lifecycle as incidents
 from statuspage.models import AuditEntry, FanoutEvent, Incident, utcnow
 from tests.api_v1_support import call, new_token
 from tests.factories import Factory

@@ -14,9 +14,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Delivery, FanoutEvent, Incident, OutboxMessage, utcnow
-from statuspage.queries import unresolved_incidents
+from statuspage.page.queries import unresolved_incidents
 from tests.api_v1_support import call, new_token, page_path
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory

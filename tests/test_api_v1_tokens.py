@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage import accounts
-from statuspage.extensions import db
+from statuspage.accounts import users as accounts
+from statuspage.core.extensions import db
 from statuspage.models import ApiToken, AuditEntry, User
 from tests.api_v1_support import call
 from tests.factories import PASSWORD, Factory

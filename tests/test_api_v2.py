@@ -8,9 +8,14 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update, resolve_incident, start_maintenance
-from statuspage.pages import get_page, touch_page
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import (
+    UpdateInput,
+    post_update,
+    resolve_incident,
+    start_maintenance,
+)
+from statuspage.page.record import get_page, touch_page
 from tests.factories import Factory
 
 PATHS = ("summary.json", "status.json", "components.json", "incidents.json",

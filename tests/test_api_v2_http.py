@@ -8,8 +8,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update, resolve_incident
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
 from tests.factories import Factory
 from tests.test_api_v2 import PATHS
 

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 import pytest
 from flask import Flask
 
-from statuspage import approval_notices, approval_tasks, segments
-from statuspage.extensions import db
-from statuspage.incidents import (
+from statuspage.core import segments
+from statuspage.core.extensions import db
+from statuspage.incidents import approval_notices
+from statuspage.incidents.lifecycle import (
     MaintenanceInput,
     UpdateInput,
     post_update,
@@ -22,7 +23,8 @@ from statuspage.incidents import (
 )
 from statuspage.models import Incident, IncidentUpdate, User, utcnow
 from statuspage.notify.base import DeliveryError
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
+from statuspage.tasks import approvals as approval_tasks
 from tests.approval_support import OTHER_PHONE, cheap_passwords, require_approval, team
 from tests.factories import Factory
 from tests.subscription_support import outbox
@@ -162,7 +164,7 @@ def test_the_sweep_runs_every_minute_on_the_worker() -> None:
 def test_a_decided_draft_is_not_announced_late(
     factory: Factory, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from statuspage.approvals import approve_update
+    from statuspage.incidents.approvals import approve_update
 
     team = _team(factory)
     _lose_enqueues(monkeypatch)

@@ -7,12 +7,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from statuspage import plan
-from statuspage.approvals import approve_update, reject_update
-from statuspage.errors import DomainError
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
+from statuspage.incidents.approvals import approve_update, reject_update
+from statuspage.incidents.lifecycle import UpdateInput, post_update
 from statuspage.models import AuditEntry, Component, FanoutEvent, Incident, User
+from statuspage.plan import rules as plan
 from tests.factories import Factory
 
 DRAFT_TEXT = "Secret draft wording about the database"

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from lxml import etree
 from sqlalchemy import select, update
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Incident, IncidentUpdate, User
 from statuspage.notify.base import EmailContent
 from tests.api_v1_support import call, new_token

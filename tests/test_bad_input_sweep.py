@@ -26,8 +26,8 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter
 
-from statuspage.api_tokens import create_token
-from statuspage.url_rules import converter_of
+from statuspage.accounts.api_tokens import create_token
+from statuspage.web.url_rules import converter_of
 from tests.bad_input_support import (
     ACTIONS,
     API_FIELDS,

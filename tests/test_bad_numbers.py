@@ -1,6 +1,6 @@
 """Issue 10, item 2: numbers and shapes that gave 500 are clear 4xx (both databases).
 
-Page numbers, limits and ids are ASCII digits within bounds (`statuspage.numbers`); dates are
+Page numbers, limits and ids are ASCII digits within bounds (`statuspage.core.numbers`); dates are
 within the years the service accepts; JSON has a bounded depth; bodies a bounded size; 405
 says what is allowed; a console form's unknown `action` publishes nothing.
 """
@@ -14,7 +14,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Incident
 from tests.api_v1_support import auth, call, new_token, page_path
 from tests.console.conftest_content import as_role, field_error

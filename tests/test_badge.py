@@ -8,12 +8,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage.cache import ResponseCache
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update
-from statuspage.pages import get_page, touch_page
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.page.record import get_page, touch_page
 from statuspage.public import badge
 from statuspage.public.theme import contrast, text_on
+from statuspage.web.cache import ResponseCache
 from tests.factories import Factory
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -20,10 +20,10 @@ from markupsafe import escape
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
-from statuspage import cache as cache_module
-from statuspage.cache import ResponseCache, cached
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Incident
+from statuspage.web import cache as cache_module
+from statuspage.web.cache import ResponseCache, cached
 from tests.conftest import make_app
 from tests.factories import Factory
 
@@ -185,7 +185,7 @@ def test_head_answers_with_the_get_headers_and_no_body(
 def test_publish_is_visible_to_the_next_reader_despite_a_warm_cache(
     cached_app: Flask, web: FlaskClient, factory: Factory, renders: Counter[str]
 ) -> None:
-    from statuspage.incidents import UpdateInput, post_update
+    from statuspage.incidents.lifecycle import UpdateInput, post_update
 
     web.get("/t/page")
     assert web.get("/t/page").status_code == 200 and renders["page"] == 1  # warm
@@ -219,7 +219,7 @@ def test_a_version_read_racing_a_local_commit_is_not_trusted(cached_app: Flask) 
 def test_rolled_back_publish_does_not_mark_the_cache_stale(
     cached_app: Flask, statements: list[str]
 ) -> None:
-    from statuspage.pages import get_page, touch_page
+    from statuspage.page.record import get_page, touch_page
 
     cache: ResponseCache = cached_app.extensions["statuspage_cache"]
     get_page()

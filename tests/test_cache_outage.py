@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Incident
 from tests.factories import PASSWORD, Factory
 from tests.test_cache import add_test_routes

@@ -16,8 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update, resolve_incident
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
 from tests.conftest import make_app
 from tests.factories import Factory
 

@@ -9,15 +9,16 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from statuspage import cadence, plan
-from statuspage.errors import DomainError
-from statuspage.extensions import db
-from statuspage.incident_roles import assign_roles
-from statuspage.incidents import UpdateInput, post_update, resolve_incident
-from statuspage.metrics import incident_metrics
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
+from statuspage.incidents import cadence
+from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
+from statuspage.incidents.metrics import incident_metrics
+from statuspage.incidents.roles import assign_roles
 from statuspage.models import AuditEntry, Incident, User, utcnow
 from statuspage.notify.base import DeliveryError
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
+from statuspage.plan import rules as plan
 from tests.factories import Factory
 from tests.metrics_support import declared_at, published_at
 from tests.subscription_support import outbox

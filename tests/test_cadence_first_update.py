@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from statuspage import approvals, cadence
-from statuspage.extensions import db
-from statuspage.incident_roles import assign_roles
-from statuspage.incidents import IncidentInput, UpdateInput, open_incident
+from statuspage.core.extensions import db
+from statuspage.incidents import approvals, cadence
+from statuspage.incidents.lifecycle import IncidentInput, UpdateInput, open_incident
+from statuspage.incidents.roles import assign_roles
 from statuspage.models import Incident, User, utcnow
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
 from tests.factories import Factory
 from tests.metrics_support import declared_at, set_targets
 from tests.subscription_support import outbox

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from statuspage import cadence, segments
-from statuspage.extensions import db
-from statuspage.incident_roles import assign_roles
+from statuspage.core import segments
+from statuspage.core.extensions import db
+from statuspage.incidents import cadence
+from statuspage.incidents.roles import assign_roles
 from statuspage.models import Incident, User, utcnow
 from statuspage.notify.base import DeliveryError
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
 from tests.factories import Factory
 from tests.metrics_support import declared_at
 from tests.subscription_support import outbox

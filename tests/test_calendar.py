@@ -9,7 +9,12 @@ from flask import current_app
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
-from statuspage.incidents import UpdateInput, post_update, resolve_incident, start_maintenance
+from statuspage.incidents.lifecycle import (
+    UpdateInput,
+    post_update,
+    resolve_incident,
+    start_maintenance,
+)
 from statuspage.models import Incident
 from tests.factories import Factory
 

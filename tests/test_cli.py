@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import func, select
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Component, Incident, User
 
 
@@ -28,7 +28,7 @@ def test_seed_demo_seeds_page_and_prints_admin_login_once(app: Flask) -> None:
 
 
 def test_create_admin_takes_credentials_from_environment(app: Flask, monkeypatch) -> None:
-    from statuspage.accounts import find_user, verify_password
+    from statuspage.accounts.users import find_user, verify_password
 
     monkeypatch.setenv("ADMIN_EMAIL", "Ops@Example.com")
     monkeypatch.setenv("ADMIN_PASSWORD", "a long enough secret")

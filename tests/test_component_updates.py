@@ -18,15 +18,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage import components as component_use_cases
-from statuspage import maintenance_automation as automation
-from statuspage import plan
-from statuspage.approvals import approve_update
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update
+from statuspage.components import editing as component_use_cases
+from statuspage.core.extensions import db
+from statuspage.incidents import maintenance_automation as automation
+from statuspage.incidents.approvals import approve_update
+from statuspage.incidents.lifecycle import UpdateInput, post_update
 from statuspage.models import Component, FanoutEvent
 from statuspage.notify.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
+from statuspage.plan import rules as plan
 from tests.api_v1_support import call, new_token
 from tests.console.conftest_content import as_role
 from tests.delivery_support import (

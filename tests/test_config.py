@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from statuspage.config import ConfigError, load_config
+from statuspage.core.config import ConfigError, load_config
 
 
 def test_defaults_use_sqlite_in_instance_and_keep_a_generated_secret(tmp_path: Path) -> None:

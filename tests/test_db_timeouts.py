@@ -1,4 +1,4 @@
-"""Every database connection is time-bounded (statuspage/db_timeouts.py), on both databases."""
+"""Every database connection is time-bounded (statuspage/core/db_timeouts.py), on both databases."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from statuspage.config import ConfigError, load_config
-from statuspage.db_timeouts import engine_options
-from statuspage.extensions import db
+from statuspage.core.config import ConfigError, load_config
+from statuspage.core.db_timeouts import engine_options
+from statuspage.core.extensions import db
 from tests.conftest import make_app
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from statuspage import delivery_send
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.delivery import send as delivery_send
 from statuspage.models import Subscriber, utcnow
 from tests.delivery_support import (
     add_subscribers,

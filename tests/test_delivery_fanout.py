@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from statuspage import accounts, delivery
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update
+from statuspage.accounts import users as accounts
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import UpdateInput, post_update
 from statuspage.models import (
     Delivery,
     FanoutEvent,
@@ -23,8 +23,9 @@ from statuspage.models import (
     Subscriber,
     utcnow,
 )
-from statuspage.pages import get_page
-from statuspage.tasks import huey
+from statuspage.outbox import publish as delivery
+from statuspage.page.record import get_page
+from statuspage.tasks.queues import huey
 from tests.delivery_support import (
     add_subscribers,
     deliveries,

@@ -17,10 +17,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
-from statuspage import delivery, delivery_journal, delivery_send, delivery_sms_send
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.delivery import journal as delivery_journal
+from statuspage.delivery import send as delivery_send
+from statuspage.delivery.sms import send as delivery_sms_send
 from statuspage.models import Delivery, utcnow
-from statuspage.tasks import huey
+from statuspage.outbox import publish as delivery
+from statuspage.tasks.queues import huey
 from tests.delivery_faults_support import failing
 from tests.delivery_support import (
     add_subscribers,
@@ -100,7 +103,7 @@ def test_an_accepted_chunk_the_database_could_not_record_is_not_sent_again(
 def test_a_journal_left_by_a_dead_worker_is_replayed_when_a_worker_starts(
     app: Flask, factory: Factory, fake_sendgrid: FakeSendGrid,
 ) -> None:
-    from statuspage import delivery_tasks
+    from statuspage.tasks import delivery as delivery_tasks
 
     app.config.update(provider_settings(fake_sendgrid.url))
     add_subscribers(3)

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from statuspage import delivery_queue_faults, delivery_tasks
-from statuspage.delivery_queue_faults import FaultAwareRedisStorage
+from statuspage.tasks import delivery as delivery_tasks
+from statuspage.tasks import queue_faults as delivery_queue_faults
+from statuspage.tasks.queue_faults import FaultAwareRedisStorage
 
 
 class FlakyRedis:

@@ -10,10 +10,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
-from statuspage import delivery, delivery_send, delivery_tasks
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.delivery import send as delivery_send
 from statuspage.models import Delivery, FanoutEvent, utcnow
-from statuspage.tasks import huey
+from statuspage.outbox import publish as delivery
+from statuspage.tasks import delivery as delivery_tasks
+from statuspage.tasks.queues import huey
 from tests.delivery_support import (
     add_subscribers,
     deliveries,

@@ -13,9 +13,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Subscriber
-from statuspage.tasks import huey
+from statuspage.tasks.queues import huey
 from tests.delivery_support import (
     add_subscribers,
     deliveries,

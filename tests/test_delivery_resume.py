@@ -13,10 +13,11 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
-from statuspage import delivery, delivery_faults
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.delivery import faults as delivery_faults
 from statuspage.models import FanoutEvent, utcnow
-from statuspage.tasks import huey, sms_huey
+from statuspage.outbox import publish as delivery
+from statuspage.tasks.queues import huey, sms_huey
 from tests.delivery_faults_support import failing
 from tests.delivery_support import (
     add_subscribers,

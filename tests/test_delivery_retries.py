@@ -10,11 +10,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
-from statuspage import delivery
-from statuspage.delivery_send import backoff_seconds
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.delivery.send import backoff_seconds
 from statuspage.models import Delivery, Subscriber, utcnow
-from statuspage.tasks import huey
+from statuspage.outbox import publish as delivery
+from statuspage.tasks.queues import huey
 from tests.delivery_support import (
     add_subscribers,
     deliveries,

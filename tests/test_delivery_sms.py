@@ -11,18 +11,16 @@ import pytest
 from flask import Flask
 from sqlalchemy.exc import OperationalError
 
-from statuspage import (
-    delivery,
-    delivery_journal,
-    delivery_send,
-    delivery_sms,
-    delivery_sms_pacing,
-    delivery_sms_send,
-    delivery_tasks,
-)
+from statuspage.delivery import journal as delivery_journal
+from statuspage.delivery import send as delivery_send
+from statuspage.delivery.sms import pacing as delivery_sms_pacing
+from statuspage.delivery.sms import pump as delivery_sms
+from statuspage.delivery.sms import send as delivery_sms_send
 from statuspage.notify import registry
 from statuspage.notify.base import Recipient, SmsContent
-from statuspage.tasks import huey, sms_huey
+from statuspage.outbox import publish as delivery
+from statuspage.tasks import delivery as delivery_tasks
+from statuspage.tasks.queues import huey, sms_huey
 from tests.delivery_support import (
     add_subscribers,
     deliveries,

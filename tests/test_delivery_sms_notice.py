@@ -8,11 +8,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from statuspage import delivery_tasks, segments, subscriptions
-from statuspage.extensions import db
+from statuspage.core import segments
+from statuspage.core.extensions import db
 from statuspage.models import Subscriber
-from statuspage.stakeholders import MemberInput
-from statuspage.tasks import huey, sms_huey
+from statuspage.plan.stakeholders import MemberInput
+from statuspage.subscriptions import subscribe as subscriptions
+from statuspage.tasks import delivery as delivery_tasks
+from statuspage.tasks.queues import huey, sms_huey
 from tests.delivery_support import (
     add_subscribers,
     deliveries,

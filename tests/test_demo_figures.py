@@ -7,12 +7,13 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from statuspage import plan, uptime
-from statuspage.demo import seed_demo
-from statuspage.extensions import db
-from statuspage.metrics import incident_metrics
+from statuspage.cli.demo import seed_demo
+from statuspage.core.extensions import db
+from statuspage.incidents.metrics import incident_metrics
 from statuspage.models import INCIDENT, Component, Incident, utcnow
-from statuspage.reports import current_month, month_report
+from statuspage.page import uptime
+from statuspage.plan import rules as plan
+from statuspage.reports.month import current_month, month_report
 
 
 def _incidents() -> list[Incident]:

@@ -11,8 +11,8 @@ import lxml.html
 from flask.testing import FlaskClient
 
 from statuspage import ROOT
-from statuspage.extensions import db
-from statuspage.pages import get_page, touch_page
+from statuspage.core.extensions import db
+from statuspage.page.record import get_page, touch_page
 from tests.factories import Factory
 
 SCRIPT = Path(ROOT) / "static" / "embed.js"

@@ -16,8 +16,8 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree
 
-from statuspage.extensions import db
-from statuspage.incidents import (
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import (
     MaintenanceInput,
     UpdateInput,
     post_update,
@@ -25,7 +25,7 @@ from statuspage.incidents import (
     schedule_maintenance,
 )
 from statuspage.models import Incident
-from statuspage.pages import get_page, touch_page
+from statuspage.page.record import get_page, touch_page
 from tests.factories import Factory
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "statuspage"

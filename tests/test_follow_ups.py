@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from statuspage import follow_ups, postmortems
-from statuspage.follow_ups import follow_up_list, page_today, public_follow_ups
-from statuspage.incidents import resolve_incident
+from statuspage.incidents import follow_ups, postmortems
+from statuspage.incidents.follow_ups import follow_up_list, page_today, public_follow_ups
+from statuspage.incidents.lifecycle import resolve_incident
 from statuspage.models import Incident
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
 from tests.factories import Factory
 
 TODAY = date(2026, 3, 10)

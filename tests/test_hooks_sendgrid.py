@@ -19,9 +19,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from statuspage import subscriptions
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Delivery, FanoutEvent, ProviderReceipt, Subscriber, utcnow
+from statuspage.subscriptions import subscribe as subscriptions
 
 EVENTS = "/hooks/sendgrid/events"
 SIGNATURE = "X-Twilio-Email-Event-Webhook-Signature"

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
 from tests.conftest import make_app
 

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import ProviderReceipt
 from tests.test_hooks_twilio import (
     INBOUND,

@@ -14,9 +14,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage import i18n, subscriptions
-from statuspage.extensions import db
-from statuspage.pages import get_page
+from statuspage.core import i18n
+from statuspage.core.extensions import db
+from statuspage.page.record import get_page
+from statuspage.subscriptions import subscribe as subscriptions
 from tests.factories import Factory
 from tests.subscription_support import link_in, outbox, path_of, token_of
 

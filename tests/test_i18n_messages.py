@@ -19,10 +19,13 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 
-from statuspage import ROOT, delivery_tasks, messages, segments
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update
-from statuspage.pages import get_page
+from statuspage import ROOT
+from statuspage.core import segments
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.messages import build as messages
+from statuspage.page.record import get_page
+from statuspage.tasks import delivery as delivery_tasks
 from tests.delivery_support import (
     add_subscribers,
     email,
@@ -48,8 +51,8 @@ PUBLIC_SOURCES = (
     "templates/public/**/*.html", "templates/messages/**/*.html", "templates/messages/**/*.txt",
     "templates/error.html",
     "statuspage/public/*.py", "statuspage/subscription*.py", "statuspage/messages*.py",
-    "statuspage/models/status.py", "statuspage/rollup.py", "statuspage/errorpages.py",
-    "statuspage/tokens.py", "statuspage/notify/webhook_guard.py",
+    "statuspage/models/status.py", "statuspage/page/rollup.py", "statuspage/web/errorpages.py",
+    "statuspage/core/tokens.py", "statuspage/notify/webhook_guard.py",
 )
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from statuspage.errors import DomainError
-from statuspage.extensions import db
-from statuspage.incidents import (
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import (
     MAX_BODY,
     IncidentInput,
     UpdateInput,

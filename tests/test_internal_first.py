@@ -12,10 +12,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from statuspage import delivery, plan
-from statuspage.approvals import approve_update
-from statuspage.extensions import db
-from statuspage.incidents import (
+from statuspage.core.extensions import db
+from statuspage.incidents.approvals import approve_update
+from statuspage.incidents.lifecycle import (
     IncidentInput,
     MaintenanceInput,
     UpdateInput,
@@ -25,7 +24,9 @@ from statuspage.incidents import (
 )
 from statuspage.models import FanoutEvent, Incident, IncidentUpdate, User, utcnow
 from statuspage.models.plan import MAINTENANCE_PLAN, PUBLIC
-from statuspage.stakeholders import MemberInput
+from statuspage.outbox import publish as delivery
+from statuspage.plan import rules as plan
+from statuspage.plan.stakeholders import MemberInput
 from tests.delivery_support import (
     add_subscribers,
     email,
@@ -56,7 +57,7 @@ def approval_plan(severity: str = "SEV1") -> None:
 def sent(fake_sendgrid: FakeSendGrid, fake_twilio: FakeTwilio) -> list[dict[str, str]]:
     """Every message the providers were asked to send, in order: to, subject, text, html.
 
-    Approval notices to console users (statuspage.approval_notices) are left out: these
+    Approval notices to console users (statuspage.incidents.approval_notices) are left out: these
     tests are about what the audiences hear."""
     found = []
     for send in fake_sendgrid.sends:

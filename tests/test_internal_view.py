@@ -12,11 +12,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from statuspage import internal_links, plan
-from statuspage.extensions import db
-from statuspage.incidents import IncidentInput, UpdateInput, open_incident, post_update
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import IncidentInput, UpdateInput, open_incident, post_update
 from statuspage.models import Incident, PlanSetting, StakeholderMember
-from statuspage.stakeholders import MemberInput, remove_member
+from statuspage.plan import internal_links
+from statuspage.plan import rules as plan
+from statuspage.plan.stakeholders import MemberInput, remove_member
 from tests.factories import Factory
 from tests.stakeholder_support import group_with
 

@@ -1,4 +1,4 @@
-"""The Procfile's processes log through statuspage.logging_setup: with LOG_FORMAT=json every
+"""The Procfile's processes log through statuspage.core.logging_setup: with LOG_FORMAT=json every
 line they write is one JSON object, web lines carry the request id, worker lines the delivery
 id, and no line holds a secret (a webhook's URL, a link token, a query string)."""
 
@@ -77,7 +77,7 @@ def test_a_worker_writes_json_lines_with_the_delivery_id_and_no_webhook_url(
         site.wait_until(retried, 60, "the webhook's failure to be logged")
     lines = _json_lines(log)
     [failure] = [e for e in lines if "will be retried" in e["message"]]
-    assert failure["logger"] == "statuspage.delivery_send"
+    assert failure["logger"] == "statuspage.delivery.send"
     assert isinstance(failure["delivery_id"], int)
     assert any("consumer started" in e["message"].lower() for e in lines)
     assert "s3cret" not in log.read_text()

@@ -1,4 +1,4 @@
-"""statuspage.logging_setup: the formatters, the context fields, redaction, the settings, and
+"""statuspage.core.logging_setup: the formatters, the context fields, redaction, the settings, and
 that configuring takes over the handlers libraries install (one line per record, one format)."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from statuspage import logging_setup
-from statuspage.config import ConfigError, load_config, log_settings
-from statuspage.logging_setup import (
+from statuspage.core import logging_setup
+from statuspage.core.config import ConfigError, load_config, log_settings
+from statuspage.core.logging_setup import (
     ContextFilter,
     JsonFormatter,
     PlainFormatter,
@@ -43,7 +43,7 @@ def restore_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def _record(message: str = "sent %d", *args: object, exc: BaseException | None = None,
             **extra: object) -> logging.LogRecord:
-    record = logging.makeLogRecord({"name": "statuspage.delivery_send", "levelno": logging.INFO,
+    record = logging.makeLogRecord({"name": "statuspage.delivery.send", "levelno": logging.INFO,
                                     "levelname": "INFO", "msg": message, "args": args or (3,),
                                     **extra})
     if exc is not None:
@@ -57,7 +57,7 @@ def test_a_json_line_has_time_level_logger_message_and_the_context_fields() -> N
         line = JsonFormatter().format(_record())
     entry = json.loads(line)
     assert "\n" not in line
-    assert entry["level"] == "INFO" and entry["logger"] == "statuspage.delivery_send"
+    assert entry["level"] == "INFO" and entry["logger"] == "statuspage.delivery.send"
     assert entry["message"] == "sent 3"
     assert entry["event_id"] == 7 and entry["delivery_id"] == 42
     assert entry["time"].endswith("Z") and entry["time"][:4].isdigit()
@@ -75,7 +75,7 @@ def test_a_json_line_holds_a_traceback_on_its_one_line() -> None:
 def test_a_plain_line_names_level_logger_and_context_fields() -> None:
     with log_context(request_id="abc-123"):
         line = PlainFormatter().format(_record())
-    assert " INFO statuspage.delivery_send: sent 3 request_id=abc-123" in line
+    assert " INFO statuspage.delivery.send: sent 3 request_id=abc-123" in line
 
 
 def test_context_fields_end_with_their_block_and_stay_in_their_thread() -> None:
@@ -128,19 +128,20 @@ def test_configure_writes_every_logger_once_through_one_handler(
     configure("INFO", "json")
     with log_context(delivery_id=5):
         huey.info("Executing a task")
-        logging.getLogger("statuspage.delivery_send").info("1 deliveries will be retried")
+        logging.getLogger("statuspage.delivery.send").info("1 deliveries will be retried")
         logging.getLogger("statuspage.x").debug("not at INFO")
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert [(e["logger"], e["message"], e["delivery_id"]) for e in lines] == [
         ("huey", "Executing a task", 5),
-        ("statuspage.delivery_send", "1 deliveries will be retried", 5)]
+        ("statuspage.delivery.send", "1 deliveries will be retried", 5)]
     assert logging_setup.configured()
 
 
 def test_the_app_factory_configures_logging_once_and_test_apps_never(
     restore_logging: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
-    from statuspage import create_app, tasks
+    from statuspage import create_app
+    from statuspage.tasks import queues as tasks
 
     monkeypatch.setattr(tasks, "_app", tasks._app)  # the apps built here stay out of tasks
     calls: list[tuple[str, str]] = []

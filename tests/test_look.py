@@ -12,10 +12,11 @@ import lxml.html
 import pytest
 from flask.testing import FlaskClient
 
-from statuspage import ROOT, subscriptions
-from statuspage.extensions import db
-from statuspage.pages import get_page, touch_page
+from statuspage import ROOT
+from statuspage.core.extensions import db
+from statuspage.page.record import get_page, touch_page
 from statuspage.public.theme import SCHEMES, contrast
+from statuspage.subscriptions import subscribe as subscriptions
 from tests.factories import Factory
 from tests.subscription_support import link_in, outbox, path_of, token_of
 

@@ -12,13 +12,13 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import select
 
-from statuspage import maintenance_automation as automation
-from statuspage import plan
-from statuspage.approvals import approve_update
-from statuspage.errors import DomainError
-from statuspage.extensions import db
-from statuspage.incidents import MaintenanceInput, schedule_maintenance
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
+from statuspage.incidents import maintenance_automation as automation
+from statuspage.incidents.approvals import approve_update
+from statuspage.incidents.lifecycle import MaintenanceInput, schedule_maintenance
 from statuspage.models import Component, FanoutEvent, Incident, User, utcnow
+from statuspage.plan import rules as plan
 from tests.console.conftest_content import as_role
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory

@@ -13,10 +13,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from statuspage import maintenance_automation as automation
-from statuspage.errors import DomainError
-from statuspage.extensions import db
-from statuspage.incidents import MaintenanceInput, schedule_maintenance, start_maintenance
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
+from statuspage.incidents import maintenance_automation as automation
+from statuspage.incidents.lifecycle import MaintenanceInput, schedule_maintenance, start_maintenance
 from statuspage.models import Component, FanoutEvent, Incident, utcnow
 from tests.delivery_support import add_subscribers, deliveries
 from tests.factories import Factory
@@ -124,7 +124,7 @@ def test_auto_complete_at_the_window_end_returns_components_to_operational(
 
 
 def test_auto_complete_also_ends_a_window_being_verified(factory: Factory) -> None:
-    from statuspage.incidents import UpdateInput, post_update
+    from statuspage.incidents.lifecycle import UpdateInput, post_update
 
     work = factory.maintenance(auto_complete=True)
     start_maintenance(work, "", None)
@@ -224,7 +224,7 @@ def test_no_reminder_once_the_window_has_begun(factory: Factory) -> None:
 
 
 def test_started_or_cancelled_maintenance_gets_no_reminder(factory: Factory) -> None:
-    from statuspage.incidents import resolve_incident
+    from statuspage.incidents.lifecycle import resolve_incident
 
     work = factory.maintenance(remind_before_minutes=30)
     resolve_incident(work, "Cancelled.", None)
@@ -247,7 +247,7 @@ def test_schedule_refuses_a_reminder_outside_the_allowed_range(factory: Factory,
 
 
 def test_the_periodic_task_runs_the_automation(factory: Factory) -> None:
-    from statuspage import maintenance_tasks
+    from statuspage.tasks import maintenance as maintenance_tasks
 
     work = factory.maintenance(auto_start=True, starts_in=timedelta(minutes=-1))
 
@@ -305,7 +305,7 @@ def test_concurrent_workers_remind_and_start_each_maintenance_once(
 
 
 def _maintenance_plan(audiences: dict[str, dict[str, list[str]]]) -> None:
-    from statuspage import plan
+    from statuspage.plan import rules as plan
 
     plan.save_document({"version": 1, "severities": {"maintenance": {
         "cadence_minutes": None, "approval": False, "audiences": audiences}}}, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Incident
 from tests.console.conftest_content import as_role, field_error
 from tests.factories import Factory

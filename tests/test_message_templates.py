@@ -8,10 +8,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage import message_templates as mt
-from statuspage.errors import DomainError
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
+from statuspage.incidents import templates as mt
+from statuspage.incidents.lifecycle import UpdateInput, post_update
 from statuspage.models import TEMPLATE_PHASES, AuditEntry, MessageTemplate
 from tests.factories import Factory
 
@@ -116,7 +116,7 @@ def test_default_templates_cover_every_phase_once_and_reseeding_adds_nothing(
 
 
 def test_the_demo_seed_includes_the_templates(app: object) -> None:
-    from statuspage.demo import seed_demo
+    from statuspage.cli.demo import seed_demo
 
     seed_demo()
     assert {t.phase for t in mt.list_templates()} == set(TEMPLATE_PHASES)

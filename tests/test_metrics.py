@@ -7,12 +7,12 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 
-from statuspage import plan
-from statuspage.extensions import db
-from statuspage.metrics import human_duration, incident_metrics
+from statuspage.core.extensions import db
+from statuspage.incidents.metrics import human_duration, incident_metrics
 from statuspage.models import ComponentDay
-from statuspage.report_figures import percentile
-from statuspage.reports import Month, month_report
+from statuspage.plan import rules as plan
+from statuspage.reports.figures import percentile
+from statuspage.reports.month import Month, month_report
 from tests.factories import Factory
 from tests.metrics_support import T0, scripted_incident
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
-from statuspage import approvals
-from statuspage.extensions import db
-from statuspage.incidents import IncidentInput, UpdateInput, open_incident
-from statuspage.metrics import human_duration, incident_metrics
+from statuspage.core.extensions import db
+from statuspage.incidents import approvals
+from statuspage.incidents.lifecycle import IncidentInput, UpdateInput, open_incident
+from statuspage.incidents.metrics import human_duration, incident_metrics
 from statuspage.models import Incident, PostmortemReview, utcnow
 from tests.factories import Factory
 from tests.metrics_support import T0, approved_update, scripted_incident, set_targets

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from tests.conftest import PG_URL, make_app
 
 

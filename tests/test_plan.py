@@ -6,12 +6,17 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from statuspage import plan
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update, resolve_incident, start_maintenance
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import (
+    UpdateInput,
+    post_update,
+    resolve_incident,
+    start_maintenance,
+)
 from statuspage.models import AuditEntry, PlanRule, PlanSetting, StakeholderGroup
-from statuspage.plan import Route, decide
-from statuspage.stakeholders import create_group, delete_group
+from statuspage.plan import rules as plan
+from statuspage.plan.rules import Route, decide
+from statuspage.plan.stakeholders import create_group, delete_group
 from tests.factories import Factory
 
 
@@ -47,7 +52,7 @@ def test_sev2_and_sev3_email_the_public_only(seeded: str) -> None:
 
 
 def test_the_default_sends_public_webhooks_wherever_the_public_gets_email(seeded: str) -> None:
-    from statuspage.plan_document import events_for
+    from statuspage.plan.document import events_for
 
     emailed = 0
     for severity in ("SEV1", "SEV2", "SEV3", "SEV4", "maintenance"):
@@ -149,7 +154,7 @@ def test_updates_map_to_the_plan_events_they_announce(factory: Factory) -> None:
 
 
 def test_the_demo_seed_stores_the_default_plan(app: Flask) -> None:
-    from statuspage.demo import seed_demo
+    from statuspage.cli.demo import seed_demo
 
     seed_demo()
     assert plan.plan_exists()

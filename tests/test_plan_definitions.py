@@ -6,9 +6,9 @@ import pytest
 import yaml
 from flask import Flask
 
-from statuspage import plan
-from statuspage.errors import DomainError
-from statuspage.plan_document import MAX_CADENCE_MINUTES, MAX_DEFINITION, PlanError
+from statuspage.core.errors import DomainError
+from statuspage.plan import rules as plan
+from statuspage.plan.document import MAX_CADENCE_MINUTES, MAX_DEFINITION, PlanError
 
 
 @pytest.fixture

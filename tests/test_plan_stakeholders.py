@@ -8,11 +8,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from statuspage import stakeholders
-from statuspage.errors import DomainError
-from statuspage.extensions import db
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, StakeholderGroup, StakeholderMember
-from statuspage.stakeholders import MemberInput, add_member, create_group, import_members
+from statuspage.plan import stakeholders
+from statuspage.plan.stakeholders import MemberInput, add_member, create_group, import_members
 
 
 @pytest.fixture

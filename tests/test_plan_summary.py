@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from statuspage import plan
 from statuspage.models.plan import PUBLIC
-from statuspage.plan_document import VERSION
-from statuspage.plan_summary import summaries, summarize
-from statuspage.reach import ReachLine
-from statuspage.stakeholders import MemberInput
+from statuspage.plan import rules as plan
+from statuspage.plan.document import VERSION
+from statuspage.plan.reach import ReachLine
+from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.summary import summaries, summarize
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory
 from tests.stakeholder_support import group_with

@@ -7,12 +7,12 @@ import yaml
 from flask import Flask
 from sqlalchemy import func, select
 
-from statuspage import plan
-from statuspage.errors import DomainError
-from statuspage.extensions import db
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, PlanRule, PlanSetting
-from statuspage.plan import Route, decide
-from statuspage.stakeholders import create_group
+from statuspage.plan import rules as plan
+from statuspage.plan.rules import Route, decide
+from statuspage.plan.stakeholders import create_group
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from statuspage import postmortem_reviews, postmortems
-from statuspage.errors import DomainError
-from statuspage.extensions import db
-from statuspage.incidents import resolve_incident
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
+from statuspage.incidents import postmortem_reviews, postmortems
+from statuspage.incidents.lifecycle import resolve_incident
 from statuspage.models import AuditEntry, FanoutEvent, Incident, PostmortemReview, User
 from tests.approval_support import OTHER_PHONE, cheap_passwords, require_approval, team
 from tests.console.conftest_content import sign_in, textarea_value

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from statuspage import postmortems
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update, resolve_incident
+from statuspage.core.extensions import db
+from statuspage.core.rendering import markdown_html
+from statuspage.incidents import postmortems
+from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
+from statuspage.incidents.postmortem_scaffold import first_sentence, scaffold, unfilled_sections
 from statuspage.models import Incident
 from statuspage.models.incidents import DRAFT
-from statuspage.postmortem_scaffold import first_sentence, scaffold, unfilled_sections
-from statuspage.rendering import markdown_html
 from tests.factories import Factory
 
 OSLO = ZoneInfo("Europe/Oslo")

@@ -8,10 +8,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage import postmortems
-from statuspage.errors import DomainError, NotFound
-from statuspage.extensions import db
-from statuspage.incidents import resolve_incident
+from statuspage.core.errors import DomainError, NotFound
+from statuspage.core.extensions import db
+from statuspage.incidents import postmortems
+from statuspage.incidents.lifecycle import resolve_incident
 from statuspage.models import ActionItem, AuditEntry, FanoutEvent, Incident
 from tests.factories import Factory
 

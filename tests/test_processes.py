@@ -109,11 +109,11 @@ def test_release_seed_web_and_worker_serve_the_demo_page(
             time.sleep(0.2)
     time.sleep(1)
     assert all(proc.poll() is None for proc in started), "a process exited early"
-    # Huey's consumer, started by statuspage.consumer so it logs in the service's format.
-    assert shlex.split(procfile["worker"])[:4] == ["python", "-m", "statuspage.consumer",
-                                                   "statuspage.tasks.huey"]
+    # Huey's consumer, started by statuspage.tasks.consumer so it logs in the service's format.
+    assert shlex.split(procfile["worker"])[:4] == ["python", "-m", "statuspage.tasks.consumer",
+                                                   "statuspage.tasks.queues.huey"]
     # The SMS pump is consumed by the `sms` process only, never in the worker's threads.
-    assert "+ statuspage.delivery_tasks.sms_pump" in logs["sms"].read_text()
+    assert "+ statuspage.tasks.delivery.sms_pump" in logs["sms"].read_text()
     assert "sms_pump" not in logs["worker"].read_text()
 
 

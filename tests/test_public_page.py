@@ -14,10 +14,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update, resolve_incident, start_maintenance
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import (
+    UpdateInput,
+    post_update,
+    resolve_incident,
+    start_maintenance,
+)
 from statuspage.models import Component, utcnow
-from statuspage.pages import get_page, touch_page
+from statuspage.page.record import get_page, touch_page
 from tests.factories import Factory
 
 Html = lxml.html.HtmlElement

@@ -1,4 +1,4 @@
-"""statuspage.ratelimit_storage: the SQLite rate-limit storage, driven through `limits`."""
+"""statuspage.web.ratelimit_storage: the SQLite rate-limit storage, driven through `limits`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from limits.strategies import (
     RateLimiter,
 )
 
-from statuspage.ratelimit_storage import SQLiteStorage, storage_uri
+from statuspage.web.ratelimit_storage import SQLiteStorage, storage_uri
 
 LIMIT = parse("60 per minute")
 # A window far longer than the burst, so the clock-aligned sliding window counter is never
@@ -51,7 +51,7 @@ def test_counts_survive_a_new_storage_on_the_same_file(tmp_path: Path) -> None:
 
 def test_the_window_moves_hit_by_hit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     now = [1_000_000.0]
-    monkeypatch.setattr("statuspage.ratelimit_storage.time.time", lambda: now[0])
+    monkeypatch.setattr("statuspage.web.ratelimit_storage.time.time", lambda: now[0])
     limiter = MovingWindowRateLimiter(storage_from_string(storage_uri(tmp_path / "r.sqlite3")))
     limit = parse("2 per minute")
     assert limiter.hit(limit, "k")

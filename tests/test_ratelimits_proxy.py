@@ -15,8 +15,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage.extensions import limiter
-from statuspage.ratelimit_storage import storage_uri
+from statuspage.core.extensions import limiter
+from statuspage.web.ratelimit_storage import storage_uri
 from tests.conftest import make_app
 
 LIMIT = 3

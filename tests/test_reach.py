@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from statuspage.extensions import db
-from statuspage.pages import get_page
-from statuspage.reach import ReachLine, reach
+from statuspage.core.extensions import db
+from statuspage.page.record import get_page
+from statuspage.plan.reach import ReachLine, reach
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models.plan import PUBLIC
-from statuspage.reach import ReachLine, reach
-from statuspage.stakeholders import MemberInput
+from statuspage.plan.reach import ReachLine, reach
+from statuspage.plan.stakeholders import MemberInput
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory
 from tests.stakeholder_support import group_with, stakeholder_rows, store_plan
@@ -64,7 +64,7 @@ def test_suppressed_member_addresses_are_not_counted(app: Flask, factory: Factor
 def test_a_closed_public_channel_does_not_close_it_for_members(
     app: Flask, factory: Factory,
 ) -> None:
-    from statuspage.pages import get_page
+    from statuspage.page.record import get_page
 
     _groups(app)
     store_plan({PUBLIC: ["sms"], "Executives": ["sms"]})

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from statuspage.rendering import markdown_html
+from statuspage.core.rendering import markdown_html
 
 POSTMORTEM = """## Summary
 

@@ -1,5 +1,5 @@
 """A request id on every web response and every line logged while serving it
-(statuspage.request_ids), and gunicorn's access line built from it (statuspage.logging_gunicorn)."""
+(web.request_ids), and gunicorn's access line built from it (web.logging_gunicorn)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from flask import Flask, Response, request
 from flask.testing import FlaskClient
 from gunicorn.config import Config
 
-from statuspage.logging_setup import ContextFilter
-from statuspage.request_ids import ENVIRON_KEY, ENVIRON_PATH_KEY, HEADER
+from statuspage.core.logging_setup import ContextFilter
+from statuspage.web.request_ids import ENVIRON_KEY, ENVIRON_PATH_KEY, HEADER
 from tests.test_logging_setup import restore_logging  # noqa: F401  (a fixture)
 
 
@@ -79,7 +79,7 @@ def test_gunicorns_access_line_is_json_with_the_request_id_and_no_secret(
     restore_logging: None, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from statuspage.logging_gunicorn import GunicornLogger
+    from statuspage.web.logging_gunicorn import GunicornLogger
 
     monkeypatch.setenv("LOG_FORMAT", "json")
     cfg = Config()

@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage import subscriptions
 from statuspage.models import Subscriber
+from statuspage.subscriptions import subscribe as subscriptions
 from tests.delivery_support import deliveries, open_plan  # noqa: F401 (a fixture)
 from tests.factories import Factory
 from tests.subscription_support import (

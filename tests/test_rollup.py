@@ -8,8 +8,8 @@ import lxml.html
 import pytest
 from flask.testing import FlaskClient
 
-from statuspage.incidents import start_maintenance
-from statuspage.rollup import PageStatus, page_status
+from statuspage.incidents.lifecycle import start_maintenance
+from statuspage.page.rollup import PageStatus, page_status
 from tests.factories import Factory
 
 OP, MAINT, DEG, PART, MAJOR = (

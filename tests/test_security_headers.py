@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Subscriber
-from statuspage.subscription_links import manage_path
+from statuspage.subscriptions.links import manage_path
 from tests.conftest import make_app
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory

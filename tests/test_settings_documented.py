@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from statuspage import ROOT
-from statuspage.config import load_config
+from statuspage.core.config import load_config
 
 PACKAGE = Path(ROOT) / "statuspage"
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]+$")
@@ -59,7 +59,7 @@ def _read_by_load_config(tmp_path: Path) -> set[str]:
 
 def _names_in_config_source() -> set[str]:
     """String constants that name a variable in calls given `env` (env.get("X"), _int(env, "X"))."""
-    tree = ast.parse((PACKAGE / "config.py").read_text())
+    tree = ast.parse((PACKAGE / "core" / "config.py").read_text())
     names: set[str] = set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):

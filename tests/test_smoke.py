@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from statuspage.models import ComponentDay
-from statuspage.uptime import uptime_bars
+from statuspage.page.uptime import uptime_bars
 from tests.factories import Factory
 
 
@@ -13,7 +13,7 @@ def test_healthz_and_readyz(client: FlaskClient) -> None:
 
 
 def test_incident_lifecycle_updates_components_and_rollups(factory: Factory) -> None:
-    from statuspage.incidents import resolve_incident
+    from statuspage.incidents.lifecycle import resolve_incident
 
     api = factory.component("API")
     incident = factory.incident(components={api: "major_outage"})

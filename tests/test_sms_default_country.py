@@ -8,12 +8,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from statuspage import subscriptions
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Page
-from statuspage.pages import get_page
-from statuspage.stakeholders import MemberInput, add_member, create_group
-from statuspage.subscription_addresses import allowed_regions, default_region
+from statuspage.notify.addresses import allowed_regions, default_region
+from statuspage.page.record import get_page
+from statuspage.plan.stakeholders import MemberInput, add_member, create_group
+from statuspage.subscriptions import subscribe as subscriptions
 from tests.console.conftest_content import as_role, field_error
 from tests.console.test_settings import VALID
 from tests.factories import Factory

@@ -8,13 +8,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from statuspage import delivery, messages
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.messages import build as messages
 from statuspage.models import Delivery, FanoutEvent, Incident, Subscriber
 from statuspage.models.plan import PUBLIC
-from statuspage.reach import reach
-from statuspage.stakeholders import MemberInput
+from statuspage.outbox import publish as delivery
+from statuspage.plan.reach import reach
+from statuspage.plan.stakeholders import MemberInput
 from tests.delivery_support import (
     add_subscribers,
     deliveries,
@@ -231,7 +232,7 @@ def test_someone_in_two_groups_and_subscribed_publicly_gets_each_message_once(
 def test_receipts_apply_to_stakeholder_deliveries(
     app: Flask, factory: Factory, providers: None, fake_twilio: FakeTwilio,
 ) -> None:
-    from statuspage import receipts
+    from statuspage.delivery import receipts
 
     group_with("Executives", ADA)
     store_plan({"Executives": ["sms", "email"]})

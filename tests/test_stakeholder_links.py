@@ -11,9 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from statuspage import maintenance_automation, plan, postmortems, segments
-from statuspage.extensions import db
-from statuspage.incidents import (
+from statuspage.core import segments
+from statuspage.core.extensions import db
+from statuspage.incidents import maintenance_automation, postmortems
+from statuspage.incidents.lifecycle import (
     IncidentInput,
     MaintenanceInput,
     UpdateInput,
@@ -24,8 +25,9 @@ from statuspage.incidents import (
 )
 from statuspage.models import PlanSetting, StakeholderMember, Subscriber, utcnow
 from statuspage.models.plan import MAINTENANCE_PLAN, PLAN_SEVERITIES, PUBLIC
-from statuspage.plan_document import VERSION, events_for
-from statuspage.stakeholders import MemberInput
+from statuspage.plan import rules as plan
+from statuspage.plan.document import VERSION, events_for
+from statuspage.plan.stakeholders import MemberInput
 from tests.delivery_support import (
     add_subscribers,
     queued_tasks,

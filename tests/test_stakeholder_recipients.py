@@ -8,16 +8,17 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from statuspage import stakeholders, subscriptions
-from statuspage.errors import DomainError
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import UpdateInput, post_update
 from statuspage.models import Delivery, Subscriber
 from statuspage.models.plan import PUBLIC
-from statuspage.reach import reach
-from statuspage.stakeholders import MemberInput, update_member
-from statuspage.subscriber_admin import SubscriberFilter, subscriber_query
-from statuspage.subscriber_csv import export_csv
+from statuspage.plan import stakeholders
+from statuspage.plan.reach import reach
+from statuspage.plan.stakeholders import MemberInput, update_member
+from statuspage.subscriptions import subscribe as subscriptions
+from statuspage.subscriptions.admin import SubscriberFilter, subscriber_query
+from statuspage.subscriptions.csv_rows import export_csv
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory
 from tests.stakeholder_support import group_with, stakeholder_rows, store_plan

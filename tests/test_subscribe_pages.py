@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from statuspage import subscriptions
-from statuspage.extensions import db
-from statuspage.pages import get_page
+from statuspage.core.extensions import db
+from statuspage.page.record import get_page
+from statuspage.subscriptions import subscribe as subscriptions
 from tests.factories import Factory
 from tests.subscription_support import (
     US_MOBILE,

@@ -7,9 +7,10 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage import subscriptions, tokens
-from statuspage.extensions import db
+from statuspage.core import tokens
+from statuspage.core.extensions import db
 from statuspage.models import Subscriber
+from statuspage.subscriptions import subscribe as subscriptions
 from tests.conftest import make_app
 from tests.factories import Factory
 from tests.subscription_support import link_in, outbox, path_of, reloaded, token_of

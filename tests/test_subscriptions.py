@@ -7,12 +7,13 @@ import time
 import pytest
 from flask import Flask
 
-from statuspage import subscriptions, tokens
-from statuspage.errors import DomainError, NotFound
-from statuspage.extensions import db
+from statuspage.core import tokens
+from statuspage.core.errors import DomainError, NotFound
+from statuspage.core.extensions import db
 from statuspage.models import Subscriber, utcnow
-from statuspage.pages import get_page
-from statuspage.subscription_links import subscriber_for_token
+from statuspage.page.record import get_page
+from statuspage.subscriptions import subscribe as subscriptions
+from statuspage.subscriptions.links import subscriber_for_token
 from tests.factories import Factory
 from tests.subscription_support import (
     US_MOBILE,

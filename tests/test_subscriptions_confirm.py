@@ -8,14 +8,14 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
-from statuspage import subscriptions
-from statuspage.errors import DomainError
-from statuspage.extensions import db
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
 from statuspage.models import Subscriber, utcnow
 from statuspage.models.subscribers import SmsCodeDay
 from statuspage.notify.webhook import verify_signature
-from statuspage.pages import get_page
-from statuspage.subscription_codes import MAX_ATTEMPTS, TooManyRequests, codes_sent_today
+from statuspage.page.record import get_page
+from statuspage.subscriptions import subscribe as subscriptions
+from statuspage.subscriptions.codes import MAX_ATTEMPTS, TooManyRequests, codes_sent_today
 from tests.factories import Factory
 from tests.subscription_support import (
     GB_MOBILE,
@@ -221,7 +221,7 @@ def test_nothing_but_the_confirmation_reaches_an_unconfirmed_address(
 def test_two_simultaneous_signups_of_one_number_end_with_one_subscriber(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from statuspage import subscriptions as module
+    from statuspage.subscriptions import subscribe as module
 
     def competing_signup(page: object) -> None:
         # Another web process commits the same number between our lookup and our commit.

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from huey.storage import MemoryStorage, SqliteStorage
 
-from statuspage.config import load_config
-from statuspage.delivery_queue_faults import FaultAwareRedisStorage
-from statuspage.task_queue import ConfiguredHuey
+from statuspage.core.config import load_config
+from statuspage.tasks.configured_huey import ConfiguredHuey
+from statuspage.tasks.queue_faults import FaultAwareRedisStorage
 
 
 def _config(tmp_path: Path, **env: str) -> dict[str, object]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from statuspage import tokens
-from statuspage.errors import DomainError
-from statuspage.extensions import db
+from statuspage.core import tokens
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
 from statuspage.models import Subscriber
-from statuspage.subscription_links import recipient_for
+from statuspage.subscriptions.links import recipient_for
 from tests.delivery_support import add_subscribers
 from tests.subscription_support import token_of
 

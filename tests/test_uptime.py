@@ -9,11 +9,11 @@ import lxml.html
 import pytest
 from flask.testing import FlaskClient
 
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update, resolve_incident
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
 from statuspage.models import Component, ComponentDay, utcnow
-from statuspage.pages import get_page, touch_page
-from statuspage.uptime import DAYS, uptime_bars
+from statuspage.page.record import get_page, touch_page
+from statuspage.page.uptime import DAYS, uptime_bars
 from tests.factories import Factory
 
 UTC = ZoneInfo("UTC")

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from werkzeug.wrappers import Response
 
-from statuspage.delivery_sms import concurrency_for
-from statuspage.delivery_sms_send import SAVE_EVERY_SECONDS
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.delivery.sms.pump import concurrency_for
+from statuspage.delivery.sms.send import SAVE_EVERY_SECONDS
 from statuspage.models import Delivery, Subscriber
 from tests.delivery_support import add_subscribers, email, phone, store_open_plan
 from tests.fakes.providers import FakeSendGrid, FakeTwilio, FakeWebhookReceiver

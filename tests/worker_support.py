@@ -1,7 +1,7 @@
 """Real worker processes for tests/test_worker*.py: a database, consumers, and a way to wait.
 
-The consumers run exactly as the Procfile's `worker` and `sms` do (`statuspage.consumer
-statuspage.tasks.huey` and `statuspage.tasks.sms_huey`) with their own INSTANCE_PATH,
+The consumers run exactly as the Procfile's `worker` and `sms` do (`statuspage.tasks.consumer
+statuspage.tasks.queues.huey` and `statuspage.tasks.queues.sms_huey`) with their own INSTANCE_PATH,
 DATABASE_URL and queue name, and talk to the in-process fake providers over real HTTP.
 Publishing and recovery run in short subprocesses too, so the test process never touches the
 consumers' queues itself.
@@ -26,7 +26,7 @@ from flask import Flask
 from sqlalchemy import create_engine, func, select, text
 
 from statuspage import ROOT
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Delivery, FanoutEvent
 from tests.conftest import make_app
 from tests.delivery_support import TWILIO_SID
@@ -35,13 +35,14 @@ BIN = Path(sys.executable).parent
 
 PUBLISH = """
 from statuspage import create_app
-from statuspage.incidents import IncidentInput, UpdateInput, open_incident
+from statuspage.incidents.lifecycle import IncidentInput, UpdateInput, open_incident
 with create_app().app_context():
     open_incident(IncidentInput(name="Outage", severity="SEV2",
                                 update=UpdateInput(status="investigating", body="Looking.")), None)
 """
 RECOVER = """
-from statuspage import create_app, delivery
+from statuspage import create_app
+from statuspage.outbox import publish as delivery
 with create_app().app_context():
     print(delivery.recover_expired_leases())
 """
@@ -58,19 +59,19 @@ class WorkerSite:
 
     def start_consumer(self, workers: int = 2, **env: str) -> subprocess.Popen[bytes]:
         """The Procfile's `worker`: expansion, email, webhooks, periodic recovery."""
-        return self._start("consumer", ["statuspage.tasks.huey", "-w", str(workers),
+        return self._start("consumer", ["statuspage.tasks.queues.huey", "-w", str(workers),
                                         "-k", "thread"], env)
 
     def start_sms_consumer(self, **env: str) -> subprocess.Popen[bytes]:
         """The Procfile's `sms`: the SMS pump's queue, in a process of its own."""
-        return self._start("sms-consumer", ["statuspage.tasks.sms_huey", "-w", "1",
+        return self._start("sms-consumer", ["statuspage.tasks.queues.sms_huey", "-w", "1",
                                             "-k", "thread", "-n"], env)
 
     def _start(self, kind: str, args: list[str], env: dict[str, str]
                ) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{kind}-{len(list(self.logs.glob(f'{kind}-*.log')))}.log")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "statuspage.consumer", *args],
+            [sys.executable, "-m", "statuspage.tasks.consumer", *args],
             env={**self.env, **env}, cwd=ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )

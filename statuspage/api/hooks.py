@@ -24,8 +24,8 @@ from twilio.request_validator import (
 )
 from twilio.twiml.messaging_response import MessagingResponse
 
-from statuspage import receipts
-from statuspage.extensions import csrf
+from statuspage.core.extensions import csrf
+from statuspage.delivery import receipts
 
 log = logging.getLogger(__name__)
 

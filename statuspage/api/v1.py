@@ -28,13 +28,14 @@ from flask import Blueprint, Response, current_app, g, request
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
-from statuspage import api_tokens, audit
-from statuspage.api import serializers as s
+from statuspage import audit
+from statuspage.accounts import api_tokens
 from statuspage.api.v1_openapi import document
-from statuspage.errors import Conflict, DomainError, NotFound, PermissionDenied
-from statuspage.extensions import csrf, limiter
+from statuspage.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from statuspage.core.extensions import csrf, limiter
 from statuspage.models import ApiToken
-from statuspage.pages import get_page
+from statuspage.page import serializers as s
+from statuspage.page.record import get_page
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

@@ -25,8 +25,8 @@ from flask import request
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from statuspage.errors import DomainError
-from statuspage.extensions import db
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
 from statuspage.models import Component, ComponentStatus
 from statuspage.models.status import IMPACTS
 

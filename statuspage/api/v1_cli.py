@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import click
 
-from statuspage import api_tokens
-from statuspage.errors import DomainError
+from statuspage.accounts import api_tokens
+from statuspage.core.errors import DomainError
 from statuspage.models import SCOPES
 
 

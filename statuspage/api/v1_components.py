@@ -13,14 +13,14 @@ from typing import Any
 
 from flask import Response
 
-from statuspage import components as use_cases
 from statuspage.api import v1_body as body
 from statuspage.api import v1_serializers as records
-from statuspage.api.serializers import component_list as component_list_payload
 from statuspage.api.v1 import as_token, bp, context, json_response
-from statuspage.errors import DomainError
+from statuspage.components import editing as use_cases
+from statuspage.core.errors import DomainError
 from statuspage.models import Component
-from statuspage.queries import ordered_components
+from statuspage.page.queries import ordered_components
+from statuspage.page.serializers import component_list as component_list_payload
 
 # The fields a component body takes (the OpenAPI document's ComponentFields); others: 422.
 FIELDS = ("name", "description", "status", "group_id", "showcase", "only_show_if_degraded",

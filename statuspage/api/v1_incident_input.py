@@ -17,12 +17,12 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from statuspage import incidents as use_cases
 from statuspage.api import v1_body as body
 from statuspage.api.v1_serializers import REMIND_PRIOR_MINUTES
-from statuspage.errors import DomainError
+from statuspage.core.errors import DomainError
+from statuspage.incidents import lifecycle as use_cases
 from statuspage.models import ComponentStatus, Incident, MaintenanceStatus, User, utcnow
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
 
 # Statuspage's impact -> our severity (the product maps SEV1..SEV4 to critical..none).
 IMPACT_SEVERITY = {"critical": "SEV1", "major": "SEV2", "minor": "SEV3", "none": "SEV4"}

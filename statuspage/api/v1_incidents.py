@@ -8,14 +8,14 @@ from flask import Response, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from statuspage import incidents
 from statuspage.api import v1_body as body
 from statuspage.api import v1_incident_input as mapping
 from statuspage.api import v1_serializers as records
 from statuspage.api.v1 import as_token, bp, context, current_token, json_response
 from statuspage.api.v1_body import MAX_LIMIT, MAX_PAGE, MAX_QUERY
-from statuspage.errors import DomainError
-from statuspage.extensions import db
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
+from statuspage.incidents import lifecycle as incidents
 from statuspage.models import Component, ComponentChange, Incident, IncidentUpdate
 
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,7}")

@@ -1,6 +1,6 @@
 """Models → the Manage API (v1) record shapes: the public v2 objects plus the write-side keys.
 
-The v1 incident record is the v2 one (statuspage/api/serializers.py) with the fields
+The v1 incident record is the v2 one (statuspage/page/serializers.py) with the fields
 Statuspage's Manage API adds (statuspage-compat.md 1.11): the maintenance window and its
 automation flags on every record, the postmortem keys, and the twitter keys on updates (always
 empty: we do not tweet). Internal updates stay out, as everywhere outside the console.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from statuspage.api.serializers import PageContext, Payload, component_object, incident_object
 from statuspage.models import Component, Incident
+from statuspage.page.serializers import PageContext, Payload, component_object, incident_object
 
 # Statuspage's "remind subscribers before the start" is a flag meaning 60 minutes.
 REMIND_PRIOR_MINUTES = 60

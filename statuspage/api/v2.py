@@ -12,12 +12,12 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from statuspage import queries
-from statuspage.api import serializers as s
-from statuspage.cache import cached
 from statuspage.models import INCIDENT, MAINTENANCE
 from statuspage.models.status import ACTIVE_INCIDENT_STATUSES, ACTIVE_MAINTENANCE_STATUSES
-from statuspage.pages import get_page
+from statuspage.page import queries
+from statuspage.page import serializers as s
+from statuspage.page.record import get_page
+from statuspage.web.cache import cached
 
 bp = Blueprint("api_v2", __name__, url_prefix="/api/v2")
 

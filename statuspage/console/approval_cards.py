@@ -2,7 +2,7 @@
 what approving it will do.
 
 A card names the severity, the status before and after, each component's status now and
-after, who hears it (the plan's routing and the recipient counts, asked of statuspage.reach
+after, who hears it (the plan's routing and the recipient counts, asked of statuspage.plan.reach
 exactly as the fan-out asks on approval) and the rendered text; and what the viewing user may
 do with it. Built here so the templates only print.
 """
@@ -17,18 +17,19 @@ from datetime import datetime
 from flask import url_for
 from markupsafe import Markup
 
-from statuspage import approvals, plan, postmortem_reviews
-from statuspage.approval_messages import (
+from statuspage.core.rendering import markdown_html
+from statuspage.incidents import approvals, postmortem_reviews
+from statuspage.incidents.postmortems import POSTMORTEM_PUBLISHED
+from statuspage.messages.approvals import (
     postmortem_what,
     severity_of,
     user_label,
     what_waits,
 )
-from statuspage.delivery_drafts import left_to_tell
 from statuspage.models import Incident, IncidentUpdate, PostmortemReview, User
-from statuspage.postmortems import POSTMORTEM_PUBLISHED
-from statuspage.reach import ReachLine, Routing, count_routing, routing
-from statuspage.rendering import markdown_html
+from statuspage.outbox.drafts import left_to_tell
+from statuspage.plan import rules as plan
+from statuspage.plan.reach import ReachLine, Routing, count_routing, routing
 
 UPDATE, POSTMORTEM = "update", "postmortem"
 

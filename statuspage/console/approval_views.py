@@ -14,14 +14,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from statuspage import approval_drafts, approvals
-from statuspage.approval_messages import rejected_by
 from statuspage.console import approval_cards, bp, composer
 from statuspage.console.access import require_role
 from statuspage.console.forms_incidents import MaintenanceActionForm, ResolveForm, UpdateForm
-from statuspage.errors import DomainError, NotFound
-from statuspage.extensions import db
-from statuspage.incidents import get_incident
+from statuspage.core.errors import DomainError, NotFound
+from statuspage.core.extensions import db
+from statuspage.incidents import approvals
+from statuspage.incidents import drafts as approval_drafts
+from statuspage.incidents.lifecycle import get_incident
+from statuspage.messages.approvals import rejected_by
 from statuspage.models import INCIDENT, MAINTENANCE, Incident, IncidentUpdate
 
 

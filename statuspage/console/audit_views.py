@@ -9,9 +9,9 @@ from sqlalchemy import select
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.auth_views import display_zone
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.core.numbers import page_number
 from statuspage.models import AuditEntry
-from statuspage.numbers import page_number
 
 PER_PAGE = 50
 

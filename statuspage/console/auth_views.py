@@ -25,15 +25,16 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing.converters import NumberConverter
 from werkzeug.wrappers import Response
 
-from statuspage import accounts, twofactor
+from statuspage.accounts import twofactor
+from statuspage.accounts import users as accounts
 from statuspage.console import bp
 from statuspage.console.access import public_console_route, require_role
 from statuspage.console.forms_auth import LoginForm, SecondFactorForm
-from statuspage.errors import DomainError
-from statuspage.extensions import db
-from statuspage.login import PENDING_KEY, load_user, login_rate_limited
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
 from statuspage.models import Incident, Page, User
-from statuspage.url_rules import converter_of
+from statuspage.web.login import PENDING_KEY, load_user, login_rate_limited
+from statuspage.web.url_rules import converter_of
 
 # How long the password step stays valid while the user fetches their TOTP code.
 PENDING_SECONDS = 300

@@ -9,13 +9,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from statuspage import components as use_cases
+from statuspage.components import editing as use_cases
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.forms import ComponentForm, ConsoleForm, DeleteForm, GroupForm
-from statuspage.errors import DomainError, NotFound
+from statuspage.core.errors import DomainError, NotFound
 from statuspage.models import Component
-from statuspage.queries import ordered_components
+from statuspage.page.queries import ordered_components
 
 INVALID = 422
 

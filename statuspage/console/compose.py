@@ -26,7 +26,7 @@ from statuspage.console.composer import PREVIEW
 from statuspage.console.forms import ConsoleForm
 from statuspage.console.reach_preview import REACH
 from statuspage.console.template_picker import USE_TEMPLATE
-from statuspage.errors import DomainError
+from statuspage.core.errors import DomainError
 
 INVALID = 422
 SEE_OTHER = 303

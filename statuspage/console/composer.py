@@ -13,14 +13,14 @@ from flask import Response, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from statuspage.approval_messages import review_note
 from statuspage.console import bp
 from statuspage.console.access import require_role
-from statuspage.incidents import MAX_BODY
+from statuspage.core.rendering import markdown_html
+from statuspage.incidents.lifecycle import MAX_BODY
+from statuspage.messages.approvals import review_note
 from statuspage.models import Component, Incident, IncidentUpdate
-from statuspage.pages import get_page
-from statuspage.queries import ordered_components
-from statuspage.rendering import markdown_html
+from statuspage.page.queries import ordered_components
+from statuspage.page.record import get_page
 
 # The composer's buttons submit `action=preview`; `publish` (or none) publishes, and any
 # other value is refused before the view runs (console/form_actions.py).

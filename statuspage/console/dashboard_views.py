@@ -16,11 +16,13 @@ from flask import make_response, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from statuspage import cadence, delivery_health, queries
 from statuspage.console import approval_views, bp
 from statuspage.console.access import require_role
 from statuspage.console.auth_views import detail_url, display_zone
+from statuspage.delivery import health as delivery_health
+from statuspage.incidents import cadence
 from statuspage.models import MAINTENANCE, Incident, utcnow
+from statuspage.page import queries
 
 _OPEN_MAINTENANCE = ("scheduled", "in_progress", "verifying")
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from statuspage import plan
 from statuspage.console.forms_incidents import SEVERITY_CHOICES, IncidentForm
 from statuspage.models import Incident
-from statuspage.plan_summary import SeveritySummary, summaries
+from statuspage.plan import rules as plan
+from statuspage.plan.summary import SeveritySummary, summaries
 
 SEVERITY_LABELS = {choice.value: choice.label for choice in SEVERITY_CHOICES}
 

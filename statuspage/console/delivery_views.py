@@ -18,11 +18,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from statuspage import audit, delivery
+from statuspage import audit
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.auth_views import display_zone
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.core.numbers import page_number
 from statuspage.models import (
     DELIVERY_STATES,
     INCIDENT,
@@ -33,7 +34,7 @@ from statuspage.models import (
     Subscriber,
 )
 from statuspage.models.deliveries import FAILED, QUEUED, SENDING
-from statuspage.numbers import page_number
+from statuspage.outbox import publish as delivery
 
 PER_PAGE = 50
 # Seconds between reloads of the progress page while messages are still on their way.

@@ -11,13 +11,13 @@ from flask_login import current_user
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lack it
 
-from statuspage import approval_drafts
 from statuspage.console import bp, composer
 from statuspage.console.access import require_role
 from statuspage.console.approval_views import update_or_404
 from statuspage.console.forms import ConsoleForm, component_statuses
-from statuspage.errors import DomainError
-from statuspage.incidents import INCIDENT_STATUSES, MAINTENANCE_STATUSES
+from statuspage.core.errors import DomainError
+from statuspage.incidents import drafts as approval_drafts
+from statuspage.incidents.lifecycle import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.models import IncidentUpdate
 from statuspage.models.incidents import DRAFT
 from statuspage.models.status import STATUS_LABELS

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from statuspage.console import bp
 from statuspage.console.access import require_role
-from statuspage.follow_ups import follow_up_list
+from statuspage.incidents.follow_ups import follow_up_list
 
 
 @bp.get("/follow-ups")

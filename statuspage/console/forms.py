@@ -24,11 +24,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lack it
 from wtforms.validators import Optional
 
-from statuspage.errors import DomainError
-from statuspage.forms_base import HtmlForm
+from statuspage.core.errors import DomainError
+from statuspage.core.numbers import form_id, whole_number
+from statuspage.core.timefmt import out_of_range_message, year_in_range
 from statuspage.models import Component, ComponentStatus
-from statuspage.numbers import form_id, whole_number
-from statuspage.timefmt import out_of_range_message, year_in_range
+from statuspage.web.forms_base import HtmlForm
 
 # datetime-local inputs submit `2024-05-01T14:30`; the first format is also the one rendered.
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]

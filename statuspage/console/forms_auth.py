@@ -9,7 +9,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lack it
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from statuspage.accounts import MIN_PASSWORD
+from statuspage.accounts.users import MIN_PASSWORD
 from statuspage.console.forms import ConsoleForm
 
 ROLE_CHOICES = [

@@ -15,9 +15,9 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import Optional
 
 from statuspage.console.forms import LOCAL_FORMATS, ConsoleForm
+from statuspage.core.numbers import form_id
 from statuspage.models import Severity
 from statuspage.models.status import STATUS_LABELS
-from statuspage.numbers import form_id
 
 SEVERITY_CHOICES = [
     SelectChoice(Severity.SEV1.value, "SEV1: critical"),

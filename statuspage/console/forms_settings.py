@@ -1,4 +1,4 @@
-"""The page settings form (admin only): parses what was typed; statuspage.settings validates."""
+"""The page settings form (admin only): parses what was typed; page.settings validates."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import Optional
 
 from statuspage.console.forms import ConsoleForm
-from statuspage.settings import PageSettingsInput
-from statuspage.subscription_addresses import country_names
+from statuspage.notify.addresses import country_names
+from statuspage.page.settings import PageSettingsInput
 
 
 class PageSettingsForm(ConsoleForm):
@@ -63,6 +63,6 @@ class PageSettingsForm(ConsoleForm):
 
 
 class LogoForm(ConsoleForm):
-    """The logo upload; statuspage.logos decides what the bytes are."""
+    """The logo upload; statuspage.page.logos decides what the bytes are."""
 
     logo_file = FileField("Upload a logo")

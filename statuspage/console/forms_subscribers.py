@@ -7,8 +7,8 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lack it
 
 from statuspage.console.forms import ConsoleForm
-from statuspage.numbers import form_id
-from statuspage.subscriber_admin import NewSubscriber
+from statuspage.core.numbers import form_id
+from statuspage.subscriptions.admin import NewSubscriber
 
 CHANNEL_CHOICES = [SelectChoice("email", "Email"), SelectChoice("sms", "Text message (SMS)"),
                    SelectChoice("webhook", "Webhook")]

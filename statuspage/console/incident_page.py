@@ -9,11 +9,11 @@ from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from statuspage import queries
 from statuspage.console import approval_views, composer, role_fields, template_picker
 from statuspage.console.declare import lead_missing
 from statuspage.console.forms_incidents import ResolveForm, UpdateForm
 from statuspage.models import INCIDENT, Incident
+from statuspage.page import queries
 
 
 def incident_or_404(public_id: str) -> Incident:

@@ -8,13 +8,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from statuspage import incident_roles as roles
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.compose import Composition, compose
 from statuspage.console.forms_incidents import RolesForm
 from statuspage.console.incident_page import detail_page, incident_or_404
 from statuspage.console.role_fields import chosen_user_id, fill_role_choices
+from statuspage.incidents import roles
 
 
 @bp.post("/incidents/<public_id>/roles")

@@ -12,8 +12,6 @@ from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from statuspage import cadence, queries
-from statuspage import incidents as use_cases
 from statuspage.console import bp, composer, reach_preview, role_fields, template_picker
 from statuspage.console.access import require_role
 from statuspage.console.compose import Composition, compose
@@ -22,7 +20,10 @@ from statuspage.console.forms import component_statuses, to_utc
 from statuspage.console.forms_incidents import IncidentForm, ResolveForm, UpdateForm
 from statuspage.console.incident_page import detail_page, incident_or_404
 from statuspage.console.outcomes import declared, resolution, update_posted
+from statuspage.incidents import cadence
+from statuspage.incidents import lifecycle as use_cases
 from statuspage.models import INCIDENT, Incident, utcnow
+from statuspage.page import queries
 
 RECENT_RESOLVED = 25
 

@@ -10,16 +10,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from statuspage import incidents as use_cases
-from statuspage import queries
 from statuspage.console import approval_views, bp, composer, outcomes, template_picker
 from statuspage.console.access import require_role
 from statuspage.console.compose import Composition, Step, compose
 from statuspage.console.forms import to_utc
 from statuspage.console.forms_incidents import MaintenanceActionForm, MaintenanceForm
-from statuspage.errors import DomainError
+from statuspage.core.errors import DomainError
+from statuspage.incidents import lifecycle as use_cases
 from statuspage.models import MAINTENANCE, Incident, IncidentUpdate, User
 from statuspage.models.status import ACTIVE_MAINTENANCE_STATUSES
+from statuspage.page import queries
 
 RECENT_PAST = 25
 

@@ -7,13 +7,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
-from statuspage import outbox_redaction
-from statuspage.console import bp
+from statuspage.console import bp, outbox_redaction
 from statuspage.console.access import require_role
 from statuspage.console.auth_views import display_zone
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.core.numbers import page_number
 from statuspage.models import OutboxMessage
-from statuspage.numbers import page_number
 
 PER_PAGE = 25
 

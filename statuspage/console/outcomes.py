@@ -11,9 +11,10 @@ from typing import NamedTuple
 
 from flask_babel import gettext as _
 
-from statuspage import delivery, enqueue_retry
+from statuspage.core import enqueue_retry
 from statuspage.models import Incident, IncidentUpdate
 from statuspage.models.incidents import DRAFT
+from statuspage.outbox import publish as delivery
 
 
 class Outcome(NamedTuple):

@@ -14,15 +14,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from statuspage import plan as use_cases
 from statuspage.console import bp
 from statuspage.console.access import require_role
-from statuspage.errors import DomainError
+from statuspage.core.errors import DomainError
+from statuspage.core.numbers import whole_number
 from statuspage.models.plan import MAINTENANCE_PLAN, PLAN_SEVERITIES, PUBLIC
 from statuspage.models.subscribers import CHANNELS
-from statuspage.numbers import whole_number
-from statuspage.plan_document import MAX_DEFINITION, MEMBER_CHANNELS, events_for
-from statuspage.stakeholders import groups_with_counts
+from statuspage.plan import rules as use_cases
+from statuspage.plan.document import MAX_DEFINITION, MEMBER_CHANNELS, events_for
+from statuspage.plan.stakeholders import groups_with_counts
 
 INVALID = 422
 # The matrix form carries this marker, so a stray empty POST cannot wipe the plan.

@@ -11,13 +11,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from statuspage import plan, postmortem_reviews, postmortems
-from statuspage.approval_messages import rejected_by, user_label
 from statuspage.console import approval_cards, approval_views, bp
 from statuspage.console.access import require_role
-from statuspage.errors import DomainError, NotFound
+from statuspage.core.errors import DomainError, NotFound
+from statuspage.incidents import postmortem_reviews, postmortems
+from statuspage.messages.approvals import rejected_by, user_label
 from statuspage.models import Incident, PostmortemReview
 from statuspage.models.incidents import REJECTED
+from statuspage.plan import rules as plan
 
 
 @dataclass(frozen=True)

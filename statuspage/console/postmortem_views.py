@@ -17,18 +17,19 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lack it
 from wtforms.validators import Optional
 
-from statuspage import postmortems, queries
 from statuspage.console import bp, composer, outcomes, postmortem_review_views
 from statuspage.console.access import require_role
 from statuspage.console.compose import Composition, compose
 from statuspage.console.forms import ConsoleForm
-from statuspage.errors import DomainError, NotFound
-from statuspage.extensions import db
-from statuspage.metrics import human_duration, incident_metrics
+from statuspage.core.errors import DomainError, NotFound
+from statuspage.core.extensions import db
+from statuspage.core.numbers import whole_number
+from statuspage.core.rendering import markdown_html
+from statuspage.incidents import postmortems
+from statuspage.incidents.metrics import human_duration, incident_metrics
+from statuspage.incidents.postmortem_scaffold import scaffold, unfilled_sections
 from statuspage.models import INCIDENT, Incident, User
-from statuspage.numbers import whole_number
-from statuspage.postmortem_scaffold import scaffold, unfilled_sections
-from statuspage.rendering import markdown_html
+from statuspage.page import queries
 
 INVALID = 422
 # The editor's preview sits under an h3 ("Preview", in the h2 "Draft"): its headings start at h4.

@@ -2,7 +2,7 @@
 
 Nothing is saved: the email and the SMS are rendered from an unsaved incident and update
 built from the typed form (never added to the session), and the counts come from
-statuspage.reach, which the fan-out itself asks for its channels.
+statuspage.plan.reach, which the fan-out itself asks for its channels.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from statuspage.messages import render_email_for
-from statuspage.messages_context import EventContext, base_url
-from statuspage.messages_sms import render_sms_for
+from statuspage.core.segments import analyse
+from statuspage.messages.build import render_email_for
+from statuspage.messages.context import EventContext, base_url
+from statuspage.messages.sms import render_sms_for
 from statuspage.models import Incident, IncidentUpdate, utcnow
 from statuspage.models.plan import PLAN_SEVERITIES
-from statuspage.pages import get_page
-from statuspage.reach import ReachLine, reach
-from statuspage.segments import analyse
+from statuspage.page.record import get_page
+from statuspage.plan.reach import ReachLine, reach
 
 # The composer's "Preview reach" button submits `action=reach`.
 REACH = "reach"

@@ -12,13 +12,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from statuspage import reports, reports_csv
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.report_charts import BarChart, bar_chart
-from statuspage.errors import DomainError
-from statuspage.numbers import whole_number
-from statuspage.reports import Month, MonthReport
+from statuspage.core.errors import DomainError
+from statuspage.core.numbers import whole_number
+from statuspage.reports import csv_export as reports_csv
+from statuspage.reports import month as reports
+from statuspage.reports.month import Month, MonthReport
 
 
 def _month_or_404(text: str) -> Month:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from statuspage import cadence
 from statuspage.console.forms_incidents import RoleFields, RolesForm
-from statuspage.errors import DomainError
-from statuspage.extensions import db
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
+from statuspage.core.numbers import whole_number
+from statuspage.incidents import cadence
 from statuspage.models import Incident, User, utcnow
-from statuspage.numbers import whole_number
 
 NOBODY = ("", "(nobody)")
 

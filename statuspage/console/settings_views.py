@@ -9,13 +9,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from statuspage import logos
-from statuspage import settings as use_cases
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.forms_settings import LogoForm, PageSettingsForm
-from statuspage.errors import DomainError
-from statuspage.pages import get_page
+from statuspage.core.errors import DomainError
+from statuspage.page import logos
+from statuspage.page import settings as use_cases
+from statuspage.page.record import get_page
 
 INVALID = 422
 

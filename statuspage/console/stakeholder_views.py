@@ -14,14 +14,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from statuspage import stakeholders as use_cases
 from statuspage.console import bp
 from statuspage.console.access import require_role
-from statuspage.errors import DomainError, NotFound
-from statuspage.i18n import LANGUAGE_NAMES
+from statuspage.core.errors import DomainError, NotFound
+from statuspage.core.i18n import LANGUAGE_NAMES
 from statuspage.models import StakeholderGroup, StakeholderMember
-from statuspage.pages import get_page
-from statuspage.subscription_addresses import country_names, default_region
+from statuspage.notify.addresses import country_names, default_region
+from statuspage.page.record import get_page
+from statuspage.plan import stakeholders as use_cases
 
 INVALID = 422
 # A member list is small; a larger upload is the wrong file.

@@ -20,18 +20,19 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from statuspage import subscriber_admin as use_cases
-from statuspage import subscriber_csv, subscriber_import
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.auth_views import display_zone
 from statuspage.console.composer import leaf_components
 from statuspage.console.forms_subscribers import ImportForm, SubscriberForm
-from statuspage.errors import DomainError, NotFound
-from statuspage.extensions import db
-from statuspage.input_guard import accepts_upload
+from statuspage.core.errors import DomainError, NotFound
+from statuspage.core.extensions import db
+from statuspage.core.numbers import page_number
 from statuspage.models import CHANNELS, Subscriber, utcnow
-from statuspage.numbers import page_number
+from statuspage.subscriptions import admin as use_cases
+from statuspage.subscriptions import csv_rows as subscriber_csv
+from statuspage.subscriptions import imports as subscriber_import
+from statuspage.web.input_guard import accepts_upload
 
 INVALID = 422
 PER_PAGE = 50

@@ -13,16 +13,16 @@ from dataclasses import dataclass
 
 from flask import request
 
-from statuspage import message_templates
 from statuspage.console.composer import leaf_components
 from statuspage.console.forms import ConsoleForm
-from statuspage.errors import DomainError, NotFound
+from statuspage.core.errors import DomainError, NotFound
+from statuspage.core.segments import SegmentInfo, analyse
+from statuspage.incidents import templates as message_templates
 from statuspage.models import Component, Incident
 from statuspage.models.plan import MAINTENANCE_PLAN
 from statuspage.models.status import STATUS_LABELS
-from statuspage.pages import get_page
-from statuspage.plan import cadence_minutes, plan_severity
-from statuspage.segments import SegmentInfo, analyse
+from statuspage.page.record import get_page
+from statuspage.plan.rules import cadence_minutes, plan_severity
 
 USE_TEMPLATE = "use_template"
 # An update to an open incident: the phases its status select offers.

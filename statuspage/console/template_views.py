@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from statuspage import message_templates as use_cases
 from statuspage.console import bp
 from statuspage.console.access import require_role
-from statuspage.errors import DomainError, NotFound
+from statuspage.core.errors import DomainError, NotFound
+from statuspage.core.rendering import markdown_html
+from statuspage.core.segments import SegmentInfo, analyse
+from statuspage.incidents import templates as use_cases
 from statuspage.models import TEMPLATE_PHASES, MessageTemplate
-from statuspage.pages import get_page
-from statuspage.rendering import markdown_html
-from statuspage.segments import SegmentInfo, analyse
+from statuspage.page.record import get_page
 
 INVALID = 422
 FIELDS = ("phase", "name", "title", "body", "sms_body")

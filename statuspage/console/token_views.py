@@ -10,12 +10,12 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs lack it
 from wtforms.validators import Length
 
-from statuspage import api_tokens
+from statuspage.accounts import api_tokens
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.auth_views import display_zone
 from statuspage.console.forms import ConsoleForm
-from statuspage.errors import DomainError, NotFound
+from statuspage.core.errors import DomainError, NotFound
 
 INVALID = 422
 SCOPE_CHOICES = [

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
-from statuspage import accounts, twofactor
+from statuspage.accounts import twofactor
+from statuspage.accounts import users as accounts
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.auth_views import display_zone
@@ -20,10 +21,10 @@ from statuspage.console.forms_auth import (
     UserCreateForm,
     UserRoleForm,
 )
-from statuspage.errors import DomainError
-from statuspage.extensions import db
-from statuspage.login import password_check_limited
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
 from statuspage.models import User
+from statuspage.web.login import password_check_limited
 
 # The TOTP secret between "enable" and the confirming code; it is not active until then.
 ENROLMENT_KEY = "totp_enrolment"

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import Model
+from statuspage.core.extensions import Model
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 from statuspage.models.users import User
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import Model
+from statuspage.core.extensions import Model
 from statuspage.models.status import ComponentStatus
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
@@ -49,7 +49,7 @@ class ComponentDay(Model):
     """Daily roll-up of one component's status, in the page's time zone.
 
     The uptime bars read these rows instead of scanning incident history on each request;
-    `statuspage.uptime` rewrites the rows an incident touches whenever it changes.
+    `statuspage.page.uptime` rewrites the rows an incident touches whenever it changes.
     """
 
     component_id: Mapped[int] = mapped_column(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import Model
+from statuspage.core.extensions import Model
 from statuspage.models.types import UTCDateTime, utcnow
 
 # Delivery states, in the order a delivery moves through them.

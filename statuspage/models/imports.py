@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import Model
+from statuspage.core.extensions import Model
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ IMPORT_STATES = (IMPORT_QUEUED, IMPORT_RUNNING, IMPORT_DONE, IMPORT_FAILED)
 
 
 class SubscriberImport(Model):
-    """One uploaded file and how far its import has come (statuspage.subscriber_import).
+    """One uploaded file and how far its import has come (statuspage.subscriptions.imports).
 
     `cursor` is the line of the last record whose outcome is saved, committed with the counts
     and errors after every batch: a worker that dies is replaced once `lease_until` passes,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import Model, db
+from statuspage.core.extensions import Model, db
 from statuspage.models.components import Component
 from statuspage.models.status import CLOSED_STATUSES, Severity
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
@@ -24,7 +24,7 @@ MAINTENANCE = "maintenance"
 PUBLISHED = "published"
 DRAFT = "draft"
 REJECTED = "rejected"
-# Taken back by its author before anyone decided (statuspage.approval_drafts).
+# Taken back by its author before anyone decided (statuspage.incidents.drafts).
 WITHDRAWN = "withdrawn"
 
 incident_component = Table(

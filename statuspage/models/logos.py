@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from statuspage.extensions import Model
+from statuspage.core.extensions import Model
 from statuspage.models.types import UTCDateTime, utcnow
 
 

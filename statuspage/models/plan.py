@@ -2,7 +2,7 @@
 
 One `PlanRule` row per (severity, audience, event) that carries messages; no row means no
 message. One `PlanSetting` row per severity holds the update cadence and the approval switch.
-statuspage.plan reads and writes these; nothing else should.
+statuspage.plan.rules reads and writes these; nothing else should.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import Model
+from statuspage.core.extensions import Model
 from statuspage.models.stakeholders import StakeholderGroup
 
 PUBLIC = "public"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Date, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import Model
+from statuspage.core.extensions import Model
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import Model
+from statuspage.core.extensions import Model
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class StakeholderMember(Model):
     group_id: Mapped[int] = mapped_column(
         ForeignKey("stakeholder_group.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    # Lower-case email and E.164 phone, normalised by statuspage.stakeholders.
+    # Lower-case email and E.164 phone, normalised by statuspage.plan.stakeholders.
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(16), default="en")
@@ -46,7 +46,7 @@ class StakeholderMember(Model):
 
     group: Mapped[StakeholderGroup] = relationship(back_populates="members")
     # The member's addresses as fan-out recipients, one Subscriber row per channel, kept in
-    # step by statuspage.stakeholders (see models.subscribers).
+    # step by statuspage.plan.stakeholders (see models.subscribers).
     recipients: Mapped[list[Subscriber]] = relationship(
         cascade="all, delete-orphan", order_by="Subscriber.channel")
 

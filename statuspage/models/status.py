@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from statuspage.i18n import N_
+from statuspage.core.i18n import N_
 
 
 class ComponentStatus(StrEnum):

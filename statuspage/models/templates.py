@@ -1,7 +1,7 @@
 """Message templates: ready wording per phase of an incident or maintenance.
 
 A template's `body` is markdown with placeholders such as `{incident_title}`; `sms_body` is the
-short wording for a text message. statuspage.message_templates validates and renders them.
+short wording for a text message. statuspage.incidents.templates validates and renders them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from statuspage.extensions import Model
+from statuspage.core.extensions import Model
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
 # The moments a template is written for: the incident statuses, the maintenance moments and the

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from statuspage.extensions import Model
+from statuspage.core.extensions import Model
 from statuspage.models.types import UTCDateTime, utcnow
 
 ROLES = ("admin", "communicator", "viewer")

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from statuspage.text_rules import one_line
+from statuspage.core.text_rules import one_line
 
 # Placeholders in email bodies, replaced per recipient (SendGrid substitutions, or the log
 # backend's own replacement), so one rendered body serves a whole batch of 1,000.
 MANAGE_URL = "%%manage_url%%"
 UNSUBSCRIBE_URL = "%%unsubscribe_url%%"
-# A stakeholder member's own link to the internal incident view (statuspage.internal_links);
+# A stakeholder member's own link to the internal incident view (statuspage.plan.internal_links);
 # only the bodies rendered for stakeholders contain it.
 INTERNAL_URL = "%%internal_url%%"
 

@@ -10,7 +10,7 @@ import json
 import logging
 from collections.abc import Sequence
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import OutboxMessage
 from statuspage.models.types import new_public_id
 from statuspage.notify.base import (

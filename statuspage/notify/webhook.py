@@ -42,7 +42,7 @@ from typing import Any
 
 import requests
 
-from statuspage.errors import DomainError
+from statuspage.core.errors import DomainError
 from statuspage.notify.base import DeliveryError, Recipient, WebhookContent
 from statuspage.notify.email import retry_after_seconds
 from statuspage.notify.webhook_guard import (

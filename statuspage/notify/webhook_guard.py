@@ -31,7 +31,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
-from statuspage.errors import DomainError
+from statuspage.core.errors import DomainError
 
 MAX_URL_LENGTH = 2000
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address

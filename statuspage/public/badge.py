@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from markupsafe import escape
 
+from statuspage.core.text_rules import xml_safe
 from statuspage.public.theme import text_on
-from statuspage.text_rules import xml_safe
 
 HEIGHT = 20
 PADDING = 6

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from flask import Response, abort, request
 
-from statuspage import logos
-from statuspage.cache import cached
-from statuspage.pages import get_page
+from statuspage.page import logos
+from statuspage.page.record import get_page
 from statuspage.public import bp
 from statuspage.public.headers import IMAGE_POLICY
 from statuspage.public.theme import theme_for
+from statuspage.web.cache import cached
 
 YEAR = 365 * 24 * 3600
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Response, abort
 from flask_babel import gettext as _
 
-from statuspage import calendar, queries
-from statuspage.cache import cached
-from statuspage.messages_context import base_url
+from statuspage.messages.context import base_url
 from statuspage.models import MAINTENANCE
-from statuspage.pages import get_page
-from statuspage.public import bp
+from statuspage.page import queries
+from statuspage.page.record import get_page
+from statuspage.public import bp, calendar
+from statuspage.web.cache import cached
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 

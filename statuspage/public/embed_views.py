@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from flask import Response, current_app, send_from_directory
 
-from statuspage.cache import cached
 from statuspage.public import badge, bp, presenters
 from statuspage.public.headers import FRAMEABLE_POLICY, IMAGE_POLICY
 from statuspage.public.views import render_public
+from statuspage.web.cache import cached
 
 # The script changes only with a release; five minutes keeps a fix from taking a day to land.
 SCRIPT_MAX_AGE = 300

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Response
 
-from statuspage import feeds, queries
-from statuspage.cache import cached
-from statuspage.pages import get_page
-from statuspage.public import bp
+from statuspage.page import queries
+from statuspage.page.record import get_page
+from statuspage.public import bp, feeds
+from statuspage.web.cache import cached
 
 
 @bp.get("/history.rss")

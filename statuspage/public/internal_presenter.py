@@ -1,5 +1,5 @@
 """View model of the internal incident view: what a stakeholder member's link
-(statuspage.internal_links) shows them, without a console account.
+(statuspage.plan.internal_links) shows them, without a console account.
 
 Read-only. Unlike the public permalink it shows the incident while its opening update still
 waits for approval, the internal updates beside the public ones, the severity with the plan's
@@ -17,9 +17,8 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from statuspage import internal_links, plan
-from statuspage.extensions import db
-from statuspage.internal_links import LinkRefused
+from statuspage.core.extensions import db
+from statuspage.messages.templating import status_label
 from statuspage.models import (
     Component,
     ComponentChange,
@@ -28,9 +27,11 @@ from statuspage.models import (
     StakeholderMember,
 )
 from statuspage.models.incidents import DRAFT, PUBLISHED
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
+from statuspage.plan import internal_links
+from statuspage.plan import rules as plan
+from statuspage.plan.internal_links import LinkRefused
 from statuspage.public.presenters import STATUS_ICONS, SiteView, site_view
-from statuspage.templating import status_label
 
 __all__ = ["InternalIncident", "LinkRefused", "Opened", "internal_incident", "open_link"]
 

@@ -1,7 +1,7 @@
 """The internal incident view at /internal/<token>: a stakeholder member's own, read-only page.
 
 Its own blueprint, so that every answer under it (the page and its 403/410 refusals) is
-private: never stored by a shared cache (statuspage.cache serves only views it wraps, and
+private: never stored by a shared cache (statuspage.web.cache serves only views it wraps, and
 this one is not), never indexed, and never leaking the token to another site through Referer.
 The page is written in the member's language.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort
 from flask_babel import force_locale
 
-from statuspage.i18n import language_for
+from statuspage.core.i18n import language_for
 from statuspage.public import internal_presenter
 from statuspage.public.views import render_public
 

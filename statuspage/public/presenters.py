@@ -14,18 +14,18 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 
-from statuspage import queries
-from statuspage.follow_ups import PublicFollowUp, public_follow_ups
-from statuspage.i18n import N_, format_day, format_decimal
+from statuspage.core.i18n import N_, format_day, format_decimal
+from statuspage.incidents.follow_ups import PublicFollowUp, public_follow_ups
+from statuspage.messages.templating import status_label
 from statuspage.models import Component, Incident, Page, utcnow
 from statuspage.models.status import (
     ACTIVE_INCIDENT_STATUSES,
     ACTIVE_MAINTENANCE_STATUSES,
 )
-from statuspage.pages import get_page
-from statuspage.rollup import PageStatus
-from statuspage.templating import status_label
-from statuspage.uptime import DAYS, UptimeBar, uptime_bars
+from statuspage.page import queries
+from statuspage.page.record import get_page
+from statuspage.page.rollup import PageStatus
+from statuspage.page.uptime import DAYS, UptimeBar, uptime_bars
 
 RECENT_DAYS = 7
 # Caps keep a burst of incidents from making one page unbounded; beyond them the history

@@ -10,8 +10,8 @@ from typing import Any
 
 from wtforms import HiddenField, SelectMultipleField, StringField
 
-from statuspage.errors import DomainError
-from statuspage.forms_base import HtmlForm
+from statuspage.core.errors import DomainError
+from statuspage.web.forms_base import HtmlForm
 
 
 class PublicForm(HtmlForm):

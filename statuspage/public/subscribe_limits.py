@@ -4,7 +4,7 @@ Sign-ups are limited per client address (one bot, many addresses), per subscribe
 (one victim, many requests: mail bombing, text bombing) and, for SMS, per number prefix (a bot
 walking a premium number range). Confirmation endpoints are limited per client address, and
 code entry also per subscriber. The daily SMS budget (in the database, shared by every web
-process) is enforced by the use-case, see statuspage.subscription_codes.
+process) is enforced by the use-case, see statuspage.subscriptions.codes.
 
 Limits are read from the app config at request time, so a deployment (or a test) can tune
 them: SUBSCRIBE_RATE_LIMIT_IP, SUBSCRIBE_RATE_LIMIT_ADDRESS, SUBSCRIBE_RATE_LIMIT_PREFIX,
@@ -20,12 +20,12 @@ from flask import current_app, g, request
 from flask_babel import gettext
 from flask_limiter.util import get_remote_address
 
-from statuspage import subscription_addresses as addresses
-from statuspage.extensions import limiter
-from statuspage.i18n import N_
+from statuspage.core.extensions import limiter
+from statuspage.core.i18n import N_
 from statuspage.models.subscribers import CHANNELS, SMS
-from statuspage.pages import get_page
-from statuspage.subscription_links import subscriber_by_public_id
+from statuspage.notify import addresses
+from statuspage.page.record import get_page
+from statuspage.subscriptions.links import subscriber_by_public_id
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -13,9 +13,9 @@ from flask import abort, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from statuspage import subscriptions
-from statuspage.errors import DomainError
-from statuspage.extensions import csrf
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import csrf
+from statuspage.core.tokens import MANAGE, UNSUBSCRIBE
 from statuspage.models import Subscriber
 from statuspage.models.subscribers import WEBHOOK
 from statuspage.public import bp
@@ -29,8 +29,8 @@ from statuspage.public.subscribe_pages import (
     shown_address,
     token_subscriber,
 )
-from statuspage.subscription_links import manage_path
-from statuspage.tokens import MANAGE, UNSUBSCRIBE
+from statuspage.subscriptions import subscribe as subscriptions
+from statuspage.subscriptions.links import manage_path
 
 
 @bp.route("/manage/<token>", methods=["GET", "POST"])

@@ -16,14 +16,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
-from statuspage import queries
-from statuspage.errors import DomainError, NotFound
+from statuspage.core.errors import DomainError, NotFound
 from statuspage.models import Subscriber
 from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
-from statuspage.pages import get_page
+from statuspage.notify.addresses import allowed_regions, country_names, mask_phone
+from statuspage.page import queries
+from statuspage.page.record import get_page
 from statuspage.public.presenters import site_view
-from statuspage.subscription_addresses import allowed_regions, country_names, mask_phone
-from statuspage.subscription_links import subscriber_for_token
+from statuspage.subscriptions.links import subscriber_for_token
 
 # Lazy: each is translated when a page shows it, in that visitor's language.
 CHANNEL_TABS = {EMAIL: lazy_gettext("Email"), SMS: lazy_gettext("Text message"),

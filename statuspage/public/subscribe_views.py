@@ -14,12 +14,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 
-from statuspage import i18n, subscriptions
-from statuspage.errors import DomainError
-from statuspage.extensions import limiter
+from statuspage.core import i18n
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import limiter
+from statuspage.core.tokens import CONFIRM
 from statuspage.models import Subscriber
 from statuspage.models.subscribers import SMS, WEBHOOK
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
 from statuspage.public import bp
 from statuspage.public.subscribe_forms import ButtonForm, CodeForm, SubscribeForm
 from statuspage.public.subscribe_limits import code_limited, confirm_limited, signup_limited
@@ -33,9 +34,9 @@ from statuspage.public.subscribe_pages import (
     shown_address,
     token_subscriber,
 )
-from statuspage.subscription_codes import CODE_LIFETIME, TooManyRequests
-from statuspage.subscription_links import manage_path, sms_code_path, subscriber_by_public_id
-from statuspage.tokens import CONFIRM
+from statuspage.subscriptions import subscribe as subscriptions
+from statuspage.subscriptions.codes import CODE_LIFETIME, TooManyRequests
+from statuspage.subscriptions.links import manage_path, sms_code_path, subscriber_by_public_id
 
 
 @bp.route("/subscribe", methods=["GET", "POST"])

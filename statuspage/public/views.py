@@ -7,9 +7,9 @@ from typing import Any
 from flask import abort, current_app, request
 from flask_babel import gettext as _
 
-from statuspage.cache import cached
-from statuspage.numbers import whole_number
+from statuspage.core.numbers import whole_number
 from statuspage.public import bp, presenters
+from statuspage.web.cache import cached
 
 # A page number beyond this is a crawler or a typo, not a reader (~300 years of months).
 MAX_HISTORY_PAGE = 1200

@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from statuspage import tasks
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.tasks import queues as tasks
 from tests.browser.live import LiveServer, reset_database, running_site
 from tests.factories import PASSWORD, Factory
 from tests.fakes.providers import FakeSendGrid, FakeTwilio

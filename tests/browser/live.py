@@ -24,9 +24,9 @@ from flask import Flask
 from sqlalchemy import inspect, select
 
 from statuspage import ROOT
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Page
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
 from tests.conftest import make_app
 from tests.worker_support import provider_env
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from statuspage.extensions import db
-from statuspage.incidents import resolve_incident, start_maintenance
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import resolve_incident, start_maintenance
 from statuspage.models import Component, Incident, utcnow
 from tests.factories import Factory
 

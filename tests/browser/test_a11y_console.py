@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
-from statuspage import postmortems
+from statuspage.incidents import postmortems
 from statuspage.models import utcnow
-from statuspage.stakeholders import MemberInput, add_member, create_group
+from statuspage.plan.stakeholders import MemberInput, add_member, create_group
 from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import PageMaker, login
 from tests.browser.scenarios import maintenance

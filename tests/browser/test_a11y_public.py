@@ -12,12 +12,14 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from statuspage import internal_links, plan, postmortems
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update
+from statuspage.core.extensions import db
+from statuspage.incidents import postmortems
+from statuspage.incidents.lifecycle import UpdateInput, post_update
 from statuspage.models import StakeholderMember, Subscriber
-from statuspage.stakeholders import MemberInput
-from statuspage.subscription_links import confirm_url, manage_path, sms_code_path, unsubscribe_url
+from statuspage.plan import internal_links
+from statuspage.plan import rules as plan
+from statuspage.plan.stakeholders import MemberInput
+from statuspage.subscriptions.links import confirm_url, manage_path, sms_code_path, unsubscribe_url
 from tests.browser.a11y import assert_accessible, violations
 from tests.browser.scenarios import STATES, operational
 from tests.browser.support import path_of
@@ -48,7 +50,7 @@ def test_front_page_is_accessible_in_every_state(page: Page, factory: Factory,
 
 
 # A postmortem as the scaffold lays it out: its headings go under the page's h2 "Postmortem"
-# (statuspage.rendering heading_base), with a list, a timeline table and a skipped level.
+# (statuspage.core.rendering heading_base), with a list, a timeline table and a skipped level.
 POSTMORTEM = """## Summary
 
 Emails were delayed by up to **20 minutes** for three hours.

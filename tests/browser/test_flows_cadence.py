@@ -8,7 +8,7 @@ from datetime import timedelta
 from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Incident, IncidentUpdate, utcnow
 from tests.browser.conftest import login
 from tests.browser.live import LiveServer

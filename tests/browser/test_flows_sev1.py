@@ -21,11 +21,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from statuspage import cadence, plan, tasks
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.incidents import cadence
 from statuspage.models import Subscriber, utcnow
-from statuspage.plan import seed_default_plan
-from statuspage.stakeholders import MemberInput, add_member, get_group
+from statuspage.plan import rules as plan
+from statuspage.plan.rules import seed_default_plan
+from statuspage.plan.stakeholders import MemberInput, add_member, get_group
+from statuspage.tasks import queues as tasks
 from tests.browser.conftest import PageMaker, page_maker
 from tests.browser.live import LiveServer, reset_database, running_site
 from tests.browser.support import path_of

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Component, Incident
 from tests.browser.conftest import login
 from tests.browser.live import LiveServer

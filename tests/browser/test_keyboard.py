@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Component, Incident, Subscriber
 from tests.browser.conftest import PageMaker, login
 from tests.browser.live import LiveServer

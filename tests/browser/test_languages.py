@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from statuspage.extensions import db
-from statuspage.pages import get_page, touch_page
+from statuspage.core.extensions import db
+from statuspage.page.record import get_page, touch_page
 from tests.factories import Factory
 
 PageMaker = Callable[..., Page]

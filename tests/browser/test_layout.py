@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from statuspage.extensions import db
-from statuspage.pages import get_page, touch_page
+from statuspage.core.extensions import db
+from statuspage.page.record import get_page, touch_page
 from statuspage.public.theme import contrast
 from tests.browser.conftest import login
 from tests.browser.scenarios import major_outage

@@ -12,13 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from statuspage import api_tokens, plan, postmortems, stakeholders
-from statuspage.accounts import deactivate
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update, resolve_incident
-from statuspage.message_templates import seed_default_templates
+from statuspage.accounts import api_tokens
+from statuspage.accounts.users import deactivate
+from statuspage.core.extensions import db
+from statuspage.incidents import postmortems
+from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
+from statuspage.incidents.templates import seed_default_templates
 from statuspage.models import Component, Incident, User, utcnow
-from statuspage.subscriber_admin import NewSubscriber, add_subscriber
+from statuspage.plan import rules as plan
+from statuspage.plan import stakeholders
+from statuspage.subscriptions.admin import NewSubscriber, add_subscriber
 from tests.factories import Factory
 
 

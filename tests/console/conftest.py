@@ -10,7 +10,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 
-from statuspage import accounts
+from statuspage.accounts import users as accounts
 from statuspage.models import User
 from tests.factories import PASSWORD, Factory
 

@@ -11,9 +11,9 @@ from html import unescape
 
 from flask.testing import FlaskClient
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, User
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
 from tests.factories import Factory
 
 ROLES = ("admin", "communicator", "viewer")

@@ -6,7 +6,7 @@ from datetime import timedelta
 from itertools import count
 from typing import Any
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Component, OutboxMessage, Subscriber, utcnow
 
 _seq = count(1)

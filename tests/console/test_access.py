@@ -21,7 +21,7 @@ from werkzeug.routing.converters import (
 )
 
 from statuspage.console.access import ALLOWED
-from statuspage.url_rules import converter_of
+from statuspage.web.url_rules import converter_of
 from tests.console.conftest import LoginHelper
 
 ROLES = ("viewer", "communicator", "admin")

@@ -11,11 +11,11 @@ from html import unescape
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import UpdateInput, post_update
 from statuspage.models import FanoutEvent, IncidentUpdate, User
 from statuspage.models.plan import PUBLIC
-from statuspage.stakeholders import MemberInput
+from statuspage.plan.stakeholders import MemberInput
 from tests.approval_support import require_approval
 from tests.console.conftest_content import as_role
 from tests.delivery_support import add_subscribers

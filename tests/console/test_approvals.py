@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from statuspage import plan
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import UpdateInput, post_update
 from statuspage.models import Incident, IncidentUpdate, User
+from statuspage.plan import rules as plan
 from tests.console.conftest_content import as_role, sign_in
 from tests.factories import Factory
 

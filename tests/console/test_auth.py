@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage.accounts import GENERIC_LOGIN_ERROR, deactivate
-from statuspage.extensions import db
+from statuspage.accounts.users import GENERIC_LOGIN_ERROR, deactivate
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry
 from tests.conftest import make_app
 from tests.console.conftest import LoginHelper
@@ -207,7 +207,7 @@ def test_password_change_needs_the_current_password_and_ends_other_sessions(
 def test_dashboard_lists_open_incidents_and_upcoming_maintenance(
     client: FlaskClient, login: LoginHelper, factory: Factory
 ) -> None:
-    from statuspage.incidents import resolve_incident
+    from statuspage.incidents.lifecycle import resolve_incident
 
     api = factory.component("API")
     open_one = factory.incident("Checkout errors", components={api: "partial_outage"})

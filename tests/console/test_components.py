@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Component, ComponentChange, ComponentDay, Incident
 from tests.conftest import make_app
 from tests.console.conftest_content import (
@@ -162,8 +162,8 @@ def test_a_group_cannot_be_nested_in_another_group(
     inner = factory.group("Inner")
     as_role(client, factory, "admin")
     # The form offers no group select for a group; a crafted post is refused by the use-case.
-    from statuspage.components import ComponentInput, update_component
-    from statuspage.errors import DomainError
+    from statuspage.components.editing import ComponentInput, update_component
+    from statuspage.core.errors import DomainError
 
     with pytest.raises(DomainError) as error:
         update_component(inner, ComponentInput(name="Inner", group_id=outer.id), None)
@@ -191,8 +191,8 @@ def test_move_up_and_down_swaps_neighbours_and_renumbers_one_to_n(
 
 
 def test_explicit_reorder_sets_positions_and_refuses_a_stale_list(factory: Factory) -> None:
-    from statuspage.components import reorder_components
-    from statuspage.errors import DomainError
+    from statuspage.components.editing import reorder_components
+    from statuspage.core.errors import DomainError
 
     group = factory.group("G")
     a = factory.component("A", group=group)

@@ -13,7 +13,7 @@ from wtforms.validators import Length
 
 from statuspage.console.compose import Composition, compose
 from statuspage.console.forms import ConsoleForm
-from statuspage.errors import DomainError
+from statuspage.core.errors import DomainError
 
 
 class BodyForm(ConsoleForm):

@@ -9,10 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage import message_templates as mt
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.incidents import templates as mt
 from statuspage.models import Incident, IncidentUpdate, MessageTemplate
-from statuspage.tasks import huey, sms_huey
+from statuspage.tasks.queues import huey, sms_huey
 from tests.console.conftest_content import as_role, field_error, textarea_value
 from tests.delivery_support import (
     add_subscribers,

@@ -8,8 +8,8 @@ import re
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from statuspage import message_templates as mt
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.incidents import templates as mt
 from statuspage.models import Incident, IncidentUpdate, MessageTemplate
 from tests.console.conftest_content import as_role, field_error, input_value, textarea_value
 from tests.factories import Factory
@@ -137,7 +137,7 @@ def test_start_and_complete_offer_their_phase_templates_and_verify_none(
     assert "Maintenance completed: Maintenance completed" in complete
     assert "Maintenance started:" not in complete
 
-    from statuspage.incidents import start_maintenance
+    from statuspage.incidents.lifecycle import start_maintenance
 
     start_maintenance(work, "", None)
     html = client.get(f"/console/maintenance/{work.public_id}").get_data(as_text=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, User
 from tests.conftest import make_app
 from tests.console.conftest import LoginHelper, csrf_token

@@ -9,10 +9,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage import plan
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Incident, StakeholderGroup
-from statuspage.stakeholders import MemberInput, add_member
+from statuspage.plan import rules as plan
+from statuspage.plan.stakeholders import MemberInput, add_member
 from tests.console.conftest_content import as_role, field_error
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory

@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from statuspage import delivery
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import (
     AuditEntry,
     Delivery,
@@ -18,6 +17,7 @@ from statuspage.models import (
     Subscriber,
     utcnow,
 )
+from statuspage.outbox import publish as delivery
 from tests.console.conftest import LoginHelper
 from tests.console.subscriber_helpers import make_subscriber
 from tests.factories import Factory

@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Delivery, utcnow
-from statuspage.tasks import huey
+from statuspage.tasks.queues import huey
 from tests.console.conftest import LoginHelper
 from tests.delivery_support import (
     add_subscribers,

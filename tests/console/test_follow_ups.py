@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage import postmortems
-from statuspage.follow_ups import page_today
-from statuspage.incidents import resolve_incident
+from statuspage.incidents import postmortems
+from statuspage.incidents.follow_ups import page_today
+from statuspage.incidents.lifecycle import resolve_incident
 from statuspage.models import Incident
 from tests.console.conftest import LoginHelper
 from tests.factories import Factory

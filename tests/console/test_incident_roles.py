@@ -9,8 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage.extensions import db
-from statuspage.incident_roles import assign_roles
+from statuspage.core.extensions import db
+from statuspage.incidents.roles import assign_roles
 from statuspage.models import AuditEntry, Incident, utcnow
 from tests.console.conftest_content import as_role, field_error
 from tests.factories import Factory

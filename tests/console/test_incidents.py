@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Component, Incident, IncidentUpdate
 from tests.console.conftest_content import (
     as_role,
@@ -31,7 +31,7 @@ def _incident(name: str) -> Incident:
 def test_list_shows_open_incidents_before_recently_resolved_ones(
     client: FlaskClient, factory: Factory
 ) -> None:
-    from statuspage.incidents import resolve_incident
+    from statuspage.incidents.lifecycle import resolve_incident
 
     old = factory.incident("Old outage")
     resolve_incident(old, "Fixed.", None)
@@ -155,7 +155,7 @@ def test_start_in_the_future_or_in_a_clock_change_gap_is_refused(
 def test_detail_shows_the_whole_timeline_with_internal_updates_marked(
     client: FlaskClient, factory: Factory
 ) -> None:
-    from statuspage.incidents import UpdateInput, post_update
+    from statuspage.incidents.lifecycle import UpdateInput, post_update
 
     incident = factory.incident("Outage", body="Public words")
     post_update(incident, UpdateInput(status="identified", body="Secret words",

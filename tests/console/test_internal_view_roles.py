@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 import pytest
 from flask.testing import FlaskClient
 
-from statuspage import internal_links
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import StakeholderMember
-from statuspage.stakeholders import MemberInput
+from statuspage.plan import internal_links
+from statuspage.plan.stakeholders import MemberInput
 from tests.console.conftest import LoginHelper
 from tests.factories import Factory
 from tests.stakeholder_support import group_with

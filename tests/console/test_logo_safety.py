@@ -13,9 +13,9 @@ import pytest
 from flask.testing import FlaskClient
 from PIL import Image
 
-from statuspage import logos
-from statuspage.errors import DomainError
+from statuspage.core.errors import DomainError
 from statuspage.models import PageLogo
+from statuspage.page import logos
 from tests.console.conftest import LoginHelper
 from tests.console.conftest_content import field_error
 from tests.console.test_settings_branding import current_logo, png, upload

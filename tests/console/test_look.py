@@ -21,9 +21,9 @@ from werkzeug.routing import IntegerConverter, Rule
 
 from statuspage import ROOT
 from statuspage import console as console_package
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.public.theme import contrast
-from statuspage.url_rules import converter_of
+from statuspage.web.url_rules import converter_of
 from tests.console.busy_console import busy_console
 from tests.console.conftest_content import as_role
 from tests.factories import Factory

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Component, Incident
 from tests.console.conftest_content import (
     as_role,
@@ -32,7 +32,7 @@ def _local(delta: timedelta) -> str:
 
 
 def test_list_groups_in_progress_upcoming_and_past(client: FlaskClient, factory: Factory) -> None:
-    from statuspage.incidents import resolve_incident, start_maintenance
+    from statuspage.incidents.lifecycle import resolve_incident, start_maintenance
 
     factory.maintenance("Future work", starts_in=timedelta(days=3))
     running = factory.maintenance("Running work", starts_in=timedelta(hours=-1))
@@ -160,7 +160,7 @@ def test_start_can_leave_components_alone(client: FlaskClient, factory: Factory)
 
 
 def test_a_step_that_no_longer_applies_is_refused(client: FlaskClient, factory: Factory) -> None:
-    from statuspage.incidents import start_maintenance
+    from statuspage.incidents.lifecycle import start_maintenance
 
     maintenance = factory.maintenance("Upgrade")
     start_maintenance(maintenance, "", None)
@@ -232,8 +232,8 @@ def test_viewer_reads_the_timeline_but_gets_no_actions(
 def test_starting_and_completing_by_hand_are_the_plans_maintenance_events(
     client: FlaskClient, factory: Factory
 ) -> None:
-    from statuspage import plan
     from statuspage.models import Delivery, FanoutEvent
+    from statuspage.plan import rules as plan
     from tests.delivery_support import add_subscribers
 
     plan.save_document({"version": 1, "severities": {"maintenance": {

@@ -6,8 +6,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage import message_templates as mt
-from statuspage.extensions import db
+from statuspage.core.extensions import db
+from statuspage.incidents import templates as mt
 from statuspage.models import Incident, IncidentUpdate, MessageTemplate
 from tests.console.conftest_content import (
     as_role,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from statuspage import plan
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Incident
+from statuspage.plan import rules as plan
 from tests.console.conftest_content import as_role
 from tests.factories import Factory
 

@@ -8,10 +8,10 @@ import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage import plan
 from statuspage.models import AuditEntry
-from statuspage.plan import Route, decide
-from statuspage.stakeholders import create_group
+from statuspage.plan import rules as plan
+from statuspage.plan.rules import Route, decide
+from statuspage.plan.stakeholders import create_group
 from tests.conftest import make_app
 from tests.console.conftest import LoginHelper, csrf_token
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from statuspage import plan
+from statuspage.plan import rules as plan
 from tests.console.conftest import LoginHelper
 from tests.console.conftest_content import input_value, textarea_value
 

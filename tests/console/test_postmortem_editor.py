@@ -11,11 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage import postmortems
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update, resolve_incident
+from statuspage.core.extensions import db
+from statuspage.incidents import postmortems
+from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
 from statuspage.models import ActionItem, Incident
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
 from tests.console.conftest import LoginHelper
 from tests.factories import Factory
 

@@ -6,8 +6,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage.extensions import db
-from statuspage.incidents import resolve_incident
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import resolve_incident
 from statuspage.models import ActionItem, FanoutEvent, Incident
 from tests.console.conftest import LoginHelper
 from tests.factories import Factory

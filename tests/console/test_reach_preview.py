@@ -10,11 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage import segments
-from statuspage.extensions import db
+from statuspage.core import segments
+from statuspage.core.extensions import db
 from statuspage.models import Delivery, FanoutEvent, Incident, IncidentUpdate
 from statuspage.models.plan import PUBLIC
-from statuspage.stakeholders import MemberInput
+from statuspage.plan.stakeholders import MemberInput
 from tests.console.conftest_content import as_role, input_value, textarea_value
 from tests.delivery_support import add_subscribers, queued_tasks, run_worker
 from tests.factories import Factory

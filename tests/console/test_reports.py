@@ -10,10 +10,10 @@ from datetime import date, timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Component, ComponentDay
 from statuspage.models.plan import PLAN_SEVERITIES
-from statuspage.reports import current_month
+from statuspage.reports.month import current_month
 from tests.console.conftest import LoginHelper
 from tests.factories import Factory
 from tests.metrics_support import T0, approved_update, scripted_incident, set_targets

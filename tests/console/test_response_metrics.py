@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import PostmortemReview
 from tests.console.conftest_content import as_role
 from tests.factories import Factory

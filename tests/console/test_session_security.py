@@ -8,9 +8,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage import accounts, twofactor
-from statuspage.errors import DomainError
-from statuspage.extensions import db
+from statuspage.accounts import twofactor
+from statuspage.accounts import users as accounts
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
 from statuspage.models import User
 from tests.conftest import make_app
 from tests.console.conftest import LoginHelper

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, Page
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
 from tests.console.conftest import LoginHelper
 from tests.console.conftest_content import field_error, input_value, textarea_value
 

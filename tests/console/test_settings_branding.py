@@ -16,10 +16,10 @@ from flask.testing import FlaskClient
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
-from statuspage import logos
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, PageLogo
-from statuspage.pages import get_page
+from statuspage.page import logos
+from statuspage.page.record import get_page
 from tests.conftest import make_app
 from tests.console.conftest import LoginHelper, csrf_token
 from tests.console.conftest_content import field_error

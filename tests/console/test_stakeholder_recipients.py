@@ -7,11 +7,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import UpdateInput, post_update
 from statuspage.models import IncidentUpdate
-from statuspage.stakeholders import MemberInput
-from statuspage.subscription_links import manage_path, unsubscribe_url
+from statuspage.plan.stakeholders import MemberInput
+from statuspage.subscriptions.links import manage_path, unsubscribe_url
 from tests.console.conftest import LoginHelper
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory

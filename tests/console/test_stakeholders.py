@@ -7,7 +7,7 @@ import io
 from flask.testing import FlaskClient
 
 from statuspage.models import StakeholderGroup, StakeholderMember
-from statuspage.stakeholders import MemberInput, add_member, create_group
+from statuspage.plan.stakeholders import MemberInput, add_member, create_group
 from tests.console.conftest import LoginHelper
 
 

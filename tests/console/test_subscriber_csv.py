@@ -11,12 +11,13 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from statuspage import subscriber_csv, subscriber_import
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, Subscriber, SubscriberImport, User
-from statuspage.pages import get_page
-from statuspage.subscriber_csv import EXPORT_COLUMNS, ImportOptions, ImportReport
-from statuspage.subscriber_import import start_import
+from statuspage.page.record import get_page
+from statuspage.subscriptions import csv_rows as subscriber_csv
+from statuspage.subscriptions import imports as subscriber_import
+from statuspage.subscriptions.csv_rows import EXPORT_COLUMNS, ImportOptions, ImportReport
+from statuspage.subscriptions.imports import start_import
 from tests.conftest import make_app
 from tests.console.conftest import LoginHelper, csrf_token
 from tests.console.conftest_content import field_error

@@ -16,10 +16,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage.errors import DomainError
-from statuspage.extensions import db
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
 from statuspage.models import Subscriber
-from statuspage.subscription_addresses import lenient, normalise_email
+from statuspage.notify.addresses import lenient, normalise_email
 from tests.console.conftest import LoginHelper
 from tests.console.conftest_content import field_error
 from tests.subscription_support import outbox

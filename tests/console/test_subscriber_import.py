@@ -16,11 +16,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from statuspage import subscriber_csv, subscriber_import, subscription_tasks
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Subscriber, SubscriberImport, User, utcnow
-from statuspage.subscriber_csv import ImportOptions
-from statuspage.tasks import huey
+from statuspage.subscriptions import csv_rows as subscriber_csv
+from statuspage.subscriptions import imports as subscriber_import
+from statuspage.subscriptions.csv_rows import ImportOptions
+from statuspage.tasks import subscriptions as subscription_tasks
+from statuspage.tasks.queues import huey
 from tests.console.conftest import LoginHelper
 from tests.console.conftest_content import field_error
 from tests.delivery_support import pending_task_names, queued_tasks, run_worker

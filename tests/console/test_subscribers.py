@@ -7,7 +7,7 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, Delivery, FanoutEvent, Subscriber
 from tests.console.conftest import LoginHelper
 from tests.console.conftest_content import field_error, input_value

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage import twofactor
-from statuspage.errors import DomainError
-from statuspage.extensions import db
+from statuspage.accounts import twofactor
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, RecoveryCode, User
 from tests.console.conftest import LoginHelper
 from tests.factories import PASSWORD, Factory
@@ -186,13 +186,13 @@ def test_second_factor_guesses_are_rate_limited(
 def test_a_totp_code_cannot_be_replayed(app) -> None:
     import pyotp
 
-    from statuspage.errors import DomainError
-    from statuspage.twofactor import verify_second_factor
+    from statuspage.accounts.twofactor import verify_second_factor
+    from statuspage.core.errors import DomainError
     from tests.factories import Factory
 
     user = Factory().user(role="viewer")
     user.totp_secret = pyotp.random_base32()
-    from statuspage.extensions import db
+    from statuspage.core.extensions import db
 
     db.session.commit()
     code = pyotp.TOTP(user.totp_secret).now()

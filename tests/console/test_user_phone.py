@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry
 from tests.console.conftest import LoginHelper
 from tests.factories import Factory

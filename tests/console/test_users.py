@@ -8,9 +8,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage import accounts, audit
-from statuspage.errors import DomainError
-from statuspage.extensions import db
+from statuspage import audit
+from statuspage.accounts import users as accounts
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, User
 from tests.console.conftest import LoginHelper
 from tests.factories import Factory

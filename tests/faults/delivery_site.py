@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import update
 from werkzeug.wrappers import Response
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Delivery, Subscriber
 from tests.delivery_support import add_subscribers, store_open_plan
 from tests.fakes.providers import FakeSendGrid

@@ -26,7 +26,7 @@ import pytest
 from flask import Flask
 
 from statuspage import ROOT
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from tests.browser.live import BIN, free_port, procfile
 from tests.conftest import make_app
 from tests.faults.proxy import FaultProxy

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from tests.factories import Factory
 from tests.faults.console import Console
 from tests.faults.site import FaultySite, faulty_site, needs_postgres

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Delivery, Subscriber
 from tests.delivery_support import email, phone
 from tests.fakes.providers import FakeTwilio

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import Delivery, FanoutEvent
 from statuspage.models.deliveries import QUEUED, SENDING
 from tests.delivery_support import add_subscribers

@@ -19,10 +19,10 @@ from flask.testing import FlaskClient
 from huey.storage import RedisStorage
 from sqlalchemy import select
 
-from statuspage import enqueue_retry
-from statuspage.extensions import db
+from statuspage.core import enqueue_retry
+from statuspage.core.extensions import db
 from statuspage.models import FanoutEvent
-from statuspage.tasks import huey
+from statuspage.tasks.queues import huey
 from tests.delivery_support import add_subscribers
 from tests.factories import PASSWORD, Factory
 from tests.faults.proxy import FaultProxy

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from statuspage.extensions import db
+from statuspage.core.extensions import db
 from statuspage.models import FanoutEvent, Incident, IncidentUpdate, Subscriber
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from statuspage import messages
-from statuspage.markdown_text import markdown_text
-from statuspage.rendering import plain_text
+from statuspage.core.markdown_text import markdown_text
+from statuspage.core.rendering import plain_text
+from statuspage.messages import build as messages
 from tests.factories import Factory
 from tests.notify.events import event_for
 

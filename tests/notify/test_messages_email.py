@@ -7,11 +7,11 @@ from html.parser import HTMLParser
 
 from flask import Flask
 
-from statuspage import messages
-from statuspage.incidents import UpdateInput, post_update, start_maintenance
+from statuspage.incidents.lifecycle import UpdateInput, post_update, start_maintenance
+from statuspage.messages import build as messages
 from statuspage.notify.base import MANAGE_URL, UNSUBSCRIBE_URL
 from statuspage.notify.email import SendGridChannel
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
 from tests.factories import Factory
 from tests.fakes.providers import FakeSendGrid
 from tests.notify.events import event_for, subscriber

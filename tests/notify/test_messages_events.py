@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
-from statuspage import messages, postmortems, segments
-from statuspage.extensions import db
-from statuspage.incidents import MaintenanceInput, resolve_incident, schedule_maintenance
+from statuspage.core import segments
+from statuspage.core.extensions import db
+from statuspage.incidents import postmortems
+from statuspage.incidents.lifecycle import MaintenanceInput, resolve_incident, schedule_maintenance
+from statuspage.messages import build as messages
 from statuspage.models import FanoutEvent, Incident
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
 from tests.factories import Factory
 
 BASE = "https://status.example.com"
@@ -140,7 +142,7 @@ def test_stakeholder_members_get_no_subscription_links(app: Flask, factory: Fact
 
 
 def test_the_fan_out_sends_the_own_wording(app: Flask, factory: Factory) -> None:
-    from statuspage import maintenance_automation as automation
+    from statuspage.incidents import maintenance_automation as automation
     from tests.delivery_support import add_subscribers
     from tests.subscription_support import outbox
 

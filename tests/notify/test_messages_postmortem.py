@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from statuspage import messages, postmortems
-from statuspage.extensions import db
-from statuspage.incidents import resolve_incident
-from statuspage.messages_postmortem import SUMMARY_LIMIT, summary_markdown
+from statuspage.core.extensions import db
+from statuspage.incidents import postmortems
+from statuspage.incidents.lifecycle import resolve_incident
+from statuspage.messages import build as messages
+from statuspage.messages.postmortem import SUMMARY_LIMIT, summary_markdown
 from statuspage.models import FanoutEvent, Incident
 from tests.factories import Factory
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from statuspage import messages, segments
-from statuspage.pages import get_page
+from statuspage.core import segments
+from statuspage.messages import build as messages
+from statuspage.page.record import get_page
 from tests.factories import Factory
 from tests.notify.events import event_for
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from statuspage import messages
-from statuspage.extensions import db
-from statuspage.incidents import UpdateInput, post_update
+from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.messages import build as messages
 from statuspage.models import FanoutEvent
-from statuspage.subscriptions import unsubscribe_url
+from statuspage.subscriptions.subscribe import unsubscribe_url
 from tests.factories import Factory
 from tests.notify.events import event_for, subscriber
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from statuspage import segments
+from statuspage.core import segments
 
 
 def test_plain_ascii_is_gsm7_with_160_characters_in_one_segment() -> None:

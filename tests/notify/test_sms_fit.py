@@ -11,11 +11,12 @@ import random
 import pytest
 from flask import Flask
 
-from statuspage import segments, sms_fit
-from statuspage.messages_context import EventContext
-from statuspage.messages_sms import render_sms_for
+from statuspage.core import segments
+from statuspage.messages import sms_fit
+from statuspage.messages.context import EventContext
+from statuspage.messages.sms import render_sms_for
 from statuspage.models import Incident, IncidentUpdate, utcnow
-from statuspage.pages import get_page
+from statuspage.page.record import get_page
 
 LINK_BASE = "https://status.example.com/incidents/"
 STOP = "Reply STOP to unsubscribe"

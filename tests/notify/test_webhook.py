@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from statuspage.errors import DomainError
+from statuspage.core.errors import DomainError
 from statuspage.notify import webhook_guard
 from statuspage.notify.base import DeliveryError, WebhookContent
 from statuspage.notify.webhook import HttpWebhookChannel, check_webhook_url, verify_signature

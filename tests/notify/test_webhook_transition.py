@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from statuspage.errors import DomainError
+from statuspage.core.errors import DomainError
 from statuspage.models import Subscriber
 from statuspage.notify import webhook_guard
 from statuspage.notify.base import DeliveryError, WebhookContent

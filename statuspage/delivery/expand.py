@@ -1,0 +1,227 @@
+"""Expand a fan-out event into one Delivery per recipient, batch by batch.
+
+The recipients are the event's audience (statuspage.plan.audience): public subscribers
+and the members of the stakeholder groups the plan routed the event to.
+
+Subscribers are read by id after the event's saved cursor (keyset pagination), so memory does
+not grow with the audience and an interrupted expansion resumes where it stopped. Each batch
+inserts its deliveries with INSERT … ON CONFLICT DO NOTHING on the unique (event, subscriber,
+channel) key, advances the cursor and commits in one transaction: re-running a batch after a
+crash creates nothing twice. Only then is the batch's send work enqueued.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, Row, Select, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from statuspage.core.extensions import db
+from statuspage.core.transaction import execute_dml
+from statuspage.delivery.dispatch import dispatch_rows
+from statuspage.delivery.faults import persist, rollback
+from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
+from statuspage.models.deliveries import QUEUED
+from statuspage.plan.audience import Audience, audience_for, with_groups
+from statuspage.plan.audience import audience_condition as recipients_condition
+
+log = logging.getLogger(__name__)
+
+PENDING, EXPANDING, DONE = "pending", "expanding", "done"
+__all__ = ["audience_condition", "expand_event", "with_groups"]
+
+
+def expand_event(event_id: int) -> int:
+    """Create the event's deliveries and enqueue their sending; returns deliveries created.
+
+    Safe to call any number of times, from any number of workers: the event is leased by a
+    conditional UPDATE, so one worker expands it at a time, and a worker that died is replaced
+    once its lease has expired (recover_expired_leases re-enqueues the event).
+
+    A lost database or queue connection does not stop it: each batch is tried again with
+    backoff (`persist`) and resumes at its cursor as soon as the connection is back. If the
+    fault outlasts that, the lease is given back (when the database allows) so the periodic
+    recovery resumes the expansion within a minute, not a lease later.
+    """
+    lease = _new_lease()
+    cursor = persist(lambda: _claim(event_id, lease), "claiming a fan-out event")
+    if cursor is None:
+        return 0
+    try:
+        return _expand(event_id, cursor)
+    except Exception:
+        _give_back(event_id)
+        raise
+
+
+def _expand(event_id: int, cursor: int) -> int:
+    event = persist(lambda: db.session.get(FanoutEvent, event_id), "reading a fan-out event")
+    if event is None:  # pragma: no cover - deleted between the claim and here
+        return 0
+    audience = audience_for(event.channels or [], event.component_ids or [], event.routes or {})
+    db.session.commit()
+    batch_size = int(current_app.config["FANOUT_BATCH_SIZE"])
+    created = 0
+    while True:
+        step = persist(partial(_expand_batch, event_id, audience, cursor, batch_size),
+                       "expanding a fan-out batch")
+        if step is None:
+            return created
+        last, count = step
+        created += count
+        if last is None:
+            log.warning("fan-out event %s taken over by another worker at %s", event_id, cursor)
+            return created
+        persist(partial(_dispatch_range, event_id, cursor, last), "enqueuing a fan-out batch")
+        cursor = last
+
+
+def _dispatch_range(event_id: int, after: int, last: int) -> int:
+    return dispatch_rows(_queued_in_range(event_id, after, last))
+
+
+def _expand_batch(event_id: int, audience: Audience, cursor: int, batch_size: int
+                  ) -> tuple[int | None, int] | None:
+    """One batch after `cursor`, committed: (its last subscriber id, deliveries created), with
+    None for the id when another worker took the event over; None when the event is done.
+
+    Safe to repeat after a lost commit: the inserts ignore duplicates and the cursor may
+    already be at this batch's end.
+    """
+    batch = db.session.execute(_audience(audience, cursor).limit(batch_size)).all()
+    if not batch:
+        _finish(event_id, cursor)
+        return None
+    last = batch[-1].id
+    now = utcnow()
+    count = _insert_deliveries(event_id, batch, now)
+    if not _advance(event_id, cursor, last, now):
+        # Another worker took the event over (our lease had run out): it carries on.
+        db.session.commit()
+        return None, count
+    db.session.commit()
+    return last, count
+
+
+def _new_lease() -> datetime:
+    """A lease end with random microseconds: it names this claim (see delivery_send)."""
+    return (utcnow() + timedelta(seconds=int(current_app.config["DELIVERY_LEASE_SECONDS"]))
+            ).replace(microsecond=secrets.randbelow(1_000_000))
+
+
+def _claim(event_id: int, lease: datetime) -> int | None:
+    """Lease the event for expansion; its cursor, or None when someone else holds it.
+
+    Run again with the same `lease` (a lost answer to the first commit), it is ours again.
+    """
+    now = utcnow()
+    claimed = db.session.execute(
+        update(FanoutEvent)
+        .where(FanoutEvent.id == event_id,
+               or_(FanoutEvent.state == PENDING,
+                   (FanoutEvent.state == EXPANDING)
+                   & or_(FanoutEvent.lease_until.is_(None), FanoutEvent.lease_until < now,
+                         FanoutEvent.lease_until == lease)))
+        .values(state=EXPANDING, lease_until=lease)
+        .returning(FanoutEvent.cursor)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    db.session.commit()
+    return claimed
+
+
+def _advance(event_id: int, old: int, new: int, now: datetime) -> bool:
+    """Move the cursor on and renew the lease, if the cursor is still where we left it (or
+    already moved there by this very step, whose commit's answer was lost)."""
+    lease = now + timedelta(seconds=int(current_app.config["DELIVERY_LEASE_SECONDS"]))
+    result = execute_dml(
+        update(FanoutEvent)
+        .where(FanoutEvent.id == event_id, FanoutEvent.state == EXPANDING,
+               FanoutEvent.cursor.in_([old, new]))
+        .values(cursor=new, lease_until=lease)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
+def _give_back(event_id: int) -> None:
+    """Best effort, after a fault that outlasted the retries: end the lease now, so the
+    periodic recovery resumes the expansion at its cursor."""
+    rollback()
+    try:
+        db.session.execute(
+            update(FanoutEvent)
+            .where(FanoutEvent.id == event_id, FanoutEvent.state == EXPANDING)
+            .values(lease_until=None)
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+    except Exception:
+        rollback()
+        log.warning("could not give back the lease of fan-out event %s", event_id)
+
+
+def _finish(event_id: int, cursor: int) -> None:
+    db.session.execute(
+        update(FanoutEvent)
+        .where(FanoutEvent.id == event_id, FanoutEvent.state == EXPANDING,
+               FanoutEvent.cursor == cursor)
+        .values(state=DONE, lease_until=None, expanded_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def audience_condition(channels: Sequence[str], components: Sequence[int]) -> ColumnElement[bool]:
+    """Active public subscribers of these channels who follow one of `components` (already
+    including their groups, see with_groups); see delivery_audience for stakeholder routes."""
+    return recipients_condition(Audience(tuple(channels), tuple(components)))
+
+
+def _audience(audience: Audience, after: int) -> Select[int, str]:
+    """The event's recipients after `after`, by id (index ix_subscriber_fanout)."""
+    return (select(Subscriber.id, Subscriber.channel)
+            .where(recipients_condition(audience), Subscriber.id > after)
+            .order_by(Subscriber.id))
+
+
+def _insert_deliveries(event_id: int, batch: Sequence[Row[int, str]], now: datetime) -> int:
+    rows = [
+        {"event_id": event_id, "subscriber_id": row.id, "channel": row.channel,
+         "state": QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
+         "updated_at": now}
+        for row in batch
+    ]
+    # RETURNING yields only the rows inserted: a re-run batch counts none.
+    inserted = db.session.execute(
+        _insert_ignoring_duplicates().returning(Delivery.__table__.c.id), rows)
+    return len(inserted.all())
+
+
+def _insert_ignoring_duplicates() -> Any:
+    """INSERT … ON CONFLICT (event, subscriber, channel) DO NOTHING, in the database's dialect."""
+    table = Delivery.__table__
+    key = ["event_id", "subscriber_id", "channel"]
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=key)
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=key)
+    return insert(table)  # pragma: no cover - only SQLite and PostgreSQL are supported
+
+
+def _queued_in_range(event_id: int, after: int, last: int) -> list[Any]:
+    """The batch's deliveries still queued, with what the dispatcher needs to group them."""
+    return list(db.session.execute(
+        select(Delivery.id, Delivery.channel, Delivery.event_id, Subscriber.language)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Delivery.event_id == event_id, Delivery.subscriber_id > after,
+               Delivery.subscriber_id <= last, Delivery.state == QUEUED)
+        .order_by(Delivery.subscriber_id)
+    ).all())

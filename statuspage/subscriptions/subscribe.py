@@ -1,0 +1,340 @@
+"""Use-cases for subscribers: subscribe with double opt-in, confirm, manage, unsubscribe.
+
+Rules that hold for every channel:
+- Nothing but a confirmation is ever sent to an unconfirmed address; the fan-out streams only
+  active subscribers (`Subscriber.is_active`).
+- A sign-up never reveals whether an address is already subscribed: the answer is the same,
+  and whatever the state, the only effect anyone can see comes through the address itself
+  (a confirmation, a code, a link to the manage page, a test POST).
+- An anonymous sign-up never changes an active subscription: its owner proves ownership
+  through the message (manage link, code) and changes it on the manage page.
+- Confirmation messages leave from a task, enqueued after the commit, never from the request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Iterable
+from functools import partial
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from statuspage.core import enqueue_retry
+from statuspage.core.errors import DomainError
+from statuspage.core.extensions import db
+from statuspage.core.i18n import N_
+from statuspage.core.numbers import whole_number
+from statuspage.core.tokens import CONFIRM
+from statuspage.core.transaction import use_case
+from statuspage.models import Component, Page, Subscriber, utcnow
+from statuspage.models.subscribers import CHANNELS, EMAIL, SMS, SUPPRESSION_REASONS, WEBHOOK
+from statuspage.notify import addresses
+from statuspage.page.record import get_page
+from statuspage.subscriptions.codes import TooManyRequests, check_code, spend_sms_budget
+from statuspage.subscriptions.links import (
+    confirm_url,
+    manage_url,
+    recipient_for,
+    subscriber_for_token,
+    unsubscribe_url,
+)
+
+__all__ = [
+    "TooManyRequests", "change_components", "confirm_email", "confirm_url", "confirm_webhook",
+    "find_subscriber", "manage_url", "normalise_address", "normalise_channel",
+    "normalise_language", "open_channels", "recipient_for", "resend_confirmation", "resubscribe",
+    "secret_issued", "subscribe", "suppress", "unsubscribe", "unsubscribe_url", "verify_sms_code",
+]
+
+log = logging.getLogger(__name__)
+
+CHANNEL_LABELS = {EMAIL: N_("email"), SMS: N_("text message"), WEBHOOK: N_("webhook")}
+# Suppressions a subscriber may undo from their manage page. A bounce or a dead number would
+# only fail again; an unsubscribe, a STOP or a spam report was a choice they can take back.
+SELF_RESUBSCRIBE_REASONS = frozenset({"user", "stop", "spam_report"})
+_SECRET_ISSUED = "_statuspage_secret_issued"
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
+
+
+def open_channels(page: Page) -> list[str]:
+    """The channels the public may subscribe through, in display order."""
+    allowed = {EMAIL: page.allow_email_subscribers, SMS: page.allow_sms_subscribers,
+               WEBHOOK: page.allow_webhook_subscribers}
+    return [channel for channel in CHANNELS if allowed[channel]]
+
+
+def normalise_channel(raw: str) -> str:
+    """"email", "sms" or "webhook" from what a form or a CSV cell says, or DomainError."""
+    channel = (raw or "").strip().lower()
+    if channel not in CHANNELS:
+        raise DomainError(_("Choose how to receive updates: email, sms or webhook."), "channel")
+    return channel
+
+
+def normalise_address(channel: str, raw: str) -> str:
+    """The canonical address for the channel (see subscription_addresses), or DomainError."""
+    return addresses.normalise(channel, raw, get_page(),
+                               bool(current_app.config.get("WEBHOOK_ALLOW_LOOPBACK")))
+
+
+def normalise_language(raw: str | None) -> str:
+    """A language tag such as "en" or "pt-BR"; anything else falls back to "en"."""
+    return raw.replace("_", "-") if raw and _LANGUAGE.match(raw) else "en"
+
+
+def find_subscriber(channel: str, address: str) -> Subscriber | None:
+    """The subscriber for an address as a provider or a form wrote it, if there is one."""
+    regions = addresses.allowed_regions(get_page()) if channel == SMS else []
+    return db.session.execute(
+        select(Subscriber).where(Subscriber.public(), Subscriber.channel == channel,
+                                 Subscriber.address == addresses.lenient(channel, address,
+                                                                         regions))
+    ).scalar_one_or_none()
+
+
+@use_case
+def subscribe(channel: str, address: str, component_ids: Iterable[int | str], language: str,
+              ip: str | None, source: str = "page") -> Subscriber:
+    """Start (or restart) a subscription and send its confirmation after the commit.
+
+    `source` "page" is the public form, which only the open channels accept; the console and
+    imports pass their own source and are not bound by the public switches.
+    An address already known is handled without revealing its state: unconfirmed → the
+    confirmation is sent again; active → its owner gets a way to manage it; unsubscribed → a
+    new consent and a new confirmation; suppressed (bounce, spam report) → nothing, quietly.
+    """
+    channel = normalise_channel(channel)
+    page = get_page()
+    if source == "page" and channel not in open_channels(page):
+        raise DomainError(_("Subscriptions by %(channel)s are not open on this page.",
+                            channel=_(CHANNEL_LABELS[channel])), "channel")
+    normalised = normalise_address(channel, address)
+    components = resolve_components(component_ids)
+    language = normalise_language(language)
+    subscriber = db.session.execute(
+        select(Subscriber).where(Subscriber.public(), Subscriber.channel == channel,
+                                 Subscriber.address == normalised)
+    ).scalar_one_or_none()
+    if subscriber is None:
+        subscriber = Subscriber(channel=channel, address=normalised, token_version=1)
+        db.session.add(subscriber)
+        _start(subscriber, components, language, ip, source)
+    elif subscriber.suppressed_at is not None:
+        return subscriber  # refused quietly: the page answers as for anyone else
+    elif subscriber.unsubscribed_at is not None:
+        # A new consent: links from the old subscription stop working.
+        subscriber.token_version += 1
+        subscriber.unsubscribed_at = None
+        subscriber.suppression_reason = None
+        subscriber.confirmed_at = None
+        _start(subscriber, components, language, ip, source)
+    elif subscriber.confirmed_at is None:
+        _start(subscriber, components, language, ip, source)
+    # else active: nothing changes here; the confirmation task sends its owner a way in.
+    if channel == SMS:
+        spend_sms_budget(page)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same address was signed up at the same moment by another request, whose
+        # confirmation is on its way: answer as for any known address.
+        db.session.rollback()
+        raced = find_subscriber(channel, normalised)
+        if raced is None:
+            raise
+        return raced
+    _enqueue_confirmation(subscriber)
+    return subscriber
+
+
+def _start(subscriber: Subscriber, components: list[Component], language: str,
+           ip: str | None, source: str) -> None:
+    subscriber.components = components
+    subscriber.language = language
+    subscriber.consent_source = source[:32]
+    subscriber.consent_at = utcnow()
+    subscriber.consent_ip = ip[:64] if ip else None
+    subscriber.code_hash = None
+    subscriber.code_attempts = 0
+    if subscriber.channel == WEBHOOK:
+        # Nothing was ever signed with an unconfirmed webhook's secret, so a new sign-up may
+        # rotate it and show the new one to the person who just asked.
+        subscriber.secret = secrets.token_urlsafe(32)
+        subscriber.__dict__[_SECRET_ISSUED] = True
+
+
+def secret_issued(subscriber: Subscriber) -> bool:
+    """Whether `subscribe` just gave this webhook a new secret, for the page to show once.
+
+    Kept on the object the call returned (not in the database): an active webhook signed up
+    again keeps its secret, and the page must not show it to whoever typed the URL.
+    """
+    return bool(subscriber.__dict__.get(_SECRET_ISSUED))
+
+
+@use_case
+def resend_confirmation(subscriber: Subscriber) -> Subscriber:
+    """Send the confirmation (code, link, test POST) again; quietly nothing if suppressed."""
+    if subscriber.suppressed_at is not None or subscriber.unsubscribed_at is not None:
+        return subscriber
+    if subscriber.channel == SMS:
+        spend_sms_budget(get_page())
+    db.session.commit()
+    _enqueue_confirmation(subscriber)
+    return subscriber
+
+
+def _enqueue_confirmation(subscriber: Subscriber) -> None:
+    if subscriber.suppressed_at is not None:
+        return
+    from statuspage.tasks.subscriptions import send_confirmation
+
+    try:
+        send_confirmation(subscriber.id)
+    except Exception as error:
+        # The sign-up is committed: retried until the queue answers (statuspage.core.enqueue_retry),
+        # and asking again (the page says how) enqueues a new one.
+        log.warning("could not enqueue the confirmation of subscriber %s (%s: %s); retrying",
+                    subscriber.public_id, type(error).__name__, error)
+        if not send_confirmation.huey.immediate:
+            enqueue_retry.retry_later(f"the confirmation of subscriber {subscriber.public_id}",
+                                      partial(send_confirmation, subscriber.id))
+
+
+@use_case
+def confirm_email(token: str) -> Subscriber:
+    """Confirm an email subscription from its link; confirming twice is harmless."""
+    subscriber = subscriber_for_token(CONFIRM, token)
+    if subscriber.channel != EMAIL:
+        raise DomainError(_("This link is not valid."))
+    if subscriber.unsubscribed_at is not None or subscriber.suppressed_at is not None:
+        raise DomainError(_("This subscription was cancelled. Subscribe again to get updates."))
+    if subscriber.confirmed_at is None:
+        subscriber.confirmed_at = utcnow()
+        db.session.commit()
+    return subscriber
+
+
+@use_case
+def verify_sms_code(subscriber: Subscriber, code: str) -> Subscriber:
+    """Confirm a number with the code texted to it: 15 minutes and five tries per code."""
+    if subscriber.channel != SMS:
+        raise DomainError(_("There is no code to enter for this subscription."), "code")
+    if subscriber.suppressed_at is not None or subscriber.unsubscribed_at is not None:
+        raise DomainError(_("There is no code waiting for this number. Subscribe again."),
+                          "code")
+    check_code(subscriber, code)  # commits the attempt, raises unless the code is right
+    subscriber.code_hash = None
+    subscriber.code_expires_at = None
+    if subscriber.confirmed_at is None:
+        subscriber.confirmed_at = utcnow()
+    db.session.commit()
+    return subscriber
+
+
+@use_case
+def confirm_webhook(subscriber: Subscriber) -> Subscriber:
+    """Confirm a webhook whose test POST was answered with a 2xx."""
+    if subscriber.channel != WEBHOOK:
+        raise DomainError("Only a webhook is confirmed by a test request.")
+    if subscriber.state == "unconfirmed":
+        subscriber.confirmed_at = utcnow()
+        db.session.commit()
+    return subscriber
+
+
+@use_case
+def change_components(subscriber: Subscriber, ids: Iterable[int | str]) -> Subscriber:
+    """Follow these components (a group stands for its components; none means all)."""
+    subscriber.components = resolve_components(ids)
+    db.session.commit()
+    return subscriber
+
+
+@use_case
+def unsubscribe(subscriber: Subscriber, reason: str = "user") -> Subscriber:
+    """Stop every message to this subscriber (link, STOP, provider unsubscribe event).
+
+    Idempotent: the first time and reason are kept. Links keep working, so a second click on
+    an unsubscribe link still says "unsubscribed" rather than "invalid link".
+    """
+    _check_reason(reason)
+    if subscriber.unsubscribed_at is None:
+        subscriber.unsubscribed_at = utcnow()
+        if subscriber.suppressed_at is None:
+            subscriber.suppression_reason = reason
+        subscriber.code_hash = None
+        db.session.commit()
+    return subscriber
+
+
+@use_case
+def suppress(subscriber: Subscriber, reason: str) -> Subscriber:
+    """Stop messages because the provider says the address is dead or complained (bounce…)."""
+    _check_reason(reason)
+    if subscriber.suppressed_at is None:
+        subscriber.suppressed_at = utcnow()
+        subscriber.suppression_reason = reason
+        subscriber.code_hash = None
+        db.session.commit()
+    return subscriber
+
+
+@use_case
+def resubscribe(subscriber: Subscriber, source: str = "resubscribe",
+                ip: str | None = None) -> Subscriber:
+    """Undo an unsubscribe or suppression (START by SMS, the manage page's button).
+
+    The subscriber asked through their own address or link, so this is a new consent; one
+    never confirmed stays unconfirmed.
+    """
+    if subscriber.unsubscribed_at is None and subscriber.suppressed_at is None:
+        return subscriber
+    subscriber.unsubscribed_at = None
+    subscriber.suppressed_at = None
+    subscriber.suppression_reason = None
+    # A new consent: the next text says again how to stop (carriers require it).
+    subscriber.opt_out_notice_at = None
+    subscriber.consent_source = source[:32]
+    subscriber.consent_at = utcnow()
+    if ip:
+        subscriber.consent_ip = ip[:64]
+    db.session.commit()
+    return subscriber
+
+
+def can_resubscribe_itself(subscriber: Subscriber) -> bool:
+    """Whether the manage page offers "subscribe again" (not after a bounce or dead number)."""
+    return (subscriber.state in ("unsubscribed", "suppressed")
+            and subscriber.confirmed_at is not None
+            and (subscriber.suppression_reason or "user") in SELF_RESUBSCRIBE_REASONS)
+
+
+def resolve_components(ids: Iterable[int | str]) -> list[Component]:
+    """Components by id, groups expanded to their components; DomainError for unknown ids."""
+    wanted: set[int] = set()
+    for raw in ids or ():
+        number = raw if isinstance(raw, int) else whole_number(str(raw))
+        if number is None:
+            raise DomainError(_("Choose components from the list."), "components")
+        wanted.add(number)
+    if not wanted:
+        return []
+    rows = db.session.execute(select(Component).where(Component.id.in_(wanted))).scalars().all()
+    if len(rows) != len(wanted):
+        raise DomainError(_("Choose components from the list."), "components")
+    chosen: dict[int, Component] = {}
+    for component in sorted(rows, key=lambda c: (c.position, c.id)):
+        for leaf in (component.children if component.is_group else [component]):
+            chosen.setdefault(leaf.id, leaf)
+    return list(chosen.values())
+
+
+def _check_reason(reason: str) -> None:
+    if reason not in SUPPRESSION_REASONS:
+        raise DomainError(f"Unknown reason {reason!r}.")
