@@ -68,7 +68,7 @@ def _init_extensions(app: Flask) -> None:
     login.init_app(app)
     cache.init_app(app)
     db_guard.init_app(app)
-    from statuspage.tasks import queues as tasks
+    from statuspage import tasks
 
     tasks.init_app(app)
 

@@ -25,6 +25,7 @@ from statuspage.models import Incident, IncidentUpdate, User, utcnow
 from statuspage.notify.base import DeliveryError
 from statuspage.page.record import get_page
 from statuspage.tasks import approvals as approval_tasks
+from statuspage.tasks import runner
 from tests.approval_support import OTHER_PHONE, cheap_passwords, require_approval, team
 from tests.factories import Factory
 from tests.subscription_support import outbox
@@ -135,7 +136,7 @@ def _lose_enqueues(monkeypatch: pytest.MonkeyPatch) -> None:
     def down(*_: object) -> None:
         raise ConnectionError("queue down")
 
-    monkeypatch.setattr(approval_tasks, "notify_approvers", down)
+    monkeypatch.setitem(runner.JOBS, "notify_approvers", down)
 
 
 def test_a_lost_enqueue_is_recovered_by_the_minute_sweep_once(

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 
 from statuspage.accounts import users as accounts
 from statuspage.core.extensions import db
+from statuspage.delivery.expand import expand_event
+from statuspage.delivery.records import summary
 from statuspage.incidents.lifecycle import UpdateInput, post_update
 from statuspage.models import (
     Delivery,
@@ -97,7 +99,7 @@ def test_publish_commits_a_pending_event_and_leaves_all_work_to_the_worker(
     assert sorted(_sent_addresses(fake_sendgrid)) == sorted(email(n) for n in range(1500))
     # 1,500 recipients: two SendGrid calls, of 1,000 and 500.
     assert sorted(len(s.json["personalizations"]) for s in fake_sendgrid.sends) == [500, 1000]
-    assert delivery.summary(event.id) == {"email": {"sent": 1500}}
+    assert summary(event.id) == {"email": {"sent": 1500}}
 
 
 def test_publish_request_time_does_not_depend_on_the_subscriber_count(
@@ -236,7 +238,7 @@ def test_expansion_works_in_batches_and_resumes_at_the_saved_cursor(
     event.state, event.cursor = "expanding", ids[19]
     db.session.commit()
 
-    created = delivery.expand_event(event.id)
+    created = expand_event(event.id)
 
     assert created == 15
     event = only_event()
@@ -261,7 +263,7 @@ def test_rerunning_an_expansion_creates_no_second_delivery(
     # Even forced back to the start (a lost cursor), the unique key keeps one per subscriber.
     event.state, event.cursor = "pending", 0
     db.session.commit()
-    assert delivery.expand_event(event.id) == 0
+    assert expand_event(event.id) == 0
 
     assert len(deliveries(event.id)) == 20
     assert len(_sent_addresses(fake_sendgrid)) == 20
@@ -277,7 +279,7 @@ def test_an_event_being_expanded_by_a_live_worker_is_left_alone(
     event.state, event.lease_until = "expanding", utcnow() + timedelta(minutes=5)
     db.session.commit()
 
-    assert delivery.expand_event(event.id) == 0
+    assert expand_event(event.id) == 0
     assert only_event().state == "expanding"
     assert deliveries() == []
 

@@ -20,9 +20,9 @@ from sqlalchemy import update
 from statuspage.core.extensions import db
 from statuspage.delivery import journal as delivery_journal
 from statuspage.delivery import send as delivery_send
+from statuspage.delivery.recover import recover_expired_leases
 from statuspage.delivery.sms import send as delivery_sms_send
 from statuspage.models import Delivery, utcnow
-from statuspage.outbox import publish as delivery
 from statuspage.tasks.queues import huey
 from tests.delivery_faults_support import failing
 from tests.delivery_support import (
@@ -89,7 +89,7 @@ def test_an_accepted_chunk_the_database_could_not_record_is_not_sent_again(
 
     # The database is back; the worker died and its leases ran out: recovery replays first.
     _expire_leases()
-    result = delivery.recover_expired_leases()
+    result = recover_expired_leases()
 
     assert result["deliveries"] == 0
     assert len(fake_sendgrid.sends) == 1, "an accepted chunk was sent twice"

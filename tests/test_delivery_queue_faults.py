@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from statuspage.tasks import delivery as delivery_tasks
+from statuspage.core import jobs
 from statuspage.tasks import queue_faults as delivery_queue_faults
 from statuspage.tasks.queue_faults import FaultAwareRedisStorage
 
@@ -29,7 +29,7 @@ def test_the_first_read_after_a_lost_connection_enqueues_one_sweep(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sweeps: list[Any] = []
-    monkeypatch.setattr(delivery_tasks, "sweep_after_queue_fault", lambda: sweeps.append(1))
+    monkeypatch.setattr(jobs, "enqueue", lambda name, *args, **kwargs: sweeps.append(name))
     monkeypatch.setattr(delivery_queue_faults, "_state", {"fault": False, "last_sweep": 0.0})
     storage = FaultAwareRedisStorage("test-queue", url="redis://127.0.0.1:1/0")
     storage.conn = FlakyRedis(failures=2)  # type: ignore[assignment]
@@ -39,6 +39,6 @@ def test_the_first_read_after_a_lost_connection_enqueues_one_sweep(
             storage.dequeue()
     assert sweeps == []
     assert storage.dequeue() == b"task"
-    assert sweeps == [1]
+    assert sweeps == ["sweep_after_queue_fault"]
     assert storage.dequeue() == b"task"
-    assert sweeps == [1], "one sweep per fault, not per read"
+    assert sweeps == ["sweep_after_queue_fault"], "one sweep per fault, not per read"

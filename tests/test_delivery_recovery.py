@@ -12,8 +12,9 @@ from sqlalchemy import update
 
 from statuspage.core.extensions import db
 from statuspage.delivery import send as delivery_send
+from statuspage.delivery.records import record_receipt, summary
+from statuspage.delivery.recover import recover_expired_leases, send_due
 from statuspage.models import Delivery, FanoutEvent, utcnow
-from statuspage.outbox import publish as delivery
 from statuspage.tasks import delivery as delivery_tasks
 from statuspage.tasks.queues import huey
 from tests.delivery_support import (
@@ -107,7 +108,7 @@ def test_recovery_requeues_deliveries_whose_worker_died_and_sends_them(
                        .values(next_attempt_at=utcnow() - timedelta(minutes=10)))
     db.session.commit()
 
-    result = delivery.recover_expired_leases()
+    result = recover_expired_leases()
 
     assert result["deliveries"] == 2
     assert {r.state for r in deliveries()} == {"sent"}
@@ -120,7 +121,7 @@ def test_recovery_leaves_live_leases_and_fresh_work_alone(
     ids = _expanded_but_unsent(app, factory, 3)
     delivery_send.claim(ids[:1])  # being sent right now by a live worker
 
-    result = delivery.recover_expired_leases()
+    result = recover_expired_leases()
 
     assert result == {"deliveries": 0, "events": 0, "pump_cleared": 0, "dispatched": 0}
     assert [r.state for r in deliveries()] == ["sending", "queued", "queued"]
@@ -144,7 +145,7 @@ def test_recovery_resumes_an_expansion_whose_worker_died(
     event.lease_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
 
-    assert delivery.recover_expired_leases()["events"] == 1
+    assert recover_expired_leases()["events"] == 1
 
     assert (only_event().state, only_event().cursor) == ("done", ids[-1])
     assert _addresses(sendgrid) == sorted(email(n) for n in range(4, 10))
@@ -161,7 +162,7 @@ def test_recovery_expands_an_event_whose_enqueue_was_lost(
     huey.flush()  # the queue lost it
     assert only_event().state == "pending"
 
-    assert delivery.recover_expired_leases()["events"] == 1
+    assert recover_expired_leases()["events"] == 1
 
     assert only_event().state == "done"
     assert _addresses(sendgrid) == [email(0), email(1)]
@@ -176,7 +177,7 @@ def test_send_due_picks_up_work_never_enqueued_but_not_work_just_queued(
     db.session.commit()
 
     with queued_tasks():
-        assert delivery.send_due() == 1
+        assert send_due() == 1
         assert pending_task_names() == ["send_email_chunk"]
         run_worker(app)
 
@@ -204,7 +205,7 @@ def test_a_receipt_moves_a_delivery_forward_and_stamps_delivery(
 ) -> None:
     _sent_delivery(app, factory)
 
-    row = delivery.record_receipt("SM123", "delivered", None, None)
+    row = record_receipt("SM123", "delivered", None, None)
 
     assert row is not None
     assert (row.state, row.delivered_at is not None) == ("delivered", True)
@@ -213,10 +214,10 @@ def test_a_receipt_moves_a_delivery_forward_and_stamps_delivery(
 def test_receipts_out_of_order_keep_the_furthest_state(app: Flask, factory: Factory) -> None:
     _sent_delivery(app, factory)
 
-    delivery.record_receipt("SM123", "delivered", None, None)
-    delivery.record_receipt("SM123", "sent", None, None)
-    delivery.record_receipt("SM123", "sending", None, None)
-    row = delivery.record_receipt("SM123", "failed", "Twilio status undelivered", "30003")
+    record_receipt("SM123", "delivered", None, None)
+    record_receipt("SM123", "sent", None, None)
+    record_receipt("SM123", "sending", None, None)
+    row = record_receipt("SM123", "failed", "Twilio status undelivered", "30003")
 
     assert row is not None and row.state == "delivered"
     assert row.last_error is None
@@ -225,7 +226,7 @@ def test_receipts_out_of_order_keep_the_furthest_state(app: Flask, factory: Fact
 def test_a_failure_receipt_records_the_providers_error(app: Flask, factory: Factory) -> None:
     _sent_delivery(app, factory)
 
-    row = delivery.record_receipt("SM123", "failed", "Twilio status undelivered", "30003")
+    row = record_receipt("SM123", "failed", "Twilio status undelivered", "30003")
 
     assert row is not None
     assert (row.state, row.last_error, row.error_code) == (
@@ -234,8 +235,8 @@ def test_a_failure_receipt_records_the_providers_error(app: Flask, factory: Fact
 
 def test_a_receipt_for_an_unknown_message_is_ignored(app: Flask, factory: Factory) -> None:
     _sent_delivery(app, factory)
-    assert delivery.record_receipt("SM-not-ours", "delivered", None, None) is None
-    assert delivery.record_receipt("", "delivered", None, None) is None
+    assert record_receipt("SM-not-ours", "delivered", None, None) is None
+    assert record_receipt("", "delivered", None, None) is None
     assert deliveries()[0].state == "sent"
 
 
@@ -248,12 +249,12 @@ def test_a_batch_id_shared_by_several_emails_needs_the_delivery_id(
     first, second = deliveries()
     assert first.provider_message_id == second.provider_message_id == "batch-1"
 
-    assert delivery.record_receipt("batch-1", "delivered") is None
-    row = delivery.record_receipt("batch-1", "delivered", delivery_id=second.id)
+    assert record_receipt("batch-1", "delivered") is None
+    row = record_receipt("batch-1", "delivered", delivery_id=second.id)
 
     assert row is not None and row.id == second.id
     assert [r.state for r in deliveries()] == ["sent", "delivered"]
-    assert delivery.record_receipt("other-batch", "delivered", delivery_id=first.id) is None
+    assert record_receipt("other-batch", "delivered", delivery_id=first.id) is None
 
 
 def test_summary_counts_states_per_channel(app: Flask, factory: Factory) -> None:
@@ -268,6 +269,6 @@ def test_summary_counts_states_per_channel(app: Flask, factory: Factory) -> None
                        .values(state="failed"))
     db.session.commit()
 
-    assert delivery.summary(event.id) == {"email": {"queued": 3}, "sms": {"failed": 2}}
-    assert delivery.summary(event.id + 1) == {}
+    assert summary(event.id) == {"email": {"queued": 3}, "sms": {"failed": 2}}
+    assert summary(event.id + 1) == {}
     assert isinstance(db.session.get(FanoutEvent, event.id), FanoutEvent)

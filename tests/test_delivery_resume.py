@@ -15,8 +15,8 @@ from flask import Flask
 
 from statuspage.core.extensions import db
 from statuspage.delivery import faults as delivery_faults
+from statuspage.delivery.sms.pump import run_sms_pump
 from statuspage.models import FanoutEvent, utcnow
-from statuspage.outbox import publish as delivery
 from statuspage.tasks.queues import huey, sms_huey
 from tests.delivery_faults_support import failing
 from tests.delivery_support import (
@@ -171,7 +171,7 @@ def test_sms_the_pump_claimed_are_given_back_when_a_fault_outlasts_the_retries(
         monkeypatch.setattr(delivery_faults, "default_deadline", lambda: 0.3)
         # Reading what was claimed keeps failing: the claim must not wait for its lease.
         with failing(r"^SELECT delivery\.id AS delivery_id"):
-            delivery.run_sms_pump(concurrency=2)
+            run_sms_pump(concurrency=2)
 
     assert {(d.state, d.lease_until) for d in deliveries()} == {("queued", None)}
     assert not fake_twilio.messages

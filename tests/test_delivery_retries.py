@@ -11,9 +11,10 @@ from flask import Flask
 from sqlalchemy import update
 
 from statuspage.core.extensions import db
-from statuspage.delivery.send import backoff_seconds
+from statuspage.delivery.email import send_email_chunk
+from statuspage.delivery.records import retry_failed, summary
+from statuspage.delivery.send import backoff_seconds, send_webhook
 from statuspage.models import Delivery, Subscriber, utcnow
-from statuspage.outbox import publish as delivery
 from statuspage.tasks.queues import huey
 from tests.delivery_support import (
     add_subscribers,
@@ -60,7 +61,7 @@ def _retry_now() -> None:
     """What the scheduled retry tasks do when their time comes."""
     _make_due()
     ids = [d.id for d in deliveries() if d.state == "queued"]
-    delivery.send_email_chunk(ids)
+    send_email_chunk(ids)
 
 
 def _seconds_until_retry(row: Delivery) -> float:
@@ -98,7 +99,7 @@ def test_a_429_is_retried_no_sooner_than_retry_after_and_then_sent(
     assert sorted(scheduled.args[0]) == [r.id for r in rows]
     assert scheduled.eta >= utcnow().replace(tzinfo=None) + timedelta(seconds=28)
     # Before its time, a retry claims nothing.
-    assert delivery.send_email_chunk([r.id for r in rows]) == 0
+    assert send_email_chunk([r.id for r in rows]) == 0
 
     _retry_now()
 
@@ -243,7 +244,7 @@ def test_webhooks_retry_server_errors_and_suppress_a_gone_endpoint(
     assert (scheduled.name, scheduled.args) == ("send_webhook", (rows[flaky].id,))
 
     _make_due()
-    assert delivery.send_webhook(rows[flaky].id) is True
+    assert send_webhook(rows[flaky].id) is True
     assert deliveries()[0].state == "sent"
     body = fake_webhook.requests[-1].json
     assert body["incident"]["name"] == "Something is broken"
@@ -256,12 +257,12 @@ def test_retry_failed_requeues_failures_except_to_suppressed_subscribers(
     fake_sendgrid.respond_bad_request()
     factory.incident()
     event = only_event()
-    assert delivery.summary(event.id) == {"email": {"failed": 3}}
+    assert summary(event.id) == {"email": {"failed": 3}}
     db.session.get(Subscriber, c).suppressed_at = utcnow()
     db.session.commit()
 
-    assert delivery.retry_failed(event.id) == 2
+    assert retry_failed(event.id) == 2
 
-    assert delivery.summary(event.id) == {"email": {"failed": 1, "sent": 2}}
+    assert summary(event.id) == {"email": {"failed": 1, "sent": 2}}
     sent_to = [p["to"][0]["email"] for p in fake_sendgrid.sends[-1].json["personalizations"]]
     assert sorted(sent_to) == sorted(db.session.get(Subscriber, s).address for s in (a, b))

@@ -13,12 +13,13 @@ from sqlalchemy.exc import OperationalError
 
 from statuspage.delivery import journal as delivery_journal
 from statuspage.delivery import send as delivery_send
+from statuspage.delivery.recover import recover_expired_leases, send_due
 from statuspage.delivery.sms import pacing as delivery_sms_pacing
 from statuspage.delivery.sms import pump as delivery_sms
 from statuspage.delivery.sms import send as delivery_sms_send
+from statuspage.delivery.sms.pump import run_sms_pump
 from statuspage.notify import registry
 from statuspage.notify.base import Recipient, SmsContent
-from statuspage.outbox import publish as delivery
 from statuspage.tasks import delivery as delivery_tasks
 from statuspage.tasks.queues import huey, sms_huey
 from tests.delivery_support import (
@@ -90,7 +91,7 @@ def test_the_pump_starts_sends_no_faster_than_the_configured_rate(
     channel = RecordingSms(clock)
     monkeypatch.setattr(registry, "sms_channel", lambda: channel)
 
-    assert delivery.run_sms_pump(clock=clock, sleep=clock.sleep, concurrency=1) == 9
+    assert run_sms_pump(clock=clock, sleep=clock.sleep, concurrency=1) == 9
 
     times = [t - channel.sent[0][0] for t, _ in channel.sent]
     assert times == pytest.approx([i * 0.25 for i in range(9)])
@@ -116,7 +117,7 @@ def test_the_pump_does_not_burst_to_catch_up_after_a_slow_send(
     channel = SlowOnce(clock)
     monkeypatch.setattr(registry, "sms_channel", lambda: channel)
 
-    delivery.run_sms_pump(clock=clock, sleep=clock.sleep, concurrency=1)
+    run_sms_pump(clock=clock, sleep=clock.sleep, concurrency=1)
 
     starts = [t for t, _ in channel.sent]
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
@@ -152,7 +153,7 @@ def test_a_429_pauses_the_pump_and_queues_the_message_again(
                              headers={"Retry-After": "4"})
     clock = FakeClock()
 
-    delivery.run_sms_pump(clock=clock, sleep=clock.sleep, concurrency=1)
+    run_sms_pump(clock=clock, sleep=clock.sleep, concurrency=1)
 
     rows = deliveries()
     assert [r.state for r in rows] == ["queued", "sent", "sent"]
@@ -171,10 +172,10 @@ def test_only_one_pump_runs_at_a_time(
     sms_huey.put(delivery_sms.HEARTBEAT_KEY, ("someone-else", time.time()))
     try:
         with pytest.raises(delivery_sms.PumpBusy):
-            delivery.run_sms_pump()
+            run_sms_pump()
         assert delivery_tasks.sms_pump.call_local() == 0
         # A live pump (fresh heartbeat) keeps its lock through the recovery.
-        assert delivery.recover_expired_leases()["pump_cleared"] == 0
+        assert recover_expired_leases()["pump_cleared"] == 0
     finally:
         lock.release()
     assert fake_twilio.messages == []
@@ -191,7 +192,7 @@ def test_recovery_frees_the_lock_of_a_dead_pump_and_the_sms_go_out(
     sms_huey.lock_task(delivery_sms.PUMP_LOCK).acquire()
     sms_huey.put(delivery_sms.HEARTBEAT_KEY, ("dead-pump", time.time() - 60))
 
-    result = delivery.recover_expired_leases()
+    result = recover_expired_leases()
 
     assert result["pump_cleared"] == 1
     assert sorted(m.param("To") for m in fake_twilio.messages) == [phone(n) for n in range(3)]
@@ -213,7 +214,7 @@ def test_a_pump_that_lost_its_lock_to_a_successor_stops(
 
     monkeypatch.setattr(registry, "sms_channel", lambda: TakenOver(clock))
 
-    tried = delivery.run_sms_pump(clock=clock, sleep=clock.sleep, concurrency=1)
+    tried = run_sms_pump(clock=clock, sleep=clock.sleep, concurrency=1)
 
     assert tried == 2
     # The successor's lock and heartbeat are left alone.
@@ -232,7 +233,7 @@ def test_a_new_pump_keeps_the_pace_of_the_one_before(
     channel = RecordingSms(clock)
     monkeypatch.setattr(registry, "sms_channel", lambda: channel)
 
-    delivery.run_sms_pump(clock=clock, sleep=clock.sleep, concurrency=1)
+    run_sms_pump(clock=clock, sleep=clock.sleep, concurrency=1)
 
     assert channel.sent[0][0] - 1000.0 == pytest.approx(1.0, abs=0.1)
     assert sms_huey.get(delivery_sms.LAST_SEND_KEY, peek=True) >= time.time() - 5
@@ -282,7 +283,7 @@ def test_a_pump_already_running_is_not_queued_again(app: Flask, factory: Factory
         assert sms_huey.pending() == []
         lock.release()
 
-        assert delivery.send_due(older_than=0) == 1
+        assert send_due(older_than=0) == 1
         assert [t.name for t in sms_huey.pending()] == ["sms_pump"]
 
 
@@ -294,7 +295,7 @@ def test_a_threaded_pump_saves_what_twilio_accepted_in_a_few_batches(
     _queue_sms(app, factory, 20)
 
     with statements() as seen:
-        assert delivery.run_sms_pump() == 20
+        assert run_sms_pump() == 20
 
     saves = [s for s in seen
              if s.startswith("UPDATE delivery SET state=") and "provider_message_id=" in s]

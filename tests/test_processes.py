@@ -111,7 +111,7 @@ def test_release_seed_web_and_worker_serve_the_demo_page(
     assert all(proc.poll() is None for proc in started), "a process exited early"
     # Huey's consumer, started by statuspage.tasks.consumer so it logs in the service's format.
     assert shlex.split(procfile["worker"])[:4] == ["python", "-m", "statuspage.tasks.consumer",
-                                                   "statuspage.tasks.queues.huey"]
+                                                   "statuspage.tasks.huey"]
     # The SMS pump is consumed by the `sms` process only, never in the worker's threads.
     assert "+ statuspage.tasks.delivery.sms_pump" in logs["sms"].read_text()
     assert "sms_pump" not in logs["worker"].read_text()

@@ -9,11 +9,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from statuspage.core.extensions import db
+from statuspage.delivery.sms.pump import run_sms_pump
 from statuspage.incidents.lifecycle import UpdateInput, post_update
 from statuspage.messages import build as messages
 from statuspage.models import Delivery, FanoutEvent, Incident, Subscriber
 from statuspage.models.plan import PUBLIC
-from statuspage.outbox import publish as delivery
 from statuspage.plan.reach import reach
 from statuspage.plan.stakeholders import MemberInput
 from tests.delivery_support import (
@@ -277,7 +277,7 @@ def test_stakeholder_sms_go_through_the_paced_pump(
     channel = RecordingSms(clock)
     monkeypatch.setattr(registry, "sms_channel", lambda: channel)
 
-    assert delivery.run_sms_pump(clock=clock, sleep=clock.sleep, concurrency=1) == 5
+    assert run_sms_pump(clock=clock, sleep=clock.sleep, concurrency=1) == 5
 
     times = [t - channel.sent[0][0] for t, _ in channel.sent]
     assert times == pytest.approx([i * 0.25 for i in range(5)])

@@ -1,7 +1,7 @@
 """Real worker processes for tests/test_worker*.py: a database, consumers, and a way to wait.
 
 The consumers run exactly as the Procfile's `worker` and `sms` do (`statuspage.tasks.consumer
-statuspage.tasks.queues.huey` and `statuspage.tasks.queues.sms_huey`) with their own INSTANCE_PATH,
+statuspage.tasks.huey` and `statuspage.tasks.sms_huey`) with their own INSTANCE_PATH,
 DATABASE_URL and queue name, and talk to the in-process fake providers over real HTTP.
 Publishing and recovery run in short subprocesses too, so the test process never touches the
 consumers' queues itself.
@@ -42,9 +42,9 @@ with create_app().app_context():
 """
 RECOVER = """
 from statuspage import create_app
-from statuspage.outbox import publish as delivery
+from statuspage.delivery.recover import recover_expired_leases
 with create_app().app_context():
-    print(delivery.recover_expired_leases())
+    print(recover_expired_leases())
 """
 
 
@@ -59,12 +59,12 @@ class WorkerSite:
 
     def start_consumer(self, workers: int = 2, **env: str) -> subprocess.Popen[bytes]:
         """The Procfile's `worker`: expansion, email, webhooks, periodic recovery."""
-        return self._start("consumer", ["statuspage.tasks.queues.huey", "-w", str(workers),
+        return self._start("consumer", ["statuspage.tasks.huey", "-w", str(workers),
                                         "-k", "thread"], env)
 
     def start_sms_consumer(self, **env: str) -> subprocess.Popen[bytes]:
         """The Procfile's `sms`: the SMS pump's queue, in a process of its own."""
-        return self._start("sms-consumer", ["statuspage.tasks.queues.sms_huey", "-w", "1",
+        return self._start("sms-consumer", ["statuspage.tasks.sms_huey", "-w", "1",
                                             "-k", "thread", "-n"], env)
 
     def _start(self, kind: str, args: list[str], env: dict[str, str]

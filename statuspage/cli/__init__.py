@@ -8,7 +8,10 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from statuspage.accounts.users import create_user, find_user
 from statuspage.api.v1_cli import create_token_command
+from statuspage.cli.demo import seed_demo
+from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import User
 
@@ -22,8 +25,6 @@ def init_app(app: Flask) -> None:
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """On an empty database, seed a demo page and an admin; print the login once."""
-    from statuspage.cli.demo import seed_demo
-
     if db.session.execute(select(func.count(User.id))).scalar():
         click.echo("Database already has users; demo not seeded.")
         return
@@ -38,9 +39,6 @@ def create_admin_command() -> None:
 
 
 def _create_admin() -> None:
-    from statuspage.accounts.users import create_user, find_user
-    from statuspage.core.errors import DomainError
-
     email = os.environ.get("ADMIN_EMAIL") or "admin@example.com"
     if find_user(email) is not None:
         click.echo(f"Admin {email} already exists.")

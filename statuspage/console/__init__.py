@@ -11,6 +11,8 @@ from typing import Any
 from flask import Blueprint, current_app
 from flask_login import current_user
 
+from statuspage.console.access import ALLOWED
+
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 # (endpoint, label, role needed to see the link)
@@ -57,8 +59,6 @@ def _sections(items: list[tuple[str, str]]) -> list[tuple[str, list[tuple[str, s
 
 @bp.app_context_processor
 def _console_nav() -> dict[str, Any]:
-    from statuspage.console.access import ALLOWED
-
     if not current_user or not current_user.is_authenticated:
         return {"console_sections": [], "console_quick": [], "can_declare": False}
     items = [

@@ -24,6 +24,7 @@ from statuspage.console.access import require_role
 from statuspage.console.auth_views import display_zone
 from statuspage.core.extensions import db
 from statuspage.core.numbers import page_number
+from statuspage.delivery import records as delivery
 from statuspage.models import (
     DELIVERY_STATES,
     INCIDENT,
@@ -34,7 +35,6 @@ from statuspage.models import (
     Subscriber,
 )
 from statuspage.models.deliveries import FAILED, QUEUED, SENDING
-from statuspage.outbox import publish as delivery
 
 PER_PAGE = 50
 # Seconds between reloads of the progress page while messages are still on their way.

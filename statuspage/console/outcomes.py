@@ -12,9 +12,9 @@ from typing import NamedTuple
 from flask_babel import gettext as _
 
 from statuspage.core import enqueue_retry
+from statuspage.delivery import records as delivery
 from statuspage.models import Incident, IncidentUpdate
 from statuspage.models.incidents import DRAFT
-from statuspage.outbox import publish as delivery
 
 
 class Outcome(NamedTuple):

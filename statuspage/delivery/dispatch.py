@@ -13,7 +13,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
+from statuspage.core import jobs
 from statuspage.core.extensions import db
+from statuspage.delivery.sms.pump import wake_pump
 from statuspage.models import Delivery, Subscriber
 from statuspage.models.deliveries import QUEUED
 from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
@@ -50,9 +52,6 @@ def dispatch_rows(rows: Iterable[Any]) -> int:
     call; webhooks get one task each (a slow endpoint delays only itself); SMS go through
     the single pump, which keeps the account's rate limit.
     """
-    from statuspage.delivery.sms import pump as delivery_sms
-    from statuspage.tasks import delivery as delivery_tasks
-
     emails: dict[tuple[int, str], list[int]] = defaultdict(list)
     webhooks: list[int] = []
     sms = False
@@ -66,11 +65,11 @@ def dispatch_rows(rows: Iterable[Any]) -> int:
     tasks = 0
     for ids in emails.values():
         for part in chunks(ids, EMAIL_CHUNK):
-            delivery_tasks.send_email_chunk(list(part))
+            jobs.enqueue("send_email_chunk", list(part))
             tasks += 1
     for delivery_id in webhooks:
-        delivery_tasks.send_webhook(delivery_id)
+        jobs.enqueue("send_webhook", delivery_id)
         tasks += 1
-    if sms and delivery_sms.wake_pump():
+    if sms and wake_pump():
         tasks += 1
     return tasks

@@ -22,6 +22,7 @@ from functools import partial
 
 from sqlalchemy import update
 
+from statuspage.core import jobs
 from statuspage.core.extensions import db
 from statuspage.delivery.faults import default_deadline, is_transient, persist, rollback
 from statuspage.delivery.journal import keep_sent
@@ -153,9 +154,7 @@ def _refuse(group: list[Item], refused: RecipientsRefused) -> None:
 def _failed(group: list[Item], error: Exception) -> None:
     delay = record_failure(group, as_delivery_error(error))
     if delay is not None:
-        from statuspage.tasks import delivery as delivery_tasks
-
         ids = [i.delivery_id for i in group]
         # The queue may be down too (a Redis fault): the retry is enqueued when it is back.
-        persist(lambda: delivery_tasks.send_email_chunk.schedule(args=(ids,), delay=delay),
+        persist(lambda: jobs.enqueue("send_email_chunk", ids, delay=delay),
                 "scheduling an email retry")

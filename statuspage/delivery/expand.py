@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Row, Select, insert, or_, select, update
+from sqlalchemy import Row, Select, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from statuspage.core.extensions import db
@@ -29,13 +29,13 @@ from statuspage.delivery.dispatch import dispatch_rows
 from statuspage.delivery.faults import persist, rollback
 from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
 from statuspage.models.deliveries import QUEUED
-from statuspage.plan.audience import Audience, audience_for, with_groups
+from statuspage.plan.audience import Audience, audience_for
 from statuspage.plan.audience import audience_condition as recipients_condition
 
 log = logging.getLogger(__name__)
 
 PENDING, EXPANDING, DONE = "pending", "expanding", "done"
-__all__ = ["audience_condition", "expand_event", "with_groups"]
+__all__ = ["expand_event"]
 
 
 def expand_event(event_id: int) -> int:
@@ -176,12 +176,6 @@ def _finish(event_id: int, cursor: int) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-
-
-def audience_condition(channels: Sequence[str], components: Sequence[int]) -> ColumnElement[bool]:
-    """Active public subscribers of these channels who follow one of `components` (already
-    including their groups, see with_groups); see delivery_audience for stakeholder routes."""
-    return recipients_condition(Audience(tuple(channels), tuple(components)))
 
 
 def _audience(audience: Audience, after: int) -> Select[int, str]:

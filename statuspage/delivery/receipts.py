@@ -19,10 +19,10 @@ from sqlalchemy import select
 from statuspage.core.extensions import db
 from statuspage.core.numbers import whole_number
 from statuspage.delivery import receipt_claims as claims
+from statuspage.delivery import records as delivery
 from statuspage.models import Delivery, Subscriber
 from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, SENDING, SENT
 from statuspage.models.subscribers import EMAIL, SMS
-from statuspage.outbox import publish as delivery
 from statuspage.page.record import get_page
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.links import sms_code_url

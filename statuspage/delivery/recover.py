@@ -14,6 +14,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import or_, select, update
 
+from statuspage.core import jobs
 from statuspage.core.extensions import db
 from statuspage.delivery import journal as delivery_journal
 from statuspage.delivery.dispatch import EMAIL_CHUNK, dispatch_ids, dispatch_rows
@@ -59,10 +60,8 @@ def recover_expired_leases() -> dict[str, int]:
         .order_by(FanoutEvent.id)
     ).scalars())
     db.session.commit()
-    from statuspage.tasks import delivery as delivery_tasks
-
     for event_id in events:
-        delivery_tasks.expand_event(event_id)
+        jobs.enqueue("expand_event", event_id)
     pump_cleared = clear_stale_pump_lock(stale_after=lease)
     if requeued:
         dispatch_ids(requeued)

@@ -23,6 +23,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
+from statuspage.core import jobs
 from statuspage.core.extensions import db
 from statuspage.delivery.faults import persist, rollback
 from statuspage.delivery.journal import keep_sent
@@ -167,10 +168,7 @@ def send_webhook(delivery_id: int) -> bool:
     except Exception as error:  # recorded as a failure, never lost
         delay = record_failure(items, as_delivery_error(error))
         if delay is not None:
-            from statuspage.tasks import delivery as delivery_tasks
-
-            persist(lambda: delivery_tasks.send_webhook.schedule(args=(delivery_id,),
-                                                                 delay=delay),
+            persist(lambda: jobs.enqueue("send_webhook", delivery_id, delay=delay),
                     "scheduling a webhook retry")
         return False
     keep_sent([(delivery_id, provider_id, None)])

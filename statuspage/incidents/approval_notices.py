@@ -3,7 +3,7 @@ rejected one too. Sent by the worker, never by the web request.
 
 A draft (an IncidentUpdate or a PostmortemReview in state draft) committed by any path (the
 console, the API, the CLI) is noticed when it is flushed, and once its transaction commits the
-worker is asked to tell the approvers (approval_tasks). A lost enqueue loses nothing: the
+worker is asked to tell the approvers (jobs: `notify_approvers`). A lost enqueue loses nothing: the
 worker's sweep (every minute) tells every draft whose `approval_notified_at` is still empty.
 A conditional UPDATE on `approval_notified_at` claims the notice, so two workers (or the task
 and the sweep) never send it twice; as with the cadence reminders, the claim commits before
@@ -21,6 +21,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from statuspage.core import jobs
 from statuspage.core.extensions import db
 from statuspage.core.transaction import execute_dml
 from statuspage.messages import approvals as text
@@ -34,9 +35,6 @@ log = logging.getLogger(__name__)
 UPDATE, POSTMORTEM = "update", "postmortem"
 MODELS: dict[str, Any] = {UPDATE: IncidentUpdate, POSTMORTEM: PostmortemReview}
 APPROVER_ROLES = ("communicator", "admin")
-# Key in Session.info: (job, kind, id) to enqueue once the transaction commits.
-_PENDING_KEY = "statuspage.incidents.approval_notices"
-APPROVERS, AUTHOR = "approvers", "author"
 
 
 def approvers(author_id: int | None) -> list[User]:
@@ -158,7 +156,8 @@ def tell_author(kind: str, item_id: int) -> bool:
 
 def tell_author_after_commit(kind: str, item_id: int) -> None:
     """Ask the worker to tell the author of a rejected draft once the rejection commits."""
-    db.session.info.setdefault(_PENDING_KEY, []).append((AUTHOR, kind, item_id))
+    jobs.enqueue_after_commit(db.session, "tell_author", kind, item_id,
+                              what=f"the rejection notice for {kind} {item_id}")
 
 
 @sa_event.listens_for(Session, "after_flush")
@@ -168,31 +167,5 @@ def _drafts_flushed(session: Session, _context: Any) -> None:
         kind = (UPDATE if isinstance(item, IncidentUpdate)
                 else POSTMORTEM if isinstance(item, PostmortemReview) else None)
         if kind is not None and item.state == DRAFT:
-            session.info.setdefault(_PENDING_KEY, []).append((APPROVERS, kind, item.id))
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _enqueue_after_commit(session: Session) -> None:
-    """Ask the worker to send the notices this transaction made due.
-
-    A failure to enqueue loses no approver notice (the sweep finds the draft within a
-    minute); a lost rejection notice is logged (the console shows the rejection all the same).
-    """
-    jobs = session.info.pop(_PENDING_KEY, None)
-    if not jobs:
-        return
-    from statuspage.tasks import approvals as approval_tasks
-
-    for job, kind, item_id in dict.fromkeys(jobs):
-        try:
-            if job == APPROVERS:
-                approval_tasks.notify_approvers(kind, item_id)
-            else:
-                approval_tasks.tell_author(kind, item_id)
-        except Exception:  # the commit has happened; the sweep will retry approver notices
-            log.exception("could not enqueue the %s notice for %s %s", job, kind, item_id)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+            jobs.enqueue_after_commit(session, "notify_approvers", kind, item.id,
+                                      what=f"the approver notice for {kind} {item.id}")

@@ -20,7 +20,7 @@ from sqlalchemy import or_, select, update
 
 from statuspage.core.extensions import db
 from statuspage.core.transaction import execute_dml
-from statuspage.messages.cadence import reminder_message, reminder_sms
+from statuspage.incidents.reminder_messages import reminder_message, reminder_sms
 from statuspage.models import INCIDENT, Incident, IncidentUpdate
 from statuspage.models.incidents import DRAFT
 from statuspage.models.status import ACTIVE_INCIDENT_STATUSES

@@ -20,6 +20,7 @@ from statuspage.notify.base import WebhookContent
 from statuspage.page.queries import current_status
 from statuspage.page.record import get_page
 from statuspage.page.serializers import PageContext, affected_component
+from statuspage.subscriptions.links import unsubscribe_url
 
 Payload = dict[str, Any]
 
@@ -29,8 +30,6 @@ DOCUMENTATION_URL = "https://support.atlassian.com/statuspage/docs/enable-webhoo
 
 
 def _meta(ctx: PageContext, subscriber: Subscriber) -> Payload:
-    from statuspage.subscriptions.subscribe import unsubscribe_url
-
     return {
         "unsubscribe": unsubscribe_url(subscriber),
         "documentation": DOCUMENTATION_URL,

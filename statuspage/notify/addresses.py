@@ -16,6 +16,7 @@ from statuspage.core.errors import DomainError
 from statuspage.core.i18n import N_, current_language
 from statuspage.models import Page
 from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
+from statuspage.notify.webhook import check_webhook_url
 
 # Number types a text message can reach. US and Canadian numbers cannot be told apart
 # (FIXED_LINE_OR_MOBILE) and VoIP numbers usually take SMS. Fixed lines, where the numbering
@@ -147,8 +148,6 @@ def _with_international_00(raw: str) -> phonenumbers.PhoneNumber | None:
 
 def normalise_webhook_url(raw: str, allow_loopback: bool) -> str:
     """An https URL a webhook may be sent to (loopback http only when allowed, for tests)."""
-    from statuspage.notify.webhook import check_webhook_url
-
     return check_webhook_url(raw.strip(), allow_loopback)
 
 

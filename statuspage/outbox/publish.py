@@ -1,72 +1,42 @@
-"""Delivery: the publish side of the outbox, and the questions asked about deliveries.
+"""The publish side of the outbox: what a publish commits for the worker to fan out.
 
 Publishing commits the update together with a `FanoutEvent` (its fan-out marker); only after
-that commit is the worker asked to expand it, so a rolled-back publish enqueues nothing and a
-lost enqueue is found again by the periodic recovery. The web request never looks at a
-subscriber: its cost does not depend on how many there are.
+that commit is the worker asked to expand it (core.jobs: `expand_event`), so a rolled-back
+publish enqueues nothing and a lost enqueue is found again by the periodic recovery. The web
+request never looks at a subscriber: its cost does not depend on how many there are.
 
-The worker side lives next door, split by job:
-  delivery_expand.py   event -> one Delivery per active subscriber, in batches after a cursor
-  delivery_send.py     claim queued deliveries, send them, record the outcome, retry later
-  delivery_sms*.py     the SMS pump: one sender at the configured rate across all workers
-  delivery_recover.py  take back work from dead workers; send what is due
-  delivery_dispatch.py turn queued deliveries into Huey tasks
+The worker side is the `delivery` package, split by job: expand (event -> one Delivery per
+recipient), dispatch (deliveries -> tasks), send and email (claim, send, record), sms/ (the
+pump: one sender at the configured rate), recover (dead workers' leases, due retries) and
+records (receipts applied, failed deliveries retried, counts).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-from functools import partial
 
-from sqlalchemy import event as sa_event
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from statuspage.core import enqueue_retry
+from statuspage.core import jobs
 from statuspage.core.extensions import db
-from statuspage.delivery.dispatch import dispatch_ids
-from statuspage.delivery.email import send_email_chunk
-from statuspage.delivery.expand import audience_condition, expand_event, with_groups
-from statuspage.delivery.recover import recover_expired_leases, send_due
-from statuspage.delivery.send import send_webhook
-from statuspage.delivery.sms.pump import run_sms_pump
 from statuspage.messages.webhook import COMPONENT_UPDATE
 from statuspage.models import (
     Component,
-    Delivery,
     FanoutEvent,
     Incident,
     IncidentUpdate,
     Subscriber,
     utcnow,
 )
-from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, STATE_RANK
 from statuspage.models.subscribers import WEBHOOK
 from statuspage.outbox.drafts import groups_only, left_to_tell, notice_detail
+from statuspage.plan.audience import Audience, audience_condition, with_groups
 from statuspage.plan.reach import Routing, open_channels, routing
 from statuspage.plan.rules import event_kind_for, plan_severity
 
-__all__ = [
-    "create_component_fanout",
-    "create_event_fanout",
-    "create_fanout",
-    "create_group_fanout",
-    "expand_event",
-    "record_receipt",
-    "recover_expired_leases",
-    "retry_failed",
-    "run_sms_pump",
-    "send_due",
-    "send_email_chunk",
-    "send_webhook",
-    "summary",
-]
-
 log = logging.getLogger(__name__)
 
-# Key in Session.info: ids of events created in the session's current transaction.
-_PENDING_KEY = "statuspage.fanout_events"
 
 
 def create_fanout(update: IncidentUpdate) -> FanoutEvent | None:
@@ -149,7 +119,7 @@ def create_component_fanout(component: Component, old_status: str,
     if WEBHOOK not in open_channels():
         return None
     db.session.flush()  # the component's id, for a component created in this transaction
-    listening = audience_condition([WEBHOOK], with_groups([component.id]))
+    listening = audience_condition(Audience((WEBHOOK,), tuple(with_groups([component.id]))))
     if db.session.execute(select(Subscriber.id).where(listening).limit(1)).first() is None:
         return None
     group = component.group
@@ -173,7 +143,7 @@ def create_component_fanout(component: Component, old_status: str,
         })
     db.session.add(event)
     db.session.flush()
-    db.session.info.setdefault(_PENDING_KEY, []).append(event.id)
+    _expand_after_commit(event)
     return event
 
 
@@ -188,128 +158,17 @@ def _add_event(kind: str, incident_id: int, update_id: int | None, where: Routin
                         created_at=utcnow(), detail=detail)
     db.session.add(event)
     db.session.flush()
-    db.session.info.setdefault(_PENDING_KEY, []).append(event.id)
+    _expand_after_commit(event)
     return event
 
 
-@sa_event.listens_for(Session, "after_commit")
-def _enqueue_after_commit(session: Session) -> None:
-    """Ask the worker to expand the events this transaction committed.
+def _expand_after_commit(event: FanoutEvent) -> None:
+    """Ask the worker to expand the event once the caller's transaction commits.
 
     A failure to enqueue (the queue is down) loses nothing: the event is committed as
-    `pending`; this process retries the enqueue every few seconds (statuspage.core.enqueue_retry),
-    so it goes out within seconds of the queue coming back, and recover_expired_leases()
-    enqueues it again in any case.
+    `pending`; this process retries the enqueue every few seconds (core.jobs), so it goes
+    out within seconds of the queue coming back, and recover_expired_leases() enqueues it
+    again in any case.
     """
-    event_ids = session.info.pop(_PENDING_KEY, None)
-    if not event_ids:
-        return
-    from statuspage.tasks import delivery as delivery_tasks
-    from statuspage.tasks import queues as tasks
-
-    for event_id in event_ids:
-        try:
-            delivery_tasks.expand_event(event_id)
-        except Exception as error:  # the commit has happened: retried here and by the recovery
-            log.warning("could not enqueue the expansion of fan-out event %s (%s: %s); "
-                        "retrying until the queue answers", event_id, type(error).__name__,
-                        error)
-            if not tasks.huey.immediate:  # inline (tests): nothing was queued
-                enqueue_retry.retry_later(f"the expansion of fan-out event {event_id}",
-                                          partial(delivery_tasks.expand_event, event_id))
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    # The events were never committed: there is nothing to expand.
-    session.info.pop(_PENDING_KEY, None)
-
-
-def record_receipt(provider_message_id: str, state: str, error: str | None = None,
-                   code: str | None = None, *, delivery_id: int | None = None
-                   ) -> Delivery | None:
-    """Apply a provider's report about a message; the furthest state wins.
-
-    Receipts arrive late, twice and out of order (a `sent` after a `delivered`), so a state
-    only ever moves forward by STATE_RANK. One SendGrid X-Message-Id covers a whole batch of
-    up to 1,000 deliveries: pass `delivery_id` (SendGrid echoes it from custom_args) to name
-    the one meant; an id shared by several deliveries without it is ambiguous and ignored.
-    Returns the delivery, or None for an id we do not know (the caller still answers 200, so
-    the provider stops retrying).
-    """
-    if state not in STATE_RANK:
-        raise ValueError(f"unknown delivery state {state!r}")
-    if delivery_id is not None:
-        row = db.session.get(Delivery, delivery_id)
-        if row is None or (provider_message_id and row.provider_message_id
-                           and row.provider_message_id != provider_message_id):
-            return None
-    else:
-        if not provider_message_id:
-            return None
-        rows = db.session.execute(
-            select(Delivery).where(Delivery.provider_message_id == provider_message_id)
-            .limit(2)
-        ).scalars().all()
-        if len(rows) != 1:
-            if rows:
-                log.warning("receipt for %s matches several deliveries; pass delivery_id",
-                            provider_message_id)
-            return None
-        row = rows[0]
-    now = utcnow()
-    if STATE_RANK[state] > STATE_RANK.get(row.state, 0):
-        row.state = state
-        row.lease_until = None
-        row.updated_at = now
-        if state == DELIVERED:
-            row.delivered_at = now
-        if state == FAILED:
-            row.last_error = error or row.last_error
-            row.error_code = code or row.error_code
-    db.session.commit()
-    return row
-
-
-def retry_failed(event_id: int) -> int:
-    """Queue an event's failed deliveries again (not those to suppressed subscribers).
-
-    Returns how many were queued; the worker sends them.
-    """
-    now = utcnow()
-    reachable = select(Subscriber.id).where(Subscriber.suppressed_at.is_(None),
-                                            Subscriber.unsubscribed_at.is_(None))
-    ids = list(db.session.execute(
-        update(Delivery)
-        .where(Delivery.event_id == event_id, Delivery.state == FAILED,
-               Delivery.subscriber_id.in_(reachable))
-        .values(state=QUEUED, next_attempt_at=now, lease_until=None, updated_at=now)
-        .returning(Delivery.id)
-        .execution_options(synchronize_session=False)
-    ).scalars())
-    db.session.commit()
-    if ids:
-        dispatch_ids(ids)
-    return len(ids)
-
-
-def summary(event_id: int) -> dict[str, dict[str, int]]:
-    """How many deliveries of an event are in each state, per channel."""
-    rows = db.session.execute(
-        select(Delivery.channel, Delivery.state, func.count())
-        .where(Delivery.event_id == event_id)
-        .group_by(Delivery.channel, Delivery.state)
-    ).all()
-    result: dict[str, dict[str, int]] = {}
-    for channel, state, count in rows:
-        result.setdefault(channel, {})[state] = int(count)
-    return result
-
-
-def event_for_update(update_id: int) -> FanoutEvent | None:
-    """The fan-out event announcing an update, if it was announced."""
-    return db.session.execute(
-        select(FanoutEvent).where(FanoutEvent.update_id == update_id)
-        .order_by(FanoutEvent.id.desc())
-    ).scalars().first()
-
+    jobs.enqueue_after_commit(db.session, "expand_event", event.id,
+                              what=f"the expansion of fan-out event {event.id}")

@@ -28,7 +28,8 @@ from statuspage.models import (
     incident_component,
     utcnow,
 )
-from statuspage.models.status import ComponentStatus, worst
+from statuspage.models.status import CLOSED_STATUSES, ComponentStatus, worst
+from statuspage.page.record import get_page, touch_page
 
 DAYS = 90
 PARTIAL_WEIGHT = 0.3
@@ -49,8 +50,6 @@ class Segment:
 
 
 def _zone() -> ZoneInfo:
-    from statuspage.page.record import get_page
-
     return ZoneInfo(get_page().time_zone)
 
 
@@ -250,9 +249,6 @@ def uptime_bars(components: Sequence[Component], today: date, days: int = DAYS,
 
 def refresh_open_incidents() -> int:
     """Extend the roll-ups of incidents still open up to now (run periodically by the worker)."""
-    from statuspage.models.status import CLOSED_STATUSES
-    from statuspage.page.record import touch_page
-
     open_ones = db.session.execute(
         select(Incident).where(Incident.status.not_in(CLOSED_STATUSES),
                                Incident.status != "scheduled")

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 
 from statuspage import audit
+from statuspage.core import jobs
 from statuspage.core.errors import DomainError, NotFound
 from statuspage.core.extensions import db
 from statuspage.core.transaction import execute_dml, use_case
@@ -86,10 +87,8 @@ def start_import(content: bytes, options: ImportOptions, actor: User | None
 
 
 def _enqueue(import_id: int) -> None:
-    from statuspage.tasks.subscriptions import run_subscriber_import
-
     try:
-        run_subscriber_import(import_id)
+        jobs.enqueue("run_subscriber_import", import_id)
     except Exception:  # committed as queued: resume_stalled enqueues it again
         log.exception("could not enqueue subscriber import %s", import_id)
 

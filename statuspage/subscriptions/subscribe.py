@@ -17,14 +17,13 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable
-from functools import partial
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from statuspage.core import enqueue_retry
+from statuspage.core import jobs
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.core.i18n import N_
@@ -192,18 +191,10 @@ def resend_confirmation(subscriber: Subscriber) -> Subscriber:
 def _enqueue_confirmation(subscriber: Subscriber) -> None:
     if subscriber.suppressed_at is not None:
         return
-    from statuspage.tasks.subscriptions import send_confirmation
-
-    try:
-        send_confirmation(subscriber.id)
-    except Exception as error:
-        # The sign-up is committed: retried until the queue answers (statuspage.core.enqueue_retry),
-        # and asking again (the page says how) enqueues a new one.
-        log.warning("could not enqueue the confirmation of subscriber %s (%s: %s); retrying",
-                    subscriber.public_id, type(error).__name__, error)
-        if not send_confirmation.huey.immediate:
-            enqueue_retry.retry_later(f"the confirmation of subscriber {subscriber.public_id}",
-                                      partial(send_confirmation, subscriber.id))
+    # The sign-up is committed: if the queue is down, retried until it answers, and asking
+    # again (the page says how) enqueues a new one.
+    jobs.enqueue_or_retry("send_confirmation", subscriber.id,
+                          what=f"the confirmation of subscriber {subscriber.public_id}")
 
 
 @use_case

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from huey import crontab
 
+from statuspage.incidents import approval_notices
 from statuspage.models import utcnow
-from statuspage.tasks.delivery import app_context
-from statuspage.tasks.queues import huey
+from statuspage.tasks.queues import app_context, huey
 
 
 @huey.task()
 def notify_approvers(kind: str, item_id: int) -> int:
     """Tell the users allowed to approve one draft that it waits."""
-    from statuspage.incidents import approval_notices
-
     with app_context():
         return approval_notices.notify_approvers(kind, item_id, utcnow())
 
@@ -26,8 +24,6 @@ def notify_approvers(kind: str, item_id: int) -> int:
 @huey.task()
 def tell_author(kind: str, item_id: int) -> bool:
     """Tell the author of a rejected draft why, and where the text is."""
-    from statuspage.incidents import approval_notices
-
     with app_context():
         return approval_notices.tell_author(kind, item_id)
 
@@ -35,7 +31,5 @@ def tell_author(kind: str, item_id: int) -> bool:
 @huey.periodic_task(crontab(minute="*"))
 def notify_waiting_approvals() -> list[str]:
     """Tell the approvers of every draft whose notice was lost; returns the public ids."""
-    from statuspage.incidents import approval_notices
-
     with app_context():
         return approval_notices.notify_waiting(utcnow())

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from huey import crontab
 
+from statuspage.incidents import cadence
 from statuspage.models import utcnow
-from statuspage.tasks.delivery import app_context
-from statuspage.tasks.queues import huey
+from statuspage.tasks.queues import app_context, huey
 
 
 @huey.periodic_task(crontab(minute="*"))
 def remind_overdue_updates() -> list[str]:
     """Remind the communications leads of overdue open incidents; returns their public ids."""
-    from statuspage.incidents import cadence
-
     with app_context():
         return cadence.send_due_reminders(utcnow())

@@ -1,6 +1,6 @@
 """The worker and sms processes: huey's consumer, started with the service's logging.
 
-`python -m statuspage.tasks.consumer statuspage.tasks.queues.huey --workers 2 -k thread`
+`python -m statuspage.tasks.consumer statuspage.tasks.huey --workers 2 -k thread`
 takes huey_consumer's options, but builds the app first, which configures logging once for the
 process (statuspage.core.logging_setup: LOG_LEVEL, LOG_FORMAT) before the consumer writes its first
 line; huey_consumer's own logging options (-v, -q, -l, -S) are accepted and ignored. The app
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = OptionParserHandler().get_option_parser()
     options, args = parser.parse_args(argv)
     if len(args) != 1:
-        parser.error("give the import path of one Huey instance, e.g. statuspage.tasks.queues.huey")
+        parser.error("give the import path of one Huey instance, e.g. statuspage.tasks.huey")
     config = ConsumerConfig(**{k: v for k, v in vars(options).items() if v is not None})
     config.validate()
     huey = load_class(args[0])

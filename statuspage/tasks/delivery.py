@@ -1,4 +1,4 @@
-"""Huey tasks for delivery: thin wrappers that run statuspage.outbox.publish* inside an app context.
+"""Huey tasks for delivery: thin wrappers that run the delivery package inside an app context.
 
 Every task is safe to run twice or concurrently: the work it does is claimed in the database
 first (event lease, delivery claim, the SMS pump's lock), so the queue only has to deliver
@@ -8,39 +8,17 @@ each task at least once.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
-from flask import current_app, has_app_context
 from huey import crontab
 
-from statuspage.core.logging_setup import log_context
+from statuspage.delivery import email as delivery_email
+from statuspage.delivery import expand as delivery_expand
+from statuspage.delivery import journal as delivery_journal
+from statuspage.delivery import recover as delivery_recover
+from statuspage.delivery import send as delivery_send
 from statuspage.delivery.faults import TASK_RETRIES, TASK_RETRY_DELAY_SECONDS
-
-
-@contextmanager
-def app_context(**log_fields: Any) -> Iterator[None]:
-    """A fresh app context, so the task has a database session of its own; every line logged
-    inside it carries `log_fields` (event_id, delivery_id: statuspage.core.logging_setup).
-
-    In immediate mode (HUEY_IMMEDIATE, the tests) a task runs inline in its caller, sometimes
-    while the caller's session is finishing a commit (tasks enqueued after a commit): a new
-    context of the caller's app keeps the two sessions apart and keeps the caller's settings.
-    The consumer has no app context and builds the app from the environment.
-    """
-    from statuspage.tasks import queues as tasks
-
-    app = (current_app._get_current_object()  # type: ignore[attr-defined]
-           if has_app_context() else tasks._flask_app())
-    with app.app_context(), log_context(**log_fields):
-        yield
-
-
-# Imported after app_context: tasks.py imports the task modules at its end, and some of them
-# import app_context from here while this module is still being imported.
-from statuspage.tasks import queues as tasks  # noqa: E402
-from statuspage.tasks.queues import huey, sms_huey  # noqa: E402
+from statuspage.delivery.sms import pump as delivery_sms
+from statuspage.tasks.queues import app_context, flask_app, huey, sms_huey
 
 
 @sms_huey.on_startup("freeze_the_app")
@@ -53,7 +31,7 @@ def _freeze_the_app() -> None:
     worker it stalls every thread. Those objects live as long as the process: freeze them out
     of the collector once the app is built.
     """
-    tasks._flask_app()
+    flask_app()
     gc.freeze()
 
 
@@ -61,8 +39,6 @@ def _freeze_the_app() -> None:
 @huey.on_startup("replay_the_delivery_journal")
 def _replay_the_delivery_journal() -> None:
     """Acceptances journaled while the database was down (delivery_journal), saved now."""
-    from statuspage.delivery import journal as delivery_journal
-
     with app_context():
         delivery_journal.replay_quietly()
 
@@ -75,8 +51,6 @@ RETRY = {"retries": TASK_RETRIES, "retry_delay": TASK_RETRY_DELAY_SECONDS, "retr
 @huey.task(**RETRY)
 def expand_event(event_id: int) -> int:
     """Expand a fan-out event into deliveries and enqueue their sending."""
-    from statuspage.delivery import expand as delivery_expand
-
     with app_context(event_id=event_id):
         return delivery_expand.expand_event(event_id)
 
@@ -84,8 +58,6 @@ def expand_event(event_id: int) -> int:
 @huey.task(**RETRY)
 def send_email_chunk(delivery_ids: list[int]) -> int:
     """Send up to 1,000 email deliveries in one SendGrid call per event and language."""
-    from statuspage.delivery import email as delivery_email
-
     # The first ids only: a chunk holds up to 1,000.
     with app_context(delivery_ids=delivery_ids[:10], deliveries=len(delivery_ids)):
         return delivery_email.send_email_chunk(delivery_ids)
@@ -94,8 +66,6 @@ def send_email_chunk(delivery_ids: list[int]) -> int:
 @huey.task(**RETRY)
 def send_webhook(delivery_id: int) -> bool:
     """POST one webhook delivery."""
-    from statuspage.delivery import send as delivery_send
-
     with app_context(delivery_id=delivery_id):
         return delivery_send.send_webhook(delivery_id)
 
@@ -106,8 +76,6 @@ def sms_pump() -> int:
 
     On the SMS queue, run by the `sms` process (see statuspage.tasks.queues): anyone may enqueue it.
     """
-    from statuspage.delivery.sms import pump as delivery_sms
-
     with app_context():
         try:
             return delivery_sms.run_sms_pump()
@@ -119,8 +87,6 @@ def sms_pump() -> int:
 def sweep_after_queue_fault() -> int:
     """Enqueue every due delivery again after a lost queue connection (see
     delivery_queue_faults); returns tasks enqueued."""
-    from statuspage.delivery import recover as delivery_recover
-
     with app_context():
         return delivery_recover.sweep_after_queue_fault()
 
@@ -128,7 +94,5 @@ def sweep_after_queue_fault() -> int:
 @huey.periodic_task(crontab(minute="*"))
 def recover_deliveries() -> dict[str, int]:
     """Every minute: take back dead workers' leases, resume expansions, send due retries."""
-    from statuspage.delivery import recover as delivery_recover
-
     with app_context():
         return delivery_recover.recover_expired_leases()

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from huey import crontab
 
-from statuspage.tasks.delivery import app_context
-from statuspage.tasks.queues import huey
+from statuspage.incidents import maintenance_automation
+from statuspage.tasks.queues import app_context, huey
 
 
 @huey.periodic_task(crontab(minute="*"))
 def automate_maintenance() -> dict[str, list[str]]:
     """Send due reminders, start and complete due windows; returns the public ids acted on."""
-    from statuspage.incidents import maintenance_automation
-
     with app_context():
         result = maintenance_automation.run_due()
         return {"reminded": result.reminded, "started": result.started,

@@ -19,6 +19,8 @@ from typing import Any
 
 from huey.storage import RedisStorage
 
+from statuspage.core import jobs
+
 log = logging.getLogger(__name__)
 
 # One sweep per process per this many seconds, however many consumer threads saw the fault.
@@ -54,9 +56,7 @@ def _queue_is_back() -> None:
             return
         _state["last_sweep"] = now
     try:
-        from statuspage.tasks import delivery as delivery_tasks
-
-        delivery_tasks.sweep_after_queue_fault()
+        jobs.enqueue("sweep_after_queue_fault")
         log.warning("the queue is reachable again: sweeping for lost delivery tasks")
     except Exception:  # the periodic recovery still finds them
         log.exception("could not enqueue the sweep after a queue fault")

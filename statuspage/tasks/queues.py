@@ -1,8 +1,8 @@
-"""Huey tasks: thin wrappers that run use-cases inside an app context.
+"""The two task queues, and the app their tasks run in.
 
 The queues are SQLite in instance/ by default and Redis when REDIS_URL is set (read from the
-app's config on first use: statuspage.tasks.configured_huey), so the embedded
-`make run` needs nothing else and the scale-out path shares the queues between machines.
+app's config on first use: tasks.configured_huey), so the embedded `make run` needs nothing
+else and the scale-out path shares the queues between machines.
 
 Two queues, each consumed by its own process (Procfile `worker` and `sms`):
 - `huey`: expansion, email chunks, webhooks, periodic tasks;
@@ -17,51 +17,56 @@ Two queues, each consumed by its own process (Procfile `worker` and `sms`):
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from flask import Flask
-from huey import crontab
+from flask import Flask, current_app, has_app_context
 
+from statuspage import create_app
+from statuspage.core.logging_setup import log_context
 from statuspage.tasks.configured_huey import ConfiguredHuey
 
 _app: Flask | None = None
 _app_lock = threading.Lock()
 
 
-def _flask_app() -> Flask:
+def flask_app() -> Flask:
     """The app tasks run in: the one that configured the queues, or one built here (the
     consumer), whose factory reads the settings through config.py and configures the queues."""
     global _app
     with _app_lock:
         if _app is None:
-            from statuspage import create_app
-
             _app = create_app()
         return _app
 
 
-huey = ConfiguredHuey("", load_app=_flask_app)
-sms_huey = ConfiguredHuey("sms", load_app=_flask_app)
+huey = ConfiguredHuey("", load_app=flask_app)
+sms_huey = ConfiguredHuey("sms", load_app=flask_app)
 
 
-def init_app(app: Flask) -> None:
+def configure(app: Flask) -> None:
     """Configure the queues from the app's config and let tasks find the app that enqueued
     them (in-process); the first app wins, as both are shared by the whole process."""
-    global _app
     huey.configure(app.config, Path(app.instance_path))
     sms_huey.configure(app.config, Path(app.instance_path))
+    global _app
     if _app is None:
         _app = app
 
 
-@huey.periodic_task(crontab(minute="*/10"))
-def refresh_open_rollups() -> int:
-    """Keep today's uptime bars of components in open incidents current."""
-    from statuspage.page import uptime
+@contextmanager
+def app_context(**log_fields: Any) -> Iterator[None]:
+    """A fresh app context, so the task has a database session of its own; every line logged
+    inside it carries `log_fields` (event_id, delivery_id: core.logging_setup).
 
-    with _flask_app().app_context():
-        return uptime.refresh_open_incidents()
-
-
-# Task modules register their tasks on `huey` when imported; the consumer imports this module.
-from statuspage.tasks import approvals as approval_tasks  # noqa: E402,F401
+    In immediate mode (HUEY_IMMEDIATE, the tests) a task runs inline in its caller, sometimes
+    while the caller's session is finishing a commit (tasks enqueued after a commit): a new
+    context of the caller's app keeps the two sessions apart and keeps the caller's settings.
+    The consumer has no app context and builds the app from the environment.
+    """
+    app = (current_app._get_current_object()  # type: ignore[attr-defined]
+           if has_app_context() else flask_app())
+    with app.app_context(), log_context(**log_fields):
+        yield

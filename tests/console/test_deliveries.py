@@ -9,6 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from statuspage.core.extensions import db
+from statuspage.delivery import records
+from statuspage.delivery.records import event_for_update
 from statuspage.models import (
     AuditEntry,
     Delivery,
@@ -17,7 +19,6 @@ from statuspage.models import (
     Subscriber,
     utcnow,
 )
-from statuspage.outbox import publish as delivery
 from tests.console.conftest import LoginHelper
 from tests.console.subscriber_helpers import make_subscriber
 from tests.factories import Factory
@@ -30,7 +31,7 @@ def update(factory: Factory) -> IncidentUpdate:
     """An incident's first update, announced by a fan-out event that has been expanded."""
     incident = factory.incident(name="API outage")
     update = incident.updates[0]
-    event = delivery.event_for_update(update.id)
+    event = event_for_update(update.id)
     if event is None:
         event = FanoutEvent(kind="incident_update", incident_id=incident.id,
                             update_id=update.id, channels=["email", "sms"])
@@ -41,7 +42,7 @@ def update(factory: Factory) -> IncidentUpdate:
 
 
 def _event(update: IncidentUpdate) -> FanoutEvent:
-    event = delivery.event_for_update(update.id)
+    event = event_for_update(update.id)
     assert event is not None
     return event
 
@@ -155,7 +156,7 @@ def test_retry_failed_requeues_failed_deliveries_to_reachable_subscribers(
 ) -> None:
     user = login(client, role="communicator")
     dispatched: list[int] = []
-    monkeypatch.setattr(delivery, "dispatch_ids", lambda ids: dispatched.extend(ids) or 0)
+    monkeypatch.setattr(records, "dispatch_ids", lambda ids: dispatched.extend(ids) or 0)
     retryable = seed(update, "email", "failed", 2, last_error="503 from provider")
     [unreachable] = seed(update, "email", "failed", subscriber_state="suppressed")
     [done] = seed(update, "email", "delivered")

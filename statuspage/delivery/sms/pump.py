@@ -2,7 +2,7 @@
 
 Twilio throughput is per sender (1 message per second on a US long code), so the limit is
 global, not per worker. The pump runs on the SMS queue, in the `sms` consumer process of its
-own (statuspage.tasks.queues explains why). Only the holder of the lock "sms-pump" (in the SMS
+own (tasks.queues explains why). Only the holder of the lock "sms-pump" (in the SMS
 queue's store) sends; it claims due deliveries a few at a time (about 100 ms of sending) and
 starts each send 1/rate seconds after the previous one (delivery_sms_pacing). Anyone may
 enqueue the pump (after an expansion batch, a failure, the periodic task); a second pump finds
@@ -24,12 +24,11 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC
-from typing import Any
 
 from flask import current_app
-from huey.exceptions import TaskLockedException
 from sqlalchemy import func, select
 
+from statuspage.core import jobs
 from statuspage.core.extensions import db
 from statuspage.delivery.faults import persist
 from statuspage.delivery.send import release
@@ -41,6 +40,9 @@ from statuspage.models.subscribers import SMS
 
 log = logging.getLogger(__name__)
 
+# The pump's lock and heartbeat live in the SMS queue's store (core.jobs), shared by every
+# process; a store of its own, so heartbeats never wait on the worker queue's write lock.
+SMS_QUEUE = "sms"
 PUMP_LOCK = "sms-pump"
 HEARTBEAT_KEY = "sms-pump-heartbeat"
 # Wall-clock time of the last send, so the next pump keeps the pace across the hand-over.
@@ -74,18 +76,17 @@ def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
     Raises PumpBusy when another pump is running. `clock`, `sleep` and `concurrency` are for
     tests (the default concurrency follows the rate: `concurrency_for`).
     """
-    from statuspage.tasks.queues import sms_huey as huey
-
-    lock = huey.lock_task(PUMP_LOCK)
+    store = jobs.store(SMS_QUEUE)
+    lock = store.lock(PUMP_LOCK)
     try:
         persist(lock.acquire, "taking the SMS pump's lock")
-    except TaskLockedException as error:
+    except jobs.Locked as error:
         raise PumpBusy(str(error)) from None
     rate = float(current_app.config["TWILIO_MAX_PER_SECOND"])
     started = clock()
     # Starts no sooner than one interval after the previous pump's last send; a provider's
     # pause never outlasts the lease of the deliveries already claimed.
-    first = started + max(0.0, _last_send(huey) + 1 / rate - time.time())
+    first = started + max(0.0, _last_send(store) + 1 / rate - time.time())
     pacer = Pacer(rate, clock, first,
                   max_pause=int(current_app.config["DELIVERY_LEASE_SECONDS"]) / 2)
     concurrency = concurrency or concurrency_for(rate)
@@ -114,20 +115,21 @@ def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
         persist(lambda: release(unsent), "giving back unsent SMS claims")
         # The queue's store may be down (a Redis fault): the lock is given back when it is
         # up again, not left for recovery to find stale a lease later.
-        mine = persist(lambda: _hand_over(huey, heart, lock, last_send),
+        mine = persist(lambda: _hand_over(store, heart, lock, last_send),
                        "releasing the SMS pump's lock")
     if mine:
         persist(wake_for_next, "waking the SMS pump for the next due SMS")
     return tried
 
 
-def _hand_over(huey: Any, heart: Heartbeat, lock: Any, last_send: float | None) -> bool:
+def _hand_over(store: jobs.Store, heart: Heartbeat, lock: jobs.Lock,
+               last_send: float | None) -> bool:
     """Release the pump's lock if it is still this pump's; whether it was."""
     if heart.lost.is_set() or not _still_mine(heart.token):
         return False
     if last_send is not None:
-        huey.put(LAST_SEND_KEY, last_send)
-    huey.delete(HEARTBEAT_KEY)
+        store.put(LAST_SEND_KEY, last_send)
+    store.delete(HEARTBEAT_KEY)
     lock.release()
     return True
 
@@ -138,10 +140,8 @@ def wake_for_next() -> None:
     A failed SMS waits its computed backoff (or the provider's Retry-After), not the next
     periodic recovery: the pump is scheduled for the moment the first one is due.
     """
-    from statuspage.tasks import delivery as delivery_tasks
-
     if due_sms_exist():
-        delivery_tasks.sms_pump()
+        jobs.enqueue("sms_pump")
         return
     first = db.session.execute(
         select(func.min(Delivery.next_attempt_at))
@@ -152,7 +152,7 @@ def wake_for_next() -> None:
         if first.tzinfo is None:
             first = first.replace(tzinfo=UTC)
         delay = max(0.0, (first - utcnow()).total_seconds())
-        delivery_tasks.sms_pump.schedule(delay=delay + 0.05)
+        jobs.enqueue("sms_pump", delay=delay + 0.05)
 
 
 def wake_pump() -> bool:
@@ -162,12 +162,9 @@ def wake_pump() -> bool:
     (it claims until none is due, and looks again after releasing its lock), so a hundred
     batches need not queue a hundred pumps behind it in the SMS consumer.
     """
-    from statuspage.tasks import delivery as delivery_tasks
-    from statuspage.tasks.queues import sms_huey
-
-    if sms_huey.lock_task(PUMP_LOCK).is_locked():
+    if jobs.store(SMS_QUEUE).lock(PUMP_LOCK).is_locked():
         return False
-    delivery_tasks.sms_pump()
+    jobs.enqueue("sms_pump")
     return True
 
 
@@ -185,12 +182,11 @@ def due_sms_exist() -> bool:
 
 def clear_stale_pump_lock(stale_after: float) -> bool:
     """Release the pump lock of a pump whose heartbeat stopped (killed); True when cleared."""
-    from statuspage.tasks.queues import sms_huey as huey
-
-    lock = huey.lock_task(PUMP_LOCK)
+    store = jobs.store(SMS_QUEUE)
+    lock = store.lock(PUMP_LOCK)
     if not lock.is_locked():
         return False
-    beat = huey.get(HEARTBEAT_KEY, peek=True)
+    beat = store.get(HEARTBEAT_KEY)
     if beat is not None and time.time() - float(beat[1]) <= stale_after:
         return False
     log.warning("clearing the lock of an SMS pump that stopped beating")
@@ -198,8 +194,8 @@ def clear_stale_pump_lock(stale_after: float) -> bool:
     return True
 
 
-def _last_send(huey: Any) -> float:
-    value = huey.get(LAST_SEND_KEY, peek=True)
+def _last_send(store: jobs.Store) -> float:
+    value = store.get(LAST_SEND_KEY)
     return float(value) if value is not None else 0.0
 
 
@@ -255,13 +251,9 @@ class Heartbeat:
 
 
 def _beat(token: str) -> None:
-    from statuspage.tasks.queues import sms_huey
-
-    sms_huey.put(HEARTBEAT_KEY, (token, time.time()))
+    jobs.store(SMS_QUEUE).put(HEARTBEAT_KEY, (token, time.time()))
 
 
 def _still_mine(token: str) -> bool:
-    from statuspage.tasks.queues import sms_huey
-
-    beat = sms_huey.get(HEARTBEAT_KEY, peek=True)
+    beat = jobs.store(SMS_QUEUE).get(HEARTBEAT_KEY)
     return beat is None or beat[0] == token
