@@ -59,11 +59,14 @@ run: seed
 	@echo "Status page: http://127.0.0.1:$(PORT)/   Console: http://127.0.0.1:$(PORT)/console"
 	$(BIN)/honcho start --port $(PORT) web worker sms
 
-# ruff (style, imports, bugs) and mypy (types of statuspage/, strict: see [tool.mypy] in
-# pyproject.toml).
+# ruff (style, imports, bugs), mypy (types of statuspage/, strict: see [tool.mypy] in
+# pyproject.toml), import-linter (the layers and who may import huey: [tool.importlinter]) and
+# scripts/check_imports.py (no imports inside functions, no cycle between packages).
 lint: install-dev
 	$(BIN)/ruff check statuspage tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/check_imports.py
 
 # The suite runs on TEST_WORKERS processes (pytest-xdist): each has its own database (a SQLite
 # file, or a PostgreSQL schema), queue and live site, so they never share state.

@@ -8,7 +8,10 @@ from typing import Any
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from statuspage.core.paths import ROOT
+
+__all__ = ["ROOT", "create_app"]
+
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

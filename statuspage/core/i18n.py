@@ -26,8 +26,8 @@ from flask_babel import get_locale, refresh
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from statuspage import ROOT
 from statuspage.core.extensions import babel
+from statuspage.core.paths import ROOT
 
 LANGUAGES = ("en", "nb")
 DEFAULT_LANGUAGE = "en"
