@@ -13,7 +13,7 @@ from statuspage.incidents.lifecycle import UpdateInput, post_update
 from statuspage.page.record import get_page, touch_page
 from statuspage.public import badge
 from statuspage.public.theme import contrast, text_on
-from statuspage.web.cache import ResponseCache
+from statuspage.web.cache_store import ResponseCache
 from tests.factories import Factory
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -23,7 +23,9 @@ from sqlalchemy.exc import OperationalError
 from statuspage.core.extensions import db
 from statuspage.models import Incident
 from statuspage.web import cache as cache_module
-from statuspage.web.cache import ResponseCache, cached
+from statuspage.web import cache_store
+from statuspage.web.cache import cached
+from statuspage.web.cache_store import ResponseCache
 from tests.conftest import make_app
 from tests.factories import Factory
 
@@ -262,6 +264,8 @@ def test_entries_expire_after_cache_max_age(
     web: FlaskClient, renders: Counter[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = [1000.0]
+    # The store checks an entry's age; the cache stamps a new entry with the time.
+    monkeypatch.setattr(cache_store, "_now", lambda: clock[0])
     monkeypatch.setattr(cache_module, "_now", lambda: clock[0])
     web.get("/t/page")
     clock[0] += 29

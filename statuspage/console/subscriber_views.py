@@ -30,6 +30,7 @@ from statuspage.core.extensions import db
 from statuspage.core.numbers import page_number
 from statuspage.models import CHANNELS, Subscriber, utcnow
 from statuspage.subscriptions import admin as use_cases
+from statuspage.subscriptions import csv_export
 from statuspage.subscriptions import csv_rows as subscriber_csv
 from statuspage.subscriptions import imports as subscriber_import
 from statuspage.web.input_guard import accepts_upload
@@ -140,7 +141,7 @@ def subscriber_resend(public_id: str) -> ResponseReturnValue:
 def subscribers_export() -> ResponseReturnValue:
     """Every matching subscriber with the consent record, streamed (personal data: no cache)."""
     filename = f"subscribers-{utcnow():%Y%m%d-%H%M%S}.csv"
-    response = Response(stream_with_context(subscriber_csv.export_csv(_filters())),
+    response = Response(stream_with_context(csv_export.export_csv(_filters())),
                         mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"

@@ -8,7 +8,7 @@ from flask import abort, current_app, request
 from flask_babel import gettext as _
 
 from statuspage.core.numbers import whole_number
-from statuspage.public import bp, presenters
+from statuspage.public import bp, front_presenter, history_presenter, presenters
 from statuspage.web.cache import cached
 
 # A page number beyond this is a crawler or a typo, not a reader (~300 years of months).
@@ -27,7 +27,7 @@ def render_public(template: str, **context: Any) -> str:
 @bp.get("/")
 @cached
 def index() -> str:
-    view = presenters.front_page()
+    view = front_presenter.front_page()
     return render_public("public/index.html", view=view, site=view.site)
 
 
@@ -47,7 +47,7 @@ def history() -> str:
     number = whole_number(request.args.get("page", "1"), 1, MAX_HISTORY_PAGE)
     if number is None:
         abort(404, description=_("There is no such page of history."))
-    view = presenters.history_page(number)
+    view = history_presenter.history_page(number)
     if view is None:
         abort(404, description=_("There is no such page of history."))
     return render_public("public/history.html", view=view, site=view.site)

@@ -12,7 +12,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from statuspage.reports.month import MonthReport
-from statuspage.subscriptions.csv_rows import neutralise
+from statuspage.subscriptions.csv_export import neutralise
 
 CSV_COLUMNS = (
     "incident_id", "name", "severity", "status", "started_at", "resolved_at", "components",

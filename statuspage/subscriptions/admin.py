@@ -3,8 +3,8 @@
 Addresses are normalised by the public sign-up's rules (`statuspage.notify.addresses`)
 and confirmations sent by `subscriptions.subscribe`; this module adds what only the console
 does: adding someone whose consent was obtained elsewhere (admins only, recorded with
-a note), removing a subscriber, and the audit entries for both. CSV import and export live in
-`statuspage.subscriptions.csv_rows`.
+a note), removing a subscriber, and the audit entries for both. CSV export and import live in
+`statuspage.subscriptions.csv_export`, `csv_rows` and `csv_save`.
 """
 
 from __future__ import annotations

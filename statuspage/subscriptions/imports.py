@@ -43,9 +43,8 @@ from statuspage.subscriptions.csv_rows import (
     parse,
     read_header,
     records,
-    save_confirmed,
-    save_with_confirmation,
 )
+from statuspage.subscriptions.csv_save import save_confirmed, save_with_confirmation
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, Subscriber, SubscriberImport, User
 from statuspage.page.record import get_page
-from statuspage.subscriptions import csv_rows as subscriber_csv
+from statuspage.subscriptions import csv_export, csv_rows, csv_save
 from statuspage.subscriptions import imports as subscriber_import
-from statuspage.subscriptions.csv_rows import EXPORT_COLUMNS, ImportOptions, ImportReport
+from statuspage.subscriptions.csv_export import EXPORT_COLUMNS
+from statuspage.subscriptions.csv_rows import ImportOptions, ImportReport
 from statuspage.subscriptions.imports import start_import
 from tests.conftest import make_app
 from tests.console.conftest import LoginHelper, csrf_token
@@ -92,7 +93,7 @@ def test_export_streams_every_row_once_across_batches_and_follows_the_filters(
     client: FlaskClient, login: LoginHelper, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     login(client, role="communicator")
-    monkeypatch.setattr(subscriber_csv, "EXPORT_BATCH", 3)
+    monkeypatch.setattr(csv_export, "EXPORT_BATCH", 3)
     for n in range(10):
         make_subscriber(f"p{n}@acme.example", state="active" if n % 2 else "unconfirmed")
     make_subscriber("x@other.example")
@@ -282,7 +283,7 @@ def test_progress_is_saved_batch_by_batch(factory: Factory,
     from the start, and the report survives the worker."""
     admin = factory.user(role="admin")
     get_page()
-    monkeypatch.setattr(subscriber_csv, "IMPORT_BATCH", 2)
+    monkeypatch.setattr(csv_rows, "IMPORT_BATCH", 2)
     monkeypatch.setattr(subscriber_import, "IMPORT_BATCH", 2)
     cursors: list[tuple[int, int, int]] = []
     real_progress = subscriber_import._progress
@@ -309,7 +310,7 @@ def test_a_batch_that_collides_is_saved_row_by_row(factory: Factory,
     admin = factory.user(role="admin")
     make_subscriber("raced@acme.example", state="active")
     # Pretend the batch's look-up ran before the other sign-up committed.
-    monkeypatch.setattr(subscriber_csv, "_existing", lambda rows: {})
+    monkeypatch.setattr(csv_save, "_existing", lambda rows: {})
     job = _import("channel,address\nemail,a@acme.example\nemail,raced@acme.example\n"
                   "email,b@acme.example\n", admin, pre_confirmed=True, consent_note="x")
     assert (job.imported, job.already_subscribed, job.error_count) == (2, 1, 0)
