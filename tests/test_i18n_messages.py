@@ -50,7 +50,13 @@ MO = PO.with_suffix(".mo")
 PUBLIC_SOURCES = (
     "templates/public/**/*.html", "templates/messages/**/*.html", "templates/messages/**/*.txt",
     "templates/error.html",
-    "statuspage/public/*.py", "statuspage/subscription*.py", "statuspage/messages*.py",
+    "statuspage/public/*.py", "statuspage/subscriptions/subscribe.py",
+    "statuspage/subscriptions/codes.py", "statuspage/subscriptions/links.py",
+    "statuspage/notify/addresses.py", "statuspage/delivery/confirmations.py",
+    "statuspage/tasks/subscriptions.py", "statuspage/messages/build.py",
+    "statuspage/messages/context.py", "statuspage/messages/events.py",
+    "statuspage/messages/postmortem.py", "statuspage/messages/sms.py",
+    "statuspage/messages/stakeholder.py", "statuspage/messages/webhook.py",
     "statuspage/models/status.py", "statuspage/page/rollup.py", "statuspage/web/errorpages.py",
     "statuspage/core/tokens.py", "statuspage/notify/webhook_guard.py",
 )
@@ -177,7 +183,9 @@ def _public_msgids() -> dict[str | tuple[str, ...], set[str]]:
     """Every msgid the public pages and the messages use, with the files that use it."""
     found: dict[str | tuple[str, ...], set[str]] = {}
     for pattern in PUBLIC_SOURCES:
-        for path in sorted(ROOT.glob(pattern)):
+        paths = sorted(ROOT.glob(pattern))
+        assert paths, f"{pattern} matches no file: moved? (the check would skip its strings)"
+        for path in paths:
             method = "python" if path.suffix == ".py" else "jinja2.ext:babel_extract"
             for _line, message, _comments, _context in extract_from_file(
                     method, str(path), keywords=KEYWORDS):
