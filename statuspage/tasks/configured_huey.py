@@ -6,8 +6,8 @@ run inline (HUEY_IMMEDIATE) are settings, and settings come from `config.load_co
 So a `ConfiguredHuey` is created at import without reading the environment or touching the
 disk; its storage is built on first use from the config given to `configure` (the app
 factory calls it through `tasks.init_app`). A process that uses a queue before any app
-configured it (the `huey_consumer` process, which imports `statuspage.tasks.queues.huey`) builds its
-app then, through `tasks.queues.flask_app`, so the environment is read once, through config.py.
+configured it (a consumer process, which imports `statuspage.tasks.huey`) builds its app then,
+through `tasks.queues.flask_app`, so the environment is read once, through config.py.
 """
 
 from __future__ import annotations
