@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from statuspage.accounts import users as accounts
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import (
     Delivery,
     FanoutEvent,

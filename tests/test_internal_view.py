@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import IncidentInput, UpdateInput, open_incident, post_update
+from statuspage.incidents.lifecycle import IncidentInput, open_incident, post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident, PlanSetting, StakeholderMember
 from statuspage.plan import internal_links
 from statuspage.plan import rules as plan

@@ -9,7 +9,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.messages import build as messages
 from statuspage.models import Delivery, FanoutEvent, Incident, Subscriber
 from statuspage.models.plan import PUBLIC

@@ -24,7 +24,7 @@ from statuspage import audit
 from statuspage.core.errors import Conflict, DomainError, NotFound
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
-from statuspage.incidents.lifecycle import refresh_group_status
+from statuspage.incidents.updates import refresh_group_status
 from statuspage.models import (
     Component,
     ComponentChange,

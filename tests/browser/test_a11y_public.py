@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from statuspage.core.extensions import db
 from statuspage.incidents import postmortems
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import StakeholderMember, Subscriber
 from statuspage.plan import internal_links
 from statuspage.plan import rules as plan

@@ -16,8 +16,9 @@ from statuspage.accounts import api_tokens
 from statuspage.accounts.users import deactivate
 from statuspage.core.extensions import db
 from statuspage.incidents import postmortems
-from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
+from statuspage.incidents.lifecycle import post_update, resolve_incident
 from statuspage.incidents.templates import seed_default_templates
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Component, Incident, User, utcnow
 from statuspage.plan import rules as plan
 from statuspage.plan import stakeholders

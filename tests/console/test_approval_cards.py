@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import FanoutEvent, IncidentUpdate, User
 from statuspage.models.plan import PUBLIC
 from statuspage.plan.stakeholders import MemberInput

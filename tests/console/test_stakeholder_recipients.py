@@ -8,7 +8,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import IncidentUpdate
 from statuspage.plan.stakeholders import MemberInput
 from statuspage.subscriptions.links import manage_path, unsubscribe_url
