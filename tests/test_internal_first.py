@@ -21,7 +21,7 @@ from statuspage.models import FanoutEvent, Incident, IncidentUpdate, User, utcno
 from statuspage.models.plan import MAINTENANCE_PLAN, PUBLIC
 from statuspage.outbox import publish as delivery
 from statuspage.plan import rules as plan
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from tests.delivery_support import (
     add_subscribers,
     email,

@@ -18,7 +18,7 @@ from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident, PlanSetting, StakeholderMember
 from statuspage.plan import internal_links
 from statuspage.plan import rules as plan
-from statuspage.plan.stakeholders import MemberInput, remove_member
+from statuspage.plan.stakeholder_members import MemberInput, remove_member
 from tests.factories import Factory
 from tests.stakeholder_support import group_with
 

@@ -16,7 +16,7 @@ from statuspage.models import Delivery, FanoutEvent, Incident, Subscriber
 from statuspage.models.plan import PUBLIC
 from statuspage.outbox import publish as delivery
 from statuspage.plan.reach import reach
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from tests.delivery_support import (
     add_subscribers,
     deliveries,

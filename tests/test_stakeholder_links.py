@@ -26,7 +26,7 @@ from statuspage.models import PlanSetting, StakeholderMember, Subscriber, utcnow
 from statuspage.models.plan import MAINTENANCE_PLAN, PLAN_SEVERITIES, PUBLIC
 from statuspage.plan import rules as plan
 from statuspage.plan.document import VERSION, events_for
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from tests.delivery_support import (
     add_subscribers,
     queued_tasks,
