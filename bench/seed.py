@@ -17,13 +17,9 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import (
-    IncidentInput,
-    MaintenanceInput,
-    UpdateInput,
-    open_incident,
-    schedule_maintenance,
-)
+from statuspage.incidents.lifecycle import IncidentInput, open_incident
+from statuspage.incidents.maintenance import MaintenanceInput, schedule_maintenance
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import (
     INCIDENT,
     MAINTENANCE,

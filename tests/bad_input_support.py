@@ -21,7 +21,7 @@ from statuspage.incidents.postmortems import add_action_item
 from statuspage.incidents.templates import TemplateInput, create_template
 from statuspage.models import TEMPLATE_PHASES
 from statuspage.page.record import get_page
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from statuspage.subscriptions.admin import NewSubscriber, add_subscriber
 from statuspage.subscriptions.links import manage_path
 from statuspage.web.url_rules import converter_of

@@ -8,13 +8,9 @@ from typing import Any
 
 from statuspage.accounts.users import create_user
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import (
-    IncidentInput,
-    MaintenanceInput,
-    UpdateInput,
-    open_incident,
-    schedule_maintenance,
-)
+from statuspage.incidents.lifecycle import IncidentInput, open_incident
+from statuspage.incidents.maintenance import MaintenanceInput, schedule_maintenance
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Component, Incident, User, utcnow
 from statuspage.page.record import get_page, touch_page
 

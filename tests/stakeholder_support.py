@@ -12,7 +12,8 @@ from statuspage.models import Delivery, StakeholderGroup, StakeholderMember, Sub
 from statuspage.models.plan import PLAN_SEVERITIES, PUBLIC
 from statuspage.plan import rules as plan
 from statuspage.plan.document import VERSION, events_for
-from statuspage.plan.stakeholders import MemberInput, add_member, create_group
+from statuspage.plan.stakeholder_members import MemberInput, add_member
+from statuspage.plan.stakeholders import create_group
 
 
 def store_plan(audiences: Mapping[str, Sequence[str]], severity: str = "SEV1") -> None:

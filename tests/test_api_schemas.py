@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from statuspage.incidents.lifecycle import resolve_incident, start_maintenance
+from statuspage.incidents.lifecycle import resolve_incident
+from statuspage.incidents.maintenance import start_maintenance
 from tests.factories import Factory
 
 SCHEMAS = Path(__file__).parent / "schemas"

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from statuspage.api.v1_openapi import document
 from statuspage.core.extensions import db
 from statuspage.incidents import lifecycle as incidents
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import AuditEntry, FanoutEvent, Incident, utcnow
 from tests.api_v1_support import call, new_token
 from tests.factories import Factory
@@ -310,7 +311,7 @@ def test_internal_updates_never_leave_through_the_api(
     client: FlaskClient, factory: Factory, write: str
 ) -> None:
     incident = factory.incident(body="Public note.")
-    incidents.post_update(incident, incidents.UpdateInput(
+    incidents.post_update(incident, UpdateInput(
         status="identified", body="Internal: the vendor is at fault.",
         visibility="internal"), None)
     record = call(client, "GET", f"incidents/{incident.public_id}", write).json

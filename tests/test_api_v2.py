@@ -9,12 +9,9 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import (
-    UpdateInput,
-    post_update,
-    resolve_incident,
-    start_maintenance,
-)
+from statuspage.incidents.lifecycle import post_update, resolve_incident
+from statuspage.incidents.maintenance import start_maintenance
+from statuspage.incidents.updates import UpdateInput
 from statuspage.page.record import get_page, touch_page
 from tests.factories import Factory
 

@@ -9,7 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
+from statuspage.incidents.lifecycle import post_update, resolve_incident
+from statuspage.incidents.updates import UpdateInput
 from tests.factories import Factory
 from tests.test_api_v2 import PATHS
 

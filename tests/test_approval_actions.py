@@ -12,7 +12,8 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.incidents.approvals import approve_update, break_glass_update, reject_update
 from statuspage.incidents.drafts import DraftEdit, edit_draft, returned_draft, withdraw_draft
-from statuspage.incidents.lifecycle import IncidentInput, UpdateInput, open_incident, post_update
+from statuspage.incidents.lifecycle import IncidentInput, open_incident, post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import AuditEntry, Component, Incident, IncidentUpdate, User, utcnow
 from tests.approval_support import cheap_passwords, require_approval, team
 from tests.console.conftest_content import sign_in, textarea_value

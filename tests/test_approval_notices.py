@@ -15,12 +15,9 @@ from flask import Flask
 from statuspage.core import segments
 from statuspage.core.extensions import db
 from statuspage.incidents import approval_notices
-from statuspage.incidents.lifecycle import (
-    MaintenanceInput,
-    UpdateInput,
-    post_update,
-    schedule_maintenance,
-)
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.maintenance import MaintenanceInput, schedule_maintenance
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident, IncidentUpdate, User, utcnow
 from statuspage.notify.base import DeliveryError
 from statuspage.page.record import get_page

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.incidents.approvals import approve_update, reject_update
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import AuditEntry, Component, FanoutEvent, Incident, User
 from statuspage.plan import rules as plan
 from tests.factories import Factory

@@ -9,7 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.page.record import get_page, touch_page
 from statuspage.public import badge
 from statuspage.public.theme import contrast, text_on

@@ -21,6 +21,8 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident
 from statuspage.web import cache as cache_module
 from statuspage.web import cache_store
@@ -187,8 +189,6 @@ def test_head_answers_with_the_get_headers_and_no_body(
 def test_publish_is_visible_to_the_next_reader_despite_a_warm_cache(
     cached_app: Flask, web: FlaskClient, factory: Factory, renders: Counter[str]
 ) -> None:
-    from statuspage.incidents.lifecycle import UpdateInput, post_update
-
     web.get("/t/page")
     assert web.get("/t/page").status_code == 200 and renders["page"] == 1  # warm
 

@@ -17,7 +17,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
+from statuspage.incidents.lifecycle import post_update, resolve_incident
+from statuspage.incidents.updates import UpdateInput
 from tests.conftest import make_app
 from tests.factories import Factory
 

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.incidents import cadence
-from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
+from statuspage.incidents.lifecycle import post_update, resolve_incident
 from statuspage.incidents.metrics import incident_metrics
 from statuspage.incidents.roles import assign_roles
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import AuditEntry, Incident, User, utcnow
 from statuspage.notify.base import DeliveryError
 from statuspage.page.record import get_page

@@ -11,8 +11,9 @@ import pytest
 
 from statuspage.core.extensions import db
 from statuspage.incidents import approvals, cadence
-from statuspage.incidents.lifecycle import IncidentInput, UpdateInput, open_incident
+from statuspage.incidents.lifecycle import IncidentInput, open_incident
 from statuspage.incidents.roles import assign_roles
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident, User, utcnow
 from statuspage.page.record import get_page
 from tests.factories import Factory

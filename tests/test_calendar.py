@@ -9,12 +9,9 @@ from flask import current_app
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
-from statuspage.incidents.lifecycle import (
-    UpdateInput,
-    post_update,
-    resolve_incident,
-    start_maintenance,
-)
+from statuspage.incidents.lifecycle import post_update, resolve_incident
+from statuspage.incidents.maintenance import start_maintenance
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident
 from tests.factories import Factory
 

@@ -22,7 +22,8 @@ from statuspage.components import editing as component_use_cases
 from statuspage.core.extensions import db
 from statuspage.incidents import maintenance_automation as automation
 from statuspage.incidents.approvals import approve_update
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Component, FanoutEvent
 from statuspage.notify.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 from statuspage.page.record import get_page

@@ -16,7 +16,8 @@ from statuspage.accounts import users as accounts
 from statuspage.core.extensions import db
 from statuspage.delivery.expand import expand_event
 from statuspage.delivery.records import summary
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import (
     Delivery,
     FanoutEvent,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from statuspage.core import segments
 from statuspage.core.extensions import db
 from statuspage.models import Subscriber
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.tasks import delivery as delivery_tasks
 from statuspage.tasks.queues import huey, sms_huey

@@ -17,13 +17,9 @@ from flask.testing import FlaskClient
 from lxml import etree
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import (
-    MaintenanceInput,
-    UpdateInput,
-    post_update,
-    resolve_incident,
-    schedule_maintenance,
-)
+from statuspage.incidents.lifecycle import post_update, resolve_incident
+from statuspage.incidents.maintenance import MaintenanceInput, schedule_maintenance
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident
 from statuspage.page.record import get_page, touch_page
 from tests.factories import Factory

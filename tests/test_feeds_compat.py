@@ -7,7 +7,8 @@ import lxml.html
 from flask.testing import FlaskClient
 from lxml import etree
 
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from tests.factories import Factory
 from tests.test_feeds import (
     GITHUB_ATOM,

@@ -22,7 +22,8 @@ from flask import Flask
 from statuspage import ROOT
 from statuspage.core import segments
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.messages import build as messages
 from statuspage.page.record import get_page
 from statuspage.tasks import delivery as delivery_tasks

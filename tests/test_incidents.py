@@ -8,14 +8,13 @@ from sqlalchemy import func, select
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.incidents.lifecycle import (
-    MAX_BODY,
     IncidentInput,
-    UpdateInput,
     open_incident,
     post_update,
     resolve_incident,
-    start_maintenance,
 )
+from statuspage.incidents.maintenance import start_maintenance
+from statuspage.incidents.updates import MAX_BODY, UpdateInput
 from statuspage.models import AuditEntry, Incident, utcnow
 from tests.factories import Factory
 

@@ -14,19 +14,14 @@ from sqlalchemy import select
 
 from statuspage.core.extensions import db
 from statuspage.incidents.approvals import approve_update
-from statuspage.incidents.lifecycle import (
-    IncidentInput,
-    MaintenanceInput,
-    UpdateInput,
-    open_incident,
-    post_update,
-    schedule_maintenance,
-)
+from statuspage.incidents.lifecycle import IncidentInput, open_incident, post_update
+from statuspage.incidents.maintenance import MaintenanceInput, schedule_maintenance
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import FanoutEvent, Incident, IncidentUpdate, User, utcnow
 from statuspage.models.plan import MAINTENANCE_PLAN, PUBLIC
 from statuspage.outbox import publish as delivery
 from statuspage.plan import rules as plan
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from tests.delivery_support import (
     add_subscribers,
     email,

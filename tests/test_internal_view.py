@@ -13,11 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import IncidentInput, UpdateInput, open_incident, post_update
+from statuspage.incidents.lifecycle import IncidentInput, open_incident, post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident, PlanSetting, StakeholderMember
 from statuspage.plan import internal_links
 from statuspage.plan import rules as plan
-from statuspage.plan.stakeholders import MemberInput, remove_member
+from statuspage.plan.stakeholder_members import MemberInput, remove_member
 from tests.factories import Factory
 from tests.stakeholder_support import group_with
 

@@ -16,7 +16,7 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.incidents import maintenance_automation as automation
 from statuspage.incidents.approvals import approve_update
-from statuspage.incidents.lifecycle import MaintenanceInput, schedule_maintenance
+from statuspage.incidents.maintenance import MaintenanceInput, schedule_maintenance
 from statuspage.models import Component, FanoutEvent, Incident, User, utcnow
 from statuspage.plan import rules as plan
 from tests.console.conftest_content import as_role

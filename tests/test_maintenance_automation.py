@@ -16,7 +16,13 @@ from sqlalchemy import func, select
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.incidents import maintenance_automation as automation
-from statuspage.incidents.lifecycle import MaintenanceInput, schedule_maintenance, start_maintenance
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.maintenance import (
+    MaintenanceInput,
+    schedule_maintenance,
+    start_maintenance,
+)
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Component, FanoutEvent, Incident, utcnow
 from tests.delivery_support import add_subscribers, deliveries
 from tests.factories import Factory
@@ -124,8 +130,6 @@ def test_auto_complete_at_the_window_end_returns_components_to_operational(
 
 
 def test_auto_complete_also_ends_a_window_being_verified(factory: Factory) -> None:
-    from statuspage.incidents.lifecycle import UpdateInput, post_update
-
     work = factory.maintenance(auto_complete=True)
     start_maintenance(work, "", None)
     post_update(work, UpdateInput(status="verifying"), None)

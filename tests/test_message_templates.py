@@ -11,7 +11,8 @@ from sqlalchemy import select
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.incidents import templates as mt
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import TEMPLATE_PHASES, AuditEntry, MessageTemplate
 from tests.factories import Factory
 

@@ -11,8 +11,9 @@ from flask import Flask
 
 from statuspage.core.extensions import db
 from statuspage.incidents import approvals
-from statuspage.incidents.lifecycle import IncidentInput, UpdateInput, open_incident
+from statuspage.incidents.lifecycle import IncidentInput, open_incident
 from statuspage.incidents.metrics import human_duration, incident_metrics
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident, PostmortemReview, utcnow
 from tests.factories import Factory
 from tests.metrics_support import T0, approved_update, scripted_incident, set_targets

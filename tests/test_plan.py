@@ -7,12 +7,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import (
-    UpdateInput,
-    post_update,
-    resolve_incident,
-    start_maintenance,
-)
+from statuspage.incidents.lifecycle import post_update, resolve_incident
+from statuspage.incidents.maintenance import start_maintenance
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import AuditEntry, PlanRule, PlanSetting, StakeholderGroup
 from statuspage.plan import rules as plan
 from statuspage.plan.rules import Route, decide

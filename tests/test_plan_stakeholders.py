@@ -12,7 +12,8 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, StakeholderGroup, StakeholderMember
 from statuspage.plan import stakeholders
-from statuspage.plan.stakeholders import MemberInput, add_member, create_group, import_members
+from statuspage.plan.stakeholder_members import MemberInput, add_member, import_members
+from statuspage.plan.stakeholders import create_group
 
 
 @pytest.fixture

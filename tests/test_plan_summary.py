@@ -8,7 +8,7 @@ from statuspage.models.plan import PUBLIC
 from statuspage.plan import rules as plan
 from statuspage.plan.document import VERSION
 from statuspage.plan.reach import ReachLine
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from statuspage.plan.summary import summaries, summarize
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory

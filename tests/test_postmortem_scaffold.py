@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 from statuspage.core.extensions import db
 from statuspage.core.rendering import markdown_html
 from statuspage.incidents import postmortems
-from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
+from statuspage.incidents.lifecycle import post_update, resolve_incident
 from statuspage.incidents.postmortem_scaffold import first_sentence, scaffold, unfilled_sections
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident
 from statuspage.models.incidents import DRAFT
 from tests.factories import Factory

@@ -15,12 +15,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import (
-    UpdateInput,
-    post_update,
-    resolve_incident,
-    start_maintenance,
-)
+from statuspage.incidents.lifecycle import post_update, resolve_incident
+from statuspage.incidents.maintenance import start_maintenance
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Component, utcnow
 from statuspage.page.record import get_page, touch_page
 from tests.factories import Factory

@@ -7,7 +7,7 @@ from flask import Flask
 from statuspage.core.extensions import db
 from statuspage.models.plan import PUBLIC
 from statuspage.plan.reach import ReachLine, reach
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory
 from tests.stakeholder_support import group_with, stakeholder_rows, store_plan

@@ -8,7 +8,7 @@ import lxml.html
 import pytest
 from flask.testing import FlaskClient
 
-from statuspage.incidents.lifecycle import start_maintenance
+from statuspage.incidents.maintenance import start_maintenance
 from statuspage.page.rollup import PageStatus, page_status
 from tests.factories import Factory
 

@@ -12,7 +12,8 @@ from statuspage.core.extensions import db
 from statuspage.models import Page
 from statuspage.notify.addresses import allowed_regions, default_region
 from statuspage.page.record import get_page
-from statuspage.plan.stakeholders import MemberInput, add_member, create_group
+from statuspage.plan.stakeholder_members import MemberInput, add_member
+from statuspage.plan.stakeholders import create_group
 from statuspage.subscriptions import subscribe as subscriptions
 from tests.console.conftest_content import as_role, field_error
 from tests.console.test_settings import VALID

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from statuspage.core.extensions import db
 from statuspage.delivery.sms.pump import run_sms_pump
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.messages import build as messages
 from statuspage.models import Delivery, FanoutEvent, Incident, Subscriber
 from statuspage.models.plan import PUBLIC
 from statuspage.plan.reach import reach
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from tests.delivery_support import (
     add_subscribers,
     deliveries,

@@ -16,18 +16,17 @@ from statuspage.core.extensions import db
 from statuspage.incidents import maintenance_automation, postmortems
 from statuspage.incidents.lifecycle import (
     IncidentInput,
-    MaintenanceInput,
-    UpdateInput,
     open_incident,
     post_update,
     resolve_incident,
-    schedule_maintenance,
 )
+from statuspage.incidents.maintenance import MaintenanceInput, schedule_maintenance
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import PlanSetting, StakeholderMember, Subscriber, utcnow
 from statuspage.models.plan import MAINTENANCE_PLAN, PLAN_SEVERITIES, PUBLIC
 from statuspage.plan import rules as plan
 from statuspage.plan.document import VERSION, events_for
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from tests.delivery_support import (
     add_subscribers,
     queued_tasks,

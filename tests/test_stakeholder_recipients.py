@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Delivery, Subscriber
 from statuspage.models.plan import PUBLIC
-from statuspage.plan import stakeholders
+from statuspage.plan import stakeholder_members, stakeholders
 from statuspage.plan.reach import reach
-from statuspage.plan.stakeholders import MemberInput, update_member
+from statuspage.plan.stakeholder_members import MemberInput, update_member
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.admin import SubscriberFilter, subscriber_query
 from statuspage.subscriptions.csv_export import export_csv
@@ -80,7 +81,7 @@ def test_removing_a_member_or_group_removes_their_recipients_and_deliveries(
     assert db.session.scalar(select(func.count(Delivery.id))) == 3
     bob = next(m for m in executives.members if m.name == "Bob")
 
-    stakeholders.remove_member(executives, bob.public_id, None)
+    stakeholder_members.remove_member(executives, bob.public_id, None)
 
     assert {r.address for r in stakeholder_rows()} == {"ada@example.com", "dee@example.com"}
     assert db.session.scalar(select(func.count(Delivery.id))) == 1
@@ -96,7 +97,7 @@ def test_a_csv_import_creates_the_recipients_of_the_members_it_adds(app: Flask) 
     text = io.StringIO("name,email,phone,language\nAda,ada@example.com,,\n"
                        "Bob,bob@example.com,+12025550143,nb\nBad,bad@,,\n")
 
-    report = stakeholders.import_members(group, text, None)
+    report = stakeholder_members.import_members(group, text, None)
 
     assert (report.imported, report.already_members, report.error_count) == (1, 1, 1)
     assert _rows() == {("email", "ada@example.com", "en"), ("email", "bob@example.com", "nb"),

@@ -10,7 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
+from statuspage.incidents.lifecycle import post_update, resolve_incident
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Component, ComponentDay, utcnow
 from statuspage.page.record import get_page, touch_page
 from statuspage.page.uptime import DAYS, uptime_bars

@@ -35,7 +35,8 @@ BIN = Path(sys.executable).parent
 
 PUBLISH = """
 from statuspage import create_app
-from statuspage.incidents.lifecycle import IncidentInput, UpdateInput, open_incident
+from statuspage.incidents.lifecycle import IncidentInput, open_incident
+from statuspage.incidents.updates import UpdateInput
 with create_app().app_context():
     open_incident(IncidentInput(name="Outage", severity="SEV2",
                                 update=UpdateInput(status="investigating", body="Looking.")), None)

@@ -14,7 +14,7 @@ from statuspage.accounts.passwords import MIN_LENGTH, check_strength
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import ROLES, User, utcnow
-from statuspage.plan.stakeholders import normalise_member_phone
+from statuspage.plan.stakeholder_members import normalise_member_phone
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = MIN_LENGTH

@@ -21,6 +21,8 @@ from statuspage.api import v1_body as body
 from statuspage.api.v1_serializers import REMIND_PRIOR_MINUTES
 from statuspage.core.errors import DomainError
 from statuspage.incidents import lifecycle as use_cases
+from statuspage.incidents.maintenance import MaintenanceInput, schedule_maintenance
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import ComponentStatus, Incident, MaintenanceStatus, User, utcnow
 from statuspage.page.record import get_page
 
@@ -77,7 +79,7 @@ def create_incident(raw: Mapping[str, Any], owner: User | None = None) -> Incide
         severity=severity,
         impact_override=impact,
         comms_lead_id=lead,
-        update=use_cases.UpdateInput(
+        update=UpdateInput(
             status=_given(body.text(raw, "status"), "investigating"),
             body=body.text(raw, "body", multiline=True) or "",
             component_statuses=statuses,
@@ -117,7 +119,7 @@ def _backfill(raw: Mapping[str, Any]) -> Incident:
         severity=_severity(raw, impact),
         impact_override=impact,
         started_at=at,
-        update=use_cases.UpdateInput(
+        update=UpdateInput(
             status="resolved", body=body.text(raw, "body", multiline=True) or "",
             deliver_notifications=False, display_at=at),
     ), None)
@@ -138,7 +140,7 @@ def _schedule(raw: Mapping[str, Any], scheduled_for: Any) -> Incident:
         raise DomainError("Give scheduled_until with scheduled_for.", "scheduled_until")
     refs = body.component_refs(raw)
     remind = body.flag(raw, "scheduled_remind_prior")
-    return use_cases.schedule_maintenance(use_cases.MaintenanceInput(
+    return schedule_maintenance(MaintenanceInput(
         name=body.text(raw, "name") or "",
         scheduled_for=scheduled_for,
         scheduled_until=until,
@@ -169,7 +171,7 @@ def patch_incident(incident: Incident, raw: Mapping[str, Any]) -> Incident:
     if status is None and text is None and refs.statuses is None and not refs.affected:
         return incident
     status = _given(status, incident.status)
-    use_cases.post_update(incident, use_cases.UpdateInput(
+    use_cases.post_update(incident, UpdateInput(
         status=status,
         body=text or "",
         component_statuses=_statuses(incident, status, refs),

@@ -16,14 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import (
-    IncidentInput,
-    MaintenanceInput,
-    UpdateInput,
-    open_incident,
-    schedule_maintenance,
-)
+from statuspage.incidents.lifecycle import IncidentInput, open_incident
+from statuspage.incidents.maintenance import MaintenanceInput, schedule_maintenance
 from statuspage.incidents.templates import seed_default_templates
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import (
     INCIDENT,
     Component,

@@ -1,14 +1,10 @@
-"""Use-cases for components and component groups: create, edit, reorder, delete.
+"""Use-cases for components and component groups: create and edit, and find them.
 
 Components and groups share one table, two levels deep: a group sits at the page root and
-holds components; a component sits at the root or in a group. `position` is 1-based within the
-parent (root or group) and every change here renumbers the parent to 1..n, so the order stays
-gap-free however items move. Each function records an audit entry, marks the page changed and
-commits once.
-
-Deleting a group never deletes what is in it by accident: the caller chooses `ungroup` (the
-default: the children move to the end of the root list, keeping their order) or `delete`
-(they go with the group). Losing components silently would drop their history from the page.
+holds components; a component sits at the root or in a group. Creating or editing one
+validates the form's values, places it (components.ordering), refreshes the status of each
+group it left or joined, records an audit entry, marks the page changed and commits once.
+Reordering is in components.ordering, deleting in components.deletion.
 """
 
 from __future__ import annotations
@@ -18,28 +14,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 
 from statuspage import audit
+from statuspage.components.ordering import _finish, _next_position, _number, _renumber
 from statuspage.core.errors import Conflict, DomainError, NotFound
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
-from statuspage.incidents.lifecycle import refresh_group_status
-from statuspage.models import (
-    Component,
-    ComponentChange,
-    ComponentDay,
-    ComponentStatus,
-    User,
-    incident_component,
-    utcnow,
-)
+from statuspage.incidents.updates import refresh_group_status
+from statuspage.models import Component, ComponentStatus, User, utcnow
 from statuspage.outbox import publish as delivery
-from statuspage.page.record import get_page, touch_page
+from statuspage.page.record import get_page
 
 MAX_NAME = 255
 MAX_DESCRIPTION = 2_000
-CHILDREN_POLICIES = ("ungroup", "delete")
 
 
 @dataclass
@@ -143,91 +131,6 @@ def update_component(component: Component, data: ComponentInput,
     return _finish(component)
 
 
-@use_case
-def move_component(component: Component, direction: str, actor: User | None) -> Component:
-    """Swap a component (or group) with its neighbour above (`up`) or below (`down`)."""
-    if direction not in ("up", "down"):
-        raise DomainError("Move a component up or down.", "direction")
-    siblings = _siblings(component.group_id)
-    index = siblings.index(component)
-    target = index - 1 if direction == "up" else index + 1
-    if 0 <= target < len(siblings):
-        siblings[index], siblings[target] = siblings[target], siblings[index]
-    _number(siblings)
-    audit.record(actor, "component.move", "component", component.public_id,
-                 direction=direction, position=component.position)
-    return _finish(component)
-
-
-@use_case
-def reorder_components(parent: Component | None, ordered_ids: Sequence[int],
-                       actor: User | None) -> list[Component]:
-    """Set the order of every item in `parent` (None: the root) explicitly.
-
-    `ordered_ids` must name each item of the parent exactly once, so a stale form (an item
-    added or removed since it was loaded) is refused instead of half-applied.
-    """
-    parent_id = parent.id if parent is not None else None
-    if parent is not None and not parent.is_group:
-        raise DomainError("Only groups hold components.", "group_id")
-    siblings = _siblings(parent_id)
-    by_id = {c.id: c for c in siblings}
-    if sorted(ordered_ids) != sorted(by_id):
-        raise DomainError("The list changed since it was loaded; reload and try again.",
-                          "positions")
-    ordered = [by_id[i] for i in ordered_ids]
-    _number(ordered)
-    audit.record(actor, "component.reorder", "component",
-                 parent.public_id if parent is not None else "",
-                 order=[c.public_id for c in ordered])
-    touch_page()
-    db.session.commit()
-    return ordered
-
-
-@use_case
-def delete_component(component: Component, actor: User | None,
-                     children: str = "ungroup") -> None:
-    """Delete a component, or a group with its children moved to the root or deleted.
-
-    Its history rows (component changes in past updates, daily roll-ups, incident links) go
-    too: explicitly, because SQLite does not enforce the ON DELETE CASCADE the schema declares.
-    """
-    if children not in CHILDREN_POLICIES:
-        raise DomainError("Choose what happens to the group's components.", "children")
-    now = utcnow()
-    kids = list(component.children) if component.is_group else []
-    if kids and children == "ungroup":
-        start = _next_position(None)
-        for offset, kid in enumerate(kids):
-            kid.group_id = None
-            kid.position = start + offset
-    doomed = [component] + (kids if children == "delete" else [])
-    doomed_ids = [c.id for c in doomed]
-    parent_id = component.group_id
-    audit.record(actor, "component.delete", "component", component.public_id,
-                 name=component.name, is_group=component.is_group,
-                 children=children if kids else None,
-                 deleted=[c.public_id for c in doomed])
-    db.session.flush()
-    for table_filter in (
-        delete(ComponentChange).where(ComponentChange.component_id.in_(doomed_ids)),
-        delete(ComponentDay).where(ComponentDay.component_id.in_(doomed_ids)),
-        delete(incident_component).where(incident_component.c.component_id.in_(doomed_ids)),
-    ):
-        db.session.execute(table_filter.execution_options(synchronize_session=False))
-    for item in reversed(doomed):  # children before their group (foreign key order)
-        db.session.delete(item)
-        db.session.flush()
-    db.session.expire_all()
-    _renumber(parent_id)
-    if kids and children == "ungroup":
-        _renumber(None)
-    _refresh_group(parent_id, now)
-    touch_page()
-    db.session.commit()
-
-
 def _check(data: ComponentInput, component: Component | None) -> Component | None:
     """Validate the form's values; returns the chosen group (None for the root)."""
     _check_name(data.name)
@@ -274,34 +177,6 @@ def _apply(component: Component, data: ComponentInput, group: Component | None) 
     component.status = data.status
 
 
-def _siblings(parent_id: int | None) -> list[Component]:
-    parent_filter = (Component.group_id.is_(None) if parent_id is None
-                     else Component.group_id == parent_id)
-    return list(db.session.execute(
-        select(Component).where(parent_filter).order_by(Component.position, Component.id)
-    ).scalars().all())
-
-
-def _next_position(group: Component | None) -> int:
-    parent_filter = (Component.group_id.is_(None) if group is None
-                     else Component.group_id == group.id)
-    highest = db.session.execute(
-        select(func.max(Component.position)).where(parent_filter)
-    ).scalar_one_or_none()
-    return (highest or 0) + 1
-
-
-def _number(items: Sequence[Component]) -> None:
-    for position, item in enumerate(items, start=1):
-        item.position = position
-    db.session.flush()
-
-
-def _renumber(parent_id: int | None) -> None:
-    """Renumber a parent's items 1..n, keeping their current order."""
-    _number(_siblings(parent_id))
-
-
 def _refresh_group(group_id: int | None, now: datetime) -> None:
     if group_id is None:
         return
@@ -320,9 +195,3 @@ def _load(ids: Sequence[int]) -> list[Component]:
     if len(found) != len(set(ids)):
         raise DomainError("A chosen component no longer exists.", "components")
     return [found[i] for i in dict.fromkeys(ids)]
-
-
-def _finish(component: Component) -> Component:
-    touch_page()
-    db.session.commit()
-    return component

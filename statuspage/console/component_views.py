@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from statuspage.components import editing as use_cases
+from statuspage.components.deletion import delete_component
+from statuspage.components.ordering import move_component
 from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.console.forms import ComponentForm, ConsoleForm, DeleteForm, GroupForm
@@ -137,7 +139,7 @@ def component_edit(public_id: str) -> ResponseReturnValue:
 def component_move(public_id: str) -> ResponseReturnValue:
     component = _component_or_404(public_id)
     try:
-        use_cases.move_component(component, request.form.get("direction", ""), current_user)
+        move_component(component, request.form.get("direction", ""), current_user)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("console.components")), 303
@@ -156,7 +158,7 @@ def component_delete(public_id: str) -> ResponseReturnValue:
         return render_template("console/component_delete.html", form=form, **context)
     name = component.name
     try:
-        use_cases.delete_component(component, current_user, children=form.children.data or "")
+        delete_component(component, current_user, children=form.children.data or "")
     except DomainError as error:
         return _invalid("console/component_delete.html", form, error, **context)
     flash(_("“%(name)s” deleted.", name=name), "success")

@@ -22,6 +22,7 @@ from statuspage.console.incident_page import detail_page, incident_or_404
 from statuspage.console.outcomes import declared, resolution, update_posted
 from statuspage.incidents import cadence
 from statuspage.incidents import lifecycle as use_cases
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import INCIDENT, Incident, utcnow
 from statuspage.page import queries
 
@@ -61,7 +62,7 @@ def _incident_input(form: IncidentForm, chosen: dict[int, str]) -> use_cases.Inc
         started_at=to_utc(form.started_at.data, composer.page_zone(), "started_at"),
         commander_id=role_fields.chosen_user_id(form.commander_id.data, "commander_id"),
         comms_lead_id=role_fields.chosen_user_id(form.comms_lead_id.data, "comms_lead_id"),
-        update=use_cases.UpdateInput(
+        update=UpdateInput(
             status=form.status.data or "",
             body=form.body.data or "",
             component_statuses=chosen,
@@ -106,8 +107,8 @@ def incident_detail(public_id: str) -> ResponseReturnValue:
     return detail_page(incident_or_404(public_id))
 
 
-def _update_input(form: UpdateForm, chosen: dict[int, str]) -> use_cases.UpdateInput:
-    return use_cases.UpdateInput(
+def _update_input(form: UpdateForm, chosen: dict[int, str]) -> UpdateInput:
+    return UpdateInput(
         status=form.status.data or "",
         body=form.body.data or "",
         component_statuses=chosen,

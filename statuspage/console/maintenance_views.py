@@ -17,6 +17,12 @@ from statuspage.console.forms import to_utc
 from statuspage.console.forms_incidents import MaintenanceActionForm, MaintenanceForm
 from statuspage.core.errors import DomainError
 from statuspage.incidents import lifecycle as use_cases
+from statuspage.incidents.maintenance import (
+    MaintenanceInput,
+    schedule_maintenance,
+    start_maintenance,
+)
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import MAINTENANCE, Incident, IncidentUpdate, User
 from statuspage.models.status import ACTIVE_MAINTENANCE_STATUSES
 from statuspage.page import queries
@@ -60,9 +66,9 @@ def _window(form: MaintenanceForm, zone: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _maintenance_input(form: MaintenanceForm) -> use_cases.MaintenanceInput:
+def _maintenance_input(form: MaintenanceForm) -> MaintenanceInput:
     start, end = _window(form, composer.page_zone())
-    return use_cases.MaintenanceInput(
+    return MaintenanceInput(
         name=form.name.data or "",
         scheduled_for=start,
         scheduled_until=end,
@@ -97,7 +103,7 @@ def maintenance_new() -> ResponseReturnValue:
         render=lambda status=200, **extra: _new_page(form, status=status, **extra),
         template=lambda: {"picker": template_picker.for_new_maintenance(form)},
         preview=lambda: {"preview_html": composer.preview_of(form.body.data)},
-        run=lambda: use_cases.schedule_maintenance(_maintenance_input(form), current_user),
+        run=lambda: schedule_maintenance(_maintenance_input(form), current_user),
         outcome=outcomes.maintenance_scheduled,
         target=lambda maintenance: url_for("console.maintenance_detail",
                                            public_id=maintenance.public_id),
@@ -147,13 +153,13 @@ def maintenance_detail(public_id: str) -> ResponseReturnValue:
 
 
 def _start(maintenance: Incident, form: MaintenanceActionForm, actor: User) -> IncidentUpdate:
-    return use_cases.start_maintenance(maintenance, form.body.data or "", actor,
-                                       set_under_maintenance=form.set_components.data,
-                                       sms_body=form.sms_body.data)
+    return start_maintenance(maintenance, form.body.data or "", actor,
+                             set_under_maintenance=form.set_components.data,
+                             sms_body=form.sms_body.data)
 
 
 def _verify(maintenance: Incident, form: MaintenanceActionForm, actor: User) -> IncidentUpdate:
-    return use_cases.post_update(maintenance, use_cases.UpdateInput(
+    return use_cases.post_update(maintenance, UpdateInput(
         status="verifying", body=form.body.data or "", sms_body=form.sms_body.data), actor)
 
 

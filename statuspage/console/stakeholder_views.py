@@ -21,6 +21,7 @@ from statuspage.core.i18n import LANGUAGE_NAMES
 from statuspage.models import StakeholderGroup, StakeholderMember
 from statuspage.notify.addresses import country_names, default_region
 from statuspage.page.record import get_page
+from statuspage.plan import stakeholder_members as member_use_cases
 from statuspage.plan import stakeholders as use_cases
 
 INVALID = 422
@@ -48,7 +49,7 @@ def _member_fields() -> dict[str, Any]:
 
 
 def _detail_page(group: StakeholderGroup, error: DomainError | None = None,
-                 report: use_cases.ImportReport | None = None,
+                 report: member_use_cases.ImportReport | None = None,
                  status: int = 200) -> ResponseReturnValue:
     return render_template("console/stakeholder_detail.html", group=group,
                            can_edit=current_user.can_edit, error=error, report=report,
@@ -107,10 +108,10 @@ def stakeholder_delete(public_id: str) -> ResponseReturnValue:
 @require_role("communicator")
 def stakeholder_member_add(public_id: str) -> ResponseReturnValue:
     group = _group_or_404(public_id)
-    data = use_cases.MemberInput(**{key: request.form.get(key, "")
-                                    for key in use_cases.IMPORT_COLUMNS})
+    data = member_use_cases.MemberInput(**{key: request.form.get(key, "")
+                                           for key in member_use_cases.IMPORT_COLUMNS})
     try:
-        member = use_cases.add_member(group, data, current_user)
+        member = member_use_cases.add_member(group, data, current_user)
     except DomainError as error:
         return _detail_page(_group_or_404(public_id), error, status=INVALID)
     flash(_("%(name)s added.", name=member.name), "success")
@@ -123,18 +124,18 @@ def stakeholder_member_edit(public_id: str, member_id: str) -> ResponseReturnVal
     """Change a member's name, email, phone or language (their messages follow at once)."""
     group = _group_or_404(public_id)
     try:
-        member = use_cases.get_member(group, member_id)
+        member = member_use_cases.get_member(group, member_id)
     except NotFound:
         abort(404)
     if request.method == "GET":
         return _member_page(group, member)
-    data = use_cases.MemberInput(**{key: request.form.get(key, "")
-                                    for key in use_cases.IMPORT_COLUMNS})
+    data = member_use_cases.MemberInput(**{key: request.form.get(key, "")
+                                           for key in member_use_cases.IMPORT_COLUMNS})
     try:
-        use_cases.update_member(group, member_id, data, current_user)
+        member_use_cases.update_member(group, member_id, data, current_user)
     except DomainError as error:
         group = _group_or_404(public_id)
-        return _member_page(group, use_cases.get_member(group, member_id), error, INVALID)
+        return _member_page(group, member_use_cases.get_member(group, member_id), error, INVALID)
     flash(_("%(v1)s saved.", v1=data.name.strip() or 'Member'), "success")
     return redirect(url_for("console.stakeholder_detail", public_id=public_id)), 303
 
@@ -150,7 +151,7 @@ def _member_page(group: StakeholderGroup, member: StakeholderMember,
 def stakeholder_member_remove(public_id: str, member_id: str) -> ResponseReturnValue:
     group = _group_or_404(public_id)
     try:
-        use_cases.remove_member(group, member_id, current_user)
+        member_use_cases.remove_member(group, member_id, current_user)
     except NotFound:
         abort(404)
     flash(_("Member removed."), "success")
@@ -172,7 +173,7 @@ def stakeholder_import(public_id: str) -> ResponseReturnValue:
     # utf-8-sig: spreadsheets often start a CSV file with a byte-order mark.
     text = io.StringIO(data.decode("utf-8-sig", errors="replace"), newline="")
     try:
-        report = use_cases.import_members(group, text, current_user)
+        report = member_use_cases.import_members(group, text, current_user)
     except DomainError as error:
         return _detail_page(group, error, status=INVALID)
     return _detail_page(_group_or_404(public_id), report=report)

@@ -20,8 +20,8 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
 from statuspage.incidents import approval_notices
-from statuspage.incidents.lifecycle import MAX_BODY, _apply_status, _finish, refresh_group_status
 from statuspage.incidents.templates import update_sms
+from statuspage.incidents.updates import MAX_BODY, _apply_status, _finish, refresh_group_status
 from statuspage.models import Incident, IncidentUpdate, PostmortemReview, User, utcnow
 from statuspage.models.incidents import DRAFT, PUBLISHED, REJECTED
 from statuspage.outbox import publish as delivery

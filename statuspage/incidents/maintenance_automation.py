@@ -20,6 +20,7 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.core.transaction import execute_dml
 from statuspage.incidents import lifecycle as use_cases
+from statuspage.incidents.maintenance import MAX_REMIND_MINUTES, start_maintenance
 from statuspage.models import MAINTENANCE, Incident, utcnow
 from statuspage.models.status import ACTIVE_MAINTENANCE_STATUSES
 from statuspage.outbox import publish as delivery
@@ -33,7 +34,7 @@ APPROVED = Incident.awaiting_approval.is_(False)
 STARTED_BODY = "Scheduled maintenance is now in progress."
 COMPLETED_BODY = "Scheduled maintenance has been completed."
 # Reminders are looked for at most this far ahead (the longest reminder a window may ask for).
-REMIND_HORIZON = timedelta(minutes=use_cases.MAX_REMIND_MINUTES)
+REMIND_HORIZON = timedelta(minutes=MAX_REMIND_MINUTES)
 
 
 @dataclass
@@ -66,7 +67,7 @@ def start_due(now: datetime) -> list[str]:
     started = []
     for maintenance in _claim_each(due, "in_progress"):
         try:
-            use_cases.start_maintenance(
+            start_maintenance(
                 maintenance, STARTED_BODY, None,
                 set_under_maintenance=maintenance.auto_transition_components,
                 # A person approved the window when scheduling it; its edges need no approval.

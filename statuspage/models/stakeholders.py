@@ -38,7 +38,7 @@ class StakeholderMember(Model):
     group_id: Mapped[int] = mapped_column(
         ForeignKey("stakeholder_group.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    # Lower-case email and E.164 phone, normalised by statuspage.plan.stakeholders.
+    # Lower-case email and E.164 phone, normalised by statuspage.plan.stakeholder_members.
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(16), default="en")
@@ -46,7 +46,7 @@ class StakeholderMember(Model):
 
     group: Mapped[StakeholderGroup] = relationship(back_populates="members")
     # The member's addresses as fan-out recipients, one Subscriber row per channel, kept in
-    # step by statuspage.plan.stakeholders (see models.subscribers).
+    # step by statuspage.plan.stakeholder_recipients (see models.subscribers).
     recipients: Mapped[list[Subscriber]] = relationship(
         cascade="all, delete-orphan", order_by="Subscriber.channel")
 

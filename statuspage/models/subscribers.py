@@ -2,8 +2,9 @@
 
 Most are the public audience (self-service, double opt-in). A row with `stakeholder_member_id`
 is a stakeholder group member's address for one channel instead: created, changed and deleted
-with the member by statuspage.plan.stakeholders, never shown or counted as a public subscriber
-(`Subscriber.public()`), and reached only when the plan routes an event to the member's group.
+with the member by statuspage.plan.stakeholder_recipients, never shown or counted as a public
+subscriber (`Subscriber.public()`), and reached only when the plan routes an event to the
+member's group.
 One recipient table keeps the whole pipeline (expansion, senders, SMS pump, receipts, retries,
 crash recovery, delivery log) the same for both audiences.
 """

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import resolve_incident, start_maintenance
+from statuspage.incidents.lifecycle import resolve_incident
+from statuspage.incidents.maintenance import start_maintenance
 from statuspage.models import Component, Incident, utcnow
 from tests.factories import Factory
 

@@ -9,7 +9,8 @@ from playwright.sync_api import Page, expect
 
 from statuspage.incidents import postmortems
 from statuspage.models import utcnow
-from statuspage.plan.stakeholders import MemberInput, add_member, create_group
+from statuspage.plan.stakeholder_members import MemberInput, add_member
+from statuspage.plan.stakeholders import create_group
 from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import PageMaker, login
 from tests.browser.scenarios import maintenance

@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from statuspage.core.extensions import db
 from statuspage.incidents import postmortems
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import StakeholderMember, Subscriber
 from statuspage.plan import internal_links
 from statuspage.plan import rules as plan
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from statuspage.subscriptions.links import confirm_url, manage_path, sms_code_path, unsubscribe_url
 from tests.browser.a11y import assert_accessible, violations
 from tests.browser.scenarios import STATES, operational

@@ -26,7 +26,8 @@ from statuspage.incidents import cadence
 from statuspage.models import Subscriber, utcnow
 from statuspage.plan import rules as plan
 from statuspage.plan.rules import seed_default_plan
-from statuspage.plan.stakeholders import MemberInput, add_member, get_group
+from statuspage.plan.stakeholder_members import MemberInput, add_member
+from statuspage.plan.stakeholders import get_group
 from statuspage.tasks import queues as tasks
 from tests.browser.conftest import PageMaker, page_maker
 from tests.browser.live import LiveServer, reset_database, running_site

@@ -16,11 +16,12 @@ from statuspage.accounts import api_tokens
 from statuspage.accounts.users import deactivate
 from statuspage.core.extensions import db
 from statuspage.incidents import postmortems
-from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
+from statuspage.incidents.lifecycle import post_update, resolve_incident
 from statuspage.incidents.templates import seed_default_templates
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Component, Incident, User, utcnow
 from statuspage.plan import rules as plan
-from statuspage.plan import stakeholders
+from statuspage.plan import stakeholder_members, stakeholders
 from statuspage.subscriptions.admin import NewSubscriber, add_subscriber
 from tests.factories import Factory
 
@@ -77,7 +78,7 @@ def busy_console(factory: Factory) -> BusyConsole:
                    None)
     add_subscriber(NewSubscriber(channel="sms", address="+4798765432"), None)
     stakeholder_group = stakeholders.create_group("Board", "Board members", None)
-    stakeholders.add_member(stakeholder_group, stakeholders.MemberInput(
+    stakeholder_members.add_member(stakeholder_group, stakeholder_members.MemberInput(
         name="Chief", email="chief@example.com", phone="+4790000001"), None)
     api_tokens.create_token("Monitoring", "write", None)
     return BusyConsole(author=author, incident=incident, resolved=resolved,

@@ -9,7 +9,8 @@ import re
 from flask.testing import FlaskClient
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident, IncidentUpdate, User
 from tests.approval_support import require_approval
 from tests.console.conftest_content import as_role, sign_in, textarea_value

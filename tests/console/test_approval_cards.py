@@ -12,10 +12,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import FanoutEvent, IncidentUpdate, User
 from statuspage.models.plan import PUBLIC
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from tests.approval_support import require_approval
 from tests.console.conftest_content import as_role
 from tests.delivery_support import add_subscribers

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from statuspage.incidents.lifecycle import IncidentInput, UpdateInput, open_incident, post_update
+from statuspage.incidents.lifecycle import IncidentInput, open_incident, post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident, utcnow
 from tests.console.conftest_content import as_role
 from tests.factories import Factory

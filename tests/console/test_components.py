@@ -191,7 +191,7 @@ def test_move_up_and_down_swaps_neighbours_and_renumbers_one_to_n(
 
 
 def test_explicit_reorder_sets_positions_and_refuses_a_stale_list(factory: Factory) -> None:
-    from statuspage.components.editing import reorder_components
+    from statuspage.components.ordering import reorder_components
     from statuspage.core.errors import DomainError
 
     group = factory.group("G")

@@ -137,7 +137,7 @@ def test_start_and_complete_offer_their_phase_templates_and_verify_none(
     assert "Maintenance completed: Maintenance completed" in complete
     assert "Maintenance started:" not in complete
 
-    from statuspage.incidents.lifecycle import start_maintenance
+    from statuspage.incidents.maintenance import start_maintenance
 
     start_maintenance(work, "", None)
     html = client.get(f"/console/maintenance/{work.public_id}").get_data(as_text=True)

@@ -9,7 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from statuspage import ROOT
-from statuspage.incidents.lifecycle import IncidentInput, UpdateInput, open_incident
+from statuspage.incidents.lifecycle import IncidentInput, open_incident
+from statuspage.incidents.updates import UpdateInput
 from tests.approval_support import require_approval
 from tests.console.conftest_content import as_role
 from tests.factories import Factory

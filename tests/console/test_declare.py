@@ -12,7 +12,7 @@ from sqlalchemy import select
 from statuspage.core.extensions import db
 from statuspage.models import Incident, StakeholderGroup
 from statuspage.plan import rules as plan
-from statuspage.plan.stakeholders import MemberInput, add_member
+from statuspage.plan.stakeholder_members import MemberInput, add_member
 from tests.console.conftest_content import as_role, field_error
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory

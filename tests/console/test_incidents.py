@@ -9,6 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Component, Incident, IncidentUpdate
 from tests.console.conftest_content import (
     as_role,
@@ -155,8 +157,6 @@ def test_start_in_the_future_or_in_a_clock_change_gap_is_refused(
 def test_detail_shows_the_whole_timeline_with_internal_updates_marked(
     client: FlaskClient, factory: Factory
 ) -> None:
-    from statuspage.incidents.lifecycle import UpdateInput, post_update
-
     incident = factory.incident("Outage", body="Public words")
     post_update(incident, UpdateInput(status="identified", body="Secret words",
                                       visibility="internal"), None)

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from statuspage.core.extensions import db
 from statuspage.models import StakeholderMember
 from statuspage.plan import internal_links
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from tests.console.conftest import LoginHelper
 from tests.factories import Factory
 from tests.stakeholder_support import group_with

@@ -9,6 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from statuspage.core.extensions import db
+from statuspage.incidents.lifecycle import resolve_incident
+from statuspage.incidents.maintenance import start_maintenance
 from statuspage.models import Component, Incident
 from tests.console.conftest_content import (
     as_role,
@@ -32,8 +34,6 @@ def _local(delta: timedelta) -> str:
 
 
 def test_list_groups_in_progress_upcoming_and_past(client: FlaskClient, factory: Factory) -> None:
-    from statuspage.incidents.lifecycle import resolve_incident, start_maintenance
-
     factory.maintenance("Future work", starts_in=timedelta(days=3))
     running = factory.maintenance("Running work", starts_in=timedelta(hours=-1))
     start_maintenance(running, "", None)
@@ -160,8 +160,6 @@ def test_start_can_leave_components_alone(client: FlaskClient, factory: Factory)
 
 
 def test_a_step_that_no_longer_applies_is_refused(client: FlaskClient, factory: Factory) -> None:
-    from statuspage.incidents.lifecycle import start_maintenance
-
     maintenance = factory.maintenance("Upgrade")
     start_maintenance(maintenance, "", None)
     as_role(client, factory, "communicator")

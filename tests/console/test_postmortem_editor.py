@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from statuspage.core.extensions import db
 from statuspage.incidents import postmortems
-from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
+from statuspage.incidents.lifecycle import post_update, resolve_incident
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import ActionItem, Incident
 from statuspage.page.record import get_page
 from tests.console.conftest import LoginHelper

@@ -14,7 +14,7 @@ from statuspage.core import segments
 from statuspage.core.extensions import db
 from statuspage.models import Delivery, FanoutEvent, Incident, IncidentUpdate
 from statuspage.models.plan import PUBLIC
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from tests.console.conftest_content import as_role, input_value, textarea_value
 from tests.delivery_support import add_subscribers, queued_tasks, run_worker
 from tests.factories import Factory

@@ -9,7 +9,8 @@ import re
 from flask.testing import FlaskClient
 
 from statuspage.models import StakeholderMember
-from statuspage.plan.stakeholders import MemberInput, add_member, create_group
+from statuspage.plan.stakeholder_members import MemberInput, add_member
+from statuspage.plan.stakeholders import create_group
 from tests.console.conftest import LoginHelper
 
 OPTIONS = re.compile(r'<select id="member-language" name="language"[^>]*>(.*?)</select>', re.S)

@@ -8,9 +8,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.models import IncidentUpdate
-from statuspage.plan.stakeholders import MemberInput
+from statuspage.plan.stakeholder_members import MemberInput
 from statuspage.subscriptions.links import manage_path, unsubscribe_url
 from tests.console.conftest import LoginHelper
 from tests.delivery_support import add_subscribers

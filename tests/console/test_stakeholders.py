@@ -7,7 +7,8 @@ import io
 from flask.testing import FlaskClient
 
 from statuspage.models import StakeholderGroup, StakeholderMember
-from statuspage.plan.stakeholders import MemberInput, add_member, create_group
+from statuspage.plan.stakeholder_members import MemberInput, add_member
+from statuspage.plan.stakeholders import create_group
 from tests.console.conftest import LoginHelper
 
 

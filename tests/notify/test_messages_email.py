@@ -7,7 +7,9 @@ from html.parser import HTMLParser
 
 from flask import Flask
 
-from statuspage.incidents.lifecycle import UpdateInput, post_update, start_maintenance
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.maintenance import start_maintenance
+from statuspage.incidents.updates import UpdateInput
 from statuspage.messages import build as messages
 from statuspage.notify.base import MANAGE_URL, UNSUBSCRIBE_URL
 from statuspage.notify.email import SendGridChannel

@@ -9,7 +9,8 @@ from flask import Flask
 from statuspage.core import segments
 from statuspage.core.extensions import db
 from statuspage.incidents import postmortems
-from statuspage.incidents.lifecycle import MaintenanceInput, resolve_incident, schedule_maintenance
+from statuspage.incidents.lifecycle import resolve_incident
+from statuspage.incidents.maintenance import MaintenanceInput, schedule_maintenance
 from statuspage.messages import build as messages
 from statuspage.models import FanoutEvent, Incident
 from statuspage.page.record import get_page

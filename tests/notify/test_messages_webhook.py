@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import UpdateInput, post_update
+from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.updates import UpdateInput
 from statuspage.messages import build as messages
 from statuspage.models import FanoutEvent
 from statuspage.subscriptions.subscribe import unsubscribe_url

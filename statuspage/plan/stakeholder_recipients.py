@@ -1,0 +1,55 @@
+"""A stakeholder member's recipient rows: how the plan's routes to a group reach its members.
+
+Each member's email and phone are also fan-out recipients: one Subscriber row per channel
+(`stakeholder_member_id` set, confirmed, consent source "stakeholder"), created, changed and
+deleted in the same transaction as the member (by plan.stakeholder_members, and with the
+whole group by plan.stakeholders), so the plan's routes to a group reach exactly its members
+as they are now (see plan.audience).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, delete
+
+from statuspage.core.extensions import db
+from statuspage.models import Delivery, StakeholderMember, Subscriber, utcnow
+from statuspage.models.subscribers import EMAIL, SMS, STAKEHOLDER_SOURCE
+
+
+def _delete_deliveries(subscriber_ids: list[int] | Select[Any]) -> None:
+    """Delete the delivery records of these recipient rows (an id list or a subquery).
+
+    Explicit, because SQLite does not enforce ON DELETE CASCADE without a pragma; the rows
+    themselves go with their member (the `recipients` relationship's delete-orphan cascade).
+    """
+    db.session.execute(delete(Delivery).where(Delivery.subscriber_id.in_(subscriber_ids)))
+
+
+def sync_recipients(member: StakeholderMember) -> None:
+    """Make the member's recipient rows match its email, phone and language.
+
+    A channel without an address loses its row; a changed address replaces the row, with its
+    delivery records (they were sent to the old address, and a new address is not bounced
+    or opted out); the language follows the member's.
+    """
+    current = {row.channel: row for row in member.recipients}
+    for channel, address in ((EMAIL, member.email), (SMS, member.phone)):
+        row = current.get(channel)
+        if row is not None and row.address != address:
+            if row.id is not None:
+                _delete_deliveries([row.id])
+            member.recipients.remove(row)
+            db.session.flush()  # the old row goes before its replacement takes its key
+            row = None
+        if address is None:
+            continue
+        if row is None:
+            now = utcnow()
+            member.recipients.append(Subscriber(
+                channel=channel, address=address, language=member.language,
+                confirmed_at=now, consent_source=STAKEHOLDER_SOURCE, consent_at=now,
+                consent_note="Stakeholder group member added by staff", token_version=1))
+        else:
+            row.language = member.language
