@@ -13,7 +13,8 @@ from sqlalchemy import update
 from statuspage.core.extensions import db
 from statuspage.delivery.email import send_email_chunk
 from statuspage.delivery.records import retry_failed, summary
-from statuspage.delivery.send import backoff_seconds, send_webhook
+from statuspage.delivery.send import backoff_seconds
+from statuspage.delivery.webhook import send_webhook
 from statuspage.models import Delivery, Subscriber, utcnow
 from statuspage.tasks.queues import huey
 from tests.delivery_support import (

@@ -12,7 +12,7 @@ from statuspage.core import segments
 from statuspage.core.extensions import db
 from statuspage.models import Subscriber
 from statuspage.plan.stakeholder_members import MemberInput
-from statuspage.subscriptions import subscribe as subscriptions
+from statuspage.subscriptions import leaving
 from statuspage.tasks import delivery as delivery_tasks
 from statuspage.tasks.queues import huey, sms_huey
 from tests.delivery_support import (
@@ -156,7 +156,7 @@ def test_a_number_that_comes_back_after_stop_is_told_again(
     subscriber.opt_out_notice_at = db.func.current_timestamp()
     db.session.commit()
 
-    subscriptions.resubscribe(db.session.get(Subscriber, sid))
+    leaving.resubscribe(db.session.get(Subscriber, sid))
     _publish_and_send(app, factory)
 
     assert _bodies(twilio, phone(0))[0].endswith(STOP)

@@ -21,7 +21,7 @@ from werkzeug.test import TestResponse
 
 from statuspage.core.extensions import db
 from statuspage.models import Delivery, FanoutEvent, ProviderReceipt, Subscriber, utcnow
-from statuspage.subscriptions import subscribe as subscriptions
+from statuspage.subscriptions import leaving
 
 EVENTS = "/hooks/sendgrid/events"
 SIGNATURE = "X-Twilio-Email-Event-Webhook-Signature"
@@ -242,7 +242,7 @@ def test_duplicate_event_id_is_applied_once(client: FlaskClient) -> None:
     row = email_delivery(subscriber, state="delivered")
     event = sg_event(row, "unsubscribe")
     post_events(client, [event])
-    subscriptions.resubscribe(reloaded(subscriber))
+    leaving.resubscribe(reloaded(subscriber))
     assert reloaded(subscriber).is_active
 
     # SendGrid retries the batch (its first answer got lost): the old event must not undo the

@@ -11,6 +11,7 @@ from werkzeug.test import TestResponse
 
 from statuspage.core.extensions import db
 from statuspage.page.record import get_page
+from statuspage.subscriptions import leaving
 from statuspage.subscriptions import subscribe as subscriptions
 from tests.factories import Factory
 from tests.subscription_support import (
@@ -92,7 +93,7 @@ def test_signup_answers_the_same_whatever_the_address_state(client: FlaskClient)
                                         "/subscribe/confirm/").rsplit("/", 1)[1])
     answers["active"] = signup(client, "email", "active@example.com")
     signup(client, "email", "bounced@example.com")
-    subscriptions.suppress(subscriptions.find_subscriber("email", "bounced@example.com"),
+    leaving.suppress(subscriptions.find_subscriber("email", "bounced@example.com"),
                            "bounce")
     answers["suppressed"] = signup(client, "email", "bounced@example.com")
     shapes = {(r.status_code, r.headers.get("Location"), r.get_data()) for r in answers.values()}

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from statuspage.core import tokens
 from statuspage.core.extensions import db
 from statuspage.models import Subscriber
+from statuspage.subscriptions import leaving
 from statuspage.subscriptions import subscribe as subscriptions
 from tests.conftest import make_app
 from tests.factories import Factory
@@ -75,7 +76,7 @@ def test_a_bounced_address_cannot_restart_itself_from_the_manage_page(
     client: FlaskClient
 ) -> None:
     subscriber = _active()
-    subscriptions.suppress(subscriber, "bounce")
+    leaving.suppress(subscriber, "bounce")
     html = client.get(_manage(subscriber)).get_data(as_text=True)
     assert "Subscribe again" not in html
     assert client.post(f"{_manage(subscriber)}/resubscribe").status_code == 400
@@ -85,7 +86,7 @@ def test_a_bounced_address_cannot_restart_itself_from_the_manage_page(
 def test_links_of_a_previous_subscription_no_longer_work(client: FlaskClient) -> None:
     subscriber = _active()
     old_manage, old_unsubscribe = _manage(subscriber), _unsubscribe(subscriber)
-    subscriptions.unsubscribe(subscriber)
+    leaving.unsubscribe(subscriber)
     subscriptions.subscribe("email", "ana@example.com", [], "en", None)  # a new consent
     for path in (old_manage, old_unsubscribe):
         response = client.get(path)

@@ -12,6 +12,7 @@ from statuspage.core.errors import DomainError, NotFound
 from statuspage.core.extensions import db
 from statuspage.models import Subscriber, utcnow
 from statuspage.page.record import get_page
+from statuspage.subscriptions import leaving
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.links import subscriber_for_token
 from tests.factories import Factory
@@ -181,7 +182,7 @@ def test_signing_up_an_active_email_sends_a_manage_link_and_changes_nothing(
 def test_signing_up_after_unsubscribing_is_a_new_consent(app: Flask) -> None:
     subscriber = _confirmed_email()
     old_manage = subscriptions.manage_url(subscriber)
-    subscriptions.unsubscribe(subscriber)
+    leaving.unsubscribe(subscriber)
     _email(ip="198.51.100.8")
     after = reloaded(subscriber)
     assert after.state == "unconfirmed"
@@ -195,7 +196,7 @@ def test_signing_up_after_unsubscribing_is_a_new_consent(app: Flask) -> None:
 @pytest.mark.parametrize("reason", ["bounce", "spam_report"])
 def test_suppressed_address_is_refused_quietly(app: Flask, reason: str) -> None:
     subscriber = _confirmed_email()
-    subscriptions.suppress(subscriber, reason)
+    leaving.suppress(subscriber, reason)
     sent = len(outbox())
     again = _email()
     assert again.id == subscriber.id
@@ -206,33 +207,33 @@ def test_suppressed_address_is_refused_quietly(app: Flask, reason: str) -> None:
 
 def test_unsubscribe_and_suppress_keep_the_first_time_and_reason(app: Flask) -> None:
     subscriber = _confirmed_email()
-    subscriptions.unsubscribe(subscriber, reason="stop")
+    leaving.unsubscribe(subscriber, reason="stop")
     first = reloaded(subscriber).unsubscribed_at
-    subscriptions.unsubscribe(subscriber, reason="user")
+    leaving.unsubscribe(subscriber, reason="user")
     assert reloaded(subscriber).unsubscribed_at == first
     assert reloaded(subscriber).suppression_reason == "stop"
     assert not reloaded(subscriber).is_active
     with pytest.raises(DomainError):
-        subscriptions.suppress(subscriber, "because")
+        leaving.suppress(subscriber, "because")
 
 
 def test_resubscribe_undoes_an_unsubscribe_with_a_new_consent(app: Flask) -> None:
     subscriber = _confirmed_email()
-    subscriptions.unsubscribe(subscriber, reason="stop")
-    assert subscriptions.can_resubscribe_itself(reloaded(subscriber))
-    subscriptions.resubscribe(subscriber, source="sms_start")
+    leaving.unsubscribe(subscriber, reason="stop")
+    assert leaving.can_resubscribe_itself(reloaded(subscriber))
+    leaving.resubscribe(subscriber, source="sms_start")
     after = reloaded(subscriber)
     assert after.state == "active"
     assert after.consent_source == "sms_start"
     assert after.suppression_reason is None
-    subscriptions.suppress(subscriber, "bounce")
-    assert not subscriptions.can_resubscribe_itself(reloaded(subscriber))
+    leaving.suppress(subscriber, "bounce")
+    assert not leaving.can_resubscribe_itself(reloaded(subscriber))
 
 
 def test_confirming_a_cancelled_subscription_is_refused(app: Flask) -> None:
     subscriber = _email()
     link = link_in(outbox("email")[-1].body, "/subscribe/confirm/")
-    subscriptions.unsubscribe(subscriber)
+    leaving.unsubscribe(subscriber)
     with pytest.raises(DomainError, match="cancelled"):
         subscriptions.confirm_email(token_of(link))
 

@@ -17,6 +17,7 @@ from statuspage.models import Subscriber
 from statuspage.models.subscribers import EMAIL, SMS
 from statuspage.notify import registry
 from statuspage.notify.base import DeliveryError
+from statuspage.subscriptions import leaving
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.codes import issue_code
 from statuspage.subscriptions.links import confirm_url, manage_url, recipient_for
@@ -44,9 +45,9 @@ def send_confirmation(subscriber_id: int) -> str | None:
         if error.suppress in OPTED_OUT:
             # The person opted out at the provider (STOP): the same state as our own STOP
             # handling, which a START at the handset undoes.
-            subscriptions.unsubscribe(subscriber, reason=error.suppress)
+            leaving.unsubscribe(subscriber, reason=error.suppress)
         elif error.suppress:
-            subscriptions.suppress(subscriber, error.suppress)
+            leaving.suppress(subscriber, error.suppress)
         if error.permanent:
             return None
         raise

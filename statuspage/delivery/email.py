@@ -42,7 +42,7 @@ from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
 from statuspage.models.deliveries import FAILED, QUEUED, SENDING
 from statuspage.notify import registry
 from statuspage.notify.base import EmailContent, RecipientsRefused
-from statuspage.subscriptions import subscribe as subscriptions
+from statuspage.subscriptions import leaving
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def _refuse(group: list[Item], refused: RecipientsRefused) -> None:
              last_error=f"SendGrid refused the address: {reason}"[:2000])
         subscriber = db.session.get(Subscriber, item.subscriber_id)
         if subscriber is not None:
-            subscriptions.suppress(subscriber, refused.suppress or "provider_error")
+            leaving.suppress(subscriber, refused.suppress or "provider_error")
         log.warning("SendGrid refused the address of subscriber %s: %s",
                     item.subscriber_id, reason)
 

@@ -24,6 +24,7 @@ from statuspage.models import Delivery, Subscriber
 from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, SENDING, SENT
 from statuspage.models.subscribers import EMAIL, SMS
 from statuspage.page.record import get_page
+from statuspage.subscriptions import leaving
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.links import sms_code_url
 
@@ -91,9 +92,9 @@ def _suppress_for_twilio_code(subscriber_id: int, code: str) -> None:
         return
     if code in TWILIO_OPTED_OUT:
         # As the send path does for a 21610 at create time; START (resubscribe) undoes it.
-        subscriptions.suppress(subscriber, "stop")
+        leaving.suppress(subscriber, "stop")
     elif code in TWILIO_DEAD:
-        subscriptions.suppress(subscriber, "provider_error")
+        leaving.suppress(subscriber, "provider_error")
 
 
 def sms_keyword(body: str, opt_out_type: str | None = None) -> str | None:
@@ -144,12 +145,12 @@ def handle_inbound_sms(from_number: str, body: str, opt_out_type: str | None = N
         db.session.rollback()
         return None
     if keyword == "stop":
-        subscriptions.unsubscribe(subscriber, reason="stop")
+        leaving.unsubscribe(subscriber, reason="stop")
     elif keyword == "start":
         # Texting START from the number is a new consent, given through the address itself;
         # it lifts the opt-out but confirms nothing: a number that never entered its code
         # stays unconfirmed (resubscribe keeps confirmed_at) and gets no updates.
-        subscriptions.resubscribe(subscriber, source="sms_start")
+        leaving.resubscribe(subscriber, source="sms_start")
     db.session.commit()  # the claim, also when the keyword changed nothing
     if opt_out_type:
         return None
@@ -232,9 +233,9 @@ def _apply_sendgrid_event(row: Delivery, event: dict[str, Any]) -> None:
     if subscriber is None:
         return
     if reason:
-        subscriptions.suppress(subscriber, reason)
+        leaving.suppress(subscriber, reason)
     elif kind in SENDGRID_UNSUBSCRIBE:
-        subscriptions.unsubscribe(subscriber, reason="user")
+        leaving.unsubscribe(subscriber, reason="user")
 
 
 def _email_delivery(event: dict[str, Any]) -> Delivery | None:

@@ -23,11 +23,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
-from statuspage.core import jobs
 from statuspage.core.extensions import db
 from statuspage.delivery.faults import persist, rollback
-from statuspage.delivery.journal import keep_sent
-from statuspage.messages import build as messages
 from statuspage.models import (
     Delivery,
     FanoutEvent,
@@ -37,8 +34,8 @@ from statuspage.models import (
     utcnow,
 )
 from statuspage.models.deliveries import FAILED, QUEUED, SENDING, SUPPRESSED
-from statuspage.notify import registry
 from statuspage.notify.base import DeliveryError, Recipient
+from statuspage.subscriptions import leaving
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.links import Linker
 
@@ -148,33 +145,6 @@ def renew(ids: Sequence[int], lease: datetime) -> tuple[list[int], datetime]:
     return held, fresh
 
 
-def send_webhook(delivery_id: int) -> bool:
-    """POST one webhook delivery; True when the endpoint accepted it.
-
-    Database steps ride out a lost connection (`persist`); the endpoint's acceptance is kept
-    until recorded (`keep_sent`).
-    """
-    lease = new_lease()
-    items = persist(lambda: reachable(load_items(claim([delivery_id], lease=lease))),
-                    "claiming a webhook delivery")
-    if not items:
-        return False
-    item = items[0]
-    try:
-        content = persist(lambda: messages.webhook_payload(
-            db.session.get_one(FanoutEvent, item.event_id),
-            db.session.get_one(Subscriber, item.subscriber_id)), "rendering a webhook")
-        provider_id = registry.webhook_channel().send(content, item.to())
-    except Exception as error:  # recorded as a failure, never lost
-        delay = record_failure(items, as_delivery_error(error))
-        if delay is not None:
-            persist(lambda: jobs.enqueue("send_webhook", delivery_id, delay=delay),
-                    "scheduling a webhook retry")
-        return False
-    keep_sent([(delivery_id, provider_id, None)])
-    return True
-
-
 def record_failure(items: Sequence[Item], error: DeliveryError) -> float | None:
     """Record a failed attempt; the seconds until the retry, or None when it will not be retried.
 
@@ -198,7 +168,7 @@ def _record_failure(items: Sequence[Item], error: DeliveryError) -> float | None
             for subscriber_id in sorted({i.subscriber_id for i in items}):
                 subscriber = db.session.get(Subscriber, subscriber_id)
                 if subscriber is not None:
-                    subscriptions.suppress(subscriber, error.suppress)
+                    leaving.suppress(subscriber, error.suppress)
         log.info("%d deliveries failed permanently: %s", len(ids), message)
         return None
     give_up = now - timedelta(seconds=int(current_app.config["DELIVERY_RETRY_SECONDS"]))

@@ -29,6 +29,7 @@ from statuspage.public.subscribe_pages import (
     shown_address,
     token_subscriber,
 )
+from statuspage.subscriptions import leaving
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.links import manage_path
 
@@ -54,7 +55,7 @@ def manage(token: str) -> ResponseReturnValue:
 def manage_unsubscribe(token: str) -> ResponseReturnValue:
     subscriber = token_subscriber(MANAGE, token)
     _require_button()
-    subscriptions.unsubscribe(subscriber, reason="user")
+    leaving.unsubscribe(subscriber, reason="user")
     return _back(subscriber, "unsubscribed")
 
 
@@ -63,10 +64,10 @@ def manage_unsubscribe(token: str) -> ResponseReturnValue:
 def manage_resubscribe(token: str) -> ResponseReturnValue:
     subscriber = token_subscriber(MANAGE, token)
     _require_button()
-    if not subscriptions.can_resubscribe_itself(subscriber):
+    if not leaving.can_resubscribe_itself(subscriber):
         abort(400, description=_("This subscription cannot be restarted from here; subscribe "
                                  "again on the subscribe page."))
-    subscriptions.resubscribe(subscriber, source="manage", ip=request.remote_addr)
+    leaving.resubscribe(subscriber, source="manage", ip=request.remote_addr)
     return _back(subscriber, "resubscribed")
 
 
@@ -93,7 +94,7 @@ def unsubscribe(token: str) -> ResponseReturnValue:
                     address=shown_address(subscriber), done=subscriber.unsubscribed_at is not None)
     # Any POST here is the one-click: the header's `List-Unsubscribe=One-Click` body, or the
     # button on the GET page, which posts the same field.
-    subscriptions.unsubscribe(subscriber, reason="user")
+    leaving.unsubscribe(subscriber, reason="user")
     return page("public/unsubscribe.html", subscriber=subscriber,
                 address=shown_address(subscriber), done=True, manage=manage_path(subscriber))
 
@@ -103,7 +104,7 @@ def _manage_page(subscriber: Subscriber, form: ComponentsForm, notice: str | Non
     return page("public/manage.html", status, subscriber=subscriber, form=form,
                 token=request.view_args["token"] if request.view_args else "",
                 address=shown_address(subscriber), notice=notice, buttons=ButtonForm(),
-                can_resubscribe=subscriptions.can_resubscribe_itself(subscriber),
+                can_resubscribe=leaving.can_resubscribe_itself(subscriber),
                 sections=component_sections(set(form.components.data or [])))
 
 

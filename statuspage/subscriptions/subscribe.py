@@ -1,4 +1,6 @@
-"""Use-cases for subscribers: subscribe with double opt-in, confirm, manage, unsubscribe.
+"""Use-cases for subscribers: subscribe with double opt-in, confirm, manage.
+
+Leaving and coming back (unsubscribe, suppression, resubscribe) are in subscriptions.leaving.
 
 Rules that hold for every channel:
 - Nothing but a confirmation is ever sent to an unconfirmed address; the fan-out streams only
@@ -31,7 +33,7 @@ from statuspage.core.numbers import whole_number
 from statuspage.core.tokens import CONFIRM
 from statuspage.core.transaction import use_case
 from statuspage.models import Component, Page, Subscriber, utcnow
-from statuspage.models.subscribers import CHANNELS, EMAIL, SMS, SUPPRESSION_REASONS, WEBHOOK
+from statuspage.models.subscribers import CHANNELS, EMAIL, SMS, WEBHOOK
 from statuspage.notify import addresses
 from statuspage.page.record import get_page
 from statuspage.subscriptions.codes import TooManyRequests, check_code, spend_sms_budget
@@ -46,16 +48,13 @@ from statuspage.subscriptions.links import (
 __all__ = [
     "TooManyRequests", "change_components", "confirm_email", "confirm_url", "confirm_webhook",
     "find_subscriber", "manage_url", "normalise_address", "normalise_channel",
-    "normalise_language", "open_channels", "recipient_for", "resend_confirmation", "resubscribe",
-    "secret_issued", "subscribe", "suppress", "unsubscribe", "unsubscribe_url", "verify_sms_code",
+    "normalise_language", "open_channels", "recipient_for", "resend_confirmation",
+    "secret_issued", "subscribe", "unsubscribe_url", "verify_sms_code",
 ]
 
 log = logging.getLogger(__name__)
 
 CHANNEL_LABELS = {EMAIL: N_("email"), SMS: N_("text message"), WEBHOOK: N_("webhook")}
-# Suppressions a subscriber may undo from their manage page. A bounce or a dead number would
-# only fail again; an unsubscribe, a STOP or a spam report was a choice they can take back.
-SELF_RESUBSCRIBE_REASONS = frozenset({"user", "stop", "spam_report"})
 _SECRET_ISSUED = "_statuspage_secret_issued"
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
 
@@ -247,65 +246,6 @@ def change_components(subscriber: Subscriber, ids: Iterable[int | str]) -> Subsc
     return subscriber
 
 
-@use_case
-def unsubscribe(subscriber: Subscriber, reason: str = "user") -> Subscriber:
-    """Stop every message to this subscriber (link, STOP, provider unsubscribe event).
-
-    Idempotent: the first time and reason are kept. Links keep working, so a second click on
-    an unsubscribe link still says "unsubscribed" rather than "invalid link".
-    """
-    _check_reason(reason)
-    if subscriber.unsubscribed_at is None:
-        subscriber.unsubscribed_at = utcnow()
-        if subscriber.suppressed_at is None:
-            subscriber.suppression_reason = reason
-        subscriber.code_hash = None
-        db.session.commit()
-    return subscriber
-
-
-@use_case
-def suppress(subscriber: Subscriber, reason: str) -> Subscriber:
-    """Stop messages because the provider says the address is dead or complained (bounce…)."""
-    _check_reason(reason)
-    if subscriber.suppressed_at is None:
-        subscriber.suppressed_at = utcnow()
-        subscriber.suppression_reason = reason
-        subscriber.code_hash = None
-        db.session.commit()
-    return subscriber
-
-
-@use_case
-def resubscribe(subscriber: Subscriber, source: str = "resubscribe",
-                ip: str | None = None) -> Subscriber:
-    """Undo an unsubscribe or suppression (START by SMS, the manage page's button).
-
-    The subscriber asked through their own address or link, so this is a new consent; one
-    never confirmed stays unconfirmed.
-    """
-    if subscriber.unsubscribed_at is None and subscriber.suppressed_at is None:
-        return subscriber
-    subscriber.unsubscribed_at = None
-    subscriber.suppressed_at = None
-    subscriber.suppression_reason = None
-    # A new consent: the next text says again how to stop (carriers require it).
-    subscriber.opt_out_notice_at = None
-    subscriber.consent_source = source[:32]
-    subscriber.consent_at = utcnow()
-    if ip:
-        subscriber.consent_ip = ip[:64]
-    db.session.commit()
-    return subscriber
-
-
-def can_resubscribe_itself(subscriber: Subscriber) -> bool:
-    """Whether the manage page offers "subscribe again" (not after a bounce or dead number)."""
-    return (subscriber.state in ("unsubscribed", "suppressed")
-            and subscriber.confirmed_at is not None
-            and (subscriber.suppression_reason or "user") in SELF_RESUBSCRIBE_REASONS)
-
-
 def resolve_components(ids: Iterable[int | str]) -> list[Component]:
     """Components by id, groups expanded to their components; DomainError for unknown ids."""
     wanted: set[int] = set()
@@ -324,8 +264,3 @@ def resolve_components(ids: Iterable[int | str]) -> list[Component]:
         for leaf in (component.children if component.is_group else [component]):
             chosen.setdefault(leaf.id, leaf)
     return list(chosen.values())
-
-
-def _check_reason(reason: str) -> None:
-    if reason not in SUPPRESSION_REASONS:
-        raise DomainError(f"Unknown reason {reason!r}.")

@@ -15,7 +15,7 @@ from statuspage.delivery import email as delivery_email
 from statuspage.delivery import expand as delivery_expand
 from statuspage.delivery import journal as delivery_journal
 from statuspage.delivery import recover as delivery_recover
-from statuspage.delivery import send as delivery_send
+from statuspage.delivery import webhook
 from statuspage.delivery.faults import TASK_RETRIES, TASK_RETRY_DELAY_SECONDS
 from statuspage.delivery.sms import pump as delivery_sms
 from statuspage.tasks.queues import app_context, flask_app, huey, sms_huey
@@ -67,7 +67,7 @@ def send_email_chunk(delivery_ids: list[int]) -> int:
 def send_webhook(delivery_id: int) -> bool:
     """POST one webhook delivery."""
     with app_context(delivery_id=delivery_id):
-        return delivery_send.send_webhook(delivery_id)
+        return webhook.send_webhook(delivery_id)
 
 
 @sms_huey.task(**RETRY)
