@@ -25,7 +25,7 @@ from statuspage.incidents.lifecycle import (
     _check_component_status,
     _load_components,
 )
-from statuspage.messages.approvals import user_label
+from statuspage.messages.approval_labels import user_label
 from statuspage.models import ComponentChange, Incident, IncidentUpdate, User, utcnow
 from statuspage.models.incidents import DRAFT, REJECTED, WITHDRAWN
 
