@@ -20,7 +20,7 @@ from markupsafe import Markup
 from statuspage.core.rendering import markdown_html
 from statuspage.incidents import approvals, postmortem_reviews
 from statuspage.incidents.postmortems import POSTMORTEM_PUBLISHED
-from statuspage.messages.approvals import (
+from statuspage.messages.approval_labels import (
     postmortem_what,
     severity_of,
     user_label,

@@ -22,7 +22,7 @@ from statuspage.core.extensions import db
 from statuspage.incidents import approvals
 from statuspage.incidents import drafts as approval_drafts
 from statuspage.incidents.lifecycle import get_incident
-from statuspage.messages.approvals import rejected_by
+from statuspage.messages.approval_labels import rejected_by
 from statuspage.models import INCIDENT, MAINTENANCE, Incident, IncidentUpdate
 
 

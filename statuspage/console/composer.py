@@ -17,7 +17,7 @@ from statuspage.console import bp
 from statuspage.console.access import require_role
 from statuspage.core.rendering import markdown_html
 from statuspage.incidents.updates import MAX_BODY
-from statuspage.messages.approvals import review_note
+from statuspage.messages.approval_labels import review_note
 from statuspage.models import Component, Incident, IncidentUpdate
 from statuspage.page.queries import ordered_components
 from statuspage.page.record import get_page

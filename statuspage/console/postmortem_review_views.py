@@ -15,7 +15,7 @@ from statuspage.console import approval_cards, approval_views, bp
 from statuspage.console.access import require_role
 from statuspage.core.errors import DomainError, NotFound
 from statuspage.incidents import postmortem_reviews, postmortems
-from statuspage.messages.approvals import rejected_by, user_label
+from statuspage.messages.approval_labels import rejected_by, user_label
 from statuspage.models import Incident, PostmortemReview
 from statuspage.models.incidents import REJECTED
 from statuspage.plan import rules as plan

@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 from statuspage.core import jobs
 from statuspage.core.extensions import db
 from statuspage.core.transaction import execute_dml
+from statuspage.messages import approval_context as draft
+from statuspage.messages import approval_labels as labels
 from statuspage.messages import approvals as text
 from statuspage.models import IncidentUpdate, PostmortemReview, User
 from statuspage.models.incidents import DRAFT, REJECTED
@@ -69,7 +71,7 @@ def notify_approvers(kind: str, item_id: int, now: datetime) -> int:
         return 0
     item = db.session.get(model, item_id, populate_existing=True)
     assert item is not None
-    waiting = text.waiting_update(item) if kind == UPDATE else text.waiting_postmortem(item)
+    waiting = draft.waiting_update(item) if kind == UPDATE else draft.waiting_postmortem(item)
     people = approvers(item.author_id)
     content = text.approval_email(waiting)
     emails = [_recipient(user, user.email, waiting.link) for user in people]
@@ -132,17 +134,17 @@ def tell_author(kind: str, item_id: int) -> bool:
     author = item.author
     if not author.is_active_user:
         return False
-    reviewer = text.user_label(item.reviewed_by)
+    reviewer = labels.user_label(item.reviewed_by)
     comment = item.review_comment or ""
     if kind == UPDATE:
         # The composer the text is back in: the resolve form for a resolution.
         anchor = ("" if item.incident.is_maintenance
                   else "resolve-title" if item.status == "resolved" else "update-title")
-        link = text.update_page(item, anchor)
-        content = text.rejection_email(text.what_waits(item), item.incident.name, reviewer,
+        link = draft.update_page(item, anchor)
+        content = text.rejection_email(labels.what_waits(item), item.incident.name, reviewer,
                                        comment, link, item.public_id)
     else:
-        link = text.console_url("console.postmortem", item.incident.public_id, "editor-title")
+        link = draft.console_url("console.postmortem", item.incident.public_id, "editor-title")
         content = text.rejection_email("postmortem", item.incident.name, reviewer, comment,
                                        link, item.public_id, composer="editor")
     db.session.commit()

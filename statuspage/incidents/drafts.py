@@ -20,7 +20,7 @@ from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
 from statuspage.incidents.lifecycle import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from statuspage.incidents.updates import MAX_BODY, _check_component_status, _load_components
-from statuspage.messages.approvals import user_label
+from statuspage.messages.approval_labels import user_label
 from statuspage.models import ComponentChange, Incident, IncidentUpdate, User, utcnow
 from statuspage.models.incidents import DRAFT, REJECTED, WITHDRAWN
 

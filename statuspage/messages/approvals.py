@@ -1,136 +1,26 @@
 """What the approval notices say: to the approvers when something waits, to the author when it
 is rejected. Console users read these (in English, like the cadence reminders); the links lead
-to the console page where the draft is decided or the text is back in the composer.
+to the console page where the draft is decided or the text is back in the composer. The draft a
+notice describes is statuspage.messages.approval_context.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 
-from flask import current_app
 from sqlalchemy import select
 
 from statuspage.core import segments
 from statuspage.core.extensions import db
 from statuspage.core.rendering import markdown_html
+from statuspage.messages.approval_context import Waiting
 from statuspage.messages.context import base_url, mail_host, text_of
-from statuspage.models import Incident, IncidentUpdate, Page, PostmortemReview, User
-from statuspage.models.status import STATUS_LABELS, ComponentStatus
+from statuspage.models import Page
 from statuspage.notify.base import EmailContent, SmsContent
-from statuspage.plan import rules as plan
-
-# What a draft announces, by the plan's event it would fan out as.
-WHAT = {
-    "incident_opened": "Incident opening",
-    "incident_update": "Update",
-    "incident_resolved": "Resolution",
-    "maintenance_scheduled": "Maintenance announcement",
-    "maintenance_started": "Maintenance step",
-    "maintenance_completed": "Maintenance step",
-    "postmortem_published": "Postmortem",
-}
-# SEV1 and SEV2 approvers are also texted: minutes count there.
-URGENT_SEVERITIES = ("SEV1", "SEV2")
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """One draft waiting for approval, as the notices describe it."""
-
-    public_id: str
-    what: str
-    title: str
-    severity: str
-    status: str
-    author: str
-    body: str
-    changes: list[str]
-    link: str
-    urgent: bool
 
 
 def page_name() -> str:
     return db.session.scalar(select(Page.name).order_by(Page.id).limit(1)) or "Status page"
-
-
-def user_label(user: User | None, missing: str = "the API or the CLI") -> str:
-    """How a console user is named in messages and on the console: name, else email."""
-    if user is None:
-        return missing
-    return user.name or user.email
-
-
-def rejected_by(reviewer: str, comment: str) -> str:
-    """"Rejected by X: <comment>." as one sentence, whatever the comment ends with."""
-    comment = comment.strip()
-    if not comment:
-        return f"Rejected by {reviewer}."
-    return f"Rejected by {reviewer}: {comment}{'' if comment[-1] in '.!?' else '.'}"
-
-
-def status_label(status: str) -> str:
-    if status in ComponentStatus.__members__.values():
-        return ComponentStatus(status).label
-    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
-
-
-def severity_of(incident: Incident) -> str:
-    return "maintenance" if incident.is_maintenance else (incident.severity or "SEV4")
-
-
-def what_waits(update: IncidentUpdate) -> str:
-    """"Incident opening", "Update", "Resolution", "Maintenance announcement", ..."""
-    return WHAT.get(plan.event_kind_for(update.incident, update), "Update")
-
-
-def console_url(endpoint: str, public_id: str, anchor: str = "") -> str:
-    """Absolute link to a console page, built without a request (the worker)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, {"public_id": public_id})
-    return f"{base_url()}{path}{'#' + anchor if anchor else ''}"
-
-
-def update_page(update: IncidentUpdate, anchor: str = "") -> str:
-    incident = update.incident
-    endpoint = ("console.maintenance_detail" if incident.is_maintenance
-                else "console.incident_detail")
-    return console_url(endpoint, incident.public_id, anchor)
-
-
-def waiting_update(update: IncidentUpdate) -> Waiting:
-    incident = update.incident
-    announcement = incident.is_maintenance and update.status == "scheduled"
-    changes = [
-        f"{c.component.display_name}: named (changes when the window starts)" if announcement
-        else f"{c.component.display_name}: {status_label(c.component.status)} -> "
-             f"{status_label(c.new_status)}"
-        for c in update.changes
-    ]
-    severity = severity_of(incident)
-    return Waiting(
-        public_id=update.public_id, what=what_waits(update), title=incident.name,
-        severity=severity, status=status_label(update.status),
-        author=user_label(update.author), body=update.body, changes=changes,
-        link=update_page(update, f"draft-{update.public_id}"),
-        urgent=severity in URGENT_SEVERITIES)
-
-
-def waiting_postmortem(review: PostmortemReview) -> Waiting:
-    incident = review.incident
-    severity = severity_of(incident)
-    return Waiting(
-        public_id=review.public_id, what=postmortem_what(review), title=incident.name,
-        severity=severity, status=status_label("postmortem"), author=user_label(review.author),
-        body=review.body, changes=[],
-        link=console_url("console.postmortem", incident.public_id, f"draft-{review.public_id}"),
-        urgent=severity in URGENT_SEVERITIES)
-
-
-def postmortem_what(review: PostmortemReview) -> str:
-    """"Postmortem", or "Postmortem revision" for a change to one already published."""
-    if review.incident.postmortem_published_at is not None:
-        return "Postmortem revision"
-    return WHAT["postmortem_published"]
 
 
 def approval_email(waiting: Waiting) -> EmailContent:
@@ -201,18 +91,3 @@ def rejection_email(what: str, title: str, reviewer: str, comment: str, link: st
     return EmailContent(
         subject=f"[{name}] Rejected: {title}", html=html, text=text,
         message_id=f"<rejected-{public_id}@{mail_host(base_url())}>")
-
-
-def review_note(update: IncidentUpdate) -> str:
-    """How an update's review ended, for the console timeline ("" when it never waited)."""
-    who = user_label(update.reviewed_by, "someone")
-    if update.review_action == "break_glass":
-        return (f"Published without approval (break glass) by {who}: "
-                f"{update.review_comment or ''}")
-    if update.review_action == "edited":
-        return f"Edited and approved by {who}"
-    if update.review_action == "approved":
-        return f"Approved by {who}"
-    if update.review_action == "withdrawn":
-        return f"Withdrawn by {who} before approval"
-    return ""

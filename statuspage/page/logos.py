@@ -1,9 +1,9 @@
 """Use-cases for an uploaded page logo: check the bytes, store them, point the page at them.
 
 The type is decided from the bytes, never from the file name or the browser's claim, and only
-PNG, JPEG, WebP and SVG are taken, checked by statuspage.page.logo_checks: an SVG is parsed and
-must be a plain drawing (no scripts, event handlers, foreign content, styles, entities or
-outside references); a raster image must decode whole and carry nothing else. The served copy
+PNG, JPEG, WebP and SVG are taken, checked by statuspage.page.logo_svg and logo_raster: an SVG is
+parsed and must be a plain drawing (no scripts, event handlers, foreign content, styles, entities
+or outside references); a raster image must decode whole and carry nothing else. The served copy
 also gets `nosniff` and a `default-src 'none'; sandbox` policy, in case a browser opens it
 directly.
 """
@@ -20,8 +20,9 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
 from statuspage.models import Page, PageLogo, User
-from statuspage.page.logo_checks import FIELD as _FIELD
-from statuspage.page.logo_checks import check_raster, check_svg
+from statuspage.page.logo_raster import FIELD as _FIELD
+from statuspage.page.logo_raster import check_raster
+from statuspage.page.logo_svg import check_svg
 from statuspage.page.record import get_page, touch_page
 
 # A header logo is small; 512 KiB leaves room for a 2x PNG and stops a photo or a paste.

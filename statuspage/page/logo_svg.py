@@ -1,37 +1,26 @@
-"""What an uploaded logo may contain: a plain SVG drawing, or a raster image and nothing else.
+"""What an uploaded SVG logo may contain: a plain drawing, and nothing that runs or fetches.
 
-SVG: the document is parsed with defusedxml (no DTD, so no entities and no external
-subsets), then every element must be a drawing element of the SVG namespace (or belong to an
-editor's inert metadata namespace), and nothing may point outside the document or run:
-no <script>, <style>, <foreignObject>, animation or processing instruction (an
-`<?xml-stylesheet?>` loads CSS), no `on*` attribute, every `href` a `#fragment`, and every
-SVG attribute value (style, fill, filter…) free of backslashes (CSS escapes such as `\\75rl(`
-spell `url(`) with only known CSS functions, `url()` pointing at a `#fragment`. The checks run
-on parsed values, so entities (`&#117;rl(`) and namespace prefixes change nothing.
-
-Raster: Pillow must read the whole image (`verify`, then a full decode of at most
-MAX_LOGO_PIXELS_PER_SIDE pixels a side), the bytes must end where the format says the image
-ends (PNG: the IEND chunk; JPEG: the EOI marker; WebP: the RIFF length), and no HTML markup may
-appear in them, so a PNG header followed by a web page, or a page hidden in a text chunk, is
-refused.
+The document is parsed with defusedxml (no DTD, so no entities and no external subsets), then
+every element must be a drawing element of the SVG namespace (or belong to an editor's inert
+metadata namespace), and nothing may point outside the document or run: no <script>, <style>,
+<foreignObject>, animation or processing instruction (an `<?xml-stylesheet?>` loads CSS), no
+`on*` attribute, every `href` a `#fragment`, and every SVG attribute value (style, fill,
+filter…) free of backslashes (CSS escapes such as `\\75rl(` spell `url(`) with only known CSS
+functions, `url()` pointing at a `#fragment`. The checks run on parsed values, so entities
+(`&#117;rl(`) and namespace prefixes change nothing. Raster logos are statuspage.page.logo_raster.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import struct
-import warnings
 from xml.etree.ElementTree import ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
-from PIL import Image
 
 from statuspage.core.errors import DomainError
+from statuspage.page.logo_raster import FIELD
 
-FIELD = "logo_file"
-MAX_LOGO_PIXELS_PER_SIDE = 4096
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 
@@ -82,11 +71,6 @@ CSS_FUNCTIONS = _names("""
 _TEXT_ATTRIBUTE = re.compile(r"^(?:id|class|role|lang|aria-.*|data-.*)$", re.I)
 _CSS_COMMENT = re.compile(r"/\*.*?(\*/|$)", re.S)
 _CSS_FUNCTION = re.compile(r"([a-z0-9_-]*)\s*\(\s*(['\"]?)\s*(.?)", re.I)
-# Markup a browser would take for a web page; long enough never to occur by chance in
-# compressed pixels (1 in 2^35 per byte or less), absent from XMP and EXIF metadata.
-_HTML_MARKUP = re.compile(rb"<\s*(?:script|html|body|head|iframe|object|embed|!doctype|style|"
-                          rb"title|table|frameset)", re.I)
-RASTER_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
 
 
 def _unsafe() -> DomainError:
@@ -162,45 +146,3 @@ def _check_css_value(value: str) -> None:
         elif function not in CSS_FUNCTIONS:
             raise _unsafe()
 
-
-def _not_whole() -> DomainError:
-    return DomainError("That file is not a whole PNG, JPEG or WebP image (it is damaged, or "
-                       "carries other content); export it again.", FIELD)
-
-
-def check_raster(data: bytes, content_type: str) -> None:
-    """Return when `data` is one whole image of `content_type` and nothing else."""
-    fmt = RASTER_FORMATS[content_type]
-    if _HTML_MARKUP.search(data) or not _ends_where_the_image_ends(data, fmt):
-        raise _not_whole()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[fmt]) as image:
-                image.verify()
-            with Image.open(io.BytesIO(data), formats=[fmt]) as image:
-                if max(image.size) > MAX_LOGO_PIXELS_PER_SIDE:
-                    raise DomainError(
-                        f"That image is larger than {MAX_LOGO_PIXELS_PER_SIDE} pixels on a "
-                        "side; use a smaller logo.", FIELD)
-                image.load()
-    except DomainError:
-        raise
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error,
-            Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise _not_whole() from None
-
-
-def _ends_where_the_image_ends(data: bytes, fmt: str) -> bool:
-    if fmt == "JPEG":
-        return data.endswith(b"\xff\xd9")
-    if fmt == "WEBP":
-        return len(data) >= 12 and int.from_bytes(data[4:8], "little") + 8 == len(data)
-    position = 8  # PNG: walk the chunks to IEND, which must be the last bytes
-    while position + 8 <= len(data):
-        length = int.from_bytes(data[position:position + 4], "big")
-        kind = data[position + 4:position + 8]
-        position += 12 + length
-        if kind == b"IEND":
-            return position == len(data)
-    return False
