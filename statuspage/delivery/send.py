@@ -25,8 +25,8 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from statuspage.core import jobs
 from statuspage.core.extensions import db
+from statuspage.delivery.acceptances import keep_sent
 from statuspage.delivery.faults import persist, rollback
-from statuspage.delivery.journal import keep_sent
 from statuspage.messages import build as messages
 from statuspage.models import (
     Delivery,
