@@ -18,7 +18,7 @@ from statuspage.messages.context import base_url, mail_host, text_of
 from statuspage.models import Incident, IncidentUpdate, Page, PostmortemReview, User
 from statuspage.models.status import STATUS_LABELS, ComponentStatus
 from statuspage.notify.base import EmailContent, SmsContent
-from statuspage.plan import rules as plan
+from statuspage.plan import routes as plan_routes
 
 # What a draft announces, by the plan's event it would fan out as.
 WHAT = {
@@ -81,7 +81,7 @@ def severity_of(incident: Incident) -> str:
 
 def what_waits(update: IncidentUpdate) -> str:
     """"Incident opening", "Update", "Resolution", "Maintenance announcement", ..."""
-    return WHAT.get(plan.event_kind_for(update.incident, update), "Update")
+    return WHAT.get(plan_routes.event_kind_for(update.incident, update), "Update")
 
 
 def console_url(endpoint: str, public_id: str, anchor: str = "") -> str:

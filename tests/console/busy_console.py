@@ -19,8 +19,8 @@ from statuspage.incidents import postmortems
 from statuspage.incidents.lifecycle import UpdateInput, post_update, resolve_incident
 from statuspage.incidents.templates import seed_default_templates
 from statuspage.models import Component, Incident, User, utcnow
-from statuspage.plan import rules as plan
-from statuspage.plan import stakeholders
+from statuspage.plan import save as plan_save
+from statuspage.plan import stakeholders, yaml_io
 from statuspage.subscriptions.admin import NewSubscriber, add_subscriber
 from tests.factories import Factory
 
@@ -34,7 +34,7 @@ class BusyConsole:
 
 
 def busy_console(factory: Factory) -> BusyConsole:
-    plan.seed_default_plan()
+    plan_save.seed_default_plan()
     seed_default_templates()
     group = factory.group("Platform")
     api = factory.component("API", group=group)
@@ -66,7 +66,7 @@ def busy_console(factory: Factory) -> BusyConsole:
     post_update(incident, UpdateInput(status="investigating", visibility="internal",
                                       body="Payments provider returns 502."), author)
     # From now on public updates wait for a second person: the author's next one is a draft.
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"), None)
     post_update(incident, UpdateInput(status="identified",
                                       body="We found the cause and are rolling back."), author)
 
