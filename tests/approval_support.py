@@ -8,7 +8,8 @@ from argon2 import PasswordHasher
 from statuspage.accounts import users as accounts
 from statuspage.core.extensions import db
 from statuspage.models import User
-from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
+from statuspage.plan import yaml_io
 from tests.factories import Factory
 
 PHONE = "+447911123456"
@@ -23,8 +24,8 @@ def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def require_approval() -> None:
     """From now on every severity's public updates (and postmortems) need approval."""
-    plan.seed_default_plan()
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    plan_save.seed_default_plan()
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"), None)
 
 
 def team(factory: Factory) -> dict[str, User]:

@@ -188,10 +188,10 @@ def store_open_plan() -> None:
     """
     from statuspage.models.plan import PLAN_SEVERITIES, PUBLIC
     from statuspage.models.subscribers import CHANNELS
-    from statuspage.plan import rules as plan
+    from statuspage.plan import save as plan_save
     from statuspage.plan.document import VERSION, events_for
 
-    plan.save_document({"version": VERSION, "severities": {
+    plan_save.save_document({"version": VERSION, "severities": {
         severity: {"cadence_minutes": None, "approval": False, "audiences": {
             PUBLIC: {event: list(CHANNELS) for event in events_for(severity)}}}
         for severity in PLAN_SEVERITIES}}, None)

@@ -10,6 +10,7 @@ from statuspage.core.extensions import db
 from statuspage.models import INCIDENT, Component, Incident, IncidentUpdate
 from statuspage.page.record import get_page
 from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
 
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 
@@ -78,7 +79,7 @@ def set_targets(severity: str, first_update_minutes: int | None = KEEP,
         row.cadence_minutes = cadence_minutes
     if approval is not KEEP:
         row.approval = approval
-    plan._write(rows)
+    plan_save._write(rows)
     db.session.commit()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from statuspage.core.extensions import db
 from statuspage.models import Delivery, StakeholderGroup, StakeholderMember, Subscriber
 from statuspage.models.plan import PLAN_SEVERITIES, PUBLIC
-from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
 from statuspage.plan.document import VERSION, events_for
 from statuspage.plan.stakeholder_members import MemberInput, add_member
 from statuspage.plan.stakeholders import create_group
@@ -19,7 +19,7 @@ from statuspage.plan.stakeholders import create_group
 def store_plan(audiences: Mapping[str, Sequence[str]], severity: str = "SEV1") -> None:
     """A plan where, at `severity`, each audience (PUBLIC or a group name) hears every event
     on the given channels; nobody hears anything at the other severities."""
-    plan.save_document({"version": VERSION, "severities": {
+    plan_save.save_document({"version": VERSION, "severities": {
         sev: {"cadence_minutes": None, "approval": False, "audiences": {
             audience: {event: list(channels) for event in events_for(sev)}
             for audience, channels in audiences.items()} if sev == severity else {}}

@@ -14,6 +14,8 @@ from statuspage.incidents.lifecycle import post_update
 from statuspage.incidents.updates import UpdateInput
 from statuspage.models import AuditEntry, Component, FanoutEvent, Incident, User
 from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
+from statuspage.plan import yaml_io
 from tests.factories import Factory
 
 DRAFT_TEXT = "Secret draft wording about the database"
@@ -24,8 +26,8 @@ PUBLIC_SURFACES = ("/", "/history", "/history.rss", "/history.atom", "/api/v2/su
 @pytest.fixture
 def approval_on(app: Flask) -> None:
     """The default plan, with every severity's public updates needing approval."""
-    plan.seed_default_plan()
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    plan_save.seed_default_plan()
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"), None)
     assert plan.needs_approval("SEV2")
 
 
@@ -48,8 +50,8 @@ def test_a_public_update_needing_approval_is_a_draft_shown_nowhere_public(
     api = factory.component("API")
     incident = factory.incident(components={api: "degraded_performance"})
     author, _ = _people(factory)
-    plan.seed_default_plan()
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    plan_save.seed_default_plan()
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"), None)
     events = _events()
 
     update = post_update(incident, UpdateInput(
@@ -72,8 +74,8 @@ def test_another_user_approves_and_the_update_publishes_with_a_fanout(
     api = factory.component("API")
     incident = factory.incident(components={api: "degraded_performance"})
     author, reviewer = _people(factory)
-    plan.seed_default_plan()
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    plan_save.seed_default_plan()
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"), None)
     update = post_update(incident, UpdateInput(
         status="identified", body=DRAFT_TEXT, component_statuses={api.id: "major_outage"}),
         author)
@@ -172,7 +174,7 @@ def test_an_incident_opened_under_approval_is_hidden_until_its_opening_is_approv
 
 
 def test_with_approval_off_updates_publish_at_once(client: FlaskClient, factory: Factory) -> None:
-    plan.seed_default_plan()
+    plan_save.seed_default_plan()
     incident = factory.incident()
     author, _ = _people(factory)
     events = _events()

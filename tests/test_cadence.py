@@ -19,7 +19,8 @@ from statuspage.incidents.updates import UpdateInput
 from statuspage.models import AuditEntry, Incident, User, utcnow
 from statuspage.notify.base import DeliveryError
 from statuspage.page.record import get_page
-from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
+from statuspage.plan import yaml_io
 from tests.factories import Factory
 from tests.metrics_support import declared_at, published_at
 from tests.subscription_support import outbox
@@ -90,9 +91,9 @@ def test_overdue_only_once_past_the_due_time(factory: Factory, t0: datetime) -> 
 
 
 def test_a_changed_plan_changes_the_due_time(factory: Factory, t0: datetime) -> None:
-    document = plan.export_document()
+    document = yaml_io.export_document()
     document["severities"]["SEV2"]["cadence_minutes"] = 15  # type: ignore[index]
-    plan.save_document(document, None)
+    plan_save.save_document(document, None)
     incident = declared_at(factory.incident(severity="SEV2", started_at=t0), t0)
 
     assert cadence.cadence_state(incident, now=t0).next_due == t0 + minutes(15)
@@ -252,9 +253,9 @@ def test_roles_are_assigned_audited_and_must_be_active_users(factory: Factory) -
 
 
 def test_metrics_measure_against_the_plan_cadence(factory: Factory, t0: datetime) -> None:
-    document = plan.export_document()
+    document = yaml_io.export_document()
     document["severities"]["SEV3"]["cadence_minutes"] = 10  # type: ignore[index]
-    plan.save_document(document, None)
+    plan_save.save_document(document, None)
     incident = factory.incident(severity="SEV3", started_at=t0)
 
     m = incident_metrics(incident, now=incident.created_at + minutes(25))

@@ -27,7 +27,8 @@ from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Component, FanoutEvent
 from statuspage.notify.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 from statuspage.page.record import get_page
-from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
+from statuspage.plan import yaml_io
 from tests.api_v1_support import call, new_token
 from tests.console.conftest_content import as_role
 from tests.delivery_support import (
@@ -169,8 +170,8 @@ def test_an_approved_draft_announces_its_component_changes_at_approval(
     api = factory.component("API")
     hooks(fake_webhook)
     incident = factory.incident()
-    plan.seed_default_plan()
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    plan_save.seed_default_plan()
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"), None)
     author, reviewer = factory.user(role="communicator"), factory.user(role="communicator")
     draft = post_update(incident, UpdateInput(status="identified", body="Found it.",
                                               component_statuses={api.id: "partial_outage"}),

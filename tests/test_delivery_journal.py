@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import update
 
 from statuspage.core.extensions import db
+from statuspage.delivery import acceptances as delivery_acceptances
 from statuspage.delivery import journal as delivery_journal
 from statuspage.delivery import send as delivery_send
 from statuspage.delivery.recover import recover_expired_leases
@@ -39,8 +40,8 @@ from tests.fakes.providers import FakeSendGrid
 
 pytestmark = pytest.mark.usefixtures("open_plan")
 
-REPLAY_WHEN_BACK = delivery_journal._replay_when_back
-# The statement that records an acceptance (delivery_journal.mark_sent_rows).
+REPLAY_WHEN_BACK = delivery_acceptances._replay_when_back
+# The statement that records an acceptance (mark_sent.mark_sent_rows).
 SAVE_SENT = r"^UPDATE delivery SET state=.*provider_message_id="
 
 
@@ -50,9 +51,9 @@ def errors(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     # A journal of this test's own: the xdist workers share one INSTANCE_PATH, and another
     # worker's recovery would replay (and empty) a journal left there.
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
-    monkeypatch.setattr(delivery_journal, "WRITE_DEADLINE_SECONDS", 0.5)
+    monkeypatch.setattr(delivery_acceptances, "WRITE_DEADLINE_SECONDS", 0.5)
     # The background replay is tested on its own (last test): the others replay by hand.
-    monkeypatch.setattr(delivery_journal, "_replay_when_back", lambda app: None)
+    monkeypatch.setattr(delivery_acceptances, "_replay_when_back", lambda app: None)
     huey.flush()
     with task_errors() as caught:
         yield caught
@@ -142,8 +143,8 @@ def test_the_journal_is_replayed_as_soon_as_the_database_answers_again(
     app: Flask, factory: Factory, fake_sendgrid: FakeSendGrid, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The real background replay.
-    monkeypatch.setattr(delivery_journal, "_replay_when_back", REPLAY_WHEN_BACK)
-    monkeypatch.setattr(delivery_journal, "WRITE_DEADLINE_SECONDS", 0.3)
+    monkeypatch.setattr(delivery_acceptances, "_replay_when_back", REPLAY_WHEN_BACK)
+    monkeypatch.setattr(delivery_acceptances, "WRITE_DEADLINE_SECONDS", 0.3)
     app.config.update(provider_settings(fake_sendgrid.url))
     add_subscribers(4)
     with failing(SAVE_SENT):

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.exc import OperationalError
 
-from statuspage.delivery import journal as delivery_journal
+from statuspage.delivery import acceptances as delivery_acceptances
 from statuspage.delivery import send as delivery_send
 from statuspage.delivery.recover import recover_expired_leases, send_due
 from statuspage.delivery.sms import pacing as delivery_sms_pacing
@@ -311,7 +311,7 @@ def test_a_save_the_database_refused_is_tried_again(
 ) -> None:
     _queue_sms(app, factory, 2)
     ids = delivery_send.claim([d.id for d in deliveries()])
-    real, tries = delivery_journal.mark_sent_rows, []
+    real, tries = delivery_acceptances.mark_sent_rows, []
 
     def locked_thrice(sent: list[tuple[int, str, int | None]], at: object = None) -> None:
         tries.append(list(sent))
@@ -319,7 +319,7 @@ def test_a_save_the_database_refused_is_tried_again(
             raise OperationalError("UPDATE delivery", {}, Exception("database is locked"))
         real(sent, at)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(delivery_journal, "mark_sent_rows", locked_thrice)
+    monkeypatch.setattr(delivery_acceptances, "mark_sent_rows", locked_thrice)
     saver = delivery_sms_send.SentSaver(app, threaded=True)
     saver.sent(ids[0], "SM1")
     saver.sent(ids[1], "SM2")

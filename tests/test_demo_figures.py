@@ -13,7 +13,8 @@ from statuspage.incidents.metrics import incident_metrics
 from statuspage.models import INCIDENT, Component, Incident, utcnow
 from statuspage.page import uptime
 from statuspage.plan import rules as plan
-from statuspage.reports.month import current_month, month_report
+from statuspage.reports.month import current_month
+from statuspage.reports.month_report import month_report
 
 
 def _incidents() -> list[Incident]:

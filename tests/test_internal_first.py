@@ -21,6 +21,7 @@ from statuspage.models import FanoutEvent, Incident, IncidentUpdate, User, utcno
 from statuspage.models.plan import MAINTENANCE_PLAN, PUBLIC
 from statuspage.outbox import publish as delivery
 from statuspage.plan import rules as plan
+from statuspage.plan import yaml_io
 from statuspage.plan.stakeholder_members import MemberInput
 from tests.delivery_support import (
     add_subscribers,
@@ -45,7 +46,7 @@ def approval_plan(severity: str = "SEV1") -> None:
     """The public and Executives hear every event at `severity` by email and SMS, and its
     public updates need approval."""
     store_plan({PUBLIC: ["email", "sms"], "Executives": ["email", "sms"]}, severity)
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"), None)
     assert plan.needs_approval(severity)
 
 
@@ -193,7 +194,7 @@ def test_a_later_draft_update_and_a_maintenance_announcement_reach_the_groups_at
 ) -> None:
     group_with("Executives", ADA)
     store_plan({PUBLIC: ["email"], "Executives": ["email"]}, MAINTENANCE_PLAN)
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"), None)
     add_subscribers(1)
     start = utcnow() + timedelta(days=1)
 
@@ -217,7 +218,7 @@ def test_a_draft_update_of_a_published_incident_tells_the_groups_and_not_the_pub
     store_plan({PUBLIC: ["email"], "Executives": ["email"]})
     add_subscribers(1)
     incident = factory.incident(severity="SEV1", deliver_notifications=False)
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"), None)
 
     with queued_tasks():
         draft = post_update(incident, UpdateInput(status="identified", body="Found it."),

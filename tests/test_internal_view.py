@@ -16,8 +16,8 @@ from statuspage.core.extensions import db
 from statuspage.incidents.lifecycle import IncidentInput, open_incident, post_update
 from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident, PlanSetting, StakeholderMember
-from statuspage.plan import internal_links
-from statuspage.plan import rules as plan
+from statuspage.plan import internal_links, yaml_io
+from statuspage.plan import save as plan_save
 from statuspage.plan.stakeholder_members import MemberInput, remove_member
 from tests.factories import Factory
 from tests.stakeholder_support import group_with
@@ -51,7 +51,7 @@ def test_a_members_link_shows_internal_and_public_updates_severity_and_component
     client: FlaskClient, factory: Factory,
 ) -> None:
     incident = _incident(factory)
-    plan.seed_default_plan()
+    plan_save.seed_default_plan()
     db.session.execute(update(PlanSetting).where(PlanSetting.severity == "SEV1")
                        .values(definition="Checkout or login down for all customers"))
     db.session.commit()
@@ -75,8 +75,8 @@ def test_an_incident_awaiting_approval_opens_with_what_is_not_public_yet(
     client: FlaskClient, factory: Factory,
 ) -> None:
     group_with("Executives", ADA)
-    plan.seed_default_plan()
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    plan_save.seed_default_plan()
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"), None)
     api = factory.component("API")
     incident = open_incident(IncidentInput(name="Checkout down", severity="SEV1", update=(
         UpdateInput(status="investigating", body=PUBLIC_TEXT,

@@ -19,6 +19,8 @@ from statuspage.incidents.approvals import approve_update
 from statuspage.incidents.maintenance import MaintenanceInput, schedule_maintenance
 from statuspage.models import Component, FanoutEvent, Incident, User, utcnow
 from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
+from statuspage.plan import yaml_io
 from tests.console.conftest_content import as_role
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory
@@ -33,9 +35,9 @@ PUBLIC_SURFACES = ("/", "/history.rss", "/history.atom", "/api/v2/summary.json",
 @pytest.fixture
 def approval_on(app: Flask) -> None:
     """The default plan, with public maintenance updates needing approval (incidents not)."""
-    document = plan.export_document()
+    document = yaml_io.export_document()
     document["severities"]["maintenance"]["approval"] = True  # type: ignore[index]
-    plan.save_document(document, None)
+    plan_save.save_document(document, None)
     assert plan.needs_approval("maintenance") and not plan.needs_approval("SEV2")
 
 

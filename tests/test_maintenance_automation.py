@@ -309,9 +309,9 @@ def test_concurrent_workers_remind_and_start_each_maintenance_once(
 
 
 def _maintenance_plan(audiences: dict[str, dict[str, list[str]]]) -> None:
-    from statuspage.plan import rules as plan
+    from statuspage.plan import save as plan_save
 
-    plan.save_document({"version": 1, "severities": {"maintenance": {
+    plan_save.save_document({"version": 1, "severities": {"maintenance": {
         "cadence_minutes": None, "approval": False, "audiences": audiences}}}, None)
 
 

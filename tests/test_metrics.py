@@ -12,7 +12,8 @@ from statuspage.incidents.metrics import human_duration, incident_metrics
 from statuspage.models import ComponentDay
 from statuspage.plan import rules as plan
 from statuspage.reports.figures import percentile
-from statuspage.reports.month import Month, month_report
+from statuspage.reports.month import Month
+from statuspage.reports.month_report import month_report
 from tests.factories import Factory
 from tests.metrics_support import T0, scripted_incident
 

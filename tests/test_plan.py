@@ -11,8 +11,10 @@ from statuspage.incidents.lifecycle import post_update, resolve_incident
 from statuspage.incidents.maintenance import start_maintenance
 from statuspage.incidents.updates import UpdateInput
 from statuspage.models import AuditEntry, PlanRule, PlanSetting, StakeholderGroup
+from statuspage.plan import routes as plan_routes
 from statuspage.plan import rules as plan
-from statuspage.plan.rules import Route, decide
+from statuspage.plan import save as plan_save
+from statuspage.plan.routes import Route, decide
 from statuspage.plan.stakeholders import create_group, delete_group
 from tests.factories import Factory
 
@@ -24,7 +26,7 @@ def _executives() -> str:
 @pytest.fixture
 def seeded(app: Flask) -> str:
     """The default plan stored; returns the Executives group's public id."""
-    assert plan.seed_default_plan() is True
+    assert plan_save.seed_default_plan() is True
     return _executives()
 
 
@@ -97,7 +99,7 @@ def test_without_a_stored_plan_the_default_applies_and_nothing_is_written(app: F
 
 def test_seeding_twice_keeps_the_first_plan(seeded: str) -> None:
     rules = db.session.scalar(select(func.count(PlanRule.id)))
-    assert plan.seed_default_plan() is False
+    assert plan_save.seed_default_plan() is False
     assert db.session.scalar(select(func.count(PlanRule.id))) == rules > 0
     assert db.session.scalar(select(func.count(AuditEntry.id)).filter_by(
         action="plan.seed")) == 1
@@ -105,7 +107,7 @@ def test_seeding_twice_keeps_the_first_plan(seeded: str) -> None:
 
 def test_decisions_follow_a_saved_plan(seeded: str) -> None:
     support = create_group("Customer support", "", None)
-    plan.save_document({"version": 1, "severities": {
+    plan_save.save_document({"version": 1, "severities": {
         "SEV3": {"cadence_minutes": 45, "approval": True, "audiences": {
             "Customer support": {"incident_update": ["sms"]},
             "public": {"incident_update": ["webhook", "email"]}}},
@@ -137,17 +139,17 @@ def test_updates_map_to_the_plan_events_they_announce(factory: Factory) -> None:
     incident = factory.incident(severity="SEV1")
     opening = incident.public_updates[-1]
     assert plan.plan_severity(incident) == "SEV1"
-    assert plan.event_kind_for(incident, opening) == "incident_opened"
+    assert plan_routes.event_kind_for(incident, opening) == "incident_opened"
     update = post_update(incident, UpdateInput(status="identified", body="Found it."), None)
-    assert plan.event_kind_for(incident, update) == "incident_update"
+    assert plan_routes.event_kind_for(incident, update) == "incident_update"
     resolved = resolve_incident(incident, "Fixed.", None)
-    assert plan.event_kind_for(incident, resolved) == "incident_resolved"
+    assert plan_routes.event_kind_for(incident, resolved) == "incident_resolved"
 
     window = factory.maintenance()
     assert plan.plan_severity(window) == "maintenance"
-    assert plan.event_kind_for(window, window.public_updates[-1]) == "maintenance_scheduled"
+    assert plan_routes.event_kind_for(window, window.public_updates[-1]) == "maintenance_scheduled"
     started = start_maintenance(window, "Starting now.", None)
-    assert plan.event_kind_for(window, started) == "maintenance_started"
+    assert plan_routes.event_kind_for(window, started) == "maintenance_started"
 
 
 def test_the_demo_seed_stores_the_default_plan(app: Flask) -> None:

@@ -8,12 +8,14 @@ from flask import Flask
 
 from statuspage.core.errors import DomainError
 from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
+from statuspage.plan import yaml_io
 from statuspage.plan.document import MAX_CADENCE_MINUTES, MAX_DEFINITION, PlanError
 
 
 @pytest.fixture
 def seeded(app: Flask) -> None:
-    plan.seed_default_plan()
+    plan_save.seed_default_plan()
 
 
 def _sev(body: str, severity: str = "SEV1") -> str:
@@ -34,7 +36,7 @@ def test_the_default_plan_defines_each_severity_with_response_targets(seeded: No
 def test_the_yaml_shows_definitions_and_targets_for_incident_severities_only(
     seeded: None,
 ) -> None:
-    text = plan.export_yaml()
+    text = yaml_io.export_yaml()
     document = yaml.safe_load(text)
     sev1 = document["severities"]["SEV1"]
     assert list(sev1)[:3] == ["definition", "first_update_minutes", "cadence_minutes"]
@@ -46,7 +48,7 @@ def test_the_yaml_shows_definitions_and_targets_for_incident_severities_only(
 
 
 def test_an_import_stores_definitions_and_targets(seeded: None) -> None:
-    plan.import_yaml(_sev(
+    yaml_io.import_yaml(_sev(
         "    definition: '  Payments down: every checkout fails.  '\n"
         "    first_update_minutes: 10\n    cadence_minutes: 20\n"), None)
     row = plan.load_plan()["SEV1"]
@@ -58,14 +60,14 @@ def test_an_import_stores_definitions_and_targets(seeded: None) -> None:
 
 
 def test_definitions_and_targets_round_trip_identically(seeded: None) -> None:
-    edited = plan.export_yaml().replace("first_update_minutes: 30", "first_update_minutes: 45")
+    edited = yaml_io.export_yaml().replace("first_update_minutes: 30", "first_update_minutes: 45")
     long_definition = "Checkout: " + "all customers, every region; " * 15
     document = yaml.safe_load(edited)
     document["severities"]["SEV4"]["definition"] = long_definition.strip()
-    plan.import_yaml(yaml.safe_dump(document, sort_keys=False), None)
-    first = plan.export_yaml()
-    plan.import_yaml(first, None)
-    assert plan.export_yaml() == first
+    yaml_io.import_yaml(yaml.safe_dump(document, sort_keys=False), None)
+    first = yaml_io.export_yaml()
+    yaml_io.import_yaml(first, None)
+    assert yaml_io.export_yaml() == first
     assert plan.load_plan()["SEV2"].first_update_minutes == 45
     assert plan.load_plan()["SEV4"].definition == long_definition.strip()
 
@@ -99,15 +101,15 @@ def test_definitions_and_targets_round_trip_identically(seeded: None) -> None:
 def test_bad_definitions_and_targets_are_refused_with_their_path(
     seeded: None, text: str, message: str
 ) -> None:
-    before = plan.export_yaml()
+    before = yaml_io.export_yaml()
     with pytest.raises(DomainError) as refused:
-        plan.import_yaml(text, None)
+        yaml_io.import_yaml(text, None)
     assert message in refused.value.message
-    assert plan.export_yaml() == before
+    assert yaml_io.export_yaml() == before
 
 
 def test_boundaries_and_nulls_are_accepted(seeded: None) -> None:
-    plan.import_yaml(_sev(f"    definition: '{'x' * MAX_DEFINITION}'\n"
+    yaml_io.import_yaml(_sev(f"    definition: '{'x' * MAX_DEFINITION}'\n"
                           f"    first_update_minutes: {MAX_CADENCE_MINUTES}\n")
                      + "  SEV2: {definition: null, first_update_minutes: 1}\n"
                      + "  maintenance: {definition: null, first_update_minutes: null}\n", None)
@@ -119,7 +121,7 @@ def test_boundaries_and_nulls_are_accepted(seeded: None) -> None:
 
 def test_every_problem_is_listed_at_once(seeded: None) -> None:
     with pytest.raises(PlanError) as refused:
-        plan.import_yaml(_sev("    definition: 1\n    first_update_minutes: -5\n"), None)
+        yaml_io.import_yaml(_sev("    definition: 1\n    first_update_minutes: -5\n"), None)
     assert refused.value.errors == [
         "severities.SEV1.definition: must be text (quote it if it looks like a number or a "
         "date)",
@@ -130,9 +132,9 @@ def test_every_problem_is_listed_at_once(seeded: None) -> None:
 
 def test_a_stored_plan_without_definitions_keeps_them_empty(app: Flask) -> None:
     # An install whose plan was saved before severities had definitions and targets.
-    plan.import_yaml("version: 1\nseverities:\n  SEV1: {cadence_minutes: 30}\n", None)
-    assert plan.seed_default_plan() is False
+    yaml_io.import_yaml("version: 1\nseverities:\n  SEV1: {cadence_minutes: 30}\n", None)
+    assert plan_save.seed_default_plan() is False
     row = plan.load_plan()["SEV1"]
     assert (row.definition, row.first_update_minutes, row.cadence_minutes) == (None, None, 30)
-    sev1 = yaml.safe_load(plan.export_yaml())["severities"]["SEV1"]
+    sev1 = yaml.safe_load(yaml_io.export_yaml())["severities"]["SEV1"]
     assert (sev1["definition"], sev1["first_update_minutes"]) == (None, None)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from statuspage.models.plan import PUBLIC
-from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
+from statuspage.plan import yaml_io
 from statuspage.plan.document import VERSION
 from statuspage.plan.reach import ReachLine
 from statuspage.plan.stakeholder_members import MemberInput
@@ -24,10 +25,10 @@ def test_each_severity_says_approval_targets_definition_and_who_hears_the_openin
 ) -> None:
     add_subscribers(3)
     add_subscribers(2, "sms")
-    plan.seed_default_plan()  # creates the Executives group the default plan addresses
+    plan_save.seed_default_plan()  # creates the Executives group the default plan addresses
     executives = group_with("Board", MemberInput("Ada", email="ada@example.com",
                                                  phone="+4791234567"))
-    plan.import_yaml(plan.export_yaml().replace(
+    yaml_io.import_yaml(yaml_io.export_yaml().replace(
         "approval: false", "approval: true", 2).replace("Executives", executives.name), None)
 
     found = {summary.severity: summary for summary in summaries()}
@@ -60,7 +61,7 @@ def test_the_counts_follow_the_components_chosen(app: Flask, factory: Factory) -
 
 
 def test_a_plan_without_definitions_or_routes_summarizes_as_empty(app: Flask) -> None:
-    plan.save_document({"version": VERSION, "severities": {
+    plan_save.save_document({"version": VERSION, "severities": {
         "SEV2": {"cadence_minutes": 45, "audiences": {PUBLIC: {"incident_update": ["email"]}}},
     }}, None)
     add_subscribers(3)

@@ -11,13 +11,15 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, PlanRule, PlanSetting
 from statuspage.plan import rules as plan
-from statuspage.plan.rules import Route, decide
+from statuspage.plan import save as plan_save
+from statuspage.plan import yaml_io
+from statuspage.plan.routes import Route, decide
 from statuspage.plan.stakeholders import create_group
 
 
 @pytest.fixture
 def seeded(app: Flask) -> None:
-    plan.seed_default_plan()
+    plan_save.seed_default_plan()
 
 
 def _stored() -> list[tuple[object, ...]]:
@@ -30,7 +32,7 @@ def _stored() -> list[tuple[object, ...]]:
 
 
 def test_export_shows_the_default_plan_by_group_name(seeded: None) -> None:
-    document = yaml.safe_load(plan.export_yaml())
+    document = yaml.safe_load(yaml_io.export_yaml())
     sev1 = document["severities"]["SEV1"]
     assert document["version"] == 1
     assert (sev1["cadence_minutes"], sev1["approval"]) == (30, False)
@@ -44,20 +46,20 @@ def test_export_shows_the_default_plan_by_group_name(seeded: None) -> None:
 
 def test_export_import_export_round_trips_identically(seeded: None) -> None:
     create_group("Support", "", None)
-    edited = plan.export_yaml().replace("approval: false", "approval: true", 1)
+    edited = yaml_io.export_yaml().replace("approval: false", "approval: true", 1)
     edited = edited.replace(
         "audiences: {}", "audiences:\n      Support:\n        incident_opened: [sms]", 1)
-    plan.import_yaml(edited, None)
-    first = plan.export_yaml()
+    yaml_io.import_yaml(edited, None)
+    first = yaml_io.export_yaml()
     assert first == edited
-    plan.import_yaml(first, None)
-    assert plan.export_yaml() == first
+    yaml_io.import_yaml(first, None)
+    assert yaml_io.export_yaml() == first
     assert plan.needs_approval("SEV1") is True
     assert decide("SEV4", "incident_opened")[0].channels == ("sms",)
 
 
 def test_an_import_replaces_the_plan_and_is_audited(seeded: None) -> None:
-    plan.import_yaml("""
+    yaml_io.import_yaml("""
 version: 1
 severities:
   SEV2:
@@ -98,17 +100,17 @@ def _sev1(audiences: str, extra: str = "") -> str:
 def test_a_bad_plan_is_refused_naming_the_path_and_nothing_changes(
     seeded: None, text: str, message: str
 ) -> None:
-    before, exported = _stored(), plan.export_yaml()
+    before, exported = _stored(), yaml_io.export_yaml()
     with pytest.raises(DomainError) as refused:
-        plan.import_yaml(text, None)
+        yaml_io.import_yaml(text, None)
     assert message in refused.value.message
     assert _stored() == before
-    assert plan.export_yaml() == exported
+    assert yaml_io.export_yaml() == exported
 
 
 def test_every_problem_is_listed_at_once(seeded: None) -> None:
     with pytest.raises(DomainError) as refused:
-        plan.import_yaml(_sev1("      Execs: {}\n      public: {incident_opened: [pigeon]}\n"),
+        yaml_io.import_yaml(_sev1("      Execs: {}\n      public: {incident_opened: [pigeon]}\n"),
                          None)
     assert refused.value.errors == [  # type: ignore[attr-defined]
         "severities.SEV1.audiences.Execs: unknown audience (known: public, Executives)",

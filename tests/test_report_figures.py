@@ -9,7 +9,8 @@ import pytest
 
 from statuspage.models.plan import PLAN_SEVERITIES
 from statuspage.reports.figures import Share
-from statuspage.reports.month import Month, month_report
+from statuspage.reports.month import Month
+from statuspage.reports.month_report import month_report
 from tests.factories import Factory
 from tests.metrics_support import T0, approved_update, scripted_incident, set_targets
 

@@ -24,7 +24,7 @@ from statuspage.incidents.maintenance import MaintenanceInput, schedule_maintena
 from statuspage.incidents.updates import UpdateInput
 from statuspage.models import PlanSetting, StakeholderMember, Subscriber, utcnow
 from statuspage.models.plan import MAINTENANCE_PLAN, PLAN_SEVERITIES, PUBLIC
-from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
 from statuspage.plan.document import VERSION, events_for
 from statuspage.plan.stakeholder_members import MemberInput
 from tests.delivery_support import (
@@ -50,7 +50,7 @@ def everyone_hears_everything(definition: str = "") -> None:
     """The public and Executives hear every SEV1 and maintenance event by email and SMS;
     `definition`: what SEV1 means."""
     audiences = {PUBLIC: ["email", "sms"], "Executives": ["email", "sms"]}
-    plan.save_document({"version": VERSION, "severities": {
+    plan_save.save_document({"version": VERSION, "severities": {
         sev: {"cadence_minutes": None, "approval": False,
               "audiences": {audience: {event: channels for event in events_for(sev)}
                             for audience, channels in audiences.items()}

@@ -18,8 +18,8 @@ from statuspage.plan import stakeholder_members, stakeholders
 from statuspage.plan.reach import reach
 from statuspage.plan.stakeholder_members import MemberInput, update_member
 from statuspage.subscriptions import subscribe as subscriptions
-from statuspage.subscriptions.admin import SubscriberFilter, subscriber_query
 from statuspage.subscriptions.csv_export import export_csv
+from statuspage.subscriptions.queries import SubscriberFilter, subscriber_query
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory
 from tests.stakeholder_support import group_with, stakeholder_rows, store_plan

@@ -31,7 +31,7 @@ from statuspage.models import (
 )
 from statuspage.page import uptime
 from statuspage.page.record import get_page, touch_page
-from statuspage.plan.rules import seed_default_plan
+from statuspage.plan.save import seed_default_plan
 
 # Response targets the demo plan shows where the default plan sets none: minutes from the
 # declaration to the first public update (SEV4 keeps none: the report says so).

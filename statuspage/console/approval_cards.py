@@ -28,6 +28,7 @@ from statuspage.messages.approval_labels import (
 )
 from statuspage.models import Incident, IncidentUpdate, PostmortemReview, User
 from statuspage.outbox.drafts import left_to_tell
+from statuspage.plan import routes as plan_routes
 from statuspage.plan import rules as plan
 from statuspage.plan.reach import ReachLine, Routing, count_routing, routing
 
@@ -135,7 +136,7 @@ def update_card(update: IncidentUpdate, user: User | None) -> ApprovalCard:
                           c.component.status if announcement else c.new_status, announcement)
                for c in update.changes]
     # The event and routing create_fanout will use on approval, and its component ids.
-    planned = routing(plan.plan_severity(incident), plan.event_kind_for(incident, update),
+    planned = routing(plan.plan_severity(incident), plan_routes.event_kind_for(incident, update),
                       update.visibility, update.deliver_notifications)
     # Stakeholder groups were told of the draft when it was saved: approval leaves them out
     # (delivery_drafts.left_to_tell, which create_fanout asks too).

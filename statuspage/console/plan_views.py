@@ -21,6 +21,8 @@ from statuspage.core.numbers import whole_number
 from statuspage.models.plan import MAINTENANCE_PLAN, PLAN_SEVERITIES, PUBLIC
 from statuspage.models.subscribers import CHANNELS
 from statuspage.plan import rules as use_cases
+from statuspage.plan import save as saving
+from statuspage.plan import yaml_io
 from statuspage.plan.document import MAX_DEFINITION, MEMBER_CHANNELS, events_for
 from statuspage.plan.stakeholders import groups_with_counts
 
@@ -53,8 +55,8 @@ def _page(document: dict[str, Any], errors: list[str] | None = None,
 def plan_matrix() -> ResponseReturnValue:
     if current_user.is_admin and not use_cases.plan_exists():
         # Store the default the first time an admin opens the editor, so it can be edited.
-        use_cases.seed_default_plan(current_user)
-    return _page(use_cases.export_document())
+        saving.seed_default_plan(current_user)
+    return _page(yaml_io.export_document())
 
 
 def _minutes(form: MultiDict[str, str], name: str) -> Any:
@@ -98,7 +100,7 @@ def plan_save() -> ResponseReturnValue:
         return "The plan form was incomplete; nothing was changed.", 400
     document = _document_from_form(request.form)
     try:
-        use_cases.save_document(document, current_user)
+        saving.save_document(document, current_user)
     except DomainError as error:
         return _page(document, getattr(error, "errors", [error.message]), INVALID)
     flash(_("The communication plan is saved."), "success")
@@ -108,7 +110,7 @@ def plan_save() -> ResponseReturnValue:
 @bp.get("/plan.yaml")
 @require_role("admin")
 def plan_download() -> ResponseReturnValue:
-    return Response(use_cases.export_yaml(), mimetype="application/yaml", headers={
+    return Response(yaml_io.export_yaml(), mimetype="application/yaml", headers={
         "Content-Disposition": 'attachment; filename="communication-plan.yaml"'})
 
 
@@ -120,8 +122,8 @@ def plan_upload() -> ResponseReturnValue:
         flash(_("Choose a YAML file to import."), "error")
         return redirect(url_for("console.plan")), 303
     try:
-        text = upload.read(use_cases.MAX_YAML_CHARS + 1).decode("utf-8")
-        use_cases.import_yaml(text, current_user)
+        text = upload.read(yaml_io.MAX_YAML_CHARS + 1).decode("utf-8")
+        yaml_io.import_yaml(text, current_user)
     except UnicodeDecodeError:
         errors = ["(document): the file is not UTF-8 text"]
     except DomainError as error:
@@ -129,4 +131,4 @@ def plan_upload() -> ResponseReturnValue:
     else:
         flash(_("The plan was imported."), "success")
         return redirect(url_for("console.plan")), 303
-    return _page(use_cases.export_document(), errors, INVALID)
+    return _page(yaml_io.export_document(), errors, INVALID)

@@ -18,8 +18,10 @@ from statuspage.console.report_charts import BarChart, bar_chart
 from statuspage.core.errors import DomainError
 from statuspage.core.numbers import whole_number
 from statuspage.reports import csv_export as reports_csv
-from statuspage.reports import month as reports
-from statuspage.reports.month import Month, MonthReport
+from statuspage.reports import month_report as reports
+from statuspage.reports import uptime_targets
+from statuspage.reports.month import Month, current_month
+from statuspage.reports.month_report import MonthReport
 
 
 def _month_or_404(text: str) -> Month:
@@ -27,7 +29,7 @@ def _month_or_404(text: str) -> Month:
         month = Month.parse(text)
     except DomainError:
         abort(404)
-    if month > reports.current_month():
+    if month > current_month():
         abort(404)
     return month
 
@@ -55,7 +57,7 @@ def _charts(report: MonthReport) -> list[BarChart]:
 @require_role("viewer")
 def report_month() -> ResponseReturnValue:
     status = 200
-    current = reports.current_month()
+    current = current_month()
     month = current
     if request.args.get("month"):
         try:
@@ -101,7 +103,7 @@ def report_targets() -> ResponseReturnValue:
             component_id = whole_number(key[7:]) if key.startswith("target-") else None
             if component_id is not None:
                 targets[component_id] = _percent(value)
-        changed = reports.set_uptime_targets(targets, current_user)
+        changed = uptime_targets.set_uptime_targets(targets, current_user)
     except DomainError as error:
         flash(error.message, "error")
     else:

@@ -33,21 +33,22 @@ from statuspage.subscriptions import admin as use_cases
 from statuspage.subscriptions import csv_export
 from statuspage.subscriptions import csv_rows as subscriber_csv
 from statuspage.subscriptions import imports as subscriber_import
+from statuspage.subscriptions import queries as subscriber_queries
 from statuspage.web.input_guard import accepts_upload
 
 INVALID = 422
 PER_PAGE = 50
 
 
-def _filters() -> use_cases.SubscriberFilter:
-    return use_cases.SubscriberFilter(
+def _filters() -> subscriber_queries.SubscriberFilter:
+    return subscriber_queries.SubscriberFilter(
         search=request.args.get("q", "")[:200],
         channel=request.args.get("channel", ""),
         state=request.args.get("state", ""),
     )
 
 
-def _filter_args(filters: use_cases.SubscriberFilter) -> dict[str, str]:
+def _filter_args(filters: subscriber_queries.SubscriberFilter) -> dict[str, str]:
     """The filters as query arguments for links (pager, export), empty ones left out."""
     args = {"q": filters.search, "channel": filters.channel, "state": filters.state}
     return {key: value for key, value in args.items() if value}
@@ -55,7 +56,7 @@ def _filter_args(filters: use_cases.SubscriberFilter) -> dict[str, str]:
 
 def _subscriber_or_404(public_id: str) -> Subscriber:
     try:
-        return use_cases.get_subscriber(public_id)
+        return subscriber_queries.get_subscriber(public_id)
     except NotFound:
         abort(404)
 
@@ -64,12 +65,12 @@ def _subscriber_or_404(public_id: str) -> Subscriber:
 @require_role("viewer")
 def subscriber_list() -> ResponseReturnValue:
     filters = _filters()
-    page = db.paginate(use_cases.subscriber_query(filters),
+    page = db.paginate(subscriber_queries.subscriber_query(filters),
                        page=page_number(), per_page=PER_PAGE,
                        max_per_page=PER_PAGE, error_out=False)
     return render_template(
         "console/subscribers.html", page=page, filters=filters, args=_filter_args(filters),
-        channels=CHANNELS, states=use_cases.STATES, zone=display_zone(),
+        channels=CHANNELS, states=subscriber_queries.STATES, zone=display_zone(),
         can_edit=current_user.can_edit,
     )
 

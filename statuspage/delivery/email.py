@@ -3,7 +3,7 @@
 The chunk is claimed under a lease of its own (delivery_send.claim); database steps ride out a
 lost connection (`persist`) and, when that held the worker up, the claim is renewed before the
 provider is called, so nothing recovery took back in the meantime is sent by two workers. What
-SendGrid accepted is kept until recorded (delivery_journal.keep_sent).
+SendGrid accepted is kept until recorded (acceptances.keep_sent).
 
 SendGrid refuses a whole call for one invalid recipient (a 400 naming
 `personalizations.N.to.M.email`), having sent nothing: those recipients are recorded as failed
@@ -24,8 +24,8 @@ from sqlalchemy import update
 
 from statuspage.core import jobs
 from statuspage.core.extensions import db
+from statuspage.delivery.acceptances import keep_sent
 from statuspage.delivery.faults import default_deadline, is_transient, persist, rollback
-from statuspage.delivery.journal import keep_sent
 from statuspage.delivery.send import (
     Item,
     _set,

@@ -1,14 +1,12 @@
-"""Keep what a provider accepted until the database has it: retry the write, else journal it.
+"""The delivery journal: acceptances the database could not take, kept on disk until it can.
 
-Once SendGrid or Twilio accepted a message, the delivery must be recorded as sent: left in
-`sending`, lease recovery would send it again. `keep_sent` writes the acceptances with
-`persist` (retried with backoff while the database is unreachable) and, when that gives up,
-appends them to an append-only JSON-lines journal in the instance folder, fsynced before it
-returns. The journal is replayed into the database when the worker starts, after the next
-write that succeeds, and by the periodic recovery before it takes any lease back, so an
-accepted message is never sent twice by this machine's workers. (A journal lives on one
-machine: another machine's recovery waits for the lease, five minutes by default, by which
-time the journaling worker has long met the database again.)
+An append-only JSON-lines file in the instance folder, each line fsynced before `append`
+returns; `acceptances.keep_sent` writes to it when the database gives up. It is replayed into
+the database when the worker starts, after the next write that succeeds, and by the periodic
+recovery before it takes any lease back, so an accepted message is never sent twice by this
+machine's workers. (A journal lives on one machine: another machine's recovery waits for the
+lease, five minutes by default, by which time the journaling worker has long met the database
+again.)
 """
 
 from __future__ import annotations
@@ -18,93 +16,19 @@ import fcntl
 import json
 import logging
 import os
-import threading
-import time
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from flask import Flask, current_app
-from sqlalchemy import bindparam, or_, update
+from flask import current_app
 
-from statuspage.core.extensions import db
-from statuspage.delivery.faults import pause_seconds, persist, rollback
-from statuspage.models import Delivery, Subscriber, utcnow
-from statuspage.models.deliveries import QUEUED, SENDING, SENT
+from statuspage.delivery.faults import rollback
+from statuspage.delivery.mark_sent import Sent, mark_sent_rows
 
 log = logging.getLogger(__name__)
 
 JOURNAL_NAME = "delivery-journal.jsonl"
-# How long an acceptance waits for the database before it is journaled: short, so a sender
-# is not held up; the journal keeps it just as well.
-WRITE_DEADLINE_SECONDS = 3.0
-
-# (delivery id, provider message id, subscriber whose SMS carried the opt-out notice or None)
-Sent = tuple[int, str, int | None]
-
-
-def keep_sent(sent: Sequence[Sent], *, deadline: float | None = None) -> None:
-    """Record these acceptances as sent: in the database if it answers, else in the journal.
-
-    Returns only once they are in one of the two; raises only if both fail (a full disk
-    while the database is down).
-    """
-    if not sent:
-        return
-    at = utcnow()
-    try:
-        persist(lambda: mark_sent_rows(sent, at), "saving sent deliveries",
-                deadline=WRITE_DEADLINE_SECONDS if deadline is None else deadline)
-    except Exception:
-        rollback()
-        log.exception("could not save %d sent deliveries: journaling them", len(sent))
-        append(sent, at)
-        _replay_when_back(current_app._get_current_object())  # type: ignore[attr-defined]
-        return
-    replay_quietly()
-
-
-def mark_sent_rows(sent: Sequence[Sent], at: datetime | None = None) -> None:
-    """Save deliveries as sent, each with its provider id, in one transaction.
-
-    Ids sharing a provider id (a SendGrid batch) are one UPDATE … IN; distinct ids (SMS) one
-    executemany. A delivery still `queued` (recovery took it back before the journal was
-    replayed) is sent all the same: the provider has it. The third value names a subscriber
-    whose SMS carried the opt-out wording, noted in the same commit.
-    """
-    now = at or utcnow()
-    by_provider: dict[str, list[int]] = defaultdict(list)
-    for delivery_id, provider_id, _ in sent:
-        by_provider[provider_id or ""].append(delivery_id)
-    table = Delivery.__table__
-    singles = [{"delivery_id": ids[0], "provider_id": pid or None}
-               for pid, ids in by_provider.items() if len(ids) == 1]
-    if singles:
-        db.session.execute(
-            table.update()
-            .where(table.c.id == bindparam("delivery_id"),
-                   or_(table.c.state == SENDING, table.c.state == QUEUED))
-            .values(state=SENT, provider_message_id=bindparam("provider_id"), sent_at=now,
-                    lease_until=None, updated_at=now),
-            singles)
-    for pid, ids in by_provider.items():
-        if len(ids) > 1:
-            db.session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(ids), Delivery.state.in_([SENDING, QUEUED]))
-                .values(state=SENT, provider_message_id=pid or None, sent_at=now,
-                        lease_until=None, updated_at=now)
-                .execution_options(synchronize_session=False))
-    noticed = sorted({s for _, _, s in sent if s is not None})
-    if noticed:
-        db.session.execute(
-            update(Subscriber)
-            .where(Subscriber.id.in_(noticed), Subscriber.opt_out_notice_at.is_(None))
-            .values(opt_out_notice_at=now)
-            .execution_options(synchronize_session=False))
-    db.session.commit()
 
 
 def journal_path() -> Path:
@@ -163,40 +87,6 @@ def replay_quietly() -> None:
         replay()
     except Exception:
         log.warning("the delivery journal could not be replayed", exc_info=True)
-
-
-_replayer_lock = threading.Lock()
-_replayer: threading.Thread | None = None
-
-
-def _replay_when_back(app: Flask) -> None:
-    """Start (once per process) a thread that replays the journal as soon as the database
-    answers again, trying with backoff: the acceptances reach the database within seconds of
-    the fault ending, whatever this process does next."""
-    global _replayer
-    with _replayer_lock:
-        if _replayer is not None and _replayer.is_alive():
-            return
-        _replayer = threading.Thread(target=_replay_until_empty, args=(app,), daemon=True,
-                                     name="delivery-journal-replay")
-        _replayer.start()
-
-
-def _replay_until_empty(app: Flask) -> None:
-    attempt = 0
-    with app.app_context():
-        while True:
-            attempt += 1
-            time.sleep(pause_seconds(min(attempt, 5)))
-            try:
-                replay()
-                if not journal_path().exists() or journal_path().stat().st_size == 0:
-                    return
-            except Exception as error:
-                rollback()
-                log.warning("the delivery journal could not be replayed yet: %s", error)
-            finally:
-                db.session.remove()
 
 
 @contextlib.contextmanager

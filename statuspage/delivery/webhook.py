@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from statuspage.core import jobs
 from statuspage.core.extensions import db
+from statuspage.delivery.acceptances import keep_sent
 from statuspage.delivery.faults import persist
-from statuspage.delivery.journal import keep_sent
 from statuspage.delivery.send import (
     as_delivery_error,
     claim,

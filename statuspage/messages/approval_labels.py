@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from statuspage.models import Incident, IncidentUpdate, PostmortemReview, User
 from statuspage.models.status import STATUS_LABELS, ComponentStatus
-from statuspage.plan import rules as plan
+from statuspage.plan import routes as plan_routes
 
 # What a draft announces, by the plan's event it would fan out as.
 WHAT = {
@@ -49,7 +49,7 @@ def severity_of(incident: Incident) -> str:
 
 def what_waits(update: IncidentUpdate) -> str:
     """"Incident opening", "Update", "Resolution", "Maintenance announcement", ..."""
-    return WHAT.get(plan.event_kind_for(update.incident, update), "Update")
+    return WHAT.get(plan_routes.event_kind_for(update.incident, update), "Update")
 
 
 def postmortem_what(review: PostmortemReview) -> str:

@@ -2,7 +2,7 @@
 
 One `PlanRule` row per (severity, audience, event) that carries messages; no row means no
 message. One `PlanSetting` row per severity holds the update cadence and the approval switch.
-statuspage.plan.rules reads and writes these; nothing else should.
+statuspage.plan.rules reads these and statuspage.plan.save writes them; nothing else should.
 """
 
 from __future__ import annotations

@@ -33,7 +33,8 @@ from statuspage.models.subscribers import WEBHOOK
 from statuspage.outbox.drafts import groups_only, left_to_tell, notice_detail
 from statuspage.plan.audience import Audience, audience_condition, with_groups
 from statuspage.plan.reach import Routing, open_channels, routing
-from statuspage.plan.rules import event_kind_for, plan_severity
+from statuspage.plan.routes import event_kind_for
+from statuspage.plan.rules import plan_severity
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from statuspage.models import Incident, StakeholderGroup, StakeholderMember, Sub
 from statuspage.models.plan import MAINTENANCE_PLAN, PUBLIC
 from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
 from statuspage.page.record import get_page
+from statuspage.plan import routes as plan_routes
 from statuspage.plan import rules as plan
 from statuspage.plan.audience import audience_condition, audience_for
 
@@ -61,9 +62,9 @@ def open_channels() -> list[str]:
 
 def event_kind(incident: Incident | None, status: str, *, is_maintenance: bool = False) -> str:
     """The plan's event for a public update with `status` about to be posted on `incident`
-    (None: a new incident). Mirrors plan.event_kind_for, before the update exists."""
+    (None: a new incident). Mirrors plan_routes.event_kind_for, before the update exists."""
     if (incident is not None and incident.is_maintenance) or is_maintenance:
-        return plan._MAINTENANCE_EVENT.get(status, "maintenance_scheduled")
+        return plan_routes._MAINTENANCE_EVENT.get(status, "maintenance_scheduled")
     if status == "postmortem":
         return "postmortem_published"
     if status == "resolved":
@@ -86,7 +87,7 @@ def routing(severity: str, kind: str, visibility: str = "public",
         return Routing([], {})
     public: set[str] = set()
     groups: dict[str, list[str]] = {}
-    for route in plan.decide(severity, kind):
+    for route in plan_routes.decide(severity, kind):
         if route.is_public:
             public.update(route.channels)
         else:

@@ -11,7 +11,7 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
-from statuspage.reports.month import MonthReport
+from statuspage.reports.month_report import MonthReport
 from statuspage.subscriptions.csv_export import neutralise
 
 CSV_COLUMNS = (

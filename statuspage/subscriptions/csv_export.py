@@ -15,7 +15,7 @@ from datetime import datetime
 
 from statuspage.core.extensions import db
 from statuspage.models import Subscriber
-from statuspage.subscriptions.admin import SubscriberFilter, filtered
+from statuspage.subscriptions.queries import SubscriberFilter, filtered
 
 EXPORT_COLUMNS = (
     "channel", "address", "state", "language", "components", "created_at", "confirmed_at",

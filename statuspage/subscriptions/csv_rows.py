@@ -20,12 +20,12 @@ from sqlalchemy import select
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import Component
-from statuspage.subscriptions.admin import (
+from statuspage.subscriptions.csv_export import FORMULA_PREFIXES
+from statuspage.subscriptions.normalise import (
     normalise_address,
     normalise_channel,
     normalise_language,
 )
-from statuspage.subscriptions.csv_export import FORMULA_PREFIXES
 
 IMPORT_COLUMNS = ("channel", "address", "components", "language")
 REQUIRED_COLUMNS = ("channel", "address")

@@ -17,7 +17,7 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import Component, Subscriber, new_public_id, subscriber_component, utcnow
 from statuspage.subscriptions import subscribe as subscriptions
-from statuspage.subscriptions.admin import IMPORT, confirmed_subscriber, mark_confirmed
+from statuspage.subscriptions.consent import IMPORT, confirmed_subscriber, mark_confirmed
 from statuspage.subscriptions.csv_rows import ImportReport, Row
 
 
@@ -81,7 +81,7 @@ def save_confirmed(rows: list[Row], note: str, report: ImportReport) -> None:
 def _insert_confirmed(rows: list[Row], note: str) -> None:
     """The batch's new subscribers in one multi-row INSERT, and their components in another.
 
-    The same record as subscriber_admin.confirmed_subscriber makes, without an ORM object per
+    The same record as consent.confirmed_subscriber makes, without an ORM object per
     row: a 50,000-row list is imported several times faster this way.
     """
     if not rows:

@@ -32,7 +32,7 @@ from statuspage.core.transaction import execute_dml, use_case
 from statuspage.models import SubscriberImport, User, utcnow
 from statuspage.models.imports import IMPORT_DONE, IMPORT_FAILED, IMPORT_QUEUED, IMPORT_RUNNING
 from statuspage.page.record import get_page
-from statuspage.subscriptions.admin import consent_note, require_admin_for_preconfirmed
+from statuspage.subscriptions.consent import consent_note, require_admin_for_preconfirmed
 from statuspage.subscriptions.csv_rows import (
     IMPORT_BATCH,
     ImportOptions,

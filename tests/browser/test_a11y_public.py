@@ -17,8 +17,8 @@ from statuspage.incidents import postmortems
 from statuspage.incidents.lifecycle import post_update
 from statuspage.incidents.updates import UpdateInput
 from statuspage.models import StakeholderMember, Subscriber
-from statuspage.plan import internal_links
-from statuspage.plan import rules as plan
+from statuspage.plan import internal_links, yaml_io
+from statuspage.plan import save as plan_save
 from statuspage.plan.stakeholder_members import MemberInput
 from statuspage.subscriptions.links import confirm_url, manage_path, sms_code_path, unsubscribe_url
 from tests.browser.a11y import assert_accessible, violations
@@ -163,8 +163,8 @@ def test_internal_incident_view_is_accessible(page: Page, factory: Factory) -> N
     member = db.session.execute(select(StakeholderMember)).scalar_one()
     post_update(site.incident, UpdateInput(status="identified", body="Root cause found.",
                                            visibility="internal"), None)
-    plan.seed_default_plan()
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    plan_save.seed_default_plan()
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"), None)
     draft = post_update(site.incident, UpdateInput(
         status="monitoring", body="A fix is rolling out.",
         component_statuses={site.api.id: "operational"}), factory.user(role="communicator"))

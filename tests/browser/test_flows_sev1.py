@@ -25,7 +25,8 @@ from statuspage.core.extensions import db
 from statuspage.incidents import cadence
 from statuspage.models import Subscriber, utcnow
 from statuspage.plan import rules as plan
-from statuspage.plan.rules import seed_default_plan
+from statuspage.plan import save as plan_save
+from statuspage.plan.save import seed_default_plan
 from statuspage.plan.stakeholder_members import MemberInput, add_member
 from statuspage.plan.stakeholders import get_group
 from statuspage.tasks import queues as tasks
@@ -78,7 +79,7 @@ def sev1_site(dev_site: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Iterator
         seed_default_plan()
         rows = plan.load_plan()
         rows["SEV1"].approval = True
-        plan._write(rows)
+        plan_save._write(rows)
         db.session.commit()
         executives = plan._group_keys()["Executives"]
         add_member(get_group(executives), MemberInput("Ada", ADA, ADA_PHONE), None)

@@ -20,8 +20,8 @@ from statuspage.incidents.lifecycle import post_update, resolve_incident
 from statuspage.incidents.templates import seed_default_templates
 from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Component, Incident, User, utcnow
-from statuspage.plan import rules as plan
-from statuspage.plan import stakeholder_members, stakeholders
+from statuspage.plan import save as plan_save
+from statuspage.plan import stakeholder_members, stakeholders, yaml_io
 from statuspage.subscriptions.admin import NewSubscriber, add_subscriber
 from tests.factories import Factory
 
@@ -35,7 +35,7 @@ class BusyConsole:
 
 
 def busy_console(factory: Factory) -> BusyConsole:
-    plan.seed_default_plan()
+    plan_save.seed_default_plan()
     seed_default_templates()
     group = factory.group("Platform")
     api = factory.component("API", group=group)
@@ -67,7 +67,7 @@ def busy_console(factory: Factory) -> BusyConsole:
     post_update(incident, UpdateInput(status="investigating", visibility="internal",
                                       body="Payments provider returns 502."), author)
     # From now on public updates wait for a second person: the author's next one is a draft.
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"), None)
     post_update(incident, UpdateInput(status="identified",
                                       body="We found the cause and are rolling back."), author)
 

@@ -8,7 +8,8 @@ from statuspage.core.extensions import db
 from statuspage.incidents.lifecycle import post_update
 from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident, IncidentUpdate, User
-from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
+from statuspage.plan import yaml_io
 from tests.console.conftest_content import as_role, sign_in
 from tests.factories import Factory
 
@@ -18,8 +19,8 @@ DRAFT_TEXT = "Draft wording for review"
 def require_approval() -> None:
     """From now on every severity's public updates need approval (incidents opened earlier
     are public already)."""
-    plan.seed_default_plan()
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true"), None)
+    plan_save.seed_default_plan()
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"), None)
 
 
 def _draft(factory: Factory) -> tuple[Incident, IncidentUpdate, User]:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from statuspage.core.extensions import db
 from statuspage.models import Incident, StakeholderGroup
-from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
+from statuspage.plan import yaml_io
 from statuspage.plan.stakeholder_members import MemberInput, add_member
 from tests.console.conftest_content import as_role, field_error
 from tests.delivery_support import add_subscribers
@@ -112,8 +113,8 @@ def test_the_composer_defaults_the_lead_to_the_declarer_and_explains_the_plan(
 def test_every_re_render_summarises_the_chosen_severity(
     client: FlaskClient, factory: Factory
 ) -> None:
-    plan.seed_default_plan()
-    plan.import_yaml(plan.export_yaml().replace("approval: false", "approval: true", 1), None)
+    plan_save.seed_default_plan()
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true", 1), None)
     executives = db.session.scalar(select(StakeholderGroup).filter_by(name="Executives"))
     add_member(executives, MemberInput("Ada", email="ada@example.com", phone="+4791234567"),
                None)
@@ -166,7 +167,7 @@ def test_notifications_off_is_said_in_the_summary(client: FlaskClient, factory: 
 def test_a_plan_without_definitions_shows_no_description_list(
     client: FlaskClient, factory: Factory
 ) -> None:
-    plan.import_yaml("version: 1\nseverities:\n  SEV1: {cadence_minutes: 30}\n", None)
+    yaml_io.import_yaml("version: 1\nseverities:\n  SEV1: {cadence_minutes: 30}\n", None)
     as_role(client, factory, "communicator")
 
     html = client.get("/console/incidents/new").get_data(as_text=True)

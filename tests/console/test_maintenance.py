@@ -231,10 +231,10 @@ def test_starting_and_completing_by_hand_are_the_plans_maintenance_events(
     client: FlaskClient, factory: Factory
 ) -> None:
     from statuspage.models import Delivery, FanoutEvent
-    from statuspage.plan import rules as plan
+    from statuspage.plan import save as plan_save
     from tests.delivery_support import add_subscribers
 
-    plan.save_document({"version": 1, "severities": {"maintenance": {
+    plan_save.save_document({"version": 1, "severities": {"maintenance": {
         "cadence_minutes": None, "approval": False, "audiences": {"public": {
             "maintenance_started": ["email"], "maintenance_completed": ["sms"]}}}}}, None)
     add_subscribers(1)

@@ -6,7 +6,8 @@ from flask.testing import FlaskClient
 
 from statuspage.core.extensions import db
 from statuspage.models import Incident
-from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
+from statuspage.plan import yaml_io
 from tests.console.conftest_content import as_role
 from tests.factories import Factory
 
@@ -16,11 +17,11 @@ DECLARE = {"name": "Checkout down", "severity": "SEV2", "status": "investigating
 
 def _approval(*severities: str) -> None:
     """The default plan, with public updates at `severities` waiting for approval."""
-    plan.seed_default_plan()
-    document = plan.export_document()
+    plan_save.seed_default_plan()
+    document = yaml_io.export_document()
     for severity in severities:
         document["severities"][severity]["approval"] = True  # type: ignore[index]
-    plan.save_document(document, None)
+    plan_save.save_document(document, None)
 
 
 def _flash(html: str, category: str, message: str) -> bool:
@@ -69,7 +70,7 @@ def test_an_update_says_published_or_submitted_for_approval(
 def test_an_internal_update_says_whether_the_plan_sends_it_to_a_group(
     client: FlaskClient, factory: Factory
 ) -> None:
-    plan.seed_default_plan()  # SEV1 reaches the Executives group on every event
+    plan_save.seed_default_plan()  # SEV1 reaches the Executives group on every event
     sev1 = factory.incident(name="Everything down", severity="SEV1")
     sev3 = factory.incident(name="Search slow", severity="SEV3")
     as_role(client, factory, "communicator")

@@ -10,7 +10,9 @@ from flask.testing import FlaskClient
 
 from statuspage.models import AuditEntry
 from statuspage.plan import rules as plan
-from statuspage.plan.rules import Route, decide
+from statuspage.plan import save as plan_save
+from statuspage.plan import yaml_io
+from statuspage.plan.routes import Route, decide
 from statuspage.plan.stakeholders import create_group
 from tests.conftest import make_app
 from tests.console.conftest import LoginHelper, csrf_token
@@ -61,14 +63,14 @@ def test_a_bad_cadence_is_refused_and_the_typed_matrix_kept(
 ) -> None:
     login(client, role="admin")
     client.get("/console/plan")
-    before = plan.export_yaml()
+    before = yaml_io.export_yaml()
     response = client.post("/console/plan", data=_matrix(**{
         "SEV1.cadence_minutes": "soon", "SEV1.public.incident_update": "sms"}))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "severities.SEV1.cadence_minutes: must be a whole number" in html
     assert 'name="SEV1.public.incident_update" value="sms" checked' in html
-    assert plan.export_yaml() == before
+    assert yaml_io.export_yaml() == before
 
 
 def test_a_post_without_the_matrix_marker_changes_nothing(
@@ -76,15 +78,15 @@ def test_a_post_without_the_matrix_marker_changes_nothing(
 ) -> None:
     login(client, role="admin")
     client.get("/console/plan")
-    before = plan.export_yaml()
+    before = yaml_io.export_yaml()
     assert client.post("/console/plan", data={}).status_code == 400
-    assert plan.export_yaml() == before
+    assert yaml_io.export_yaml() == before
 
 
 def test_viewers_read_the_plan_but_cannot_change_or_download_it(
     client: FlaskClient, login: LoginHelper
 ) -> None:
-    plan.seed_default_plan()
+    plan_save.seed_default_plan()
     login(client, role="viewer")
     html = client.get("/console/plan").get_data(as_text=True)
     assert '<span class="tag">sms</span>' in html
@@ -103,7 +105,7 @@ def test_communicators_cannot_change_the_plan(client: FlaskClient, login: LoginH
 
 def test_yaml_download_and_upload_round_trip(client: FlaskClient, login: LoginHelper) -> None:
     login(client, role="admin")
-    plan.seed_default_plan()
+    plan_save.seed_default_plan()
     download = client.get("/console/plan.yaml")
     assert download.status_code == 200
     assert "attachment" in download.headers["Content-Disposition"]
@@ -121,15 +123,15 @@ def test_an_uploaded_plan_with_an_unknown_audience_is_refused_with_its_path(
     client: FlaskClient, login: LoginHelper
 ) -> None:
     login(client, role="admin")
-    plan.seed_default_plan()
-    before = plan.export_yaml()
+    plan_save.seed_default_plan()
+    before = yaml_io.export_yaml()
     bad = before.replace("Executives:", "Execs:", 1)
     response = client.post("/console/plan/import", data={
         "file": (io.BytesIO(bad.encode()), "plan.yaml")})
     assert response.status_code == 422
     assert ("severities.SEV1.audiences.Execs: unknown audience (known: public, Executives)"
             in response.get_data(as_text=True))
-    assert plan.export_yaml() == before
+    assert yaml_io.export_yaml() == before
 
 
 def test_the_matrix_form_needs_a_csrf_token(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from statuspage.plan import rules as plan
+from statuspage.plan import save as plan_save
+from statuspage.plan import yaml_io
 from tests.console.conftest import LoginHelper
 from tests.console.conftest_content import input_value, textarea_value
 
@@ -42,7 +44,7 @@ def test_a_bad_first_update_target_is_refused_and_what_was_typed_kept(
 ) -> None:
     login(client, role="admin")
     client.get("/console/plan")
-    before = plan.export_yaml()
+    before = yaml_io.export_yaml()
 
     response = client.post("/console/plan", data={
         "plan_matrix": "1", "SEV2.first_update_minutes": "asap",
@@ -54,13 +56,13 @@ def test_a_bad_first_update_target_is_refused_and_what_was_typed_kept(
     assert "severities.SEV3.definition: is 501 characters; keep it to 500" in html
     assert input_value(html, "SEV2.first_update_minutes") == "asap"
     assert textarea_value(html, "SEV2.definition") == "Typed definition"
-    assert plan.export_yaml() == before
+    assert yaml_io.export_yaml() == before
 
 
 def test_a_viewer_reads_definitions_and_targets(
     client: FlaskClient, login: LoginHelper
 ) -> None:
-    plan.seed_default_plan()
+    plan_save.seed_default_plan()
     login(client, role="viewer")
 
     html = client.get("/console/plan").get_data(as_text=True)

@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import select
 
 from statuspage.core.extensions import db
+from statuspage.delivery.acceptances import keep_sent
 from statuspage.delivery.faults import persist
-from statuspage.delivery.journal import keep_sent, mark_sent_rows
+from statuspage.delivery.mark_sent import mark_sent_rows
 from statuspage.delivery.send import (
     Item,
     as_delivery_error,
