@@ -54,3 +54,11 @@ def test_every_top_level_package_is_in_a_layer_of_the_contract() -> None:
     expected = {name.removesuffix("/").removesuffix(".py") for name in _top_level()}
     assert sorted(expected - set(layers)) == [], "not in a layer: make lint would not check it"
     assert sorted(set(layers) - expected) == [], "a layer names no package of statuspage/"
+
+
+def test_no_module_is_over_300_lines() -> None:
+    """Small modules, one idea each (house style): a module that grows past 300 lines holds
+    two ideas; split it where they part."""
+    long = sorted((len(path.read_text().splitlines()), path.relative_to(ROOT).as_posix())
+                  for path in PACKAGE.rglob("*.py"))
+    assert [entry for entry in long if entry[0] > 300] == []

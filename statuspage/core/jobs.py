@@ -22,7 +22,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from statuspage.core import enqueue_retry
 
@@ -115,7 +115,11 @@ def enqueue_after_commit(session: Session | scoped_session[Any], name: str, *arg
                          what: str) -> None:
     """Queue the job once `session`'s current transaction commits (as `enqueue_or_retry`);
     nothing if it rolls back. The same job asked for twice in one transaction runs once."""
-    pending: dict[tuple[Any, ...], str] = session.info.setdefault(_PENDING_KEY, {})
+    # The session of this thread (or app context), when given the scoped proxy.
+    actual = session() if isinstance(session, scoped_session) else session
+    if actual.get_transaction() is None:
+        actual.begin()  # a transaction to forget it with, if it is rolled back before
+    pending: dict[tuple[Any, ...], str] = actual.info.setdefault(_PENDING_KEY, {})
     pending.setdefault((name, *args), what)
 
 
@@ -137,8 +141,11 @@ def _enqueue_after_commit(session: Session) -> None:
         enqueue_or_retry(name, *args, what=what)
 
 
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    # What the transaction asked for was never committed: there is nothing to do.
-    session.info.pop(_PENDING_KEY, None)
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous: SessionTransaction) -> None:
+    # What the transaction asked for was never committed: there is nothing to do. Every
+    # rollback of the whole transaction counts, also one that had not touched the database
+    # yet ("after_rollback" fires only when the database rolls back); a savepoint's does not.
+    if previous.parent is None:
+        session.info.pop(_PENDING_KEY, None)
 
