@@ -139,7 +139,7 @@ def update_card(update: IncidentUpdate, user: User | None) -> ApprovalCard:
     planned = routing(plan.plan_severity(incident), plan_routes.event_kind_for(incident, update),
                       update.visibility, update.deliver_notifications)
     # Stakeholder groups were told of the draft when it was saved: approval leaves them out
-    # (delivery_drafts.left_to_tell, which create_fanout asks too).
+    # (outbox.drafts.left_to_tell, which create_fanout asks too).
     where = left_to_tell(update, planned)
     note = ("Posted without notifications: nobody is told." if not update.deliver_notifications
             else "The stakeholder groups the plan names already heard of it while it waits; "

@@ -149,7 +149,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "TESTING": testing,
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        # Time bounds on the database (statuspage/core/db_timeouts.py, db_guard.py): connecting,
+        # Time bounds on the database (statuspage/core/db_timeouts.py, web/db_guard.py): connecting,
         # one statement (0: none), and the web tier's probe reads (/readyz, the cache's check).
         "DATABASE_CONNECT_TIMEOUT_SECONDS": _int(env, "DATABASE_CONNECT_TIMEOUT_SECONDS", 5,
                                                  minimum=1),

@@ -1,6 +1,6 @@
 """Send a chunk of email deliveries: one SendGrid call per event, language and footer.
 
-The chunk is claimed under a lease of its own (delivery_send.claim); database steps ride out a
+The chunk is claimed under a lease of its own (delivery.send.claim); database steps ride out a
 lost connection (`persist`) and, when that held the worker up, the claim is renewed before the
 provider is called, so nothing recovery took back in the meantime is sent by two workers. What
 SendGrid accepted is kept until recorded (acceptances.keep_sent).

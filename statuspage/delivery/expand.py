@@ -111,7 +111,7 @@ def _expand_batch(event_id: int, audience: Audience, cursor: int, batch_size: in
 
 
 def _new_lease() -> datetime:
-    """A lease end with random microseconds: it names this claim (see delivery_send)."""
+    """A lease end with random microseconds: it names this claim (see delivery.send)."""
     return (utcnow() + timedelta(seconds=int(current_app.config["DELIVERY_LEASE_SECONDS"]))
             ).replace(microsecond=secrets.randbelow(1_000_000))
 

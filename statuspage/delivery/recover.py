@@ -2,7 +2,7 @@
 
 A worker killed mid-task loses the Huey task it was running, not the work: the delivery rows
 it claimed carry a lease, the event it was expanding carries a lease and a cursor, and the SMS
-pump leaves a heartbeat. The periodic task (every minute, delivery_tasks.recover_deliveries)
+pump leaves a heartbeat. The periodic task (every minute, tasks.delivery.recover_deliveries)
 puts expired work back and enqueues it again; the claims make every step safe to repeat.
 """
 

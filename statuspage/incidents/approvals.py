@@ -3,7 +3,7 @@
 approve_update publishes it as of the approval (status and component changes applied then,
 display_at = approval time), fans it out and touches the page, in one transaction; the
 approver may correct the text first (recorded as "edited"). reject_update keeps it off every
-public surface with the reviewer's comment, and the author is told (approval_notices).
+public surface with the reviewer's comment, and the author is told (incidents.approval_notices).
 break_glass_update lets an admin publish a draft without a second person, with a reason.
 The reviewer is a communicator or admin and never the author. The author's own actions on a
 waiting draft (edit, withdraw) are in statuspage.incidents.drafts.
@@ -183,7 +183,7 @@ def reject_update(update: IncidentUpdate, reviewer: User, comment: str) -> Incid
     """Refuse a draft: it stays off every public surface, with the reviewer's comment.
 
     The author is told by email (by the worker, after the commit) and finds the text back in
-    the composer (approval_drafts.returned_draft).
+    the composer (incidents.drafts.returned_draft).
     """
     _check_reviewer(update, reviewer, "reject", comment)
     if not comment.strip():

@@ -48,7 +48,7 @@ class UpdateInput:
     deliver_notifications: bool = True
     display_at: datetime | None = None
     visibility: str = "public"
-    # The SMS wording chosen in the composer (message_templates.update_sms checks it).
+    # The SMS wording chosen in the composer (incidents.templates.update_sms checks it).
     sms_body: str | None = None
 
 

@@ -4,7 +4,7 @@ Renderers take the fan-out event (or the subscriber) and return the notify.base 
 they never send. Email bodies are rendered once per event and language, with the MANAGE_URL and
 UNSUBSCRIBE_URL placeholders that the email channel fills in per recipient, so one rendering
 serves a whole batch of 1,000. Update bodies become HTML only through
-`rendering.markdown_html` (the one sanitiser) and text only through `markdown_text`.
+`rendering.markdown_html` (the one sanitiser) and text only through `core.markdown_text`.
 
 Every email about one incident threads in the reader's mail client: each has its own
 Message-ID, "<incident-{id}-update-{update id}@{host}>", and all share the References root

@@ -21,7 +21,7 @@ from statuspage.notify.base import INTERNAL_URL, MANAGE_URL, UNSUBSCRIBE_URL, Em
 
 POSTMORTEM_PUBLISHED = "postmortem_published"
 MAINTENANCE_REMINDER = "maintenance_reminder"
-# Event kinds with wording of their own (by email here, by SMS in messages_sms).
+# Event kinds with wording of their own (by email here, by SMS in messages.sms).
 KINDS = (POSTMORTEM_PUBLISHED, MAINTENANCE_REMINDER)
 # Where the incident page shows the postmortem (templates/public/incident.html).
 POSTMORTEM_ANCHOR = "#postmortem"
@@ -55,7 +55,7 @@ def render_event_email(kind: str, ctx: EventContext, language: str, *,
             subject = gettext("[%(page)s] Postmortem published: %(title)s", **names)
             extra: dict[str, object] = {
                 "postmortem_url": postmortem_url(ctx),
-                # The summary itself, not only the link (messages_postmortem.py).
+                # The summary itself, not only the link (messages/postmortem.py).
                 "summary_html": summary_html(ctx.incident.postmortem_body),
                 "summary_text": summary_text(ctx.incident.postmortem_body),
                 "started_at": ctx.when(ctx.incident.started_at),

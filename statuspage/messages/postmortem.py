@@ -2,7 +2,7 @@
 
 A reader who gets "Postmortem published" and a button learns nothing until they click; most
 never do. The email carries the postmortem's Summary section (the scaffold's first section,
-postmortem_scaffold.py) or, when the author wrote none, its first paragraphs, within
+incidents/postmortem_scaffold.py) or, when the author wrote none, its first paragraphs, within
 SUMMARY_LIMIT characters, cut between blocks (or at a word), then links to the whole text.
 
 The HTML goes through `rendering.markdown_html` (the one sanitiser) like every body; only then

@@ -84,7 +84,7 @@ def _sms(ctx: EventContext, language: str, notice: bool) -> SmsContent:
 def render_event_sms(kind: str, ctx: EventContext, language: str,
                      notice: bool = False, *, url: str = "") -> SmsContent:
     """A postmortem published or a maintenance reminder (kind in messages_events.KINDS);
-    `url` replaces the public link (a stakeholder's internal view, messages_stakeholder).
+    `url` replaces the public link (a stakeholder's internal view, messages.stakeholder).
 
     The title is the part shortened to fit (the link says the rest): "Acme: postmortem published
     for <title> <link>" and "Acme: Scheduled maintenance starts at <start> (until <end>):

@@ -79,7 +79,7 @@ def notice_message_id(message_id: str) -> str:
 def render_sms(event: FanoutEvent, language: str, internal_url: str,
                notice: bool = False) -> SmsContent:
     """A member's text about the event, linking to their own internal view; `notice`: the
-    number's first message, which carries the opt-out line (messages_sms)."""
+    number's first message, which carries the opt-out line (messages.sms)."""
     ctx = load_event(event)
     if event.kind in messages_events.KINDS:  # a postmortem published, a maintenance reminder
         return render_event_sms(event.kind, ctx, language, notice, url=internal_url)

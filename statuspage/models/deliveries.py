@@ -44,7 +44,7 @@ class FanoutEvent(Model):
     # the transaction that made it: the component may change again or be deleted before the
     # worker sends, and the payload must describe this change. For the groups' notice of a
     # public update awaiting approval: {"awaiting_approval": true, "text": digest} (see
-    # delivery_drafts). None for other events.
+    # outbox.drafts). None for other events.
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending, expanding, done
     cursor: Mapped[int] = mapped_column(default=0)

@@ -24,7 +24,7 @@ from statuspage.notify.base import (
 )
 
 log = logging.getLogger(__name__)
-# Where an SMS's one-time code is noted, for the outbox to redact it (outbox_redaction).
+# Where an SMS's one-time code is noted, for the outbox to redact it (console.outbox_redaction).
 SECRET_HEADER = "One-Time-Code"
 
 

@@ -26,7 +26,7 @@ from statuspage.notify.email import retry_after_seconds
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 # Connections kept open to the API: the most sends the SMS pump has in flight at once
-# (delivery_sms.concurrency_for).
+# (delivery.sms.pump.concurrency_for).
 CONNECTIONS = 32
 STATUS_CALLBACK_PATH = "/hooks/twilio/status"
 

@@ -50,7 +50,7 @@ def create_fanout(update: IncidentUpdate) -> FanoutEvent | None:
     or the plan routes it to no open public channel and no stakeholder group).
 
     An update that waited for approval does not reach again the groups told of it as a
-    draft (create_group_fanout), unless its text was edited since (delivery_drafts).
+    draft (create_group_fanout), unless its text was edited since (outbox.drafts).
     """
     if not update.deliver_notifications:
         return None
@@ -72,7 +72,7 @@ def create_group_fanout(update: IncidentUpdate) -> FanoutEvent | None:
 
     The public approval holds back the public's messages, not the internal ones: the groups
     the plan routes the update's event to get it now, marked as awaiting approval, and the
-    public nothing until it is published (see delivery_drafts). Returns None when the update
+    public nothing until it is published (see outbox.drafts). Returns None when the update
     notifies no one or the plan routes its event to no group.
     """
     if not update.deliver_notifications or update.visibility != "public":

@@ -2,7 +2,7 @@
 
 The composer's "Preview reach" and the fan-out both ask `routing` which public channels and
 stakeholder routes an event has, and the counts use the same recipient condition as the
-expansion (delivery_audience.audience_condition), so what the preview promises is what the
+expansion (plan.audience.audience_condition), so what the preview promises is what the
 fan-out delivers.
 """
 

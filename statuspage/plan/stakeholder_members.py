@@ -61,7 +61,7 @@ def member_language(raw: str) -> str:
 
 def normalise_member_phone(raw: str) -> str:
     """An E.164 phone number; without a country code, read as the page's default SMS country
-    (subscription_addresses.default_region)."""
+    (notify.addresses.default_region)."""
     regions = allowed_regions(get_page())
     try:
         number = phonenumbers.parse(raw.strip(), regions[0] if regions else None)

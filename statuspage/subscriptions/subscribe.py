@@ -75,7 +75,7 @@ def normalise_channel(raw: str) -> str:
 
 
 def normalise_address(channel: str, raw: str) -> str:
-    """The canonical address for the channel (see subscription_addresses), or DomainError."""
+    """The canonical address for the channel (see notify.addresses), or DomainError."""
     return addresses.normalise(channel, raw, get_page(),
                                bool(current_app.config.get("WEBHOOK_ALLOW_LOOPBACK")))
 

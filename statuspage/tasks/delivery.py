@@ -43,7 +43,7 @@ def _replay_the_delivery_journal() -> None:
         delivery_journal.replay_quietly()
 
 
-# A fault that outlasted the task's own retries (delivery_faults.persist): the queue runs the
+# A fault that outlasted the task's own retries (delivery.faults.persist): the queue runs the
 # task again, 5 s later, then 10, 20, … (every step of it is safe to repeat).
 RETRY = {"retries": TASK_RETRIES, "retry_delay": TASK_RETRY_DELAY_SECONDS, "retry_backoff": 2}
 
@@ -86,7 +86,7 @@ def sms_pump() -> int:
 @huey.task()
 def sweep_after_queue_fault() -> int:
     """Enqueue every due delivery again after a lost queue connection (see
-    delivery_queue_faults); returns tasks enqueued."""
+    tasks.queue_faults); returns tasks enqueued."""
     with app_context():
         return delivery_recover.sweep_after_queue_fault()
 

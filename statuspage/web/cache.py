@@ -107,7 +107,7 @@ def cached(view: Callable[..., Any]) -> Callable[..., Response]:
                     cache.put(key, entry)
         return _respond(app, entry, environ)
 
-    wrapper.answers_without_database = True  # type: ignore[attr-defined]  # read by db_guard
+    wrapper.answers_without_database = True  # type: ignore[attr-defined]  # read by web.db_guard
     return wrapper
 
 

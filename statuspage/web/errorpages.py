@@ -44,7 +44,7 @@ def init_app(app: Flask) -> None:
         message = error.description
         if code in _MESSAGES and message == type(error).description:
             message = gettext(_MESSAGES[code])
-        kept = getattr(error, "kept", None)  # a refused form's text (input_guard.RefusedText)
+        kept = getattr(error, "kept", None)  # a refused form's text (web.input_guard.RefusedText)
         return (render_template("error.html", code=code, title=title, message=message,
                                 kept=kept), code, headers)
 

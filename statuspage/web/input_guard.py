@@ -3,7 +3,7 @@
 Guarantees, for every route (new ones included, as nothing here is per view):
 - a path with a control character is a 404 and a query string with one a 400, so such text
   never reaches a view or the database;
-- a form field, uploaded file name or JSON string with a character `text_rules` refuses is a
+- a form field, uploaded file name or JSON string with a character `core.text_rules` refuses is a
   400 naming the field (a 422 with `field` on the management API, like its other refusals);
 - a JSON body nested deeper than MAX_JSON_DEPTH, or too deep for the parser, is a 400;
 - a body larger than MAX_REQUEST_BYTES is a 413 (routes that take a larger upload say so with

@@ -25,7 +25,7 @@ class GunicornLogger(glogging.Logger):
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)  # gunicorn's own set-up (access log switch, levels, handlers) ...
-        # ... whose handlers logging_setup then takes over, so every line has one format.
+        # ... whose handlers core.logging_setup then takes over, so every line has one format.
         settings = log_settings(os.environ)
         logging_setup.configure(settings["LOG_LEVEL"], settings["LOG_FORMAT"])
 

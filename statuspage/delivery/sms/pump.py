@@ -4,7 +4,7 @@ Twilio throughput is per sender (1 message per second on a US long code), so the
 global, not per worker. The pump runs on the SMS queue, in the `sms` consumer process of its
 own (tasks.queues explains why). Only the holder of the lock "sms-pump" (in the SMS
 queue's store) sends; it claims due deliveries a few at a time (about 100 ms of sending) and
-starts each send 1/rate seconds after the previous one (delivery_sms_pacing). Anyone may
+starts each send 1/rate seconds after the previous one (delivery.sms.pacing). Anyone may
 enqueue the pump (after an expansion batch, a failure, the periodic task); a second pump finds
 the lock taken and returns at once. Pacing governs when sends start; a few run at once
 (`concurrency_for`), so the provider's latency does not cap the rate.

@@ -1,7 +1,7 @@
 """SMS deliveries for the pump: claim the due ones a few at a time, prepare, send one.
 
 The pump (statuspage.delivery.sms.pump) decides when; these functions do the database and provider
-work, with the claim rules of every other channel (delivery_send). Acceptances are saved in
+work, with the claim rules of every other channel (delivery.send). Acceptances are saved in
 batches a tenth of a second apart (SentSaver) rather than one commit per message.
 """
 
