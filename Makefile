@@ -9,7 +9,7 @@ export FLASK_APP := statuspage
 export PATH := $(abspath $(BIN)):$(PATH)
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint install install-dev lock migrate seed clean translations
+.PHONY: run test suite lint install install-dev lock migrate seed clean translations
 
 # Installs come from the committed lock files (pinned versions with hashes, generated from
 # pyproject.toml by `make lock`): requirements.lock is what running needs (`make run`),
@@ -72,7 +72,10 @@ lint: install-dev
 # file, or a PostgreSQL schema), queue and live site, so they never share state.
 TEST_WORKERS ?= 2
 
-test: lint
+test: lint suite
+
+# The suite alone (CI's second pass: the code was linted by the first).
+suite: install-dev
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Languages (statuspage/core/i18n.py): extract the strings to translate, merge them into each
