@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import math
 import multiprocessing
 import os
 import random
@@ -243,11 +244,16 @@ def _client(port: int, path: str, start_at: float, seconds: float) -> tuple[int,
     return count, time.perf_counter() - started, errors
 
 
+def wrk_duration(seconds: float) -> str:
+    """wrk's -d takes whole units only (Debian's wrk refuses "1.5s"): whole seconds, at least 1."""
+    return f"{max(1, math.ceil(seconds))}s"
+
+
 def _wrk(port: int, path: str, args: argparse.Namespace) -> tuple[float, int]:
     headers = [arg for k, v in HEADERS.items() for arg in ("-H", f"{k}: {v}")]
     out = subprocess.run(
-        [WRK, "-t", str(args.clients), "-c", str(args.clients * 4), "-d", f"{args.seconds}s",
-         *headers, f"http://127.0.0.1:{port}{path}"],
+        [WRK, "-t", str(args.clients), "-c", str(args.clients * 4),
+         "-d", wrk_duration(args.seconds), *headers, f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, check=True, timeout=args.seconds + 30,
     ).stdout
     if "Non-2xx" in out:
