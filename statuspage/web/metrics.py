@@ -6,7 +6,8 @@ gunicorn workers, worker and sms processes, any web process gives the same answe
 
 Access: with METRICS_TOKEN set, a request must carry `Authorization: Bearer <token>` (compared
 in constant time; 401 otherwise). Without it, /metrics is not served (404) by the public app;
-`statuspage:create_metrics_app()` serves it without a token, for a private bind only.
+`statuspage:create_metrics_app()` serves it without a token (unless one is set), for a
+private bind only.
 
 The reads run under the web tier's deadline (web.db_guard, DATABASE_CHECK_TIMEOUT_SECONDS): a
 slow or hung database gives `statuspage_metrics_database_up 0` and the figures left out, never
