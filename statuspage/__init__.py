@@ -10,7 +10,7 @@ from flask import Flask
 
 from statuspage.core.paths import ROOT
 
-__all__ = ["ROOT", "create_app"]
+__all__ = ["ROOT", "create_app", "create_metrics_app"]
 
 
 
@@ -54,6 +54,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def create_metrics_app() -> Flask:
+    """The app for a private bind (README "Metrics"): GET /metrics answers without a token.
+
+    `gunicorn --bind 127.0.0.1:9100 'statuspage:create_metrics_app()'`; never on a public bind.
+    """
+    return create_app({"METRICS_WITHOUT_TOKEN": True})
+
+
 def _init_extensions(app: Flask) -> None:
     from statuspage import models  # noqa: F401  (models register tables)
     from statuspage.core import i18n
@@ -84,8 +92,10 @@ def _register_blueprints(app: Flask) -> None:
     from statuspage.public import bp as public
     from statuspage.public.internal_views import bp as internal
     from statuspage.web.health import bp as health
+    from statuspage.web.metrics import bp as metrics
 
     app.register_blueprint(health)
+    app.register_blueprint(metrics)
     app.register_blueprint(public)
     app.register_blueprint(internal)
     app.register_blueprint(api_v2)

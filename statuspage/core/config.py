@@ -198,10 +198,19 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+        # Bearer token for GET /metrics (statuspage.web.metrics); unset: not served (404).
+        "METRICS_TOKEN": _metrics_token(env),
         # Logging of every process (statuspage.core.logging_setup): level, and plain or json lines.
         **log_settings(env),
         **_provider_settings(env),
     }
+
+
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    token = env.get("METRICS_TOKEN") or None
+    if token is not None and (len(token) < 16 or not token.isprintable() or " " in token):
+        raise ConfigError("METRICS_TOKEN must be at least 16 printable characters, no spaces")
+    return token
 
 
 def _provider_settings(env: Mapping[str, str]) -> dict[str, Any]:
