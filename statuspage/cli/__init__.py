@@ -1,4 +1,5 @@
-"""Flask CLI commands: seed the demo page, create the first admin, create an API token."""
+"""Flask CLI commands: seed the demo page, create the first admin, create an API token, back up
+and restore."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 
 from statuspage.accounts.users import create_user, find_user
 from statuspage.api.v1_cli import create_token_command
+from statuspage.cli.backup_commands import backup_command, restore_command
 from statuspage.cli.demo import seed_demo
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
@@ -20,6 +22,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(create_token_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed-demo")
