@@ -1,5 +1,5 @@
 """Flask CLI commands: seed the demo page, create the first admin, create an API token, back up
-and restore."""
+and restore, export the page as JSON."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from statuspage.accounts.users import create_user, find_user
 from statuspage.api.v1_cli import create_token_command
 from statuspage.cli.backup_commands import backup_command, restore_command
 from statuspage.cli.demo import seed_demo
+from statuspage.cli.export import export_page_command
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import User
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_token_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(export_page_command)
 
 
 @click.command("seed-demo")
