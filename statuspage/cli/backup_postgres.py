@@ -62,7 +62,8 @@ def restore_postgres(url: URL, dump: Path, work: Path) -> None:
     toc = work / "restore.list"
     toc.write_text("\n".join(keep) + "\n")
     _run([restore, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-          f"--use-list={toc}", f"--dbname={url.database}", str(dump)], url, "pg_restore")
+          f"--use-list={toc}", f"--dbname={url.database or url.username or 'postgres'}",
+          str(dump)], url, "pg_restore")
 
 
 def _is_schema_entry(line: str) -> bool:
