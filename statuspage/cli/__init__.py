@@ -1,4 +1,5 @@
-"""Flask CLI commands: seed the demo page, create the first admin, create an API token."""
+"""Flask CLI commands: seed the demo page, create the first admin, create an API token, back up
+and restore, export the page as JSON."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from sqlalchemy import func, select
 
 from statuspage.accounts.users import create_user, find_user
 from statuspage.api.v1_cli import create_token_command
+from statuspage.cli.backup_commands import backup_command, restore_command
 from statuspage.cli.demo import seed_demo
+from statuspage.cli.export import export_page_command
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import User
@@ -20,6 +23,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(create_token_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(export_page_command)
 
 
 @click.command("seed-demo")
