@@ -28,9 +28,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(os.environ, instance_path))
     if overrides:
         app.config.update(overrides)
-    from statuspage.core import logging_setup
+    from statuspage.core import error_reporting, logging_setup
 
     logging_setup.init_app(app)  # first: once per process, before anything logs
+    error_reporting.init_app(app)  # with SENTRY_DSN: once per process (web, worker, sms, CLI)
 
     from statuspage.web.sessions import PublicCacheFriendlySessionInterface
 

@@ -48,6 +48,9 @@ def test_redis_url_moves_rate_limits_to_redis(tmp_path: Path) -> None:
         ({"CACHE_CHECK_SECONDS": "-1"}, "CACHE_CHECK_SECONDS must not be negative"),
         ({"CONSOLE_REFRESH_SECONDS": "0"}, "CONSOLE_REFRESH_SECONDS must be at least 1"),
         ({"REDIS_URL": "http://127.0.0.1"}, "REDIS_URL"),
+        ({"SENTRY_DSN": "sentry.example.com"}, "SENTRY_DSN must look like"),
+        ({"SENTRY_DSN": "https://sentry.example.com/1"}, "SENTRY_DSN must look like"),
+        ({"SENTRY_DSN": "https://key@sentry.example.com/"}, "SENTRY_DSN must look like"),
     ],
 )
 def test_bad_values_fail_with_the_variable_named(

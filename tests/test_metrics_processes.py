@@ -28,7 +28,7 @@ def _scrape(url: str, token: str | None) -> dict[tuple[str, str], float]:
     return {(s.name, repr(sorted(s.labels.items()))): s.value
             for f in text_string_to_metric_families(text) for s in f.samples
             if not s.name.startswith("statuspage_metrics_scrape")
-            and not s.name.endswith("_age_seconds") and not s.name.endswith("wait_seconds")}
+            and not s.name.endswith("age_seconds") and not s.name.endswith("wait_seconds")}
 
 
 def test_every_gunicorn_worker_gives_the_same_figures(

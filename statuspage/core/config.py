@@ -202,6 +202,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "METRICS_TOKEN": _metrics_token(env),
         # Logging of every process (statuspage.core.logging_setup): level, and plain or json lines.
         **log_settings(env),
+        **_sentry_settings(env),
         **_provider_settings(env),
     }
 
@@ -211,6 +212,18 @@ def _metrics_token(env: Mapping[str, str]) -> str | None:
     if token is not None and (len(token) < 16 or not token.isprintable() or " " in token):
         raise ConfigError("METRICS_TOKEN must be at least 16 printable characters, no spaces")
     return token
+
+
+def _sentry_settings(env: Mapping[str, str]) -> dict[str, str | None]:
+    """Error reporting (statuspage.core.error_reporting): off without SENTRY_DSN. The DSN is not
+    echoed in an error: it names the project's key."""
+    dsn = env.get("SENTRY_DSN") or None
+    if dsn:
+        parts = urlsplit(dsn)
+        if parts.scheme not in {"http", "https"} or not parts.username or not parts.hostname \
+                or not parts.path.strip("/"):
+            raise ConfigError("SENTRY_DSN must look like https://<key>@<host>/<project id>")
+    return {"SENTRY_DSN": dsn, "SENTRY_ENVIRONMENT": env.get("SENTRY_ENVIRONMENT") or None}
 
 
 def _provider_settings(env: Mapping[str, str]) -> dict[str, Any]:

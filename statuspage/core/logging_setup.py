@@ -51,6 +51,11 @@ def log_context(**fields: Any) -> Iterator[None]:
         _context.reset(token)
 
 
+def current_context() -> Mapping[str, Any]:
+    """The `log_context` fields in force here (request_id, event_id, delivery_id ...)."""
+    return _context.get({})
+
+
 class ContextFilter(logging.Filter):
     """Copy the current `log_context` fields onto each record (an explicit `extra` wins)."""
 

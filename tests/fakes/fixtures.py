@@ -15,7 +15,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from statuspage.core import error_reporting
 from tests.fakes.providers import FakeSendGrid, FakeTwilio, FakeWebhookReceiver
+from tests.fakes.sentry import FakeSentry
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +63,20 @@ def fake_webhook(_fake_webhook_server: FakeWebhookReceiver) -> Iterator[FakeWebh
     _fake_webhook_server.reset()
     yield _fake_webhook_server
     _fake_webhook_server.reset()
+
+
+@pytest.fixture(scope="session")
+def _fake_sentry_server() -> Iterator[FakeSentry]:
+    server = FakeSentry()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_sentry(_fake_sentry_server: FakeSentry) -> Iterator[FakeSentry]:
+    """A local Sentry: build the app with SENTRY_DSN=fake_sentry.dsn. Reporting is stopped
+    after the test, so the next app starts its own."""
+    _fake_sentry_server.reset()
+    yield _fake_sentry_server
+    error_reporting.close()
+    _fake_sentry_server.reset()
