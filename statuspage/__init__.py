@@ -68,7 +68,7 @@ def _init_extensions(app: Flask) -> None:
     from statuspage.core import i18n
     from statuspage.core.db_timeouts import engine_options
     from statuspage.core.extensions import csrf, db, login_manager, migrate
-    from statuspage.web import cache, db_guard, login, ratelimits
+    from statuspage.web import cache, db_guard, login, process_beat, ratelimits
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
@@ -79,6 +79,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login.init_app(app)
     cache.init_app(app)
+    process_beat.init_app(app)  # the web process's heartbeat row, on its first request
     db_guard.init_app(app)
     from statuspage import tasks
 

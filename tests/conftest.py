@@ -117,6 +117,8 @@ def make_app(database_url: str, **overrides: object) -> Flask:
         # second a test texting five stakeholders sleeps four seconds. Tests about pacing set
         # their own rate.
         "TWILIO_MAX_PER_SECOND": 500.0,
+        # No heartbeat threads in the tests' apps; tests of the heartbeat start their own.
+        "PROCESS_HEARTBEAT_SECONDS": 0.0,
     }
     if database_url.startswith("postgresql"):
         # Every test builds its own app and engine; pooled connections would outlive the test

@@ -167,6 +167,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # another process is visible here at most this many seconds later.
         "CACHE_CHECK_SECONDS": _float(env, "CACHE_CHECK_SECONDS", 0.5),
         "CACHE_MAX_AGE": _int(env, "CACHE_MAX_AGE", 30),
+        # How often each process writes its heartbeat row for /metrics (0: never).
+        "PROCESS_HEARTBEAT_SECONDS": _float(env, "PROCESS_HEARTBEAT_SECONDS", 15.0),
         # How often an open console dashboard (or incident page) asks for news: a draft to
         # approve, a newly declared incident.
         "CONSOLE_REFRESH_SECONDS": _int(env, "CONSOLE_REFRESH_SECONDS", 10, minimum=1),

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from statuspage.core import jobs
 from statuspage.core.extensions import db
 from statuspage.delivery.sms.pump import HEARTBEAT_KEY, PUMP_LOCK, SMS_QUEUE
-from statuspage.models import Delivery, FanoutEvent
+from statuspage.models import Delivery, FanoutEvent, ProcessBeat
 from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, SENT
 from statuspage.models.subscribers import CHANNELS, SMS
 
@@ -44,6 +44,17 @@ class DeliveryFigures:
     handover: dict[str, list[float]] = field(default_factory=dict)
     failures: dict[tuple[str, str], int] = field(default_factory=dict)
     sms_sent_last_minute: int = 0
+
+
+@dataclass(frozen=True)
+class ProcessFigure:
+    """One process's heartbeat row (statuspage.delivery.heartbeats) as of the scrape."""
+
+    name: str
+    kind: str
+    heartbeat_age: float
+    cache_hits: int
+    cache_misses: int
 
 
 @dataclass(frozen=True)
@@ -103,3 +114,11 @@ def pump_beat() -> PumpBeat:
     beat = store.get(HEARTBEAT_KEY)
     age = max(0.0, time.time() - float(beat[1])) if beat is not None else None
     return PumpBeat(running=store.lock(PUMP_LOCK).is_locked(), heartbeat_age=age)
+
+
+def process_figures(now: datetime) -> list[ProcessFigure]:
+    """Every process that has beaten within the last hour (older rows are forgotten)."""
+    return [ProcessFigure(name=row.name, kind=row.kind,
+                          heartbeat_age=max(0.0, (now - row.beat_at).total_seconds()),
+                          cache_hits=row.cache_hits, cache_misses=row.cache_misses)
+            for row in db.session.scalars(select(ProcessBeat).order_by(ProcessBeat.name))]

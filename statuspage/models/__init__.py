@@ -22,6 +22,7 @@ from statuspage.models.logos import PageLogo
 from statuspage.models.page import Page
 from statuspage.models.plan import PlanRule, PlanSetting
 from statuspage.models.postmortems import ActionItem, PostmortemReview
+from statuspage.models.processes import ProcessBeat
 from statuspage.models.stakeholders import StakeholderGroup, StakeholderMember
 from statuspage.models.status import (
     ComponentStatus,
@@ -66,6 +67,7 @@ __all__ = [
     "PlanRule",
     "PlanSetting",
     "PostmortemReview",
+    "ProcessBeat",
     "ProviderReceipt",
     "RecoveryCode",
     "Severity",

@@ -16,6 +16,8 @@ from huey.consumer_options import ConsumerConfig, OptionParserHandler
 from huey.utils import load_class
 
 from statuspage import create_app
+from statuspage.delivery.heartbeats import start_heartbeat
+from statuspage.tasks.queues import sms_huey
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,7 +28,9 @@ def main(argv: list[str] | None = None) -> None:
     config = ConsumerConfig(**{k: v for k, v in vars(options).items() if v is not None})
     config.validate()
     huey = load_class(args[0])
-    create_app()  # configures logging; statuspage.tasks.queues keeps it as the tasks' app
+    app = create_app()  # configures logging; statuspage.tasks.queues keeps it as the tasks' app
+    # The sms queue's consumer beats as `sms`, any other as `worker` (GET /metrics).
+    start_heartbeat(app, "sms" if huey is sms_huey else "worker")
     huey.create_consumer(**config.values).run()
 
 

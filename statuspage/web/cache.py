@@ -92,19 +92,23 @@ def cached(view: Callable[..., Any]) -> Callable[..., Response]:
         if version is None:
             return _last_known(app, cache, key, environ)
         entry = cache.get(key, version, max_age)
+        result = "hit"
         if entry is None:
             with cache.stripe(key):
                 entry = cache.get(key, version, max_age)
                 if entry is None:
+                    result = "miss"
                     try:
                         built = _build(app, view, args, kwargs, version, max_age, language)
                     except UNAVAILABLE:
                         db.session.rollback()
                         return _last_known(app, cache, key, environ)
                     if not isinstance(built, Entry):
+                        cache.count(result)
                         return built  # not shareable: sent as rendered, never stored
                     entry = built
                     cache.put(key, entry)
+        cache.count(result)
         return _respond(app, entry, environ)
 
     wrapper.answers_without_database = True  # type: ignore[attr-defined]  # read by web.db_guard

@@ -30,6 +30,7 @@ MAX_BYTES = 64 * 1024 * 1024
 # Renders of different keys proceed in parallel; renders of one key wait for each other, so
 # a version bump under load costs one render per process, not one per waiting thread.
 _STRIPES = 64
+CACHE_RESULTS = ("hit", "miss")
 
 
 def _now() -> float:
@@ -79,9 +80,22 @@ class ResponseCache:
         self._generation = 0
         self._lock = threading.Lock()
         self._stripes = tuple(threading.Lock() for _ in range(_STRIPES))
+        # Requests answered since the process started: from a fresh entry (hit) or by a render
+        # (miss; answers from the last entry while the database is down count as neither). Reported
+        # through the process's heartbeat row (statuspage.delivery.heartbeats).
+        self._counts = dict.fromkeys(CACHE_RESULTS, 0)
+        self._count_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def count(self, result: str) -> None:
+        with self._count_lock:
+            self._counts[result] += 1
+
+    def counts(self) -> dict[str, int]:
+        with self._count_lock:
+            return dict(self._counts)
 
     def version(self, interval: float) -> int | None:
         """The page's cache version, read from the database at most every `interval` s.

@@ -27,7 +27,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy.exc import SQLAlchemyError
 
 from statuspage.core.extensions import db
-from statuspage.delivery.monitoring import PumpBeat, delivery_figures, pump_beat
+from statuspage.delivery.monitoring import PumpBeat, delivery_figures, process_figures, pump_beat
 from statuspage.incidents.monitoring import incident_figures
 from statuspage.models import utcnow
 from statuspage.web.db_guard import UNAVAILABLE, bounded_read
@@ -65,9 +65,12 @@ def _read_figures() -> Figures:
     now = utcnow()
     deliveries = delivery_figures(now)
     incidents = incident_figures(now)
+    processes = process_figures(now)
     db.session.rollback()  # a read: end its transaction before the store is asked
-    return Figures(deliveries=deliveries, incidents=incidents, pump=_pump(),
-                   sms_max_per_second=float(current_app.config["TWILIO_MAX_PER_SECOND"]))
+    return Figures(deliveries=deliveries, incidents=incidents, processes=processes,
+                   pump=_pump(),
+                   sms_max_per_second=float(current_app.config["TWILIO_MAX_PER_SECOND"]),
+                   heartbeat_seconds=float(current_app.config["PROCESS_HEARTBEAT_SECONDS"]))
 
 
 def _pump() -> PumpBeat | None:

@@ -11,17 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeHistogramMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+)
 
 from statuspage.delivery.monitoring import (
     FAILURE_WINDOW,
     HANDOVER_SAMPLE,
     HANDOVER_WINDOW,
     DeliveryFigures,
+    ProcessFigure,
     PumpBeat,
 )
 from statuspage.incidents.monitoring import IncidentFigures
 from statuspage.models.deliveries import DELIVERY_STATES
+from statuspage.models.processes import PROCESS_KINDS
 from statuspage.models.subscribers import CHANNELS
 
 # Seconds from a publish to the provider's acceptance: a healthy email fan-out hands its
@@ -33,8 +40,10 @@ HANDOVER_BUCKETS = (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 60
 class Figures:
     deliveries: DeliveryFigures
     incidents: IncidentFigures
+    processes: list[ProcessFigure]
     pump: PumpBeat | None  # None: the SMS queue's store did not answer
     sms_max_per_second: float
+    heartbeat_seconds: float  # PROCESS_HEARTBEAT_SECONDS: how often a live process beats
 
 
 def families(figures: Figures) -> Iterator[Metric]:
@@ -42,6 +51,7 @@ def families(figures: Figures) -> Iterator[Metric]:
     yield from _delivery_families(figures.deliveries)
     yield from _sms_families(figures)
     yield from _incident_families(figures.incidents)
+    yield from _process_families(figures.processes, figures.heartbeat_seconds)
 
 
 def _delivery_families(d: DeliveryFigures) -> Iterator[Metric]:
@@ -121,3 +131,31 @@ def _incident_families(i: IncidentFigures) -> Iterator[Metric]:
     yield GaugeMetricFamily("statuspage_approval_oldest_wait_seconds",
                             "How long the oldest draft has waited for approval (0: none).",
                             value=i.oldest_approval_age or 0.0)
+
+
+def _process_families(processes: list[ProcessFigure], interval: float) -> Iterator[Metric]:
+    age = GaugeMetricFamily("statuspage_process_heartbeat_age_seconds",
+                            "Seconds since each web, worker and sms process last beat "
+                            "(processes silent for an hour are dropped).",
+                            labels=["kind", "process"])
+    alive = {kind: 0 for kind in PROCESS_KINDS}
+    cache = CounterMetricFamily("statuspage_public_cache_requests",
+                                "Public page, feed and API requests per web process, answered "
+                                "from its response cache (hit), by a render (miss).",
+                                labels=["process", "result"])
+    for process in processes:
+        age.add_metric([process.kind, process.name], process.heartbeat_age)
+        # Alive: beat within three intervals (one missed beat is not yet an alarm).
+        if process.heartbeat_age <= 3 * interval:
+            alive[process.kind] = alive.get(process.kind, 0) + 1
+        if process.kind == "web":
+            cache.add_metric([process.name, "hit"], process.cache_hits)
+            cache.add_metric([process.name, "miss"], process.cache_misses)
+    yield age
+    processes_alive = GaugeMetricFamily("statuspage_processes_alive",
+                                        "Processes of each kind that beat within three "
+                                        "heartbeat intervals.", labels=["kind"])
+    for kind, count in sorted(alive.items()):
+        processes_alive.add_metric([kind], count)
+    yield processes_alive
+    yield cache
