@@ -183,9 +183,11 @@ def worker_site(tmp_path: Path, settings: dict[str, str], *, database_url: str |
 
 
 def _flush_redis_queue(redis_url: str, name: str) -> None:
+    """Both queues' keys: the worker's, and the SMS queue's (the pump's lock and heartbeat)."""
     from huey import RedisHuey
 
-    RedisHuey(name, url=redis_url).flush()
+    for queue in (name, f"{name}-sms"):
+        RedisHuey(queue, url=redis_url).flush()
 
 
 @contextmanager
