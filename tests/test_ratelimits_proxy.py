@@ -8,6 +8,10 @@ it, and the client's address is only in X-Forwarded-For, as behind nginx.
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,3 +87,24 @@ def test_an_unusable_sqlite_file_falls_back_to_memory_with_a_warning(
         statuses = [_attempt(client, n, "203.0.113.1") for n in range(LIMIT + 1)]
     assert statuses == [200] * LIMIT + [429]
     assert "Rate limit storage unreachable" in caplog.text
+
+
+def test_counts_are_keyed_by_the_installation_name(tmp_path: Path) -> None:
+    # In a process of its own: the limiter is one object per process, keyed by its first app.
+    uri = storage_uri(tmp_path / "limits.sqlite3")
+    script = (
+        "from statuspage import create_app\n"
+        "from statuspage.core.extensions import db\n"
+        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/app.sqlite3',"
+        f" 'RATELIMIT_STORAGE_URI': '{uri}', 'HUEY_NAME': 'install-a', 'TESTING': True,"
+        " 'WTF_CSRF_ENABLED': False})\n"
+        "with app.app_context():\n    db.create_all()\n"
+        "response = app.test_client().post('/console/login',"
+        " data={'email': 'a@example.com', 'password': 'x' * 12})\n"
+        "assert response.status_code == 200, response.status_code\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60,
+                   env={**os.environ, "INSTANCE_PATH": str(tmp_path)})
+    with sqlite3.connect(tmp_path / "limits.sqlite3") as conn:
+        keys = [key for (key,) in conn.execute("SELECT key FROM entries")]
+    assert keys and all(key.startswith("LIMITER/install-a/") for key in keys), keys

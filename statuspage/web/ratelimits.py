@@ -39,6 +39,8 @@ def init_app(app: Flask) -> None:
         # X-Forwarded-Host, which many proxies pass through from the client unchecked.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # Installations sharing one Redis keep their counts apart as their queues do (HUEY_NAME).
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("HUEY_NAME") or "statuspage")
     uri = str(app.config.get("RATELIMIT_STORAGE_URI") or "")
     if uri.startswith("redis") and "RATELIMIT_STORAGE_OPTIONS" not in app.config:
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {
