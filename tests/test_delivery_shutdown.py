@@ -1,5 +1,6 @@
-"""A worker asked to stop (core.shutdown) ends each kind of delivery work after the step it is
-in, gives back what it claimed and did not send, and enqueues the rest for the next process.
+"""A worker asked to stop (core.shutdown) ends each kind of long-running work (deliveries,
+subscriber imports) after the step it is in, gives back what it claimed and did not send, and
+enqueues the rest for the next process.
 
 In-process, step by step; tests/test_worker_shutdown.py sends SIGTERM to real processes.
 """
@@ -14,12 +15,17 @@ from typing import Any
 import pytest
 from flask import Flask
 from huey.exceptions import CancelExecution
+from sqlalchemy import func, select
 
 from statuspage.core import shutdown
+from statuspage.core.extensions import db
 from statuspage.delivery import email as delivery_email
 from statuspage.delivery import expand as delivery_expand
 from statuspage.delivery.sms.pump import run_sms_pump
+from statuspage.models import Subscriber, SubscriberImport
 from statuspage.notify import registry
+from statuspage.subscriptions import imports as subscriber_import
+from statuspage.subscriptions.csv_rows import ImportOptions
 from statuspage.tasks import delivery as delivery_tasks
 from statuspage.tasks.consumer import put_back_when_stopping
 from statuspage.tasks.queues import huey, sms_huey
@@ -146,3 +152,29 @@ def test_a_task_taken_from_the_queue_as_the_stop_began_goes_back_unrun(app: Flas
             put_back_when_stopping(huey, task)
         [back] = huey.pending()
         assert (back.id, back.args) == (task.id, (7,))
+
+
+def test_a_subscriber_import_stops_after_its_batch_and_the_next_process_carries_on(
+    app: Flask, factory: Factory, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin = factory.user(role="admin")
+    monkeypatch.setattr(subscriber_import, "IMPORT_BATCH", 3)
+    text = "channel,address\n" + "".join(f"email,s{n}@acme.example\n" for n in range(2, 12))
+    with queued_tasks():
+        job = subscriber_import.start_import(
+            text.encode(), ImportOptions(pre_confirmed=True, consent_note="x"), admin)
+        huey.flush()
+        shutdown.request()
+
+        assert subscriber_import.run_import(job.id) is False
+
+        db.session.expire_all()
+        stopped = db.session.get_one(SubscriberImport, job.id)
+        assert (stopped.state, stopped.cursor, stopped.lease_until) == ("running", 4, None)
+        assert db.session.scalar(select(func.count(Subscriber.id))) == 3
+        assert pending_task_names() == ["run_subscriber_import"]
+        shutdown.reset()  # the next process
+        run_worker(app)
+    db.session.expire_all()
+    assert db.session.get_one(SubscriberImport, job.id).state == "done"
+    assert db.session.scalar(select(func.count(Subscriber.id))) == 10
