@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import configparser
+import re
 
 from statuspage import ROOT
+from statuspage.tasks.consumer import STOP_TIMEOUT_SECONDS
 
 
 def _unit() -> configparser.ConfigParser:
@@ -31,3 +33,15 @@ def test_the_readme_documents_the_layout_and_what_make_run_does() -> None:
     assert "docs/deploy/statuspage@.service" in production
     assert "statuspage@worker" in production
     assert "make run" in production and "stops" in production
+
+
+def test_every_process_stops_by_itself_before_systemd_would_kill_it() -> None:
+    """gunicorn's graceful timeout and the consumers' stop timeout end before TimeoutStopSec,
+    after which systemd sends SIGKILL (and with it the kill -9 window of the README)."""
+    service = _unit()["Service"]
+    assert service["KillMode"] == "mixed"  # SIGTERM to honcho, which passes it on
+    kill_after = int(service["TimeoutStopSec"])
+    found = re.search(r"--graceful-timeout (\d+)", (ROOT / "Procfile").read_text())
+    assert found, "the Procfile's web line sets no --graceful-timeout"
+    assert int(found.group(1)) + 5 <= kill_after
+    assert kill_after >= STOP_TIMEOUT_SECONDS + 5

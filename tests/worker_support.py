@@ -57,11 +57,15 @@ class WorkerSite:
     app: Flask
     logs: Path
     consumers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    # Consumers the test stopped with SIGTERM: their exit is expected.
+    terminated: set[int] = field(default_factory=set)
 
-    def start_consumer(self, workers: int = 2, **env: str) -> subprocess.Popen[bytes]:
-        """The Procfile's `worker`: expansion, email, webhooks, periodic recovery."""
+    def start_consumer(self, workers: int = 2, options: tuple[str, ...] = (),
+                       **env: str) -> subprocess.Popen[bytes]:
+        """The Procfile's `worker`: expansion, email, webhooks, periodic recovery; `options`
+        are more of huey_consumer's."""
         return self._start("consumer", ["statuspage.tasks.huey", "-w", str(workers),
-                                        "-k", "thread"], env)
+                                        "-k", "thread", *options], env)
 
     def start_sms_consumer(self, **env: str) -> subprocess.Popen[bytes]:
         """The Procfile's `sms`: the SMS pump's queue, in a process of its own."""
@@ -83,6 +87,21 @@ class WorkerSite:
         """kill -9: no clean-up, no chance to finish or release anything."""
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+
+    def terminate(self, *procs: subprocess.Popen[bytes], timeout: float = 30.0
+                  ) -> list[tuple[float, int]]:
+        """SIGTERM, as systemd, honcho or Kubernetes stop a process (to its process group,
+        as honcho does), all at once; then wait for each to exit by itself. Returns (seconds
+        from the signal to the exit, exit status) per process."""
+        sent = time.monotonic()
+        for proc in procs:
+            self.terminated.add(proc.pid)
+            os.killpg(proc.pid, signal.SIGTERM)
+        stopped = []
+        for proc in procs:
+            proc.wait(timeout=max(0.1, sent + timeout - time.monotonic()))
+            stopped.append((time.monotonic() - sent, proc.returncode))
+        return stopped
 
     def run(self, script: str) -> str:
         done = subprocess.run([sys.executable, "-c", script], env=self.env, cwd=ROOT,
@@ -110,7 +129,8 @@ class WorkerSite:
         deadline = time.monotonic() + timeout
         while not done():
             for proc in self.consumers:
-                assert proc.poll() is None or proc.returncode == -signal.SIGKILL, \
+                assert proc.poll() is None or proc.returncode == -signal.SIGKILL \
+                    or proc.pid in self.terminated, \
                     f"a consumer exited: {self.log_tail()}"
             assert time.monotonic() < deadline, f"timed out waiting for {what}: " \
                 f"{self.counts()} {self.log_tail()}"

@@ -3,7 +3,9 @@
 The chunk is claimed under a lease of its own (delivery.send.claim); database steps ride out a
 lost connection (`persist`) and, when that held the worker up, the claim is renewed before the
 provider is called, so nothing recovery took back in the meantime is sent by two workers. What
-SendGrid accepted is kept until recorded (acceptances.keep_sent).
+SendGrid accepted is kept until recorded (acceptances.keep_sent). A process asked to stop
+(core.shutdown) makes no further call: the call in flight is answered and recorded, the rest
+of the chunk is given back and enqueued again.
 
 SendGrid refuses a whole call for one invalid recipient (a 400 naming
 `personalizations.N.to.M.email`), having sent nothing: those recipients are recorded as failed
@@ -22,7 +24,7 @@ from functools import partial
 
 from sqlalchemy import update
 
-from statuspage.core import jobs
+from statuspage.core import jobs, shutdown
 from statuspage.core.extensions import db
 from statuspage.delivery.acceptances import keep_sent
 from statuspage.delivery.faults import default_deadline, is_transient, persist, rollback
@@ -67,6 +69,8 @@ def send_email_chunk(delivery_ids: Sequence[int]) -> int:
             stakeholder = item.recipient is not None and item.recipient.stakeholder
             groups[(item.event_id, item.language, stakeholder)].append(item)
         for (event_id, language, stakeholder), group in groups.items():
+            if shutdown.requested():
+                break
             try:
                 content = persist(partial(_render, event_id, language, stakeholder),
                                   "rendering an email")
@@ -84,24 +88,40 @@ def send_email_chunk(delivery_ids: Sequence[int]) -> int:
         if is_transient(error):  # the queue retries the task: let it claim them again
             _give_back([i for i in delivery_ids if i not in accepted], lease)
         raise
+    if shutdown.requested():
+        _put_back([i for i in delivery_ids if i not in accepted], lease)
     return len(accepted)
 
 
-def _give_back(ids: list[int], lease: datetime) -> None:
-    """Best effort, after a fault that outlasted the retries: end this claim now rather than
-    at the lease's end (never what the provider accepted: that is kept, see keep_sent)."""
+def _put_back(ids: list[int], lease: datetime) -> None:
+    """The process is stopping: give back what this chunk claimed and did not send, and
+    enqueue it again, for the next process (or another worker) to send at once."""
+    returned = _give_back(ids, lease)
+    if returned:
+        persist(partial(jobs.enqueue, "send_email_chunk", returned),
+                "enqueuing the rest of an email chunk")
+        log.info("gave back %d email deliveries: the process is stopping", len(returned))
+
+
+def _give_back(ids: list[int], lease: datetime) -> list[int]:
+    """Best effort, after a fault that outlasted the retries or when the process stops: end
+    this claim now rather than at the lease's end (never what the provider accepted: that is
+    kept, see keep_sent). The ids given back."""
     rollback()
     try:
-        db.session.execute(
+        returned = list(db.session.execute(
             update(Delivery)
             .where(Delivery.id.in_(ids), Delivery.state == SENDING,
                    Delivery.lease_until == lease)
             .values(state=QUEUED, lease_until=None, attempts=Delivery.attempts - 1)
-            .execution_options(synchronize_session=False))
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)).scalars())
         db.session.commit()
     except Exception:
         rollback()
         log.warning("could not give back %d claimed email deliveries", len(ids))
+        return []
+    return sorted(returned)
 
 
 def _render(event_id: int, language: str, stakeholder: bool) -> EmailContent:
@@ -113,9 +133,9 @@ def _send_group(content: EmailContent, group: list[Item]) -> set[int]:
     """One SendGrid call for the group, again without any recipient it refuses; the ids
     SendGrid accepted."""
     channel = registry.email_channel()
-    for _ in range(MAX_REFUSAL_ROUNDS):
-        if not group:
-            return set()
+    for round_ in range(MAX_REFUSAL_ROUNDS):
+        if not group or (round_ and shutdown.requested()):
+            return set()  # stopping: what is left is given back (send_email_chunk)
         try:
             provider_id = channel.send_batch(content, [i.to() for i in group])
         except RecipientsRefused as refused:

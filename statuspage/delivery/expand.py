@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import Row, Select, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from statuspage.core import jobs, shutdown
 from statuspage.core.extensions import db
 from statuspage.core.transaction import execute_dml
 from statuspage.delivery.dispatch import dispatch_rows
@@ -48,7 +49,9 @@ def expand_event(event_id: int) -> int:
     A lost database or queue connection does not stop it: each batch is tried again with
     backoff (`persist`) and resumes at its cursor as soon as the connection is back. If the
     fault outlasts that, the lease is given back (when the database allows) so the periodic
-    recovery resumes the expansion within a minute, not a lease later.
+    recovery resumes the expansion within a minute, not a lease later. A process asked to
+    stop (core.shutdown) ends after the batch it is on, gives the lease back and enqueues the
+    event again, for the next process to resume at the cursor.
     """
     lease = _new_lease()
     cursor = persist(lambda: _claim(event_id, lease), "claiming a fan-out event")
@@ -81,6 +84,13 @@ def _expand(event_id: int, cursor: int) -> int:
             return created
         persist(partial(_dispatch_range, event_id, cursor, last), "enqueuing a fan-out batch")
         cursor = last
+        if shutdown.requested():
+            # The process is stopping: the next one resumes at the cursor, at once.
+            _give_back(event_id)
+            persist(partial(jobs.enqueue, "expand_event", event_id),
+                    "enqueuing the rest of a fan-out")
+            log.info("fan-out event %s stopped at %s: the process is stopping", event_id, cursor)
+            return created
 
 
 def _dispatch_range(event_id: int, after: int, last: int) -> int:
@@ -152,8 +162,9 @@ def _advance(event_id: int, old: int, new: int, now: datetime) -> bool:
 
 
 def _give_back(event_id: int) -> None:
-    """Best effort, after a fault that outlasted the retries: end the lease now, so the
-    periodic recovery resumes the expansion at its cursor."""
+    """Best effort, after a fault that outlasted the retries or when the process stops: end
+    the lease now, so the next claim (the periodic recovery's, or the task enqueued again)
+    resumes the expansion at its cursor."""
     rollback()
     try:
         db.session.execute(

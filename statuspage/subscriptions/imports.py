@@ -11,7 +11,8 @@ each new subscriber is sent a confirmation), far longer than a web request may t
   errors by line after each batch. A worker killed mid-import loses at most the batch it was
   on: `resume_stalled` (every minute) enqueues the import again once the lease has expired,
   and the next run carries on after the cursor. A row saved by the lost batch is found on
-  the list the second time, so it counts as "already on the list" rather than twice.
+  the list the second time, so it counts as "already on the list" rather than twice. A
+  worker asked to stop (core.shutdown) ends after its batch and enqueues the import again.
 - The console's import page shows the progress and then the report.
 """
 
@@ -25,7 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 
 from statuspage import audit
-from statuspage.core import jobs
+from statuspage.core import jobs, shutdown
 from statuspage.core.errors import DomainError, NotFound
 from statuspage.core.extensions import db
 from statuspage.core.transaction import execute_dml, use_case
@@ -166,6 +167,9 @@ def _run(job: SubscriberImport) -> bool:
                 log.warning("subscriber import %s taken over by another worker", import_id)
                 return False
             cursor = line
+            if shutdown.requested():  # the worker is stopping: the next one carries on
+                _pause(import_id, cursor)
+                return False
     if batch:
         save(batch, options.consent_note, report)
     del page
@@ -236,6 +240,18 @@ def _finish(import_id: int, old: int, last: int, report: ImportReport,
                  refused=report.error_count)
     db.session.commit()
     return True
+
+
+def _pause(import_id: int, cursor: int) -> None:
+    """Give the lease back and enqueue the import again, to carry on after `cursor`."""
+    execute_dml(
+        update(SubscriberImport)
+        .where(SubscriberImport.id == import_id, SubscriberImport.state == IMPORT_RUNNING,
+               SubscriberImport.cursor == cursor)
+        .values(lease_until=None)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    _enqueue(import_id)
 
 
 def _stop(import_id: int, failure: str) -> None:

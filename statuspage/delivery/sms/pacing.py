@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import current_app
 
+from statuspage.core import shutdown
 from statuspage.core.logging_setup import log_context
 from statuspage.delivery.sms.send import (
     PreparedSms,
@@ -123,6 +124,8 @@ class Senders:
         self.late_ok = max(2 * pacer.interval, LATE_OK_SECONDS)
         self.pool = ThreadPoolExecutor(concurrency, "sms-pump") if concurrency > 1 else None
         self.saver = SentSaver(self.app, threaded=self.pool is not None)
+        # Claimed, handed to a sender, and not sent: the process stopped first (given back).
+        self.unsent: list[int] = []
 
     def submit(self, prepared: PreparedSms, at: float) -> None:
         """Send at `at` (pacer clock); the caller has entered the gate."""
@@ -145,6 +148,9 @@ class Senders:
         try:
             while True:
                 while (wait := at - clock()) > 0:
+                    if shutdown.requested():  # stopping: no send starts any more
+                        self.unsent.append(prepared.item.delivery_id)
+                        return
                     self.sleep(wait)
                 # Woken long after its time (the machine was busy), a sender takes a new one
                 # rather than go off together with every other late sender.

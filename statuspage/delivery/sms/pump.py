@@ -28,7 +28,7 @@ from datetime import UTC
 from flask import current_app
 from sqlalchemy import func, select
 
-from statuspage.core import jobs
+from statuspage.core import jobs, shutdown
 from statuspage.core.extensions import db
 from statuspage.delivery.faults import persist
 from statuspage.delivery.send import release
@@ -69,11 +69,14 @@ def concurrency_for(rate: float) -> int:
 
 def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep,
+                 sleep: Callable[[float], None] = shutdown.sleep,
                  concurrency: int | None = None) -> int:
     """Send due SMS deliveries at the configured rate until none is due; returns sends started.
 
-    Raises PumpBusy when another pump is running. `clock`, `sleep` and `concurrency` are for
+    When the process is asked to stop (core.shutdown) it starts no more sends: the sends in
+    flight are answered and saved, what it claimed and did not send is given back, and the
+    pump is enqueued again for the next sms process. Raises PumpBusy when another pump is
+    running. `clock`, `sleep` and `concurrency` are for
     tests (the default concurrency follows the rate: `concurrency_for`).
     """
     store = jobs.store(SMS_QUEUE)
@@ -97,6 +100,9 @@ def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
     tried = 0
     try:
         while clock() - started < max_seconds:
+            if shutdown.requested():
+                log.info("the SMS pump stops: the process is stopping")
+                break
             if not heart.still_mine():
                 log.warning("another SMS pump took over; this one stops")
                 break
@@ -111,7 +117,7 @@ def run_sms_pump(max_seconds: float = MAX_RUN_SECONDS,
     finally:
         heart.stop()
         senders.close()
-        unsent = feed.close()
+        unsent = feed.close() + senders.unsent
         persist(lambda: release(unsent), "giving back unsent SMS claims")
         # The queue's store may be down (a Redis fault): the lock is given back when it is
         # up again, not left for recovery to find stale a lease later.
