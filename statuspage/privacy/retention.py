@@ -40,7 +40,7 @@ FINAL_STATES = (SENT, DELIVERED, FAILED, SUPPRESSED)
 # Receipts kept whatever their age (see the module).
 KEPT_RECEIPTS = ("twilio_inbound",)
 BATCH_SIZE = 1000
-MAX_BATCHES = 100
+MAX_BATCHES = 500
 
 
 @dataclass
