@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from statuspage.core.errors import DomainError
@@ -22,7 +23,7 @@ from statuspage.tasks import huey
 from statuspage.tasks import privacy as privacy_tasks
 from tests.console.subscriber_helpers import make_subscriber
 from tests.privacy_support import NOW, delivery, event_at, left, where_text_is
-from tests.subscription_support import NO_MOBILE, outbox, reloaded
+from tests.subscription_support import NO_MOBILE, US_MOBILE, outbox, reloaded
 
 DAY = timedelta(days=1)
 
@@ -170,6 +171,25 @@ def test_start_from_an_erased_stopped_number_subscribes_it_again(app: Flask) -> 
 
     again = reloaded(stopped)
     assert (again.address, again.state, again.erased_at) == (NO_MOBILE, "active", None)
+
+
+def test_the_sign_up_pages_look_the_same_for_an_erased_bounced_number_or_webhook(
+        app: Flask, client: FlaskClient) -> None:
+    app.config["WEBHOOK_ALLOW_LOOPBACK"] = True
+    hook = "http://127.0.0.1:9/status"  # nothing is sent to a bounced webhook
+    left(US_MOBILE, NOW - 40 * DAY, "provider_error", channel="sms")
+    left(hook, NOW - 40 * DAY, "bounce", channel="webhook")
+    apply_retention(now=NOW)
+
+    response = client.post("/subscribe", data={"channel": "sms", "address": "(415) 555-2671"})
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "+1 ••• ••• 2671" in html and "erased" not in html  # as for any sign-up
+    html = client.post("/subscribe", data={"channel": "webhook", "address": hook}
+                       ).get_data(as_text=True)
+    assert f"<code>{hook}</code>" in html and "erased" not in html
+    assert outbox() == []  # refused quietly, as before the erasure
+    assert where_text_is(US_MOBILE) == where_text_is(hook) == []
 
 
 def test_the_retention_task_is_registered_hourly_and_runs(app: Flask) -> None:
