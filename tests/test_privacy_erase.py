@@ -25,6 +25,7 @@ from statuspage.privacy.erase import erase_person
 from statuspage.privacy.export import export_person
 from statuspage.privacy.person import person
 from statuspage.subscriptions import subscribe as subscriptions
+from statuspage.subscriptions.links import manage_path
 from tests.console.subscriber_helpers import make_subscriber
 from tests.factories import Factory
 from tests.privacy_support import NOW, delivery, event_at, where_text_is
@@ -94,6 +95,8 @@ def test_erasure_takes_the_address_out_of_every_table(app: Flask, factory: Facto
     jane = _jane(factory)
     admin = factory.user("admin")
     assert where_text_is(ADDRESS) != []
+    link = manage_path(jane)
+    assert app.test_client().get(link).status_code == 200
 
     done = erase_person(person(ADDRESS), admin)
 
@@ -110,6 +113,7 @@ def test_erasure_takes_the_address_out_of_every_table(app: Flask, factory: Facto
         AuditEntry.action == "privacy.erase")).scalar_one()
     assert (entry.actor_id, entry.details["address"], entry.details["subscription"]) == (
         admin.id, "j***@e***.com", "active")
+    assert app.test_client().get(link).status_code == 400  # links sent before: dead
     # Sign-up still works for them, as for anyone who unsubscribed: a new double opt-in.
     subscriptions.subscribe("email", ADDRESS, [], "en", None)
     assert reloaded(jane).state == "unconfirmed" and len(outbox(to=ADDRESS)) == 1
