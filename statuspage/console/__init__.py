@@ -31,6 +31,7 @@ NAV = [
     ("console.users", "Users", "admin"),
     ("console.tokens", "API tokens", "admin"),
     ("console.audit_log", "Audit log", "admin"),
+    ("console.privacy", "Privacy", "admin"),
     ("console.settings", "Page settings", "admin"),
 ]
 # The navigation's sections, in order. An entry of NAV in no section is listed under "More",
@@ -41,7 +42,8 @@ NAV_SECTIONS = [
     ("Audience", ("console.subscribers", "console.stakeholders", "console.plan",
                   "console.message_templates")),
     ("Insight", ("console.reports", "console.follow_ups", "console.outbox")),
-    ("Admin", ("console.users", "console.tokens", "console.audit_log", "console.settings")),
+    ("Admin", ("console.users", "console.tokens", "console.audit_log", "console.privacy",
+               "console.settings")),
 ]
 # Shown in the top bar on a phone without opening the menu: the incident work.
 NAV_QUICK = ("console.dashboard", "console.incidents")
@@ -90,6 +92,7 @@ from statuspage.console import (  # noqa: E402,F401  (route registration)
     plan_views,
     postmortem_review_views,
     postmortem_views,
+    privacy_views,
     report_views,
     settings_views,
     stakeholder_views,

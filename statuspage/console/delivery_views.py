@@ -35,6 +35,7 @@ from statuspage.models import (
     Subscriber,
 )
 from statuspage.models.deliveries import FAILED, QUEUED, SENDING
+from statuspage.subscriptions import erasure
 
 PER_PAGE = 50
 # Seconds between reloads of the progress page while messages are still on their way.
@@ -145,7 +146,13 @@ def _with_addresses(deliveries: list[Delivery]) -> list[tuple[Delivery, str]]:
     ids = {d.subscriber_id for d in deliveries}
     addresses = {row.id: row.address for row in db.session.execute(
         select(Subscriber.id, Subscriber.address).where(Subscriber.id.in_(ids)))} if ids else {}
-    return [(d, addresses.get(d.subscriber_id, "(removed)")) for d in deliveries]
+    return [(d, _shown(addresses.get(d.subscriber_id))) for d in deliveries]
+
+
+def _shown(address: str | None) -> str:
+    if address is None:
+        return "(removed)"
+    return "(erased)" if erasure.is_erased_address(address) else address
 
 
 def _detail_url(incident: Incident) -> str:

@@ -40,3 +40,11 @@ class ImportForm(ConsoleForm):
     pre_confirmed = BooleanField("The list is pre-confirmed: consent obtained elsewhere "
                                  "(no confirmations are sent)")
     consent_note = TextAreaField("How and when did they agree?")
+
+
+class PersonForm(ConsoleForm):
+    """The privacy page: whose data to look up, export or erase."""
+
+    address = StringField("Email address, phone number or webhook URL")
+    # The erasure's second step: set by the confirmation page's button.
+    confirm = StringField()

@@ -107,7 +107,8 @@ def subscriber_new() -> ResponseReturnValue:
 def subscriber_detail(public_id: str) -> ResponseReturnValue:
     return render_template("console/subscriber_detail.html",
                            subscriber=_subscriber_or_404(public_id), zone=display_zone(),
-                           can_edit=current_user.can_edit)
+                           can_edit=current_user.can_edit,
+                           can_manage_privacy=current_user.is_admin)
 
 
 @bp.route("/subscribers/<public_id>/remove", methods=["GET", "POST"])

@@ -200,6 +200,10 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+        # Retention (statuspage.privacy.retention), in days; 0 keeps for ever. Delivery records,
+        # provider receipts and the dev outbox; then unsubscribed or suppressed addresses.
+        "DELIVERY_RETENTION_DAYS": _int(env, "DELIVERY_RETENTION_DAYS", 180),
+        "UNSUBSCRIBED_RETENTION_DAYS": _int(env, "UNSUBSCRIBED_RETENTION_DAYS", 30),
         # Bearer token for GET /metrics (statuspage.web.metrics); unset: not served (404).
         "METRICS_TOKEN": _metrics_token(env),
         # Logging of every process (statuspage.core.logging_setup): level, and plain or json lines.

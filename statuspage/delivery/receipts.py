@@ -24,7 +24,7 @@ from statuspage.models import Delivery, Subscriber
 from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, SENDING, SENT
 from statuspage.models.subscribers import EMAIL, SMS
 from statuspage.page.record import get_page
-from statuspage.subscriptions import leaving
+from statuspage.subscriptions import erasure, leaving
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.links import sms_code_url
 
@@ -150,6 +150,9 @@ def handle_inbound_sms(from_number: str, body: str, opt_out_type: str | None = N
         # Texting START from the number is a new consent, given through the address itself;
         # it lifts the opt-out but confirms nothing: a number that never entered its code
         # stays unconfirmed (resubscribe keeps confirmed_at) and gets no updates.
+        # An erased number gets its address back: it was found by its hash, so the number
+        # it came from is the one it had.
+        erasure.restore_address(subscriber, subscriptions.lookup_form(SMS, from_number))
         leaving.resubscribe(subscriber, source="sms_start")
     db.session.commit()  # the claim, also when the keyword changed nothing
     if opt_out_type:

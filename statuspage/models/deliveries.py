@@ -96,7 +96,11 @@ class ProviderReceipt(Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    __table_args__ = (UniqueConstraint("provider", "event_id"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "event_id"),
+        # The retention task deletes old receipts as a range of it (statuspage.privacy).
+        Index("ix_provider_receipt_received_at", "received_at"),
+    )
 
 
 class OutboxMessage(Model):

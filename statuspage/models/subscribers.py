@@ -78,6 +78,9 @@ class Subscriber(Model):
     # When this number was last sent an SMS carrying the opt-out wording ("Reply STOP to
     # unsubscribe"); None: never, so its next message must carry it.
     opt_out_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the personal data was erased (retention or an erasure request): the row is then an
+    # anonymous opt-out record, its address a keyed hash (statuspage.subscriptions.erasure).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     components: Mapped[list[Component]] = relationship(secondary=subscriber_component)
 

@@ -6,12 +6,13 @@ Referer leaving them, since their URLs carry tokens.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import abort, make_response, render_template
+from flask import abort, make_response, render_template, session
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -23,6 +24,7 @@ from statuspage.notify.addresses import allowed_regions, country_names, mask_pho
 from statuspage.page import queries
 from statuspage.page.record import get_page
 from statuspage.public.presenters import site_view
+from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.links import subscriber_for_token
 
 # Lazy: each is translated when a page shows it, in that visitor's language.
@@ -94,9 +96,35 @@ def sms_regions() -> list[str]:
     return allowed_regions(get_page())
 
 
-def shown_address(subscriber: Subscriber) -> str:
-    """How a page names the address: a number is partly masked, the rest is shown."""
-    return mask_phone(subscriber.address) if subscriber.channel == SMS else subscriber.address
+# The visitor's last SMS sign-up, [public id, masked number], kept in their session: the
+# code page of an erased row (statuspage.subscriptions.erasure), quietly refused, cannot read
+# the number from the row and must look like every other code page.
+SHOWN_NUMBER = "sms_signup_shown"
+
+
+def remember_number(subscriber: Subscriber, typed: str) -> None:
+    """Keep the masked form of the number this visitor just signed up with (see above)."""
+    number = subscriptions.lookup_form(SMS, typed)
+    with contextlib.suppress(DomainError):
+        number = subscriptions.normalise_address(SMS, typed)
+    session[SHOWN_NUMBER] = [subscriber.public_id, mask_phone(number)]
+
+
+def shown_address(subscriber: Subscriber, typed: str = "") -> str:
+    """How a page names the address: a number is partly masked, the rest is shown.
+
+    An erased row has no address to show: the number this visitor typed in this session, or
+    what they typed in this request (a webhook URL), stands in for it.
+    """
+    if subscriber.erased_at is None:
+        return (mask_phone(subscriber.address) if subscriber.channel == SMS
+                else subscriber.address)
+    if subscriber.channel == SMS:
+        kept = session.get(SHOWN_NUMBER)
+        if isinstance(kept, list) and len(kept) == 2 and kept[0] == subscriber.public_id:
+            return str(kept[1])
+        return _("your number")
+    return typed.strip()
 
 
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:

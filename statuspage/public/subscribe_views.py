@@ -31,6 +31,7 @@ from statuspage.public.subscribe_pages import (
     component_sections,
     page,
     private,
+    remember_number,
     shown_address,
     token_subscriber,
 )
@@ -61,11 +62,13 @@ def subscribe() -> ResponseReturnValue:
         form.add_error(error)
         return _subscribe_form(form, channels, 400)
     if subscriber.channel == SMS:
+        remember_number(subscriber, form.address.data or "")
         return redirect(sms_code_path(subscriber), 303)
     if subscriber.channel == WEBHOOK:
         # Shown once, to the person who just asked: the secret that signs every request.
         fresh = subscriptions.secret_issued(subscriber)
         return page("public/subscribe_webhook.html", subscriber=subscriber, fresh=fresh,
+                    url=shown_address(subscriber, form.address.data or ""),
                     manage=manage_path(subscriber) if fresh else None)
     return redirect(url_for("public.subscribe_check_email"), 303)
 

@@ -16,20 +16,29 @@ from sqlalchemy.exc import IntegrityError
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import Component, Subscriber, new_public_id, subscriber_component, utcnow
+from statuspage.subscriptions import erasure
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.consent import IMPORT, confirmed_subscriber, mark_confirmed
 from statuspage.subscriptions.csv_rows import ImportReport, Row
 
 
 def _existing(rows: list[Row]) -> dict[tuple[str, str], Subscriber]:
+    """The subscribers of the rows' addresses, erased ones too (found by their hash)."""
     by_channel: dict[str, list[str]] = {}
+    # (channel, value in the address column) -> (channel, the row's address)
+    stands_for: dict[tuple[str, str], tuple[str, str]] = {}
     for row in rows:
-        by_channel.setdefault(row.channel, []).append(row.address)
+        for value in erasure.lookup_addresses(row.channel, row.address):
+            by_channel.setdefault(row.channel, []).append(value)
+            stands_for[(row.channel, value)] = (row.channel, row.address)
     found = db.session.execute(select(Subscriber).where(Subscriber.public(), or_(*(
         (Subscriber.channel == channel) & Subscriber.address.in_(addresses)
         for channel, addresses in by_channel.items()
-    )))).scalars()
-    return {(s.channel, s.address): s for s in found}
+    ))).order_by(erasure.live_first())).scalars()
+    existing: dict[tuple[str, str], Subscriber] = {}
+    for subscriber in found:
+        existing.setdefault(stands_for[(subscriber.channel, subscriber.address)], subscriber)
+    return existing
 
 
 def _refusal(subscriber: Subscriber) -> str | None:

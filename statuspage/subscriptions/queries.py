@@ -56,7 +56,8 @@ def filtered(filters: SubscriberFilter) -> Select[Subscriber]:
     Unknown channel or state values filter nothing (they come from a query string).
     """
     # Stakeholder members' rows belong to their group's page, not the subscriber list.
-    query = (select(Subscriber).where(Subscriber.public())
+    # Erased rows are anonymous opt-out records, nobody's subscription: not listed either.
+    query = (select(Subscriber).where(Subscriber.public(), Subscriber.erased_at.is_(None))
              .options(selectinload(Subscriber.components)))
     search = filters.search.strip()
     if search:
@@ -77,7 +78,8 @@ def subscriber_query(filters: SubscriberFilter) -> Select[Subscriber]:
 def get_subscriber(public_id: str) -> Subscriber:
     """The subscriber with this public id; NotFound otherwise."""
     subscriber = db.session.execute(
-        select(Subscriber).where(Subscriber.public_id == public_id, Subscriber.public())
+        select(Subscriber).where(Subscriber.public_id == public_id, Subscriber.public(),
+                                 Subscriber.erased_at.is_(None))
         .options(selectinload(Subscriber.components))
     ).scalar_one_or_none()
     if subscriber is None:

@@ -36,6 +36,7 @@ from statuspage.models import Component, Page, Subscriber, utcnow
 from statuspage.models.subscribers import CHANNELS, EMAIL, SMS, WEBHOOK
 from statuspage.notify import addresses
 from statuspage.page.record import get_page
+from statuspage.subscriptions import erasure
 from statuspage.subscriptions.codes import TooManyRequests, check_code, spend_sms_budget
 from statuspage.subscriptions.links import (
     confirm_url,
@@ -47,9 +48,9 @@ from statuspage.subscriptions.links import (
 
 __all__ = [
     "TooManyRequests", "change_components", "confirm_email", "confirm_url", "confirm_webhook",
-    "find_subscriber", "manage_url", "normalise_address", "normalise_channel",
-    "normalise_language", "open_channels", "recipient_for", "resend_confirmation",
-    "secret_issued", "subscribe", "unsubscribe_url", "verify_sms_code",
+    "find_subscriber", "known_subscriber", "lookup_form", "manage_url", "normalise_address",
+    "normalise_channel", "normalise_language", "open_channels", "recipient_for",
+    "resend_confirmation", "secret_issued", "subscribe", "unsubscribe_url", "verify_sms_code",
 ]
 
 log = logging.getLogger(__name__)
@@ -87,11 +88,23 @@ def normalise_language(raw: str | None) -> str:
 
 def find_subscriber(channel: str, address: str) -> Subscriber | None:
     """The subscriber for an address as a provider or a form wrote it, if there is one."""
+    return known_subscriber(channel, lookup_form(channel, address))
+
+
+def lookup_form(channel: str, address: str) -> str:
+    """The canonical form of an address as a provider or a form wrote it; never raises."""
     regions = addresses.allowed_regions(get_page()) if channel == SMS else []
+    return addresses.lenient(channel, address.strip(), regions)
+
+
+def known_subscriber(channel: str, normalised: str) -> Subscriber | None:
+    """The public subscriber of a normalised address, also once its data was erased (then
+    found by the address's hash: subscriptions.erasure), so an opt-out outlives erasure."""
     return db.session.execute(
-        select(Subscriber).where(Subscriber.public(), Subscriber.channel == channel,
-                                 Subscriber.address == addresses.lenient(channel, address,
-                                                                         regions))
+        select(Subscriber).where(
+            Subscriber.public(), Subscriber.channel == channel,
+            Subscriber.address.in_(erasure.lookup_addresses(channel, normalised)))
+        .order_by(erasure.live_first()).limit(1)
     ).scalar_one_or_none()
 
 
@@ -114,10 +127,7 @@ def subscribe(channel: str, address: str, component_ids: Iterable[int | str], la
     normalised = normalise_address(channel, address)
     components = resolve_components(component_ids)
     language = normalise_language(language)
-    subscriber = db.session.execute(
-        select(Subscriber).where(Subscriber.public(), Subscriber.channel == channel,
-                                 Subscriber.address == normalised)
-    ).scalar_one_or_none()
+    subscriber = known_subscriber(channel, normalised)
     if subscriber is None:
         subscriber = Subscriber(channel=channel, address=normalised, token_version=1)
         db.session.add(subscriber)
@@ -125,7 +135,9 @@ def subscribe(channel: str, address: str, component_ids: Iterable[int | str], la
     elif subscriber.suppressed_at is not None:
         return subscriber  # refused quietly: the page answers as for anyone else
     elif subscriber.unsubscribed_at is not None:
-        # A new consent: links from the old subscription stop working.
+        # A new consent: links from the old subscription stop working. An erased row gets
+        # its address back: the double opt-in asks its owner again, as before the erasure.
+        erasure.restore_address(subscriber, normalised)
         subscriber.token_version += 1
         subscriber.unsubscribed_at = None
         subscriber.suppression_reason = None

@@ -127,3 +127,23 @@ def test_stakeholder_pages_with_the_language_select_are_accessible(
         answer = page.goto(path)
         assert answer is not None and answer.status == 200, path
         assert_accessible(page, path)
+
+
+def test_privacy_lookup_and_erasure_are_accessible_and_work(page: Page, factory: Factory
+                                                         ) -> None:
+    add_subscribers(1)  # person0@example.com or the like: read its address from the list
+    login(page, "admin")
+    page.goto("/console/subscribers")
+    address = page.locator("table.subscribers tbody td a").first.inner_text()
+    page.goto("/console/privacy")
+    assert_accessible(page, "privacy")
+    page.get_by_label("Email address, phone number or webhook URL").fill(address.upper())
+    page.get_by_role("button", name="Look up").click()
+    expect(page.get_by_role("heading", name=f"Held about {address}")).to_be_visible()
+    assert_accessible(page, "privacy (what is held)")
+    page.get_by_role("button", name="Erase…").click()
+    assert_accessible(page, "privacy (erase?)")
+    page.get_by_role("button", name=f"Yes, erase {address}").click()
+    expect(page.get_by_role("status")).to_contain_text("was erased")
+    page.goto("/console/subscribers")
+    expect(page.get_by_text(address)).to_have_count(0)
