@@ -4,7 +4,7 @@ process_beat: each web, worker and sms process's last beat and its response cach
 read by GET /metrics. Additive: a new table nothing of the previous release reads.
 
 Revision ID: 0a684fb1e050
-Revises: 5b1e7c2d9a40
+Revises: 8e4f1a6c2b37
 Create Date: 2026-12-07 08:49:08.038551
 
 """
@@ -15,7 +15,7 @@ import statuspage.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0a684fb1e050'
-down_revision = '5b1e7c2d9a40'
+down_revision = '8e4f1a6c2b37'
 branch_labels = None
 depends_on = None
 
