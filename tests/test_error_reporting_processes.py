@@ -3,6 +3,9 @@ fails to the local Sentry-compatible receiver, set up by the app factory from SE
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -45,3 +48,23 @@ def test_a_task_failing_in_the_worker_process_is_reported(
     assert event["logentry"]["message"].startswith("Unhandled exception in task")
     raw = b"".join(envelope.raw for envelope in fake_sentry.envelopes).decode()
     assert EMAIL not in raw and "dora.worker" not in raw
+
+
+def test_flask_send_test_error_arrives_masked(tmp_path: Path, fake_sentry: FakeSentry) -> None:
+    """The README's way to check reporting: `flask send-test-error` against a receiver."""
+    env = {k: v for k, v in os.environ.items() if k != "SENTRY_DSN"}
+    env.update(INSTANCE_PATH=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    command = [str(Path(sys.executable).parent / "flask"), "--app", "statuspage",
+               "send-test-error"]
+    refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60,
+                             check=False)
+    assert refused.returncode == 1 and "SENTRY_DSN is not set" in refused.stderr
+    sent = subprocess.run(command, env={**env, "SENTRY_DSN": fake_sentry.dsn},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert sent.returncode == 0, sent.stderr
+    [event] = fake_sentry.wait_for_events(1)
+    value = event["exception"]["values"][-1]["value"]
+    assert value.startswith("statuspage test error (flask send-test-error) about ")
+    assert "test.person@example.com" not in value
+    raw = b"".join(envelope.raw for envelope in fake_sentry.envelopes).decode()
+    assert "test.person" not in raw

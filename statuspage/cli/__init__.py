@@ -1,5 +1,5 @@
 """Flask CLI commands: seed the demo page, create the first admin, create an API token, back up
-and restore, export the page as JSON, export or erase one subscriber, apply retention."""
+and restore, export the page as JSON, export or erase one subscriber, apply retention, send a test error."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from statuspage.accounts.users import create_user, find_user
 from statuspage.api.v1_cli import create_token_command
 from statuspage.cli.backup_commands import backup_command, restore_command
 from statuspage.cli.demo import seed_demo
+from statuspage.cli.diagnostics import send_test_error_command
 from statuspage.cli.export import export_page_command
 from statuspage.cli.privacy import apply_retention_command, subscriber_group
 from statuspage.core.errors import DomainError
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_page_command)
     app.cli.add_command(subscriber_group)
     app.cli.add_command(apply_retention_command)
+    app.cli.add_command(send_test_error_command)
 
 
 @click.command("seed-demo")

@@ -75,3 +75,28 @@ class FakeSentry(FakeServer):
         while len(self.events()) < count and time.monotonic() < deadline:
             time.sleep(0.02)
         return self.events()
+
+
+def main() -> None:
+    """`python -m tests.fakes.sentry`: a receiver on loopback that prints what arrives."""
+    receiver = FakeSentry()
+    print(f"Receiving on {receiver.url}; use SENTRY_DSN={receiver.dsn}", flush=True)
+    shown = 0
+    try:
+        while True:
+            events = receiver.events()
+            for event in events[shown:]:
+                exception = (event.get("exception") or {}).get("values") or [{}]
+                print(json.dumps({"level": event.get("level"),
+                                  "logger": event.get("logger"),
+                                  "message": (event.get("logentry") or {}).get("message"),
+                                  "exception": f"{exception[-1].get('type')}: "
+                                               f"{exception[-1].get('value')}"}), flush=True)
+            shown = len(events)
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        receiver.stop()
+
+
+if __name__ == "__main__":
+    main()
