@@ -1,5 +1,6 @@
 """Flask CLI commands: seed the demo page, create the first admin, create an API token, back up
-and restore, export the page as JSON, export or erase one subscriber, apply retention, send a test error."""
+and restore, export the page as JSON, export or erase one subscriber, apply retention, send a
+test error."""
 
 from __future__ import annotations
 
