@@ -15,7 +15,7 @@ import sys
 from huey.consumer_options import ConsumerConfig, OptionParserHandler
 from huey.utils import load_class
 
-from statuspage import create_app
+from statuspage import create_worker_app
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     config = ConsumerConfig(**{k: v for k, v in vars(options).items() if v is not None})
     config.validate()
     huey = load_class(args[0])
-    create_app()  # configures logging; statuspage.tasks.queues keeps it as the tasks' app
+    create_worker_app()  # configures logging; statuspage.tasks.queues keeps it as the tasks' app
     huey.create_consumer(**config.values).run()
 
 
