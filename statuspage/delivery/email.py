@@ -26,6 +26,7 @@ from statuspage.core import jobs
 from statuspage.core.extensions import db
 from statuspage.delivery.acceptances import keep_sent
 from statuspage.delivery.faults import default_deadline, is_transient, persist, rollback
+from statuspage.delivery.id_lists import among
 from statuspage.delivery.send import (
     Item,
     _set,
@@ -94,7 +95,7 @@ def _give_back(ids: list[int], lease: datetime) -> None:
     try:
         db.session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.state == SENDING,
+            .where(among(Delivery.id, ids), Delivery.state == SENDING,
                    Delivery.lease_until == lease)
             .values(state=QUEUED, lease_until=None, attempts=Delivery.attempts - 1)
             .execution_options(synchronize_session=False))
