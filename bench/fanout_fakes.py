@@ -32,11 +32,20 @@ class _SendGrid:
         self.lock = threading.Lock()
         self.addresses: Counter[str] = Counter()
         self.calls = 0
-        self.last = 0.0
+        self.first = self.last = 0.0
+
+    def reset(self) -> None:
+        with self.lock:
+            self.addresses.clear()
+            self.calls = 0
+            self.first = self.last = 0.0
 
     def handle(self, request: Request) -> Response:
         if request.path != "/v3/mail/send":
             return Response("not found", status=404)
+        arrived = time.monotonic()  # before reading the body: when the worker called
+        with self.lock:
+            self.first = self.first or arrived
         # A regular expression over the raw JSON costs a fraction of parsing it.
         addresses = [a.decode() for a in _TO.findall(request.get_data())]
         with self.lock:
@@ -48,6 +57,7 @@ class _SendGrid:
     def stats(self) -> dict[str, Any]:
         with self.lock:
             return {"received": len(self.addresses), "calls": self.calls, "last": self.last,
+                    "first": self.first,
                     "duplicates": sum(n > 1 for n in self.addresses.values())}
 
 
@@ -101,6 +111,9 @@ def _serve(kind: str, rate: float, ports: Any) -> None:
         request = Request(environ)
         if request.path == "/stats":
             response = Response(json.dumps(fake.stats()), mimetype="application/json")
+        elif request.path == "/reset" and isinstance(fake, _SendGrid):
+            fake.reset()
+            response = Response("", status=204)
         else:
             response = fake.handle(request)
         return response(environ, start_response)
@@ -123,6 +136,11 @@ class FakeProvider:
     def stats(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"{self.url}/stats", timeout=10) as response:  # loopback
             return json.loads(response.read())
+
+    def reset(self) -> None:
+        """Forget what the fake received (the SendGrid fake): the next publish starts at 0."""
+        with urllib.request.urlopen(f"{self.url}/reset", timeout=10):  # loopback
+            pass
 
     def stop(self) -> None:
         self.process.terminate()

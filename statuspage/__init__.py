@@ -10,29 +10,12 @@ from flask import Flask
 
 from statuspage.core.paths import ROOT
 
-__all__ = ["ROOT", "create_app", "create_metrics_app"]
-
+__all__ = ["ROOT", "create_app", "create_metrics_app", "create_worker_app"]
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: config → extensions → blueprints → error handlers → CLI. No I/O."""
-    from statuspage.core.config import load_config
-
-    instance_path = Path(os.environ.get("INSTANCE_PATH") or ROOT / "instance")
-    app = Flask(
-        __name__,
-        instance_path=str(instance_path),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-    )
-    app.config.update(load_config(os.environ, instance_path))
-    if overrides:
-        app.config.update(overrides)
-    from statuspage.core import error_reporting, logging_setup
-
-    logging_setup.init_app(app)  # first: once per process, before anything logs
-    error_reporting.init_app(app)  # with SENTRY_DSN: once per process (web, worker, sms, CLI)
-
+    app = _configured_app(overrides)
     from statuspage.web.sessions import PublicCacheFriendlySessionInterface
 
     app.session_interface = PublicCacheFriendlySessionInterface()
@@ -55,6 +38,45 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def create_worker_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """The app of the `worker` and `sms` processes: settings, extensions, queues and the
+    message templates, without the web's blueprints, request hooks and CLI.
+
+    Tasks render messages and build links from PUBLIC_BASE_URL without a request, so they
+    need none of it, and leaving it out keeps the console, public pages, APIs and what only
+    they use (password hashing, the strength estimator, forms) out of the consumers' memory
+    (bench/fanout.py prints their resident size; tests/test_worker_modules.py names what
+    must stay out).
+    """
+    app = _configured_app(overrides)
+    _init_core(app)
+    from statuspage.messages import templating
+
+    templating.init_app(app)
+    return app
+
+
+def _configured_app(overrides: dict[str, Any] | None) -> Flask:
+    """The Flask object with its settings, logging and error reporting set up."""
+    from statuspage.core.config import load_config
+
+    instance_path = Path(os.environ.get("INSTANCE_PATH") or ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(os.environ, instance_path))
+    if overrides:
+        app.config.update(overrides)
+    from statuspage.core import error_reporting, logging_setup
+
+    logging_setup.init_app(app)  # first: once per process, before anything logs
+    error_reporting.init_app(app)  # with SENTRY_DSN: once per process (web, worker, sms, CLI)
+    return app
+
+
 def create_metrics_app() -> Flask:
     """The app for a private bind (README "Metrics"): GET /metrics answers without a token.
 
@@ -64,15 +86,10 @@ def create_metrics_app() -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from statuspage import models  # noqa: F401  (models register tables)
-    from statuspage.core import i18n
-    from statuspage.core.db_timeouts import engine_options
+    _init_core(app)
     from statuspage.core.extensions import csrf, db, login_manager, migrate
     from statuspage.web import cache, db_guard, login, process_beat, ratelimits
 
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
-    db.init_app(app)
-    i18n.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     ratelimits.init_app(app)
@@ -81,6 +98,18 @@ def _init_extensions(app: Flask) -> None:
     cache.init_app(app)
     process_beat.init_app(app)  # the web process's heartbeat row, on its first request
     db_guard.init_app(app)
+
+
+def _init_core(app: Flask) -> None:
+    """What every process needs: the database, languages and the task queues."""
+    from statuspage import models  # noqa: F401  (models register tables)
+    from statuspage.core import i18n
+    from statuspage.core.db_timeouts import engine_options
+    from statuspage.core.extensions import db
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    db.init_app(app)
+    i18n.init_app(app)
     from statuspage import tasks
 
     tasks.init_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,8 +19,16 @@ from statuspage.plan.stakeholder_members import normalise_member_phone
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = MIN_LENGTH
-# Verifying against this keeps the time of a login for an unknown email equal to a real one.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def dummy_hash() -> str:
+    """Verifying against this keeps the time of a login for an unknown email equal to a real one.
+
+    Made on first use, not at import: an argon2 hash takes 64 MiB for a moment, which would
+    raise the peak memory of every process importing this module (the worker and sms too).
+    """
+    return _hasher.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
@@ -28,8 +37,9 @@ def hash_password(password: str) -> str:
 
 def verify_password(user: User | None, password: str) -> bool:
     """Check a password in constant-ish time, rehashing when argon2 parameters changed."""
+    dummy = dummy_hash()  # first called for any login, so both branches pay for making it
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else dummy, password)
     except (VerificationError, InvalidHashError):
         return False
     if user is None:

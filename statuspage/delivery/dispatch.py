@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from statuspage.core import jobs
 from statuspage.core.extensions import db
+from statuspage.delivery.id_lists import among
 from statuspage.delivery.sms.pump import wake_pump
 from statuspage.models import Delivery, Subscriber
 from statuspage.models.deliveries import QUEUED
@@ -38,7 +39,7 @@ def dispatch_ids(ids: Sequence[int]) -> int:
         rows = db.session.execute(
             select(Delivery.id, Delivery.channel, Delivery.event_id, Subscriber.language)
             .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-            .where(Delivery.id.in_(part), Delivery.state == QUEUED)
+            .where(among(Delivery.id, part), Delivery.state == QUEUED)
             .order_by(Delivery.id)
         ).all()
         tasks += dispatch_rows(rows)

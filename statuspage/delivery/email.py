@@ -28,6 +28,7 @@ from statuspage.core import jobs, shutdown
 from statuspage.core.extensions import db
 from statuspage.delivery.acceptances import keep_sent
 from statuspage.delivery.faults import default_deadline, is_transient, persist, rollback
+from statuspage.delivery.id_lists import among
 from statuspage.delivery.send import (
     Item,
     _set,
@@ -111,7 +112,7 @@ def _give_back(ids: list[int], lease: datetime) -> list[int]:
     try:
         returned = list(db.session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.state == SENDING,
+            .where(among(Delivery.id, ids), Delivery.state == SENDING,
                    Delivery.lease_until == lease)
             .values(state=QUEUED, lease_until=None, attempts=Delivery.attempts - 1)
             .returning(Delivery.id)

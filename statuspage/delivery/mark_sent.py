@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, or_, update
 
 from statuspage.core.extensions import db
+from statuspage.delivery.id_lists import among
 from statuspage.models import Delivery, Subscriber, utcnow
 from statuspage.models.deliveries import QUEUED, SENDING, SENT
 
@@ -48,7 +49,7 @@ def mark_sent_rows(sent: Sequence[Sent], at: datetime | None = None) -> None:
         if len(ids) > 1:
             db.session.execute(
                 update(Delivery)
-                .where(Delivery.id.in_(ids), Delivery.state.in_([SENDING, QUEUED]))
+                .where(among(Delivery.id, ids), Delivery.state.in_([SENDING, QUEUED]))
                 .values(state=SENT, provider_message_id=pid or None, sent_at=now,
                         lease_until=None, updated_at=now)
                 .execution_options(synchronize_session=False))

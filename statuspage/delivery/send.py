@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from statuspage.core.extensions import db
 from statuspage.delivery.faults import persist, rollback
+from statuspage.delivery.id_lists import among
 from statuspage.models import (
     Delivery,
     FanoutEvent,
@@ -106,7 +107,7 @@ def claim(ids: Sequence[int], now: datetime | None = None,
     lease = lease or new_lease(now)
     claimed = list(db.session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(list(ids)),
+        .where(among(Delivery.id, ids),
                and_(Delivery.state == QUEUED, due(now))
                | and_(Delivery.state == SENDING, Delivery.lease_until == lease))
         .values(state=SENDING, lease_until=lease, attempts=Delivery.attempts + 1,
@@ -135,7 +136,7 @@ def renew(ids: Sequence[int], lease: datetime) -> tuple[list[int], datetime]:
     fresh = new_lease()
     held = list(db.session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(list(ids)), Delivery.state == SENDING,
+        .where(among(Delivery.id, ids), Delivery.state == SENDING,
                Delivery.lease_until == lease)
         .values(lease_until=fresh)
         .returning(Delivery.id)
@@ -189,7 +190,7 @@ def _record_failure(items: Sequence[Item], error: DeliveryError) -> float | None
 def _set(ids: Sequence[int], now: datetime, **values: Any) -> None:
     db.session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(list(ids)), Delivery.state == SENDING)
+        .where(among(Delivery.id, ids), Delivery.state == SENDING)
         .values(lease_until=None, updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
@@ -217,7 +218,7 @@ def load_items(ids: Sequence[int]) -> list[Item]:
         .outerjoin(StakeholderMember, StakeholderMember.id == Subscriber.stakeholder_member_id)
         .outerjoin(FanoutEvent, FanoutEvent.id == Delivery.event_id)
         .outerjoin(Incident, Incident.id == FanoutEvent.incident_id)
-        .where(Delivery.id.in_(list(ids)))
+        .where(among(Delivery.id, ids))
         .order_by(Delivery.id)
     ).all()
     linker = Linker()

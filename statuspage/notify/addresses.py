@@ -8,9 +8,10 @@ unique (channel, address) key holds.
 from __future__ import annotations
 
 import phonenumbers
+from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType, geocoder
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from statuspage.core.errors import DomainError
 from statuspage.core.i18n import N_, current_language
@@ -94,14 +95,15 @@ def allowed_regions(page: Page) -> list[str]:
 def country_names(regions: list[str]) -> str:
     """"United States (+1), Norway (+47)": how the form names the countries it accepts.
 
-    Named in the reader's language ("Norge (+47)").
+    Named in the reader's language ("Norge (+47)"), from Babel's CLDR territory names:
+    phonenumbers' geocoder holds the same names but loads ~100 MB of per-prefix place names
+    with them, into every process that imports this module (the worker and sms too).
     """
     names = []
-    language = current_language()
+    territories = Locale.parse(current_language()).territories
     for region in regions:
-        example = phonenumbers.example_number(region)
-        name = geocoder.country_name_for_number(example, language) if example else region
-        names.append(f"{name or region} (+{phonenumbers.country_code_for_region(region)})")
+        name = territories.get(region) or region
+        names.append(f"{name} (+{phonenumbers.country_code_for_region(region)})")
     return ", ".join(names)
 
 

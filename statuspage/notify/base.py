@@ -7,7 +7,9 @@ one place, which tests point at a local fake provider.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from statuspage.core.text_rules import one_line
@@ -98,3 +100,26 @@ class SmsContent:
 @dataclass(frozen=True)
 class WebhookContent:
     payload: dict[str, Any]
+
+
+def retry_after_seconds(headers: Any, now: float | None = None) -> float | None:
+    """Seconds to wait from Retry-After (seconds or HTTP date) or X-RateLimit-Reset (epoch)."""
+    if not headers:
+        return None
+    now = time.time() if now is None else now
+    raw = headers.get("Retry-After")
+    if raw:
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            try:
+                return max(0.0, parsedate_to_datetime(raw).timestamp() - now)
+            except (TypeError, ValueError):
+                pass
+    reset = headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            return max(0.0, float(reset) - now)
+        except ValueError:
+            return None
+    return None

@@ -15,10 +15,9 @@ from __future__ import annotations
 import http.client
 import logging
 import re
-import time
 import urllib.error
 from collections.abc import Mapping, Sequence
-from email.utils import parseaddr, parsedate_to_datetime
+from email.utils import parseaddr
 from typing import Any
 
 from python_http_client.exceptions import HTTPError
@@ -32,6 +31,7 @@ from statuspage.notify.base import (
     EmailContent,
     Recipient,
     RecipientsRefused,
+    retry_after_seconds,
 )
 
 log = logging.getLogger(__name__)
@@ -191,26 +191,3 @@ def _error_message(error: HTTPError) -> str:
         ) or str(error.reason)
     except (ValueError, AttributeError, UnicodeDecodeError):
         return str(error.reason)
-
-
-def retry_after_seconds(headers: Any, now: float | None = None) -> float | None:
-    """Seconds to wait from Retry-After (seconds or HTTP date) or X-RateLimit-Reset (epoch)."""
-    if not headers:
-        return None
-    now = time.time() if now is None else now
-    raw = headers.get("Retry-After")
-    if raw:
-        try:
-            return max(0.0, float(raw))
-        except ValueError:
-            try:
-                return max(0.0, parsedate_to_datetime(raw).timestamp() - now)
-            except (TypeError, ValueError):
-                pass
-    reset = headers.get("X-RateLimit-Reset")
-    if reset:
-        try:
-            return max(0.0, float(reset) - now)
-        except ValueError:
-            return None
-    return None

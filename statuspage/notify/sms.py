@@ -21,8 +21,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from statuspage.notify.base import DeliveryError, Recipient, SmsContent
-from statuspage.notify.email import retry_after_seconds
+from statuspage.notify.base import DeliveryError, Recipient, SmsContent, retry_after_seconds
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 # Connections kept open to the API: the most sends the SMS pump has in flight at once

@@ -43,8 +43,12 @@ from typing import Any
 import requests
 
 from statuspage.core.errors import DomainError
-from statuspage.notify.base import DeliveryError, Recipient, WebhookContent
-from statuspage.notify.email import retry_after_seconds
+from statuspage.notify.base import (
+    DeliveryError,
+    Recipient,
+    WebhookContent,
+    retry_after_seconds,
+)
 from statuspage.notify.webhook_guard import (
     BlockedAddressError,
     GuardedAdapter,

@@ -33,7 +33,7 @@ from huey.consumer_options import ConsumerConfig, OptionParserHandler
 from huey.exceptions import CancelExecution
 from huey.utils import load_class
 
-from statuspage import create_app
+from statuspage import create_worker_app
 from statuspage.core import shutdown
 from statuspage.delivery.heartbeats import start_heartbeat
 from statuspage.tasks.queues import sms_huey
@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
                                "shutdown_timeout": STOP_TIMEOUT_SECONDS, **given})
     config.validate()
     queue: Huey = load_class(args[0])
-    app = create_app()  # configures logging; statuspage.tasks.queues keeps it as the tasks' app
+    # Configures logging; statuspage.tasks.queues keeps it as the tasks' app.
+    app = create_worker_app()
     # The sms queue's consumer beats as `sms`, any other as `worker` (GET /metrics).
     start_heartbeat(app, "sms" if queue is sms_huey else "worker")
     queue.pre_execute("put_back_when_stopping")(partial(put_back_when_stopping, queue))

@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
-from statuspage import create_app
+from statuspage import create_worker_app
 from statuspage.core.logging_setup import log_context
 from statuspage.tasks.configured_huey import ConfiguredHuey
 
@@ -38,7 +38,7 @@ def flask_app() -> Flask:
     global _app
     with _app_lock:
         if _app is None:
-            _app = create_app()
+            _app = create_worker_app()
         return _app
 
 
