@@ -20,6 +20,7 @@ from statuspage.incidents.maintenance import start_maintenance
 from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Component, utcnow
 from statuspage.page.record import get_page, touch_page
+from statuspage.public import front_presenter
 from tests.factories import Factory
 
 Html = lxml.html.HtmlElement
@@ -403,3 +404,26 @@ def test_query_count_does_not_grow_with_history(
     for n in range(1, 16):
         _past_incident(factory, f"Old {n}", started - timedelta(days=n * 11), components[n % 3])
     assert count_queries(app, client, path) == small
+
+
+def test_past_incidents_are_capped_and_the_cut_days_point_to_the_history(
+    client: FlaskClient, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(front_presenter, "RECENT_LIMIT", 3)
+    # Yesterday noon (UTC, the page's zone): every incident and resolution in the past.
+    now = (utcnow() - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
+    for n in range(2):
+        _past_incident(factory, f"Today {n}", now - timedelta(minutes=10 * (n + 1)))
+    for n in range(3):
+        _past_incident(factory, f"Earlier {n}", now - timedelta(days=2, minutes=10 * (n + 1)))
+    days = get_html(client, "/").xpath("//section[@class='history-day']")
+    by_day = {day.xpath(".//time/@datetime")[0]: day for day in days}
+    today, yesterday, two_ago, four_ago = (
+        (now - timedelta(days=n)).date().isoformat() for n in (0, 1, 2, 4))
+    assert len(by_day[today].xpath(".//li")) == 2 and "history" not in text(by_day[today])
+    assert "No incidents reported." in text(by_day[yesterday])
+    assert len(by_day[two_ago].xpath(".//li")) == 1  # the cap cut this day...
+    assert by_day[two_ago].xpath(".//a[contains(., 'incident history')]/@href") == ["/history"]
+    # ...and every older day: none of them claims to have had no incidents.
+    assert "No incidents reported." not in text(by_day[four_ago])
+    assert by_day[four_ago].xpath(".//a[contains(., 'incident history')]")

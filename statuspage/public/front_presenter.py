@@ -35,9 +35,10 @@ from statuspage.public.presenters import (
 )
 
 RECENT_DAYS = 7
-# A cap keeps a burst of incidents from making the page unbounded; beyond it the history
-# page names how many more there were.
-RECENT_LIMIT = 200
+# A cap keeps a burst of incidents from making the page unbounded (the page everyone loads
+# during an outage stays small): past it, the days it cut into point to the history page,
+# which lists every incident of a month.
+RECENT_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class DayGroup:
     iso: str
     label: str
     items: list[IncidentView]
+    # The cap (RECENT_LIMIT) cut this day's list: it may have more than `items`.
+    cut: bool = False
 
 
 @dataclass(frozen=True)
@@ -192,8 +195,13 @@ def _recent_days(today: date, zone: ZoneInfo, now: datetime) -> list[DayGroup]:
     first = today - timedelta(days=RECENT_DAYS - 1)
     start = datetime.combine(first, time.min, tzinfo=zone)
     by_day: dict[date, list[IncidentView]] = {}
-    for incident in queries.started_between(start, now, RECENT_LIMIT):
+    shown = queries.started_between(start, now, RECENT_LIMIT)
+    for incident in shown:
         day = incident.started_at.astimezone(zone).date()
         by_day.setdefault(day, []).append(incident_view(incident, timeline=False))
+    # Newest first: at the cap, the oldest day shown and every day before it may be cut.
+    cut_from = (shown[-1].started_at.astimezone(zone).date()
+                if len(shown) == RECENT_LIMIT else None)
     days = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
-    return [DayGroup(d.isoformat(), day_label(d), by_day.get(d, [])) for d in days]
+    return [DayGroup(d.isoformat(), day_label(d), by_day.get(d, []),
+                     cut=cut_from is not None and d <= cut_from) for d in days]
