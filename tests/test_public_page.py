@@ -427,3 +427,17 @@ def test_past_incidents_are_capped_and_the_cut_days_point_to_the_history(
     # ...and every older day: none of them claims to have had no incidents.
     assert "No incidents reported." not in text(by_day[four_ago])
     assert by_day[four_ago].xpath(".//a[contains(., 'incident history')]")
+
+
+def test_a_busy_days_tooltip_names_three_incidents_and_counts_the_rest(
+    client: FlaskClient, factory: Factory
+) -> None:
+    api = factory.component("API")
+    day = (utcnow() - timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
+    for n in range(5):
+        _past_incident(factory, f"Outage {n}", day + timedelta(minutes=10 * n), api)
+    [tip] = get_html(client, "/").xpath(
+        f"//li[contains(@class, 'day')][.//time[@datetime='{day.date().isoformat()}']]")
+    names = [text(span) for span in tip.xpath(".//span[@class='tip-incident']")]
+    assert len(names) == 4 and names[-1] == "; and 2 more"
+    assert all(name.lstrip("; ").startswith("Outage") for name in names[:3])

@@ -39,6 +39,9 @@ RECENT_DAYS = 7
 # during an outage stays small): past it, the days it cut into point to the history page,
 # which lists every incident of a month.
 RECENT_LIMIT = 50
+# Incident names in one day's tooltip of an uptime bar; the rest are counted ("and 4 more"):
+# a busy page's 90 days x components of full lists made most of its front page's bytes.
+TIP_INCIDENTS = 3
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,8 @@ class DayView:
     label: str
     status: str
     status_label: str
-    incidents: list[str]
+    incidents: list[str]  # the first TIP_INCIDENTS names of the day's incidents
+    more_incidents: int = 0  # how many more the day had
 
 
 @dataclass(frozen=True)
@@ -186,7 +190,8 @@ def _bar_view(bar: UptimeBar) -> BarView:
         else:
             status, label = day.status.value, status_label(day.status.value)
         days.append(DayView(iso=day.day.isoformat(), label=day_label(day.day), status=status,
-                            status_label=label, incidents=day.incidents))
+                            status_label=label, incidents=day.incidents[:TIP_INCIDENTS],
+                            more_incidents=max(0, len(day.incidents) - TIP_INCIDENTS)))
     return BarView(days=days, uptime=f"{format_decimal(bar.uptime_percent)}%")
 
 
