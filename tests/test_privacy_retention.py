@@ -203,3 +203,23 @@ def test_the_retention_task_is_registered_hourly_and_runs(app: Flask) -> None:
 
     assert result["subscribers"] == 1
     assert where_text_is("left@example.com") == []
+
+
+def test_sign_ups_never_confirmed_are_erased_after_the_same_days(app: Flask) -> None:
+    stale = make_subscriber("stale@example.com", state="unconfirmed",
+                            created_at=NOW - 31 * DAY)
+    fresh = make_subscriber("fresh@example.com", state="unconfirmed", created_at=NOW - 3 * DAY)
+    active = make_subscriber("old.active@example.com", created_at=NOW - 400 * DAY)
+    db.session.commit()
+
+    assert apply_retention(now=NOW).subscribers == 1
+
+    assert where_text_is("stale@example.com") == []
+    assert reloaded(stale).consent_ip is None and reloaded(stale).erased_at == NOW
+    assert (reloaded(fresh).erased_at, reloaded(active).erased_at) == (None, None)
+    # Signing up again is a fresh sign-up with a new confirmation, on the same row.
+    subscriptions.subscribe("email", "stale@example.com", [], "en", "192.0.2.9")
+    back = reloaded(stale)
+    assert (back.address, back.state, back.erased_at) == ("stale@example.com", "unconfirmed",
+                                                          None)
+    assert len(outbox(to="stale@example.com")) == 1

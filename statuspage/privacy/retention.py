@@ -8,8 +8,9 @@
   Twilio's inbound keyword receipts (STOP, START, HELP) stay: Twilio signs no timestamp, so
   they are what refuses a replayed old request, and they hold a message SID and a keyword.
 - The personal data of public subscribers who unsubscribed or were suppressed more than
-  UNSUBSCRIBED_RETENTION_DAYS ago: erased, each row kept as an anonymous opt-out record
-  (statuspage.subscriptions.erasure), so the opt-out still holds.
+  UNSUBSCRIBED_RETENTION_DAYS ago, and of sign-ups made that long ago and never confirmed:
+  erased, each row kept as an anonymous opt-out record (statuspage.subscriptions.erasure),
+  so the opt-out still holds.
 
 0 days keeps for ever. Work goes in small batches, each its own short transaction, so a table
 of a million rows is never locked for long; one run does at most `max_batches` batches of
@@ -138,8 +139,11 @@ def _delete_ids(model: Any, ids: Select[Any]) -> int:
 
 def _erase_left(before: datetime, now: datetime, batch_size: int, max_batches: int,
                 run: RetentionRun) -> int:
-    """Erase public subscribers who left before `before`, a batch per transaction."""
-    left = or_(Subscriber.unsubscribed_at < before, Subscriber.suppressed_at < before)
+    """Erase public subscribers who left, or signed up and never confirmed, before `before`,
+    a batch per transaction."""
+    left = or_(Subscriber.unsubscribed_at < before, Subscriber.suppressed_at < before,
+               # A sign-up never confirmed (its link works 7 days) is no subscription either.
+               Subscriber.confirmed_at.is_(None) & (Subscriber.created_at < before))
     erased = 0
     for _ in range(max_batches):
         rows = list(db.session.execute(
