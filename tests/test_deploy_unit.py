@@ -6,7 +6,7 @@ import configparser
 import re
 
 from statuspage import ROOT
-from statuspage.tasks.consumer import STOP_TIMEOUT_SECONDS
+from statuspage.tasks.consumer import MAX_POLL_SECONDS, STOP_TIMEOUT_SECONDS, consumer_config
 
 
 def _unit() -> configparser.ConfigParser:
@@ -45,3 +45,13 @@ def test_every_process_stops_by_itself_before_systemd_would_kill_it() -> None:
     assert found, "the Procfile's web line sets no --graceful-timeout"
     assert int(found.group(1)) + 5 <= kill_after
     assert kill_after >= STOP_TIMEOUT_SECONDS + 5
+
+
+def test_an_idle_worker_looks_at_a_polled_queue_at_least_twice_a_second() -> None:
+    # huey's default lets an idle thread's wait grow to 10 s: the first publish after a quiet
+    # minute would wait that long on the embedded SQLite queue.
+    config, path = consumer_config(["statuspage.tasks.huey", "-w", "2", "-k", "thread"])
+    assert path == "statuspage.tasks.huey"
+    assert config.max_delay == MAX_POLL_SECONDS <= 0.5
+    assert config.graceful_signal == "TERM"
+    assert consumer_config(["statuspage.tasks.huey", "-m", "3"])[0].max_delay == 3

@@ -45,6 +45,11 @@ from statuspage.tasks.queues import sms_huey
 STOP_TIMEOUT_SECONDS = 20.0
 # Exit status when the running tasks did not finish within the timeout.
 EXIT_UNFINISHED = 3
+# The longest an idle worker thread waits between two looks at a queue that cannot block (the
+# embedded SQLite queue; Redis hands a task over as it arrives). Huey's default, 10 s, reached
+# after a minute of quiet, made the first publish after a quiet spell wait up to 10 s before
+# anything was sent; two looks a second at an idle SQLite file cost nothing.
+MAX_POLL_SECONDS = 0.5
 
 
 class StoppingConsumer(Consumer):
@@ -72,16 +77,22 @@ def put_back_when_stopping(queue: Huey, task: Task) -> None:
     raise CancelExecution(retry=False)
 
 
-def main(argv: list[str] | None = None) -> int:
+def consumer_config(argv: list[str]) -> tuple[ConsumerConfig, str]:
+    """huey_consumer's options with this service's defaults, and the queue's import path."""
     parser = OptionParserHandler().get_option_parser()
     options, args = parser.parse_args(argv)
     if len(args) != 1:
         parser.error("give the import path of one Huey instance, e.g. statuspage.tasks.huey")
     given = {k: v for k, v in vars(options).items() if v is not None}
-    config = ConsumerConfig(**{"graceful_signal": "TERM",
+    config = ConsumerConfig(**{"graceful_signal": "TERM", "max_delay": MAX_POLL_SECONDS,
                                "shutdown_timeout": STOP_TIMEOUT_SECONDS, **given})
     config.validate()
-    queue: Huey = load_class(args[0])
+    return config, args[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    config, path = consumer_config(sys.argv[1:] if argv is None else argv)
+    queue: Huey = load_class(path)
     # Configures logging; statuspage.tasks.queues keeps it as the tasks' app.
     app = create_worker_app()
     # The sms queue's consumer beats as `sms`, any other as `worker` (GET /metrics).
