@@ -10,12 +10,11 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from flask import current_app
 from sqlalchemy import select
 
 from statuspage.core import segments
 from statuspage.core.extensions import db
-from statuspage.messages.context import base_url, mail_host
+from statuspage.messages.context import base_url, console_link, mail_host
 from statuspage.models import Incident, Page, User
 from statuspage.notify.base import EmailContent, Recipient, SmsContent
 
@@ -25,9 +24,7 @@ if TYPE_CHECKING:  # cadence imports this module: only the type is needed here
 
 def console_incident_url(incident: Incident) -> str:
     """Absolute link to the incident's console page, built without a request (the worker)."""
-    path = current_app.url_map.bind("localhost").build(
-        "console.incident_detail", {"public_id": incident.public_id})
-    return f"{base_url()}{path}"
+    return console_link("console.incident_detail", incident.public_id)
 
 
 def _page_name() -> str:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
-
 from statuspage.messages.approval_labels import (
     postmortem_what,
     severity_of,
@@ -17,7 +15,7 @@ from statuspage.messages.approval_labels import (
     user_label,
     what_waits,
 )
-from statuspage.messages.context import base_url
+from statuspage.messages.context import console_link
 from statuspage.models import IncidentUpdate, PostmortemReview
 
 # SEV1 and SEV2 approvers are also texted: minutes count there.
@@ -42,8 +40,7 @@ class Waiting:
 
 def console_url(endpoint: str, public_id: str, anchor: str = "") -> str:
     """Absolute link to a console page, built without a request (the worker)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, {"public_id": public_id})
-    return f"{base_url()}{path}{'#' + anchor if anchor else ''}"
+    return console_link(endpoint, public_id, anchor)
 
 
 def update_page(update: IncidentUpdate, anchor: str = "") -> str:

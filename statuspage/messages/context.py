@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
@@ -90,6 +90,22 @@ def text_of(markdown: str | None) -> str:
 
 def base_url() -> str:
     return str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+
+
+# The console pages messages link to. The worker's app registers no routes (it leaves the
+# web's code out of its memory), so these links are built from the paths here;
+# tests/test_console_links.py checks each against the console's own route.
+CONSOLE_PATHS = {
+    "console.incident_detail": "/console/incidents/{public_id}",
+    "console.maintenance_detail": "/console/maintenance/{public_id}",
+    "console.postmortem": "/console/incidents/{public_id}/postmortem",
+}
+
+
+def console_link(endpoint: str, public_id: str, anchor: str = "") -> str:
+    """Absolute link to a console page of an incident, built without a request or routes."""
+    path = CONSOLE_PATHS[endpoint].format(public_id=quote(public_id, safe=""))
+    return f"{base_url()}{path}{'#' + anchor if anchor else ''}"
 
 
 def mail_host(url: str) -> str:
