@@ -265,8 +265,8 @@ def test_entries_expire_after_cache_max_age(
 ) -> None:
     clock = [1000.0]
     # The store checks an entry's age; the cache stamps a new entry with the time.
-    monkeypatch.setattr(cache_store, "_now", lambda: clock[0])
-    monkeypatch.setattr(cache_module, "_now", lambda: clock[0])
+    monkeypatch.setattr(cache_store, "monotonic_now", lambda: clock[0])
+    monkeypatch.setattr(cache_module, "monotonic_now", lambda: clock[0])
     web.get("/t/page")
     clock[0] += 29
     web.get("/t/page")

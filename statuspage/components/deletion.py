@@ -12,8 +12,8 @@ from __future__ import annotations
 from sqlalchemy import delete
 
 from statuspage import audit
-from statuspage.components.editing import _refresh_group
-from statuspage.components.ordering import _next_position, _renumber
+from statuspage.components.editing import refresh_group
+from statuspage.components.ordering import next_position, renumber
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
@@ -43,7 +43,7 @@ def delete_component(component: Component, actor: User | None,
     now = utcnow()
     kids = list(component.children) if component.is_group else []
     if kids and children == "ungroup":
-        start = _next_position(None)
+        start = next_position(None)
         for offset, kid in enumerate(kids):
             kid.group_id = None
             kid.position = start + offset
@@ -65,9 +65,9 @@ def delete_component(component: Component, actor: User | None,
         db.session.delete(item)
         db.session.flush()
     db.session.expire_all()
-    _renumber(parent_id)
+    renumber(parent_id)
     if kids and children == "ungroup":
-        _renumber(None)
-    _refresh_group(parent_id, now)
+        renumber(None)
+    refresh_group(parent_id, now)
     touch_page()
     db.session.commit()

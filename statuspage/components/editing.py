@@ -17,7 +17,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from statuspage import audit
-from statuspage.components.ordering import _finish, _next_position, _number, _renumber
+from statuspage.components.ordering import (
+    finish_component,
+    next_position,
+    number_in_order,
+    renumber,
+)
 from statuspage.core.errors import Conflict, DomainError, NotFound
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
@@ -68,14 +73,14 @@ def create_component(data: ComponentInput, actor: User | None) -> Component:
     now = utcnow()
     component = Component(created_at=now, updated_at=now, is_group=False)
     _apply(component, data, group)
-    component.position = _next_position(group)
+    component.position = next_position(group)
     db.session.add(component)
     db.session.flush()
-    _refresh_group(component.group_id, now)
+    refresh_group(component.group_id, now)
     audit.record(actor, "component.create", "component", component.public_id,
                  name=component.name, group=group.public_id if group else None,
                  status=component.status)
-    return _finish(component)
+    return finish_component(component)
 
 
 @use_case
@@ -86,7 +91,7 @@ def create_group(name: str, actor: User | None, description: str = "",
     _check_description(description)
     now = utcnow()
     group = Component(name=name.strip(), description=description.strip() or None,
-                      is_group=True, showcase=False, position=_next_position(None),
+                      is_group=True, showcase=False, position=next_position(None),
                       created_at=now, updated_at=now)
     db.session.add(group)
     db.session.flush()
@@ -96,14 +101,14 @@ def create_group(name: str, actor: User | None, description: str = "",
     old_parents = {c.group_id for c in moved}
     for component in moved:
         component.group_id = group.id
-    _number(moved)  # the new group is empty: they take 1..n in the order chosen
+    number_in_order(moved)  # the new group is empty: they take 1..n in the order chosen
     for parent_id in old_parents:
-        _renumber(parent_id)
-        _refresh_group(parent_id, now)
-    _refresh_group(group.id, now)
+        renumber(parent_id)
+        refresh_group(parent_id, now)
+    refresh_group(group.id, now)
     audit.record(actor, "group.create", "component", group.public_id, name=group.name,
                  components=[c.public_id for c in moved])
-    return _finish(group)
+    return finish_component(group)
 
 
 @use_case
@@ -117,18 +122,18 @@ def update_component(component: Component, data: ComponentInput,
     _apply(component, data, group)
     component.updated_at = now
     if not component.is_group and component.group_id != old_group_id:
-        component.position = _next_position(group)
+        component.position = next_position(group)
         db.session.flush()
-        _renumber(old_group_id)
-        _refresh_group(old_group_id, now)
+        renumber(old_group_id)
+        refresh_group(old_group_id, now)
     db.session.flush()
-    _refresh_group(component.group_id, now)
+    refresh_group(component.group_id, now)
     # Set by hand here (not through an incident): webhook subscribers hear of it all the same.
     delivery.create_component_fanout(component, old_status, now)
     audit.record(actor, "component.update", "component", component.public_id,
                  before=before, name=component.name, status=component.status,
                  group=group.public_id if group else None)
-    return _finish(component)
+    return finish_component(component)
 
 
 def _check(data: ComponentInput, component: Component | None) -> Component | None:
@@ -177,7 +182,7 @@ def _apply(component: Component, data: ComponentInput, group: Component | None) 
     component.status = data.status
 
 
-def _refresh_group(group_id: int | None, now: datetime) -> None:
+def refresh_group(group_id: int | None, now: datetime) -> None:
     if group_id is None:
         return
     group = db.session.get(Component, group_id)

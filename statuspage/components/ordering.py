@@ -3,7 +3,7 @@
 `position` is 1-based within the parent (the page root or a group) and every change
 renumbers the parent to 1..n, so the order stays gap-free however items move; the helpers
 here (siblings, next position, numbering) are what every component use-case places items
-with, and `_finish` is the commit they end with (the page marked changed, then one commit).
+with, and `finish_component` is the commit they end with (the page marked changed, then one commit).
 Move and reorder record an audit entry each, like the other component use-cases.
 """
 
@@ -31,10 +31,10 @@ def move_component(component: Component, direction: str, actor: User | None) -> 
     target = index - 1 if direction == "up" else index + 1
     if 0 <= target < len(siblings):
         siblings[index], siblings[target] = siblings[target], siblings[index]
-    _number(siblings)
+    number_in_order(siblings)
     audit.record(actor, "component.move", "component", component.public_id,
                  direction=direction, position=component.position)
-    return _finish(component)
+    return finish_component(component)
 
 
 @use_case
@@ -54,7 +54,7 @@ def reorder_components(parent: Component | None, ordered_ids: Sequence[int],
         raise DomainError("The list changed since it was loaded; reload and try again.",
                           "positions")
     ordered = [by_id[i] for i in ordered_ids]
-    _number(ordered)
+    number_in_order(ordered)
     audit.record(actor, "component.reorder", "component",
                  parent.public_id if parent is not None else "",
                  order=[c.public_id for c in ordered])
@@ -71,7 +71,7 @@ def _siblings(parent_id: int | None) -> list[Component]:
     ).scalars().all())
 
 
-def _next_position(group: Component | None) -> int:
+def next_position(group: Component | None) -> int:
     parent_filter = (Component.group_id.is_(None) if group is None
                      else Component.group_id == group.id)
     highest = db.session.execute(
@@ -80,18 +80,18 @@ def _next_position(group: Component | None) -> int:
     return (highest or 0) + 1
 
 
-def _number(items: Sequence[Component]) -> None:
+def number_in_order(items: Sequence[Component]) -> None:
     for position, item in enumerate(items, start=1):
         item.position = position
     db.session.flush()
 
 
-def _renumber(parent_id: int | None) -> None:
+def renumber(parent_id: int | None) -> None:
     """Renumber a parent's items 1..n, keeping their current order."""
-    _number(_siblings(parent_id))
+    number_in_order(_siblings(parent_id))
 
 
-def _finish(component: Component) -> Component:
+def finish_component(component: Component) -> Component:
     touch_page()
     db.session.commit()
     return component

@@ -31,7 +31,6 @@ from statuspage.delivery.faults import default_deadline, is_transient, persist, 
 from statuspage.delivery.id_lists import among
 from statuspage.delivery.send import (
     Item,
-    _set,
     as_delivery_error,
     claim,
     load_items,
@@ -39,6 +38,7 @@ from statuspage.delivery.send import (
     reachable,
     record_failure,
     renew,
+    set_state,
 )
 from statuspage.messages import build as messages
 from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
@@ -163,7 +163,7 @@ def _refuse(group: list[Item], refused: RecipientsRefused) -> None:
         if n >= len(group):
             continue
         item = group[n]
-        _set([item.delivery_id], now, state=FAILED, error_code=refused.code,
+        set_state([item.delivery_id], now, state=FAILED, error_code=refused.code,
              last_error=f"SendGrid refused the address: {reason}"[:2000])
         subscriber = db.session.get(Subscriber, item.subscriber_id)
         if subscriber is not None:

@@ -164,7 +164,7 @@ def _record_failure(items: Sequence[Item], error: DeliveryError) -> float | None
     message = (error.message or type(error).__name__)[:2000]
     code = (error.code or "")[:32] or None
     if error.permanent:
-        _set(ids, now, state=FAILED, last_error=message, error_code=code)
+        set_state(ids, now, state=FAILED, last_error=message, error_code=code)
         if error.suppress:
             for subscriber_id in sorted({i.subscriber_id for i in items}):
                 subscriber = db.session.get(Subscriber, subscriber_id)
@@ -175,19 +175,19 @@ def _record_failure(items: Sequence[Item], error: DeliveryError) -> float | None
     give_up = now - timedelta(seconds=int(current_app.config["DELIVERY_RETRY_SECONDS"]))
     expired = {i.delivery_id for i in items if i.created_at <= give_up}
     if expired:
-        _set(sorted(expired), now, state=FAILED, error_code=code,
+        set_state(sorted(expired), now, state=FAILED, error_code=code,
              last_error=f"Gave up retrying: {message}"[:2000])
     retry = [i for i in ids if i not in expired]
     if not retry:
         return None
     delay = backoff_seconds(max(i.attempts for i in items), error.retry_after)
-    _set(retry, now, state=QUEUED, last_error=message, error_code=code,
+    set_state(retry, now, state=QUEUED, last_error=message, error_code=code,
          next_attempt_at=now + timedelta(seconds=delay))
     log.info("%d deliveries will be retried in %.0fs: %s", len(retry), delay, message)
     return delay
 
 
-def _set(ids: Sequence[int], now: datetime, **values: Any) -> None:
+def set_state(ids: Sequence[int], now: datetime, **values: Any) -> None:
     db.session.execute(
         update(Delivery)
         .where(among(Delivery.id, ids), Delivery.state == SENDING)
@@ -259,7 +259,7 @@ def reachable(items: list[Item]) -> list[Item]:
     if gone:
         now = utcnow()
         for why, ids in gone.items():  # one UPDATE per reason, not per delivery
-            _set(ids, now, state=SUPPRESSED, last_error=f"Subscriber {why}")
+            set_state(ids, now, state=SUPPRESSED, last_error=f"Subscriber {why}")
     return [i for i in items if i.active]
 
 
@@ -275,4 +275,4 @@ def as_delivery_error(error: Exception) -> DeliveryError:
 def release(ids: Sequence[int]) -> None:
     """Give back claimed deliveries that were not sent after all (a pump stopping early)."""
     if ids:
-        _set(ids, utcnow(), state=QUEUED, attempts=Delivery.attempts - 1)
+        set_state(ids, utcnow(), state=QUEUED, attempts=Delivery.attempts - 1)

@@ -21,7 +21,12 @@ from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
 from statuspage.incidents import approval_notices
 from statuspage.incidents.templates import update_sms
-from statuspage.incidents.updates import MAX_BODY, _apply_status, _finish, refresh_group_status
+from statuspage.incidents.updates import (
+    MAX_BODY,
+    apply_status,
+    finish_incident,
+    refresh_group_status,
+)
 from statuspage.models import Incident, IncidentUpdate, PostmortemReview, User, utcnow
 from statuspage.models.incidents import DRAFT, PUBLISHED, REJECTED
 from statuspage.outbox import publish as delivery
@@ -142,7 +147,7 @@ def _publish(update: IncidentUpdate, reviewer: User, comment: str, action: str,
     update.updated_at = now
     _review(update, reviewer, comment, now)
     incident.awaiting_approval = False
-    _apply_status(incident, update.status, now)
+    apply_status(incident, update.status, now)
     # A maintenance's announcement only names its components (they change when it starts):
     # approving it must not put back the statuses they had when it was drafted.
     announcement = incident.is_maintenance and update.status == "scheduled"
@@ -174,7 +179,7 @@ def _publish(update: IncidentUpdate, reviewer: User, comment: str, action: str,
     if edited is not None:
         details.update(original=original, edited=edited)
     audit.record(reviewer, audit_action, "incident", incident.public_id, **details)
-    _finish(incident)
+    finish_incident(incident)
     return update
 
 

@@ -19,7 +19,7 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
 from statuspage.incidents.lifecycle import INCIDENT_STATUSES, MAINTENANCE_STATUSES
-from statuspage.incidents.updates import MAX_BODY, _check_component_status, _load_components
+from statuspage.incidents.updates import MAX_BODY, check_component_status, load_components
 from statuspage.messages.approval_labels import user_label
 from statuspage.models import ComponentChange, Incident, IncidentUpdate, User, utcnow
 from statuspage.models.incidents import DRAFT, REJECTED, WITHDRAWN
@@ -55,13 +55,13 @@ def edit_draft(update: IncidentUpdate, data: DraftEdit, actor: User) -> Incident
     body = data.body.replace("\r\n", "\n").strip()
     if len(body) > MAX_BODY:
         raise DomainError(f"The message is longer than {MAX_BODY} characters.", "body")
-    components = _load_components(list(data.component_statuses))
+    components = load_components(list(data.component_statuses))
     before = {"status": update.status, "body": update.body,
               "components": {str(c.component_id): c.new_status for c in update.changes}}
     update.changes.clear()
     for component_id, new_status in data.component_statuses.items():
         component = components[component_id]
-        _check_component_status(component, new_status)
+        check_component_status(component, new_status)
         update.changes.append(ComponentChange(component=component, old_status=component.status,
                                               new_status=new_status))
     update.status = data.status

@@ -18,7 +18,7 @@ from statuspage.core.errors import Conflict, DomainError, NotFound
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
 from statuspage.incidents.roles import role_user, user_email
-from statuspage.incidents.updates import UpdateInput, _add_update, _finish
+from statuspage.incidents.updates import UpdateInput, add_update, finish_incident
 from statuspage.models import (
     INCIDENT,
     ComponentStatus,
@@ -60,10 +60,10 @@ def open_incident(data: IncidentInput, actor: User | None,
     notifying nothing, until a second user approves that update (statuspage.incidents.approvals).
     """
     now = utcnow()
-    _check_title(data.name)
+    check_title(data.name)
     if data.severity not in {s.value for s in Severity}:
         raise DomainError("Choose a severity from SEV1 to SEV4.", "severity")
-    _check_impact(data.impact_override)
+    check_impact(data.impact_override)
     if data.update.status not in INCIDENT_STATUSES:
         raise DomainError("Choose an incident status.", "status")
     started_at = data.started_at or now
@@ -88,13 +88,13 @@ def open_incident(data: IncidentInput, actor: User | None,
              and plan.needs_approval(plan.plan_severity(incident)))
     incident.awaiting_approval = draft
     display_at = data.update.display_at or (started_at if data.started_at else now)
-    _add_update(incident, replace(data.update, display_at=display_at), actor, now, draft=draft)
+    add_update(incident, replace(data.update, display_at=display_at), actor, now, draft=draft)
     db.session.flush()
     audit.record(actor, "incident.open", "incident", incident.public_id, name=incident.name,
                  severity=incident.severity, started_at=started_at.isoformat(),
                  commander=user_email(commander), comms_lead=user_email(comms_lead),
                  awaiting_approval=draft)
-    return _finish(incident, draft)
+    return finish_incident(incident, draft)
 
 
 @use_case
@@ -115,12 +115,12 @@ def post_update(incident: Incident, data: UpdateInput, actor: User | None,
     now = utcnow()
     draft = data.visibility == "public" and not bypass_approval and (
         incident.awaiting_approval or plan.needs_approval(plan.plan_severity(incident)))
-    update = _add_update(incident, data, actor, now, draft=draft)
+    update = add_update(incident, data, actor, now, draft=draft)
     db.session.flush()
     audit.record(actor, "incident.update_draft" if draft else "incident.update", "incident",
                  incident.public_id, status=data.status, update=update.public_id,
                  components={str(k): v for k, v in data.component_statuses.items()})
-    _finish(incident, draft)
+    finish_incident(incident, draft)
     return update
 
 
@@ -155,13 +155,13 @@ def get_incident(public_id: str) -> Incident:
     return incident
 
 
-def _check_title(name: str) -> None:
+def check_title(name: str) -> None:
     if not name or not name.strip():
         raise DomainError("Give the incident a title.", "name")
     if len(name) > MAX_TITLE:
         raise DomainError(f"The title is longer than {MAX_TITLE} characters.", "name")
 
 
-def _check_impact(impact: str | None) -> None:
+def check_impact(impact: str | None) -> None:
     if impact and impact not in IMPACTS:
         raise DomainError("Unknown impact.", "impact_override")

@@ -16,8 +16,8 @@ from statuspage import audit
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
-from statuspage.incidents.lifecycle import _check_impact, _check_title, post_update
-from statuspage.incidents.updates import UpdateInput, _add_update, _finish, _load_components
+from statuspage.incidents.lifecycle import check_impact, check_title, post_update
+from statuspage.incidents.updates import UpdateInput, add_update, finish_incident, load_components
 from statuspage.models import (
     MAINTENANCE,
     ComponentStatus,
@@ -57,8 +57,8 @@ def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident
     open_incident's incidents do: hidden everywhere public, reminding, starting and
     notifying nothing until a second user approves its announcement (incidents.approvals).
     """
-    _check_title(data.name)
-    _check_impact(data.impact_override)
+    check_title(data.name)
+    check_impact(data.impact_override)
     if data.scheduled_until <= data.scheduled_for:
         raise DomainError("The window must end after it starts.", "scheduled_until")
     if data.remind_before_minutes is not None and not (
@@ -66,7 +66,7 @@ def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident
         raise DomainError("Remind between 1 minute and 30 days before the start.",
                           "remind_before_minutes")
     now = utcnow()
-    components = _load_components(data.component_ids)
+    components = load_components(data.component_ids)
     maintenance = Incident(
         kind=MAINTENANCE,
         name=data.name.strip(),
@@ -92,13 +92,13 @@ def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident
         deliver_notifications=data.deliver_notifications,
         sms_body=data.sms_body,
     )
-    _add_update(maintenance, first, actor, now, draft=maintenance.awaiting_approval)
+    add_update(maintenance, first, actor, now, draft=maintenance.awaiting_approval)
     db.session.flush()
     audit.record(actor, "maintenance.schedule", "incident", maintenance.public_id,
                  name=maintenance.name, scheduled_for=data.scheduled_for.isoformat(),
                  scheduled_until=data.scheduled_until.isoformat(),
                  awaiting_approval=maintenance.awaiting_approval)
-    return _finish(maintenance, maintenance.awaiting_approval)
+    return finish_incident(maintenance, maintenance.awaiting_approval)
 
 
 @use_case

@@ -1,9 +1,9 @@
 """How one update lands on its incident: checked, then published or held as a draft.
 
-UpdateInput is what every caller fills in. `_add_update` checks it and either publishes it
+UpdateInput is what every caller fills in. `add_update` checks it and either publishes it
 (the incident's status and its components' statuses change, each group shows its worst
 component, and the fan-out marker is added to commit with the update) or keeps it as a draft
-whose component changes wait for approval; `_finish` then commits once. The incident
+whose component changes wait for approval; `finish_incident` then commits once. The incident
 use-cases (incidents.lifecycle), the maintenance ones (incidents.maintenance), approvals,
 drafts and component editing share these pieces, so an update means the same thing however
 it arrives and whenever it is published.
@@ -52,7 +52,7 @@ class UpdateInput:
     sms_body: str | None = None
 
 
-def _add_update(
+def add_update(
     incident: Incident, data: UpdateInput, actor: User | None, now: datetime,
     draft: bool = False,
 ) -> IncidentUpdate:
@@ -62,7 +62,7 @@ def _add_update(
         raise DomainError("Visibility must be public or internal.", "visibility")
     if data.display_at is not None and data.display_at > now + timedelta(minutes=5):
         raise DomainError("An update cannot be dated in the future.", "display_at")
-    components = _load_components(list(data.component_statuses))
+    components = load_components(list(data.component_statuses))
     update = IncidentUpdate(
         status=data.status,
         body=data.body.strip(),
@@ -80,7 +80,7 @@ def _add_update(
         # applied, on approval); drafts are outside public_updates, so roll-ups ignore them.
         update.state = DRAFT
         for component_id, new_status in data.component_statuses.items():
-            _check_component_status(components[component_id], new_status)
+            check_component_status(components[component_id], new_status)
             update.changes.append(ComponentChange(component=components[component_id],
                                                   old_status=components[component_id].status,
                                                   new_status=new_status))
@@ -88,7 +88,7 @@ def _add_update(
         return update
     update.published_at = now
     if data.visibility == "public":
-        _apply_status(incident, data.status, update.display_at)
+        apply_status(incident, data.status, update.display_at)
         for component_id, new_status in data.component_statuses.items():
             _change_component(update, components[component_id], new_status, now)
             if components[component_id] not in incident.components:
@@ -101,7 +101,7 @@ def _add_update(
     return update
 
 
-def _apply_status(incident: Incident, status: str, at: datetime) -> None:
+def apply_status(incident: Incident, status: str, at: datetime) -> None:
     incident.status = status
     if status in ("monitoring", "verifying") and incident.monitoring_at is None:
         incident.monitoring_at = at
@@ -114,7 +114,7 @@ def _apply_status(incident: Incident, status: str, at: datetime) -> None:
 def _change_component(
     update: IncidentUpdate, component: Component, new_status: str, now: datetime
 ) -> None:
-    _check_component_status(component, new_status)
+    check_component_status(component, new_status)
     update.changes.append(
         ComponentChange(component=component, old_status=component.status, new_status=new_status)
     )
@@ -128,7 +128,7 @@ def _change_component(
             delivery.create_component_fanout(component, old_status, now)
 
 
-def _check_component_status(component: Component, new_status: str) -> None:
+def check_component_status(component: Component, new_status: str) -> None:
     if new_status not in {s.value for s in ComponentStatus}:
         raise DomainError(f"Unknown component status {new_status!r}.", "components")
     if component.is_group:
@@ -143,7 +143,7 @@ def refresh_group_status(group: Component, now: datetime) -> None:
         group.updated_at = now
 
 
-def _load_components(ids: list[int]) -> dict[int, Component]:
+def load_components(ids: list[int]) -> dict[int, Component]:
     if not ids:
         return {}
     found = db.session.execute(select(Component).where(Component.id.in_(ids))).scalars().all()
@@ -154,7 +154,7 @@ def _load_components(ids: list[int]) -> dict[int, Component]:
     return by_id
 
 
-def _finish(incident: Incident, draft: bool = False) -> Incident:
+def finish_incident(incident: Incident, draft: bool = False) -> Incident:
     """Commit; unless only a draft was saved (nothing public changed: no roll-up, no touch)."""
     if not draft:
         uptime.refresh_incident(incident)

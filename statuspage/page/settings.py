@@ -15,15 +15,15 @@ from statuspage.models import Page, User
 from statuspage.page import logos
 from statuspage.page.record import get_page, touch_page
 from statuspage.page.settings_checks import (
-    _accent,
-    _budget,
-    _countries,
-    _default_country,
-    _footer,
-    _logo_url,
-    _name,
-    _page_url,
-    _time_zone,
+    check_accent,
+    check_budget,
+    check_countries,
+    check_default_country,
+    check_footer,
+    check_logo_url,
+    check_name,
+    check_page_url,
+    check_time_zone,
 )
 
 
@@ -90,18 +90,18 @@ def update_page_settings(data: PageSettingsInput, actor: User | None) -> Page:
 
 
 def _validated(data: PageSettingsInput) -> PageSettingsInput:
-    countries = _countries(data.sms_allowed_countries, bool(data.allow_sms_subscribers))
+    countries = check_countries(data.sms_allowed_countries, bool(data.allow_sms_subscribers))
     return PageSettingsInput(
-        name=_name(data.name),
-        url=_page_url(data.url),
-        time_zone=_time_zone(data.time_zone),
-        logo_url=_logo_url(data.logo_url),
-        accent_color=_accent(data.accent_color),
+        name=check_name(data.name),
+        url=check_page_url(data.url),
+        time_zone=check_time_zone(data.time_zone),
+        logo_url=check_logo_url(data.logo_url),
+        accent_color=check_accent(data.accent_color),
         allow_email_subscribers=bool(data.allow_email_subscribers),
         allow_sms_subscribers=bool(data.allow_sms_subscribers),
         allow_webhook_subscribers=bool(data.allow_webhook_subscribers),
         sms_allowed_countries=countries,
-        sms_default_country=_default_country(data.sms_default_country, countries),
-        sms_daily_signup_budget=_budget(data.sms_daily_signup_budget),
-        email_footer=_footer(data.email_footer),
+        sms_default_country=check_default_country(data.sms_default_country, countries),
+        sms_daily_signup_budget=check_budget(data.sms_daily_signup_budget),
+        email_footer=check_footer(data.email_footer),
     )

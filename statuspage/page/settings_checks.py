@@ -36,7 +36,7 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones()) - _NOT_ZONES
 
 
-def _name(value: str) -> str:
+def check_name(value: str) -> str:
     name = " ".join((value or "").split())
     if not name:
         raise DomainError("Give the page a name.", "name")
@@ -45,7 +45,7 @@ def _name(value: str) -> str:
     return name
 
 
-def _page_url(value: str) -> str:
+def check_page_url(value: str) -> str:
     url = (value or "").strip()
     if not url:
         raise DomainError("Give the page's public address, e.g. https://status.example.com.",
@@ -58,7 +58,7 @@ def _page_url(value: str) -> str:
     return url
 
 
-def _time_zone(value: str) -> str:
+def check_time_zone(value: str) -> str:
     zone = (value or "").strip()
     if zone not in _zones():
         raise DomainError("Use an IANA time zone name such as Europe/Oslo or America/New_York.",
@@ -66,7 +66,7 @@ def _time_zone(value: str) -> str:
     return zone
 
 
-def _logo_url(value: str) -> str:
+def check_logo_url(value: str) -> str:
     url = (value or "").strip()
     if not url:
         return ""
@@ -82,14 +82,14 @@ def _logo_url(value: str) -> str:
     return url
 
 
-def _accent(value: str) -> str:
+def check_accent(value: str) -> str:
     color = (value or "").strip()
     if not _COLOR.fullmatch(color):
         raise DomainError("Use a colour in the form #rrggbb, e.g. #2563eb.", "accent_color")
     return color.lower()
 
 
-def _countries(value: str, sms_open: bool) -> str:
+def check_countries(value: str, sms_open: bool) -> str:
     codes: list[str] = []
     for code in re.split(r"[\s,;]+", (value or "").upper()):
         if code and code not in codes:
@@ -108,7 +108,7 @@ def _countries(value: str, sms_open: bool) -> str:
     return joined
 
 
-def _default_country(value: str, countries: str) -> str:
+def check_default_country(value: str, countries: str) -> str:
     code = (value or "").strip().upper()
     if code and code not in countries.split(","):
         raise DomainError("Choose one of the countries SMS subscribers may sign up from "
@@ -116,14 +116,14 @@ def _default_country(value: str, countries: str) -> str:
     return code
 
 
-def _budget(value: int | None) -> int:
+def check_budget(value: int | None) -> int:
     if value is None or value < 0 or value > MAX_SMS_BUDGET:
         raise DomainError(f"Use a whole number from 0 to {MAX_SMS_BUDGET}.",
                           "sms_daily_signup_budget")
     return value
 
 
-def _footer(value: str) -> str:
+def check_footer(value: str) -> str:
     footer = (value or "").strip()
     if len(footer) > MAX_FOOTER:
         raise DomainError(f"Use at most {MAX_FOOTER} characters.", "email_footer")

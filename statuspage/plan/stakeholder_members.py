@@ -24,7 +24,7 @@ from statuspage.core.transaction import use_case
 from statuspage.models import StakeholderGroup, StakeholderMember, User
 from statuspage.notify.addresses import allowed_regions, normalise_email
 from statuspage.page.record import get_page
-from statuspage.plan.stakeholder_recipients import _delete_deliveries, sync_recipients
+from statuspage.plan.stakeholder_recipients import delete_deliveries, sync_recipients
 
 IMPORT_COLUMNS = ("name", "email", "phone", "language")
 # The import report lists this many refused lines; beyond that it only counts them.
@@ -157,7 +157,7 @@ def update_member(group: StakeholderGroup, member_id: str, data: MemberInput,
 def remove_member(group: StakeholderGroup, member_id: str, actor: User | None) -> None:
     """Remove one member of a group, with their recipient rows and delivery records."""
     member = get_member(group, member_id)
-    _delete_deliveries([row.id for row in member.recipients])
+    delete_deliveries([row.id for row in member.recipients])
     group.members.remove(member)
     audit.record(actor, "stakeholder_member.delete", "stakeholder_group", group.public_id,
                  member=member.public_id)

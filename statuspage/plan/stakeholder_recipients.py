@@ -18,7 +18,7 @@ from statuspage.models import Delivery, StakeholderMember, Subscriber, utcnow
 from statuspage.models.subscribers import EMAIL, SMS, STAKEHOLDER_SOURCE
 
 
-def _delete_deliveries(subscriber_ids: list[int] | Select[Any]) -> None:
+def delete_deliveries(subscriber_ids: list[int] | Select[Any]) -> None:
     """Delete the delivery records of these recipient rows (an id list or a subquery).
 
     Explicit, because SQLite does not enforce ON DELETE CASCADE without a pragma; the rows
@@ -39,7 +39,7 @@ def sync_recipients(member: StakeholderMember) -> None:
         row = current.get(channel)
         if row is not None and row.address != address:
             if row.id is not None:
-                _delete_deliveries([row.id])
+                delete_deliveries([row.id])
             member.recipients.remove(row)
             db.session.flush()  # the old row goes before its replacement takes its key
             row = None

@@ -17,7 +17,7 @@ from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
 from statuspage.models import PlanRule, StakeholderGroup, StakeholderMember, Subscriber, User
 from statuspage.models.plan import PUBLIC
-from statuspage.plan.stakeholder_recipients import _delete_deliveries
+from statuspage.plan.stakeholder_recipients import delete_deliveries
 
 MAX_NAME = 100
 
@@ -90,7 +90,7 @@ def delete_group(group: StakeholderGroup, actor: User | None) -> None:
     """Delete a group, its members and the plan's rules for it."""
     # Explicit, because SQLite does not enforce ON DELETE CASCADE without a pragma.
     db.session.execute(delete(PlanRule).where(PlanRule.group_id == group.id))
-    _delete_deliveries(select(Subscriber.id).join(StakeholderMember).where(
+    delete_deliveries(select(Subscriber.id).join(StakeholderMember).where(
         StakeholderMember.group_id == group.id))
     audit.record(actor, "stakeholder_group.delete", "stakeholder_group", group.public_id,
                  name=group.name, members=len(group.members))

@@ -36,7 +36,14 @@ from werkzeug.http import parse_accept_header
 
 from statuspage.core import i18n
 from statuspage.core.extensions import db
-from statuspage.web.cache_store import MAX_BYTES, MAX_ENTRIES, Entry, ResponseCache, Variant, _now
+from statuspage.web.cache_store import (
+    MAX_BYTES,
+    MAX_ENTRIES,
+    Entry,
+    ResponseCache,
+    Variant,
+    monotonic_now,
+)
 from statuspage.web.db_guard import UNAVAILABLE, DatabaseUnavailable
 from statuspage.web.sessions import session_accessed
 
@@ -151,7 +158,7 @@ def _build(app: Flask, view: Callable[..., Any], args: Any, kwargs: Any, version
             (*shared, content_type, ("Content-Encoding", "gzip"), gzip_tag),
             (*shared, gzip_tag),
         )
-    return Entry(version=version, built_at=_now(), digest=digest, identity=identity,
+    return Entry(version=version, built_at=monotonic_now(), digest=digest, identity=identity,
                  gzip=compressed)
 
 

@@ -33,7 +33,7 @@ _STRIPES = 64
 CACHE_RESULTS = ("hit", "miss")
 
 
-def _now() -> float:
+def monotonic_now() -> float:
     return time.monotonic()
 
 
@@ -105,7 +105,7 @@ class ResponseCache:
         has, however old, rather than wait on the database or show an error page.
         """
         state = self._state
-        now = _now()
+        now = monotonic_now()
         if state is not None and now - state[1] < interval:
             return state[0]
         generation = self._generation
@@ -139,7 +139,7 @@ class ResponseCache:
         entry = self._entries.get(key)
         if entry is None or entry.version != version:
             return None
-        if _now() - entry.built_at >= max_age:
+        if monotonic_now() - entry.built_at >= max_age:
             return None
         return entry
 
