@@ -76,7 +76,7 @@ test: lint suite
 
 # The suite alone (CI's second pass: the code was linted by the first).
 suite: install-dev
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=25 $(PYTEST_ARGS)
 
 # Languages (statuspage/core/i18n.py): extract the strings to translate, merge them into each
 # catalog, compile the .mo files (committed, so `make run` needs no compile step). Translate
