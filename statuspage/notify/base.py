@@ -102,6 +102,20 @@ class WebhookContent:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ChatContent:
+    """One chat message: the JSON body a provider's incoming webhook takes.
+
+    provider: one of models.subscribers.CHAT_CHANNELS (slack, teams, discord, googlechat).
+    thread_key: messages about one incident share it where the provider threads (Google
+    Chat's threadKey, a Slack thread through a bot token); "" for none.
+    """
+
+    provider: str
+    payload: dict[str, Any]
+    thread_key: str = ""
+
+
 def retry_after_seconds(headers: Any, now: float | None = None) -> float | None:
     """Seconds to wait from Retry-After (seconds or HTTP date) or X-RateLimit-Reset (epoch)."""
     if not headers:
