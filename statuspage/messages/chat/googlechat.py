@@ -19,7 +19,7 @@ from typing import Any
 
 from statuspage.messages.chat import parts
 from statuspage.messages.chat.notice import ChatNotice
-from statuspage.messages.chat.styles import STYLES, defuse_mentions
+from statuspage.messages.chat.styles import STYLES
 from statuspage.models.subscribers import GOOGLE_CHAT
 from statuspage.notify.base import ChatContent
 
@@ -48,7 +48,7 @@ def _paragraph(text: str) -> Json:
 
 
 def _message(notice: ChatNotice, budget: int) -> Json:
-    card = STYLES["googlechat_card"]
+    card, plain = STYLES["googlechat_card"], STYLES["googlechat_text"]
     sections: list[Json] = []
     if notice.banner:
         colour = RED if notice.internal else GREY
@@ -74,8 +74,9 @@ def _message(notice: ChatNotice, budget: int) -> Json:
         "cardsV2": [{
             "cardId": f"notice-{notice.thread_key or 'page'}",
             "card": {
-                "header": {"title": defuse_mentions(parts.clip(notice.heading, TEXT_LIMIT)),
-                           "subtitle": parts.clip(notice.context_line(), TEXT_LIMIT)},
+                "header": {"title": plain.text(parts.clip(notice.heading, TEXT_LIMIT)),
+                           "subtitle": plain.text(parts.clip(notice.context_line(),
+                                                             TEXT_LIMIT))},
                 "sections": sections,
             },
         }],

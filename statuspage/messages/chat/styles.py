@@ -30,10 +30,10 @@ GRAVE = "\u02cb"
 _GROUP_MENTION = re.compile(r"@(?=(?:channel|here|everyone|all)\b)", re.IGNORECASE)
 # A URL in running text, as chat clients autolink it (Discord keeps it clickable unescaped).
 _BARE_URL = re.compile(r"https?://[^\s<>\[\]()|`*~\\\"']+")
-# Markdown punctuation that formats wherever it stands ("<" starts Discord's mentions); the
-# markers of lists, headings and quotes count at the start of a line only.
-_DISCORD_SPECIAL = re.compile(r"([\\*_~`|\[\]<])")
-_TEAMS_SPECIAL = re.compile(r"([\\*_~`\[\]])")
+# Markdown punctuation that formats wherever it stands ("<" starts Discord's mentions, "](" a
+# link); the markers of lists, headings and quotes count at the start of a line only.
+_DISCORD_SPECIAL = re.compile(r"([\\*_~`|<]|\](?=\())")
+_TEAMS_SPECIAL = re.compile(r"([\\*_~`]|\](?=\())")
 _LINE_START = re.compile(r"^([ \t]*(?:\d+)?)([-+#>]|(?<=\d)[.)])", re.MULTILINE)
 # Characters a URL keeps as they are; anything else (spaces, brackets, pipes) is encoded.
 _URL_SAFE = ":/?#@!$&'*+,;=%~-._"
@@ -94,6 +94,12 @@ class Style:
 
 def slack_escape(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_plain(value: str) -> str:
+    """Text for a plain_text object (a header), which Slack shows without decoding entities:
+    "<" is split from what follows instead, so nothing in it reads as "<!channel>"."""
+    return defuse_mentions(value.replace("<", "<" + ZWSP))
 
 
 class SlackMrkdwn(Style):
