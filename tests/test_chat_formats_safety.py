@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from statuspage.messages.chat import ComponentChange
 from statuspage.messages.chat.markup import convert, fit, units
 from tests.chat_support import headline, notice_for, outage, render_all, shown
 from tests.factories import Factory
@@ -157,3 +158,15 @@ def test_an_empty_body_leaves_no_empty_block(app: Flask, factory: Factory) -> No
     notice = dataclasses.replace(notice_for(incident), body_markdown="")
     for provider, payload in render_all(notice).items():
         assert "Read the full update" not in shown(payload), provider
+
+
+def test_extreme_titles_names_and_component_lists_stay_within_limits(
+        app: Flask, factory: Factory) -> None:
+    incident, _ = outage(factory, body=_long_body())
+    notice = dataclasses.replace(
+        notice_for(incident), heading="<@here> " * 60, page_name="Page & <Co> " * 40,
+        components=tuple(ComponentChange(f"Component <{n}> " * 8, "Operational",
+                                         "Major Outage", True) for n in range(300)))
+    payloads = render_all(notice)  # every payload within its provider's rules
+    assert "(+" in shown(payloads["slack"]) and "(+" in shown(payloads["teams"])
+    assert len(payloads["discord"]["embeds"][0]["description"]) >= 1500

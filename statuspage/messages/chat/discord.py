@@ -35,9 +35,13 @@ TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
 FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
-FOOTER_LIMIT = 2048
 AUTHOR_LIMIT = 256
 TOTAL_LIMIT = 6000
+# Shorter than Discord allows (a footer may have 2048), so the rest leaves the description at
+# least 2000 of the 6000: (256 + 256) x 3 facts, 256 + 1024 components, 512 footer, 256 title,
+# 256 author.
+FACT_LIMIT = 256
+OWN_FOOTER_LIMIT = 512
 TONE_COLOUR = {CRITICAL: 0xD83C3E, MAJOR: 0xE67E22, MINOR: 0xF1C40F, MAINTENANCE: 0x3498DB,
                RESOLVED: 0x2ECC71, INFO: 0x95A5A6}
 Json = dict[str, Any]
@@ -47,7 +51,7 @@ def discord_message(notice: ChatNotice) -> ChatContent:
     """The webhook body for `notice`, within every embed limit."""
     style = STYLES["discord"]
     fields = [{"name": parts.clip(label, FIELD_NAME_LIMIT),
-               "value": parts.clip_text(value, style, FIELD_VALUE_LIMIT), "inline": True}
+               "value": parts.clip_text(value, style, FACT_LIMIT), "inline": True}
               for label, value in notice.facts()]
     if notice.components:
         fields.append({"name": parts.clip(notice.labels.components, FIELD_NAME_LIMIT),
@@ -61,7 +65,7 @@ def discord_message(notice: ChatNotice) -> ChatContent:
         "fields": fields,
         "footer": {"text": parts.clip(" — ".join(
             line for line in (notice.context_line(), notice.labels.footer) if line),
-            FOOTER_LIMIT)},
+            OWN_FOOTER_LIMIT)},
     }
     room = min(DESCRIPTION_LIMIT, TOTAL_LIMIT - embed_text_units(embed))
     embed["description"] = _description(notice, room)

@@ -39,7 +39,7 @@ from statuspage.messages.chat.notice import (
     RESOLVED,
     ChatNotice,
 )
-from statuspage.messages.chat.styles import STYLES, slack_plain
+from statuspage.messages.chat.styles import STYLES
 from statuspage.models.subscribers import SLACK
 from statuspage.notify.base import ChatContent
 
@@ -62,7 +62,7 @@ def slack_message(notice: ChatNotice) -> ChatContent:
         mark = ":lock:" if notice.internal else ":warning:"
         banner = parts.clip_text(notice.banner, style, CONTEXT_LIMIT - 20)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"{mark} *{banner}*")]))
-    heading = slack_plain(parts.clip(notice.heading, HEADER_LIMIT - 10))
+    heading = parts.clip_text(notice.heading, STYLES["slack_plain"], HEADER_LIMIT)
     blocks.append(HeaderBlock(text=PlainTextObject(text=heading, emoji=False)))
     fields = [MarkdownTextObject(text=_field(label, value)) for label, value in notice.facts()]
     if fields:

@@ -133,6 +133,15 @@ class SlackMrkdwn(Style):
         return "```\n" + self.text(value).replace("```", GRAVE * 3) + "\n```"
 
 
+class SlackPlain(Style):
+    """Slack's plain_text objects (the header)."""
+
+    name = "slack_plain"
+
+    def text(self, value: str) -> str:
+        return slack_plain(value)
+
+
 class DiscordMarkdown(Style):
     """Discord's markdown, as embed descriptions and field values render it."""
 
@@ -255,5 +264,5 @@ class GoogleChatText(Style):
 
 
 STYLES: dict[str, Style] = {style.name: style for style in (
-    Style(), SlackMrkdwn(), DiscordMarkdown(), TeamsMarkdown(), GoogleChatCard(),
+    Style(), SlackMrkdwn(), SlackPlain(), DiscordMarkdown(), TeamsMarkdown(), GoogleChatCard(),
     GoogleChatText())}
