@@ -124,6 +124,20 @@ def _discord_retry_after(response: requests.Response, body: Any) -> float | None
     return None
 
 
+def _discord_field_error(errors: Any, path: str = "") -> str:
+    """The first field error of Discord's 50035 "errors" tree, as "path: message"."""
+    if not isinstance(errors, dict):
+        return ""
+    found = errors.get("_errors")
+    if isinstance(found, list) and found and isinstance(found[0], dict):
+        return f"{path or 'body'}: {found[0].get('message', '')}"
+    for key, value in errors.items():
+        inner = _discord_field_error(value, f"{path}.{key}" if path else str(key))
+        if inner:
+            return inner
+    return ""
+
+
 def _discord(response: requests.Response, secrets: tuple[str, ...]) -> str | DeliveryError:
     body = _json(response)
     status = response.status_code
@@ -132,7 +146,9 @@ def _discord(response: requests.Response, secrets: tuple[str, ...]) -> str | Del
         return str(message_id) if message_id else uuid.uuid4().hex
     error = body if isinstance(body, dict) else {}
     number = error.get("code") if isinstance(error.get("code"), int) else None
-    detail = _detail(error.get("message"), secrets)
+    field_error = _discord_field_error(error.get("errors"))
+    detail = _detail(" ".join(filter(None, [str(error.get("message") or ""), field_error])),
+                     secrets)
     if status == 429:
         code = "global_rate_limit" if error.get("global") else "rate_limited"
         return _fail(DISCORD, status, code, detail, permanent=False,
