@@ -160,3 +160,31 @@ def test_a_url_that_is_not_the_providers_is_refused_without_a_request(
         _sender().send(ChatContent(provider, {"text": "x"}), recipient(1, url))
     assert (caught.value.permanent, caught.value.code) == (True, "refused_url")
     assert fake_chat.requests == []
+
+
+@pytest.mark.parametrize(("provider", "status", "body", "code"), [
+    (SLACK, 403, "action_prohibited", "action_prohibited"),
+    (SLACK, 400, "user_not_found", "user_not_found"),
+    (DISCORD, 403, {"message": "Missing Permissions", "code": 50013}, "50013"),
+    (GOOGLE_CHAT, 400, {"error": {"code": 400, "message": "Invalid JSON payload received.",
+                                  "status": "INVALID_ARGUMENT"}}, "INVALID_ARGUMENT"),
+    (TEAMS, 409, {"error": {"code": "WorkflowTriggerIsNotEnabled",
+                            "message": "The workflow is disabled."}},
+     "WorkflowTriggerIsNotEnabled"),
+])
+def test_a_refusal_of_the_message_keeps_the_destination(
+        fake_chat: FakeChat, provider: str, status: int, body: Any, code: str) -> None:
+    fake_chat.respond_with(status, body)
+    error = _error(fake_chat, provider)
+    assert (error.permanent, error.suppress, error.code) == (True, None, code)
+
+
+def test_a_retired_teams_connector_reporting_throttling_in_a_200_is_retried(
+        fake_chat: FakeChat) -> None:
+    # The Office 365 connectors answered 200 with the error as text instead of a 429.
+    fake_chat.respond_with(200, "Webhook message delivery failed with error: Microsoft Teams "
+                                "endpoint returned HTTP error 429 with ContextId tcid=0")
+    error = _error(fake_chat, TEAMS)
+    assert (error.permanent, error.code) == (False, "rate_limited")
+    fake_chat.respond_with(200, "1")
+    assert _send(fake_chat, TEAMS)

@@ -99,15 +99,6 @@ class _Destination:
     threads: dict[str, str] = field(default_factory=dict)
 
 
-def _digest(text: str, alphabet: str, length: int) -> str:
-    raw = hashlib.sha256(text.encode()).digest() * 4
-    return "".join(alphabet[b % len(alphabet)] for b in raw[:length])
-
-
-_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-
 class FakeChat(FakeServer):
     """Slack, Teams, Discord and Google Chat incoming webhooks on one local port."""
 
@@ -120,27 +111,14 @@ class FakeChat(FakeServer):
         self._destinations: dict[str, _Destination] = {}
         self.accepted: list[ChatMessage] = []
         self.violations_by_destination: Counter[str] = Counter()
+        # Bumped by reset(): an answer that was still sleeping (`slow`) when its test ended
+        # records nothing in the next test.
+        self._generation = 0
 
     # -- destinations ---------------------------------------------------------------------
     def destination_url(self, provider: str, name: str = "default") -> str:
         """A loopback webhook URL of `provider`'s shape, the same for the same `name`."""
-        seed = f"{provider}:{name}"
-        if provider == SLACK:
-            return (f"{self.url}/services/T{_digest(seed + 't', _UPPER, 9)}"
-                    f"/B{_digest(seed + 'b', _UPPER, 9)}/{_digest(seed, _ALNUM, 24)}")
-        if provider == TEAMS:
-            return (f"{self.url}/workflows/{hashlib.md5(seed.encode()).hexdigest()}"
-                    "/triggers/manual/paths/invoke?api-version=2016-06-01"
-                    f"&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig={_digest(seed, _ALNUM, 43)}")
-        if provider == DISCORD:
-            webhook_id = str(10**17 + int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16))
-            return (f"{self.url}/api/webhooks/{webhook_id}/"
-                    f"{_digest(seed, _ALNUM + '-_', 68)}")
-        if provider == GOOGLE_CHAT:
-            return (f"{self.url}/v1/spaces/AAAA{_digest(seed, _ALNUM, 7)}/messages"
-                    f"?key=AIzaSy{_digest(seed + 'k', _ALNUM, 33)}"
-                    f"&token={_digest(seed + 't', _ALNUM, 43)}%3D")
-        raise ValueError(provider)
+        return self.url + shapes.webhook_path(provider, name)
 
     def _state(self, url_or_path: str) -> _Destination:
         path = urlsplit(url_or_path).path if "://" in url_or_path else url_or_path
@@ -188,6 +166,7 @@ class FakeChat(FakeServer):
 
     def _after_reset(self) -> None:
         with self._state_lock:
+            self._generation += 1
             self._destinations.clear()
             self.accepted.clear()
             self.violations_by_destination.clear()
@@ -200,14 +179,16 @@ class FakeChat(FakeServer):
         provider = next((p for p, pattern in _PATHS.items() if pattern.fullmatch(request.path)),
                         None)
         if provider is None or request.method != "POST":
-            return shapes.gone(_nearest(request.path), None)
+            return shapes.gone(shapes.nearest(request.path), None)
         query = {k: v[0] for k, v in request.args.items()}
         with self._state_lock:
             state = self._state(request.path)
-            delay = state.delay
+            delay, generation = state.delay, self._generation
         if delay:
             time.sleep(delay)
         with self._state_lock:
+            if generation != self._generation:
+                return shapes.server_error(provider, 503)
             early = self._early_answer(provider, request.path, state)
             rate_headers = self._take(provider, request.path, state) if early is None else {}
         if early is not None:
@@ -224,6 +205,8 @@ class FakeChat(FakeServer):
             payload = json.loads(request.body)
             thread = self._thread_name(state, query) if provider == GOOGLE_CHAT else None
             with self._state_lock:
+                if generation != self._generation:
+                    return shapes.server_error(provider, 503)
                 self.accepted.append(ChatMessage(provider, request.path, payload, query,
                                                  time.time()))
             response = shapes.delivered(provider, request.path, payload, thread,
@@ -292,11 +275,3 @@ class FakeChat(FakeServer):
             return secrets.token_urlsafe(8)
         with self._state_lock:
             return state.threads.setdefault(key, secrets.token_urlsafe(8))
-
-
-def _nearest(path: str) -> str:
-    for prefix, provider in (("/services/", SLACK), ("/workflows/", TEAMS),
-                             ("/api/", DISCORD), ("/v1/", GOOGLE_CHAT)):
-        if path.startswith(prefix):
-            return provider
-    return SLACK

@@ -14,6 +14,7 @@ builders' checks, which a test passes to the fake as its `validator`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from typing import Any
@@ -189,3 +190,42 @@ def delivered(provider: str, path: str, payload: Any, thread: str | None,
     return Response(b"", status=202, headers={
         "x-ms-workflow-run-id": "0858" + "".join(str(secrets.randbelow(10)) for _ in range(32))
     })
+
+
+def _digest(text: str, alphabet: str, length: int) -> str:
+    raw = hashlib.sha256(text.encode()).digest() * 4
+    return "".join(alphabet[b % len(alphabet)] for b in raw[:length])
+
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def webhook_path(provider: str, name: str) -> str:
+    """The path and query of a webhook URL of `provider`'s shape, the same for one `name`."""
+    seed = f"{provider}:{name}"
+    if provider == SLACK:
+        return (f"/services/T{_digest(seed + 't', _UPPER, 9)}"
+                f"/B{_digest(seed + 'b', _UPPER, 9)}/{_digest(seed, _ALNUM, 24)}")
+    if provider == TEAMS:
+        return (f"/workflows/{hashlib.md5(seed.encode()).hexdigest()}"
+                "/triggers/manual/paths/invoke?api-version=2016-06-01"
+                f"&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig={_digest(seed, _ALNUM, 43)}")
+    if provider == DISCORD:
+        webhook_id = str(10**17 + int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16))
+        return (f"/api/webhooks/{webhook_id}/"
+                f"{_digest(seed, _ALNUM + '-_', 68)}")
+    if provider == GOOGLE_CHAT:
+        return (f"/v1/spaces/AAAA{_digest(seed, _ALNUM, 7)}/messages"
+                f"?key=AIzaSy{_digest(seed + 'k', _ALNUM, 33)}"
+                f"&token={_digest(seed + 't', _ALNUM, 43)}%3D")
+    raise ValueError(provider)
+
+
+def nearest(path: str) -> str:
+    """The provider whose path `path` resembles most (for the 404 of an unknown path)."""
+    for prefix, provider in (("/services/", SLACK), ("/workflows/", TEAMS),
+                             ("/api/", DISCORD), ("/v1/", GOOGLE_CHAT)):
+        if path.startswith(prefix):
+            return provider
+    return SLACK

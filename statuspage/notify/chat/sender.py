@@ -11,7 +11,7 @@ Slack goes through the same guarded `requests` session, not slack_sdk's WebhookC
 WebhookClient sends with urllib's urlopen, whose only hook into the connection is an SSL
 context, and urlopen always follows a 301/302/303 (as a bodyless GET, to any http URL, where
 no TLS hook runs) and reads proxies from the environment. The request is the one the
-WebhookClient sends (a JSON POST of the payload); tests/test_chat_senders_fake.py runs the
+WebhookClient sends (a JSON POST of the payload); tests/test_chat_senders_rates.py runs the
 real WebhookClient against the same fake to show both are answered alike.
 
 A destination URL is a credential: it appears in no log line and no error message here (the
