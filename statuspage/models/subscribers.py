@@ -40,7 +40,7 @@ CHAT_CHANNELS = (SLACK, TEAMS, DISCORD, GOOGLE_CHAT)
 STAKEHOLDER_SOURCE = "stakeholder"
 # Why a subscriber no longer receives messages.
 SUPPRESSION_REASONS = ("user", "stop", "bounce", "spam_report", "dropped", "provider_error",
-                       "admin")
+                       "admin", "destination_gone")
 
 subscriber_component = Table(
     "subscriber_component",
