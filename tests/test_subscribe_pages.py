@@ -55,7 +55,7 @@ def test_subscribe_page_offers_open_channels_and_grouped_components(
 def test_subscribe_page_says_when_every_channel_is_closed(client: FlaskClient) -> None:
     page = get_page()
     page.allow_email_subscribers = page.allow_sms_subscribers = False
-    page.allow_webhook_subscribers = False
+    page.allow_webhook_subscribers = page.allow_chat_subscribers = False
     db.session.commit()
     html = client.get("/subscribe").get_data(as_text=True)
     assert "Subscriptions are closed" in html

@@ -117,9 +117,11 @@ def test_public_signups_respect_the_channel_switches(app: Flask) -> None:
     page.allow_email_subscribers = False
     page.allow_sms_subscribers = False
     page.allow_webhook_subscribers = False
+    page.allow_chat_subscribers = False
     db.session.commit()
     for channel, address in (("email", "ana@example.com"), ("sms", US_MOBILE),
-                             ("webhook", "https://hooks.example.com/x")):
+                             ("webhook", "https://hooks.example.com/x"),
+                             ("slack", "https://hooks.slack.com/services/T0123/B0123/abcdefgh")):
         with pytest.raises(DomainError, match="not open") as refused:
             subscriptions.subscribe(channel, address, [], "en", "203.0.113.5")
         assert refused.value.field == "channel"

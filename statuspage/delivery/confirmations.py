@@ -4,20 +4,28 @@ Run by a worker task (statuspage.tasks.subscriptions), never in a web request:
 - email: a signed, expiring confirmation link; an address that is already active gets its
   manage link instead, so a sign-up reveals nothing to whoever typed the address;
 - SMS: a new six-digit code (stored hashed; the text carries the only plain copy);
-- webhook: a signed test POST; a 2xx answer confirms the webhook.
+- webhook: a signed test POST; a 2xx answer confirms the webhook;
+- chat (Slack, Teams, Discord, Google Chat): a test message in the channel carrying the
+  confirmation link (as for email: an active destination's link leads to its manage page).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
+from flask import current_app
+
 from statuspage.core.extensions import db
+from statuspage.core.sealing import SealError
 from statuspage.messages import build as messages
+from statuspage.messages.chat import chat_confirmation_notice, render_chat_confirmation
 from statuspage.models import Subscriber
-from statuspage.models.subscribers import EMAIL, SMS
+from statuspage.models.subscribers import CHAT_CHANNELS, EMAIL, SMS
 from statuspage.notify import registry
 from statuspage.notify.base import DeliveryError
-from statuspage.subscriptions import leaving
+from statuspage.notify.chat import ChatSender
+from statuspage.subscriptions import chat, leaving
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.codes import issue_code
 from statuspage.subscriptions.links import confirm_url, manage_url, recipient_for
@@ -66,7 +74,23 @@ def _send(subscriber: Subscriber) -> str:
         db.session.commit()  # the hash is saved before the text can arrive
         return registry.sms_channel().send(
             messages.render_confirmation_sms(code, subscriber.language), recipient)
+    if subscriber.channel in CHAT_CHANNELS:
+        return _send_chat(subscriber)
     message_id = registry.webhook_channel().send(messages.webhook_test_payload(subscriber),
                                                  recipient)
     subscriptions.confirm_webhook(subscriber)
     return message_id
+
+
+def _send_chat(subscriber: Subscriber) -> str:
+    try:
+        url = chat.destination_url(subscriber)
+    except SealError:
+        raise DeliveryError("The chat destination cannot be opened (SECRET_KEY changed?)",
+                            permanent=True, code="sealed") from None
+    # The confirmation link even when already active: its page then leads to the manage page,
+    # so whoever typed the URL learns nothing and changes nothing.
+    notice = chat_confirmation_notice(subscriber, confirm_url(subscriber))
+    recipient = dataclasses.replace(recipient_for(subscriber, None), address=url)
+    return ChatSender.from_config(current_app.config).send(
+        render_chat_confirmation(subscriber.channel, notice), recipient)

@@ -3,9 +3,15 @@
 Every address is stored in one canonical form (lower-case email, E.164 number, checked URL),
 so the same person typing their address differently finds the same subscriber, and the
 unique (channel, address) key holds.
+
+A chat destination (Slack, Microsoft Teams, Discord, Google Chat) is a secret URL: its
+canonical address is the keyed fingerprint of the URL as notify.chat checks it
+(core.sealing), never the URL; the URL itself is stored sealed (statuspage.subscriptions.chat).
 """
 
 from __future__ import annotations
+
+import re
 
 import phonenumbers
 from babel import Locale
@@ -15,8 +21,10 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 
 from statuspage.core.errors import DomainError
 from statuspage.core.i18n import N_, current_language
+from statuspage.core.sealing import fingerprint
 from statuspage.models import Page
-from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
+from statuspage.models.subscribers import CHAT_CHANNELS, EMAIL, SMS, WEBHOOK
+from statuspage.notify.chat.urls import check_chat_url
 from statuspage.notify.webhook import check_webhook_url
 
 # Number types a text message can reach. US and Canadian numbers cannot be told apart
@@ -38,6 +46,9 @@ REFUSED_TYPE_MESSAGES = {
 PREFIX_DIGITS = 6
 _EMPTY = {EMAIL: N_("Enter your email address."), SMS: N_("Enter your mobile number."),
           WEBHOOK: N_("Enter the URL to send notifications to.")}
+_EMPTY_CHAT = N_("Paste the incoming webhook URL of your channel.")
+# What a chat destination's canonical address looks like (core.sealing.fingerprint).
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 
 
 def normalise_email(raw: str) -> str:
@@ -156,13 +167,22 @@ def normalise_webhook_url(raw: str, allow_loopback: bool) -> str:
 def normalise(channel: str, raw: str, page: Page, allow_loopback: bool) -> str:
     """The canonical address for a channel, or a DomainError on the `address` field."""
     if not raw or not raw.strip():
-        raise DomainError(_(_EMPTY.get(channel, N_("Enter an address."))), "address")
+        empty = _EMPTY_CHAT if channel in CHAT_CHANNELS else _EMPTY.get(
+            channel, N_("Enter an address."))
+        raise DomainError(_(empty), "address")
     if channel == EMAIL:
         return normalise_email(raw)
     if channel == SMS:
         return normalise_phone(raw, allowed_regions(page))
+    if channel in CHAT_CHANNELS:
+        return chat_address(channel, raw, allow_loopback)
     return normalise_webhook_url(raw, allow_loopback)
 
+
+def chat_address(provider: str, raw: str, allow_loopback: bool) -> str:
+    """A chat destination's canonical address: the fingerprint of its checked URL, or the
+    DomainError of notify.chat's check (on the `address` field)."""
+    return fingerprint(check_chat_url(provider, raw, allow_loopback=allow_loopback))
 
 
 def lenient(channel: str, raw: str, regions: list[str]) -> str:
@@ -176,6 +196,14 @@ def lenient(channel: str, raw: str, regions: list[str]) -> str:
         except NumberParseException:
             return "".join(ch for ch in raw if ch.isdigit() or ch == "+")
         return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    if channel in CHAT_CHANNELS:
+        # Already a fingerprint (a stored address looked up again): kept, not hashed twice.
+        if _FINGERPRINT.fullmatch(raw):
+            return raw
+        try:
+            return chat_address(channel, raw, allow_loopback=True)
+        except DomainError:
+            return fingerprint(raw)
     return raw
 
 

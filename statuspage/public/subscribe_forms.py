@@ -42,6 +42,8 @@ class PublicForm(HtmlForm):
 class SubscribeForm(PublicForm):
     channel = HiddenField()
     address = StringField()
+    # The chat app of a chat sign-up ("" : found from the URL; subscriptions.chat).
+    provider = StringField()
     # Checkbox values are component ids; unknown ones reach the use-case, which refuses them.
     components = SelectMultipleField(coerce=str, validate_choice=False)
 

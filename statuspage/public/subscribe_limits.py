@@ -22,9 +22,11 @@ from flask_limiter.util import get_remote_address
 
 from statuspage.core.extensions import limiter
 from statuspage.core.i18n import N_
-from statuspage.models.subscribers import CHANNELS, SMS
+from statuspage.models.subscribers import CHANNELS, CHAT_CHANNELS, SMS
 from statuspage.notify import addresses
+from statuspage.notify.chat import detect_provider
 from statuspage.page.record import get_page
+from statuspage.subscriptions.chat import CHAT
 from statuspage.subscriptions.links import subscriber_by_public_id
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,6 +63,14 @@ def _target() -> tuple[str, str]:
         if public_id:
             found = subscriber_by_public_id(str(public_id))
             g.subscribe_target = (found.channel, found.address) if found else ("", public_id)
+        elif request.form.get("channel") == CHAT:
+            # A chat URL is a secret: its key is the URL's fingerprint (notify.addresses), so
+            # the limiter's storage never holds the URL.
+            raw = request.form.get("address", "")
+            provider = request.form.get("provider", "")
+            if provider not in CHAT_CHANNELS:
+                provider = detect_provider(raw) or CHAT_CHANNELS[0]
+            g.subscribe_target = (provider, addresses.lenient(provider, raw, []))
         else:
             channel = request.form.get("channel", "")
             channel = channel if channel in CHANNELS else ""

@@ -19,19 +19,23 @@ from flask_babel import lazy_gettext
 
 from statuspage.core.errors import DomainError, NotFound
 from statuspage.models import Subscriber
-from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
+from statuspage.models.subscribers import CHAT_CHANNELS, EMAIL, SMS, WEBHOOK
 from statuspage.notify.addresses import allowed_regions, country_names, mask_phone
 from statuspage.page import queries
 from statuspage.page.record import get_page
 from statuspage.public.presenters import site_view
+from statuspage.subscriptions import chat
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.links import subscriber_for_token
 
 # Lazy: each is translated when a page shows it, in that visitor's language.
 CHANNEL_TABS = {EMAIL: lazy_gettext("Email"), SMS: lazy_gettext("Text message"),
-                WEBHOOK: lazy_gettext("Webhook")}
+                WEBHOOK: lazy_gettext("Webhook"), chat.CHAT: lazy_gettext("Chat")}
 ADDRESS_LABELS = {EMAIL: lazy_gettext("Email address"), SMS: lazy_gettext("Mobile number"),
-                  WEBHOOK: lazy_gettext("Webhook URL")}
+                  WEBHOOK: lazy_gettext("Webhook URL"),
+                  chat.CHAT: lazy_gettext("Incoming webhook URL")}
+# The chat form's app choice, in display order ("" : found from the URL).
+CHAT_APPS = [(provider, chat.PROVIDER_NAMES[provider]) for provider in CHAT_CHANNELS]
 # Messages a redirect may ask a page to show (?notice=…); anything else shows nothing.
 NOTICES = {
     "confirmed": lazy_gettext("Your subscription is confirmed."),
@@ -88,7 +92,18 @@ def address_hint(channel: str) -> str:
         return hint
     if channel == WEBHOOK:
         return _("An https URL that accepts JSON POST requests.")
+    if channel == chat.CHAT:
+        return _("The incoming webhook URL of a Slack, Microsoft Teams, Discord or Google Chat "
+                 "channel. We post a message with a confirmation link there; nothing else is "
+                 "posted until someone in the channel confirms.")
     return _("We will send a link to confirm your address.")
+
+
+def channel_name(channel: str) -> str:
+    """How a page names a subscriber's channel in a sentence: "email", "Slack"."""
+    if chat.is_chat(channel):
+        return chat.PROVIDER_NAMES[channel]
+    return str(CHANNEL_TABS.get(channel, channel)).lower()
 
 
 def sms_regions() -> list[str]:
@@ -114,8 +129,12 @@ def shown_address(subscriber: Subscriber, typed: str = "") -> str:
     """How a page names the address: a number is partly masked, the rest is shown.
 
     An erased row has no address to show: the number this visitor typed in this session, or
-    what they typed in this request (a webhook URL), stands in for it.
+    what they typed in this request (a webhook URL), stands in for it. A chat destination is
+    only ever shown masked (subscriptions.chat), never as typed.
     """
+    if chat.is_chat(subscriber.channel):
+        return chat.shown_destination(subscriber) or _("your %(app)s channel",
+                                                       app=chat.PROVIDER_NAMES[subscriber.channel])
     if subscriber.erased_at is None:
         return (mask_phone(subscriber.address) if subscriber.channel == SMS
                 else subscriber.address)
@@ -130,7 +149,7 @@ def shown_address(subscriber: Subscriber, typed: str = "") -> str:
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """Render a subscription page with the site's branding."""
     return render_template(template, site=site_view(get_page()),
-                           channel_tabs=CHANNEL_TABS, **context), status
+                           channel_tabs=CHANNEL_TABS, channel_name=channel_name, **context), status
 
 
 def private(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:

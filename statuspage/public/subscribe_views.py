@@ -1,5 +1,10 @@
 """Public sign-up: choose a channel and components, then confirm (link, code or test POST).
 
+A chat channel (Slack, Teams, Discord, Google Chat) is one "chat" choice: the visitor pastes
+the channel's incoming webhook URL (and may name the app), and confirms by the link in the
+test message posted there. The URL is re-shown only in the form it was typed in, when the
+form is refused; every other page shows its mask (subscriptions.chat).
+
 Every answer to a sign-up is the same whatever the address's state, so the form never tells
 a visitor whether someone is subscribed. Refusals (bad input, rate limits, the daily SMS
 budget) re-render the form with what was typed and a clear message: 400 or 429, never 500.
@@ -26,6 +31,7 @@ from statuspage.public.subscribe_forms import ButtonForm, CodeForm, SubscribeFor
 from statuspage.public.subscribe_limits import code_limited, confirm_limited, signup_limited
 from statuspage.public.subscribe_pages import (
     ADDRESS_LABELS,
+    CHAT_APPS,
     NOTICES,
     address_hint,
     component_sections,
@@ -35,6 +41,7 @@ from statuspage.public.subscribe_pages import (
     shown_address,
     token_subscriber,
 )
+from statuspage.subscriptions import chat
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.codes import CODE_LIFETIME, TooManyRequests
 from statuspage.subscriptions.links import manage_path, sms_code_path, subscriber_by_public_id
@@ -50,11 +57,17 @@ def subscribe() -> ResponseReturnValue:
         wanted = request.args.get("channel", "")
         form.channel.data = wanted if wanted in channels else (channels[0] if channels else "")
         return _subscribe_form(form, channels)
+    # The language the visitor reads the form in is the one their messages use.
+    language, address = i18n.request_language(), form.address.data or ""
     try:
-        subscriber = subscriptions.subscribe(
-            form.channel.data or "", form.address.data or "", form.components.data or [],
-            # The language the visitor reads the form in is the one their messages use.
-            i18n.request_language(), request.remote_addr)
+        if form.channel.data == chat.CHAT:
+            subscriber = subscriptions.subscribe_chat(
+                form.provider.data or "", address, form.components.data or [], language,
+                request.remote_addr)
+        else:
+            subscriber = subscriptions.subscribe(
+                form.channel.data or "", address, form.components.data or [], language,
+                request.remote_addr)
     except TooManyRequests as error:
         form.add_error(error)
         return _subscribe_form(form, channels, 429)
@@ -70,6 +83,8 @@ def subscribe() -> ResponseReturnValue:
         return page("public/subscribe_webhook.html", subscriber=subscriber, fresh=fresh,
                     url=shown_address(subscriber, form.address.data or ""),
                     manage=manage_path(subscriber) if fresh else None)
+    if chat.is_chat(subscriber.channel):
+        return redirect(url_for("public.subscribe_check_chat"), 303)
     return redirect(url_for("public.subscribe_check_email"), 303)
 
 
@@ -80,7 +95,7 @@ def _subscribe_form(form: SubscribeForm, channels: list[str],
     form.channel.data = channel
     return page("public/subscribe.html", status, form=form, channels=channels,
                 channel=channel, address_label=ADDRESS_LABELS.get(channel, _("Address")),
-                hint=address_hint(channel) if channel else "",
+                hint=address_hint(channel) if channel else "", chat_apps=CHAT_APPS,
                 sections=component_sections(set(form.components.data or [])))
 
 
@@ -88,6 +103,12 @@ def _subscribe_form(form: SubscribeForm, channels: list[str],
 @private
 def subscribe_check_email() -> ResponseReturnValue:
     return page("public/subscribe_sent.html")
+
+
+@bp.get("/subscribe/check-chat")
+@private
+def subscribe_check_chat() -> ResponseReturnValue:
+    return page("public/subscribe_chat_sent.html")
 
 
 @bp.route("/subscribe/confirm/<token>", methods=["GET", "POST"])

@@ -11,6 +11,10 @@ Rules that hold for every channel:
 - An anonymous sign-up never changes an active subscription: its owner proves ownership
   through the message (manage link, code) and changes it on the manage page.
 - Confirmation messages leave from a task, enqueued after the commit, never from the request.
+
+A chat channel (Slack, Microsoft Teams, Discord, Google Chat) subscribes like an address: its
+channel is the provider, its address the URL's fingerprint and its URL sealed
+(subscriptions.chat); it confirms by a link in a test message, like an email.
 """
 
 from __future__ import annotations
@@ -33,10 +37,10 @@ from statuspage.core.numbers import whole_number
 from statuspage.core.tokens import CONFIRM
 from statuspage.core.transaction import use_case
 from statuspage.models import Component, Page, Subscriber, utcnow
-from statuspage.models.subscribers import CHANNELS, EMAIL, SMS, WEBHOOK
+from statuspage.models.subscribers import CHANNELS, CHAT_CHANNELS, EMAIL, SMS, WEBHOOK
 from statuspage.notify import addresses
 from statuspage.page.record import get_page
-from statuspage.subscriptions import erasure
+from statuspage.subscriptions import chat, erasure
 from statuspage.subscriptions.codes import TooManyRequests, check_code, spend_sms_budget
 from statuspage.subscriptions.links import (
     confirm_url,
@@ -50,27 +54,31 @@ __all__ = [
     "TooManyRequests", "change_components", "confirm_email", "confirm_url", "confirm_webhook",
     "find_subscriber", "known_subscriber", "lookup_form", "manage_url", "normalise_address",
     "normalise_channel", "normalise_language", "open_channels", "recipient_for",
-    "resend_confirmation", "secret_issued", "subscribe", "unsubscribe_url", "verify_sms_code",
+    "resend_confirmation", "secret_issued", "subscribe", "subscribe_chat", "unsubscribe_url",
+    "verify_sms_code",
 ]
 
 log = logging.getLogger(__name__)
 
-CHANNEL_LABELS = {EMAIL: N_("email"), SMS: N_("text message"), WEBHOOK: N_("webhook")}
+CHANNEL_LABELS = {EMAIL: N_("email"), SMS: N_("text message"), WEBHOOK: N_("webhook"),
+                  chat.CHAT: N_("chat")}
 _SECRET_ISSUED = "_statuspage_secret_issued"
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
 
 
 def open_channels(page: Page) -> list[str]:
-    """The channels the public may subscribe through, in display order."""
+    """The channels the public may subscribe through, in display order ("chat" stands for
+    every chat provider)."""
     allowed = {EMAIL: page.allow_email_subscribers, SMS: page.allow_sms_subscribers,
-               WEBHOOK: page.allow_webhook_subscribers}
-    return [channel for channel in CHANNELS if allowed[channel]]
+               WEBHOOK: page.allow_webhook_subscribers, chat.CHAT: page.allow_chat_subscribers}
+    return [channel for channel in (*CHANNELS, chat.CHAT) if allowed[channel]]
 
 
 def normalise_channel(raw: str) -> str:
-    """"email", "sms" or "webhook" from what a form or a CSV cell says, or DomainError."""
+    """"email", "sms", "webhook" or a chat provider from what a form or a CSV cell says, or
+    DomainError."""
     channel = (raw or "").strip().lower()
-    if channel not in CHANNELS:
+    if channel not in (*CHANNELS, *CHAT_CHANNELS):
         raise DomainError(_("Choose how to receive updates: email, sms or webhook."), "channel")
     return channel
 
@@ -121,9 +129,10 @@ def subscribe(channel: str, address: str, component_ids: Iterable[int | str], la
     """
     channel = normalise_channel(channel)
     page = get_page()
-    if source == "page" and channel not in open_channels(page):
+    choice = chat.CHAT if chat.is_chat(channel) else channel
+    if source == "page" and choice not in open_channels(page):
         raise DomainError(_("Subscriptions by %(channel)s are not open on this page.",
-                            channel=_(CHANNEL_LABELS[channel])), "channel")
+                            channel=_(CHANNEL_LABELS[choice])), "channel")
     normalised = normalise_address(channel, address)
     components = resolve_components(component_ids)
     language = normalise_language(language)
@@ -146,6 +155,8 @@ def subscribe(channel: str, address: str, component_ids: Iterable[int | str], la
     elif subscriber.confirmed_at is None:
         _start(subscriber, components, language, ip, source)
     # else active: nothing changes here; the confirmation task sends its owner a way in.
+    if chat.is_chat(channel):
+        subscriber.destination = chat.sealed_destination(channel, address)
     if channel == SMS:
         spend_sms_budget(page)
     try:
@@ -160,6 +171,14 @@ def subscribe(channel: str, address: str, component_ids: Iterable[int | str], la
         return raced
     _enqueue_confirmation(subscriber)
     return subscriber
+
+
+def subscribe_chat(choice: str, url: str, component_ids: Iterable[int | str], language: str,
+                   ip: str | None, source: str = "page") -> Subscriber:
+    """Subscribe a chat channel's incoming webhook: the provider chosen on the form, or
+    found from the URL (subscriptions.chat.pick_provider); then as `subscribe`."""
+    return subscribe(chat.pick_provider(choice, url), url, component_ids, language, ip,
+                     source)
 
 
 def _start(subscriber: Subscriber, components: list[Component], language: str,
@@ -210,9 +229,9 @@ def _enqueue_confirmation(subscriber: Subscriber) -> None:
 
 @use_case
 def confirm_email(token: str) -> Subscriber:
-    """Confirm an email subscription from its link; confirming twice is harmless."""
+    """Confirm an email or chat subscription from its link; confirming twice is harmless."""
     subscriber = subscriber_for_token(CONFIRM, token)
-    if subscriber.channel != EMAIL:
+    if subscriber.channel != EMAIL and not chat.is_chat(subscriber.channel):
         raise DomainError(_("This link is not valid."))
     if subscriber.unsubscribed_at is not None or subscriber.suppressed_at is not None:
         raise DomainError(_("This subscription was cancelled. Subscribe again to get updates."))
