@@ -15,7 +15,7 @@ import click
 from statuspage import audit
 from statuspage.core.errors import DomainError
 from statuspage.privacy import erase, export, retention
-from statuspage.privacy.person import Person, person
+from statuspage.privacy.person import Person, label, person
 
 
 def _person(address: str) -> Person:
@@ -56,7 +56,7 @@ def erase_command(address: str, yes: bool) -> None:
     """Erase everything held about ADDRESS (an opt-out keeps holding through a hash)."""
     who = _person(address)
     if not yes:
-        click.confirm(f"Erase everything held about {who.address}? This cannot be undone",
+        click.confirm(f"Erase everything held about {label(who)}? This cannot be undone",
                       abort=True)
     with audit.acting_as("cli"):
         done = erase.erase_person(who, None)

@@ -9,15 +9,19 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from statuspage.console.forms import ConsoleForm
 from statuspage.core.numbers import form_id
 from statuspage.subscriptions.admin import NewSubscriber
+from statuspage.subscriptions.chat import PROVIDER_NAMES
 
 CHANNEL_CHOICES = [SelectChoice("email", "Email"), SelectChoice("sms", "Text message (SMS)"),
-                   SelectChoice("webhook", "Webhook")]
+                   SelectChoice("webhook", "Webhook"),
+                   *(SelectChoice(provider, f"Chat: {name}")
+                     for provider, name in PROVIDER_NAMES.items())]
 PRECONFIRMED_LABEL = "Pre-confirmed: consent obtained elsewhere (no confirmation is sent)"
 
 
 class SubscriberForm(ConsoleForm):
     channel = SelectField("Channel", choices=CHANNEL_CHOICES, validate_choice=False)
-    address = StringField("Address (email, phone number or https URL)")
+    address = StringField("Address (email, phone number, https URL or the chat channel's "
+                          "incoming webhook URL)")
     components = SelectMultipleField("Components (none chosen: all of them)", coerce=form_id,
                                      validate_choice=False)
     language = StringField("Language", default="en")

@@ -31,7 +31,10 @@ CONFIRMED = "yes"
 def _page(form: PersonForm, who: people.Person | None = None,
           status: int = 200) -> ResponseReturnValue:
     held = people.held(who) if who is not None else None
+    if who is not None and who.key != who.address:
+        form.address.data = who.key  # a chat webhook URL is not shown again (people.label)
     return render_template("console/privacy.html", form=form, who=who, held=held,
+                           label=people.label(who) if who is not None else "",
                            zone=display_zone()), status
 
 
@@ -54,7 +57,8 @@ def privacy() -> ResponseReturnValue:
         subscriber_id = request.args.get("subscriber", "")[:12]
         if subscriber_id:
             with contextlib.suppress(NotFound):
-                form.address.data = subscriber_queries.get_subscriber(subscriber_id).address
+                found = subscriber_queries.get_subscriber(subscriber_id)
+                form.address.data = people.lookup_key(found.channel, found.address)
         return _page(form)
     who = _person_or_page(form)
     if not isinstance(who, people.Person):
@@ -89,7 +93,8 @@ def privacy_erase() -> ResponseReturnValue:
         return who
     if form.confirm.data != CONFIRMED:
         return render_template("console/privacy_erase.html", form=form, who=who,
-                               held=people.held(who), confirmed=CONFIRMED)
+                               held=people.held(who), label=people.label(who),
+                               confirmed=CONFIRMED)
     done = erase.erase_person(who, current_user)
     if done.erased:
         flash(f"Everything held about {who.masked} was erased.", "success")

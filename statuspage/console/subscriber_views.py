@@ -1,7 +1,9 @@
 """Console views for subscribers: list and search, add, remove, resend, CSV export and import.
 
 Viewers read; communicators change; adding people whose consent was obtained elsewhere
-("pre-confirmed") is for admins only, which the use-cases enforce.
+("pre-confirmed") is for admins only, which the use-cases enforce. A chat destination is
+shown by its provider and the mask of its URL (subscriptions.chat.display_address), never the
+URL.
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from statuspage.console.forms_subscribers import ImportForm, SubscriberForm
 from statuspage.core.errors import DomainError, NotFound
 from statuspage.core.extensions import db
 from statuspage.core.numbers import page_number
-from statuspage.models import CHANNELS, Subscriber, utcnow
+from statuspage.models import Subscriber, utcnow
 from statuspage.subscriptions import admin as use_cases
 from statuspage.subscriptions import csv_export
 from statuspage.subscriptions import csv_rows as subscriber_csv
 from statuspage.subscriptions import imports as subscriber_import
 from statuspage.subscriptions import queries as subscriber_queries
+from statuspage.subscriptions.chat import display_address
 from statuspage.web.input_guard import accepts_upload
 
 INVALID = 422
@@ -70,8 +73,8 @@ def subscriber_list() -> ResponseReturnValue:
                        max_per_page=PER_PAGE, error_out=False)
     return render_template(
         "console/subscribers.html", page=page, filters=filters, args=_filter_args(filters),
-        channels=CHANNELS, states=subscriber_queries.STATES, zone=display_zone(),
-        can_edit=current_user.can_edit,
+        channels=subscriber_queries.FILTER_CHANNELS, states=subscriber_queries.STATES,
+        zone=display_zone(), can_edit=current_user.can_edit, shown=display_address,
     )
 
 
@@ -95,10 +98,10 @@ def subscriber_new() -> ResponseReturnValue:
         form.add_error(error)
         return _form_page(form, INVALID)
     if subscriber.state == "active":
-        flash(_("%(address)s is subscribed.", address=subscriber.address), "success")
+        flash(_("%(address)s is subscribed.", address=display_address(subscriber)), "success")
     else:
         flash(_("A confirmation is on its way to %(address)s; they are subscribed once they "
-                "confirm.", address=subscriber.address), "success")
+                "confirm.", address=display_address(subscriber)), "success")
     return redirect(url_for("console.subscriber_detail", public_id=subscriber.public_id)), 303
 
 
@@ -107,7 +110,7 @@ def subscriber_new() -> ResponseReturnValue:
 def subscriber_detail(public_id: str) -> ResponseReturnValue:
     return render_template("console/subscriber_detail.html",
                            subscriber=_subscriber_or_404(public_id), zone=display_zone(),
-                           can_edit=current_user.can_edit,
+                           can_edit=current_user.can_edit, shown=display_address,
                            can_manage_privacy=current_user.is_admin)
 
 
@@ -117,8 +120,9 @@ def subscriber_remove(public_id: str) -> ResponseReturnValue:
     """GET asks for confirmation; only the confirming POST removes."""
     subscriber = _subscriber_or_404(public_id)
     if request.method == "GET":
-        return render_template("console/subscriber_remove.html", subscriber=subscriber)
-    address = subscriber.address
+        return render_template("console/subscriber_remove.html", subscriber=subscriber,
+                               shown=display_address)
+    address = display_address(subscriber)
     use_cases.remove_subscriber(subscriber, current_user)
     flash(_("%(address)s removed.", address=address), "success")
     return redirect(url_for("console.subscribers")), 303
@@ -133,8 +137,8 @@ def subscriber_resend(public_id: str) -> ResponseReturnValue:
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(_("The confirmation was sent to %(address)s again.", address=subscriber.address),
-              "success")
+        flash(_("The confirmation was sent to %(address)s again.",
+                address=display_address(subscriber)), "success")
     return redirect(url_for("console.subscriber_detail", public_id=public_id)), 303
 
 

@@ -27,6 +27,7 @@ from statuspage.models import (
 )
 from statuspage.privacy import person as people
 from statuspage.privacy.person import Person
+from statuspage.subscriptions import chat
 
 EXPORT_FORMAT = 1
 
@@ -41,7 +42,7 @@ def export_person(who: Person, actor: User | None, now: datetime | None = None
     document: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "exported_at": _time(now or utcnow()),
-        "about": {"channel": who.channel, "address": who.address},
+        "about": {"channel": who.channel, "address": people.label(who)},
         "subscription": _subscriber(public) if public is not None else None,
         "stakeholder_memberships": [_member(member) for member in members],
         "deliveries": sent,
@@ -68,7 +69,9 @@ def _subscriber(row: Subscriber) -> dict[str, Any]:
     erased = row.erased_at is not None
     return {
         "id": row.public_id, "channel": row.channel,
-        "address": None if erased else row.address, "state": row.state,
+        # A chat destination's URL is a credential: shown masked, as everywhere else.
+        "address": None if erased else (chat.shown_destination(row) if chat.is_chat(
+            row.channel) else row.address), "state": row.state,
         "language": row.language,
         "components": [c.display_name for c in row.components] or "all",
         "created_at": _time(row.created_at), "confirmed_at": _time(row.confirmed_at),

@@ -1,5 +1,9 @@
 """One person as the console or the CLI names them: an email address, a phone number or a
-webhook URL, read the way sign-up reads it, and the rows that hold it."""
+webhook URL, read the way sign-up reads it, and the rows that hold it.
+
+A chat channel's webhook URL (Slack, Teams, Discord, Google Chat) finds its row by the URL's
+fingerprint (subscriptions.chat); the pages then name it by `key` ("slack:<fingerprint>")
+and `label` (the provider and the mask), never by the URL."""
 
 from __future__ import annotations
 
@@ -12,11 +16,14 @@ from sqlalchemy import Text, cast, or_, select
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, Delivery, StakeholderMember, Subscriber
-from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
-from statuspage.subscriptions import erasure
+from statuspage.models.subscribers import CHAT_CHANNELS, EMAIL, SMS, WEBHOOK
+from statuspage.notify.chat import detect_provider
+from statuspage.subscriptions import chat, erasure
 from statuspage.subscriptions import subscribe as subscriptions
 
 _E164 = re.compile(r"\+\d{6,15}")
+# A chat destination as the pages post it back: "<provider>:<the URL's fingerprint>".
+_CHAT_KEY = re.compile(rf"({'|'.join(CHAT_CHANNELS)}):([0-9a-f]{{64}})")
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,16 @@ class Person:
     def masked(self) -> str:
         return erasure.mask(self.channel, self.address)
 
+    @property
+    def key(self) -> str:
+        """What a page posts to name the person again (`person` reads it back)."""
+        return lookup_key(self.channel, self.address)
+
+
+def lookup_key(channel: str, address: str) -> str:
+    """The address, or for a chat destination "<provider>:<fingerprint>" (not the URL)."""
+    return f"{channel}:{address}" if chat.is_chat(channel) else address
+
 
 def person(raw: str) -> Person:
     """The person an address typed by staff names, or DomainError on the `address` field.
@@ -45,6 +62,12 @@ def person(raw: str) -> Person:
     text = (raw or "").strip()
     if not text or len(text) > 2000:
         raise DomainError("Enter an email address or a phone number.", "address")
+    chat_key = _CHAT_KEY.fullmatch(text)
+    if chat_key:
+        return Person(chat_key[1], chat_key[2])
+    provider = detect_provider(text)
+    if provider is not None:  # a chat webhook URL: found by its fingerprint
+        return Person(provider, subscriptions.lookup_form(provider, text))
     if text.lower().startswith(("https://", "http://")):
         channel = WEBHOOK
     elif "@" in text:
@@ -69,7 +92,7 @@ def subscription(who: Person) -> Subscriber | None:
 
 def memberships(who: Person) -> list[StakeholderMember]:
     """The stakeholder group memberships with this email address or phone number."""
-    if who.channel == WEBHOOK:
+    if who.channel == WEBHOOK or chat.is_chat(who.channel):
         return []
     column = StakeholderMember.email if who.channel == EMAIL else StakeholderMember.phone
     return list(db.session.execute(
@@ -126,3 +149,14 @@ def held(who: Person) -> Held:
     rows = recipient_rows(who)
     return Held(subscription=subscription(who), memberships=memberships(who),
                 deliveries=len(deliveries(rows)), audit_entries=len(audit_entries(who, rows)))
+
+
+def label(who: Person) -> str:
+    """How the pages name the person: the address; a chat destination by its provider and
+    the mask of its URL (subscriptions.chat), or by its masked fingerprint once erased."""
+    if not chat.is_chat(who.channel):
+        return who.address
+    row = subscription(who)
+    if row is not None and row.destination is not None:
+        return chat.display_address(row)
+    return f"{chat.PROVIDER_NAMES[who.channel]}: {who.masked}"

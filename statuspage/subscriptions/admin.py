@@ -18,6 +18,7 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
 from statuspage.models import Delivery, Subscriber, User
+from statuspage.subscriptions import chat
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.consent import (
     CONSOLE,
@@ -55,7 +56,7 @@ def add_subscriber(data: NewSubscriber, actor: User | None) -> Subscriber:
     """
     if data.pre_confirmed:
         return _add_confirmed(data, actor)
-    channel = normalise_channel(data.channel)
+    channel = normalise_channel(data.channel, chat=True)
     existing = subscriptions.find_subscriber(channel, normalise_address(channel, data.address))
     # Staff may see the state (the public form must not reveal it). Someone who unsubscribed
     # may be asked again: the confirmation lets them decide.
@@ -75,7 +76,7 @@ def add_subscriber(data: NewSubscriber, actor: User | None) -> Subscriber:
 def _add_confirmed(data: NewSubscriber, actor: User | None) -> Subscriber:
     require_admin_for_preconfirmed(actor)
     note = consent_note(data.consent_note)
-    channel = normalise_channel(data.channel)
+    channel = normalise_channel(data.channel, chat=True)
     address = normalise_address(channel, data.address)
     language = normalise_language(data.language)
     existing = subscriptions.find_subscriber(channel, address)
@@ -85,6 +86,8 @@ def _add_confirmed(data: NewSubscriber, actor: User | None) -> Subscriber:
     subscriber = confirmed_subscriber(channel, address, language,
                                       subscriptions.resolve_components(data.component_ids),
                                       CONSOLE, note)
+    if chat.is_chat(channel):  # sealed as a sign-up seals it (subscriptions.chat)
+        subscriber.destination = chat.sealed_destination(channel, data.address)
     db.session.add(subscriber)
     db.session.flush()
     audit.record(actor, "subscriber.add", "subscriber", subscriber.public_id,

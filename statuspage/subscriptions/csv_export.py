@@ -15,6 +15,7 @@ from datetime import datetime
 
 from statuspage.core.extensions import db
 from statuspage.models import Subscriber
+from statuspage.subscriptions import chat
 from statuspage.subscriptions.queries import SubscriberFilter, filtered
 
 EXPORT_COLUMNS = (
@@ -39,7 +40,9 @@ def _stamp(value: datetime | None) -> str:
 def _export_row(subscriber: Subscriber) -> list[str]:
     values = {
         "channel": subscriber.channel,
-        "address": subscriber.address,
+        # A chat destination's URL is a secret: its mask only (subscriptions.chat).
+        "address": (chat.shown_destination(subscriber) if chat.is_chat(subscriber.channel)
+                    else subscriber.address),
         "state": subscriber.state,
         "language": subscriber.language,
         "components": " ".join(sorted(c.public_id for c in subscriber.components)),

@@ -5,7 +5,8 @@ An erased subscriber row stays, as an anonymous record: the channel, the state a
 delivery records' states. Everything that names or reaches the person goes: the address
 becomes `erased:<key id>:<keyed hash>` (HMAC-SHA256 of the channel and normalised address
 under a key derived from SECRET_KEY), and the consent IP and note, the SMS code, the webhook
-secret and the component choices are cleared; the links already sent stop working.
+secret, a chat destination's sealed URL and the component choices are cleared; the links
+already sent stop working.
 
 Every sign-up lookup (subscriptions.subscribe, imports, the console's add form, an inbound
 STOP/START) also looks for the address's hash, so an erased address is treated exactly as
@@ -40,7 +41,7 @@ from statuspage.models import (
     SubscriberImport,
     subscriber_component,
 )
-from statuspage.models.subscribers import EMAIL, SMS
+from statuspage.models.subscribers import CHAT_CHANNELS, EMAIL, SMS
 
 ERASED_PREFIX = "erased:"
 # What an erased address is replaced with wherever text kept it (audit details, errors).
@@ -97,6 +98,8 @@ def mask(channel: str, address: str) -> str:
         return f"{local[:1]}***@{(name or tld)[:1]}***{dot}{tld if name else ''}"
     if channel == SMS:
         return f"{address[:3]}***{address[-2:]}"
+    if channel in CHAT_CHANNELS:  # the address is the URL's fingerprint (subscriptions.chat)
+        return f"{channel}:{address[:6]}***"
     scheme, sep, _rest = address.partition("://")
     return f"{scheme}{sep}***"
 
@@ -128,7 +131,7 @@ def _claim(row: Subscriber, now: datetime) -> bool:
         .where(Subscriber.id == row.id, Subscriber.erased_at.is_(None))
         .values(address=erased_address(row.channel, row.address), erased_at=now,
                 consent_ip=None, consent_note=None, code_hash=None, code_expires_at=None,
-                code_attempts=0, secret=None, opt_out_notice_at=None,
+                code_attempts=0, secret=None, destination=None, opt_out_notice_at=None,
                 token_version=Subscriber.token_version + 1,
                 unsubscribed_at=case((still_open, now), else_=Subscriber.unsubscribed_at),
                 suppression_reason=case((still_open, "user"),

@@ -1,10 +1,12 @@
 """What staff enter made canonical: a subscriber's channel, address and language.
 
 The console's add form and the CSV import (statuspage.subscriptions.csv_rows) both go through
-here. Addresses follow the public sign-up's rules (statuspage.notify.addresses, SMS
-countries too); unlike the public form, which quietly falls back to defaults
-(statuspage.subscriptions.subscribe), a channel or language typed wrong is refused with a
-DomainError naming the field, so a typo in a file is reported.
+here. Only the add form takes a chat destination (Slack, Teams, Discord, Google Chat): its URL
+is a secret, and an import keeps its file, so an import refuses chat rows. Addresses follow
+the public sign-up's rules (statuspage.notify.addresses, SMS countries too); unlike the
+public form, which quietly falls back to defaults (statuspage.subscriptions.subscribe), a
+channel or language typed wrong is refused with a DomainError naming the field, so a typo in
+a file is reported.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from flask import current_app
 
 from statuspage.core.errors import DomainError
 from statuspage.models import CHANNELS
+from statuspage.models.subscribers import CHAT_CHANNELS
 from statuspage.notify import addresses
 from statuspage.page.record import get_page
 
@@ -22,8 +25,15 @@ from statuspage.page.record import get_page
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
 
 
-def normalise_channel(raw: str) -> str:
+def normalise_channel(raw: str, *, chat: bool = False) -> str:
+    """The channel named; a chat provider only where `chat` (the console's add form)."""
     channel = (raw or "").strip().lower()
+    if channel in CHAT_CHANNELS:
+        if chat:
+            return channel
+        raise DomainError("Chat webhooks cannot be imported from a file: their URLs are "
+                          "secrets, and an import keeps its file. Add them one at a time in "
+                          "the console, or let them subscribe on the status page.", "channel")
     if channel not in CHANNELS:
         raise DomainError("Use a channel: email, sms or webhook.", "channel")
     return channel

@@ -16,8 +16,12 @@ from sqlalchemy.orm import selectinload
 from statuspage.core.errors import NotFound
 from statuspage.core.extensions import db
 from statuspage.models import CHANNELS, Subscriber
+from statuspage.models.subscribers import CHAT_CHANNELS
+from statuspage.subscriptions.chat import CHAT
 
 STATES = ("active", "unconfirmed", "unsubscribed", "suppressed")
+# The list's channel filter: each channel, each chat provider, and "chat" for all of those.
+FILTER_CHANNELS = (*CHANNELS, CHAT, *CHAT_CHANNELS)
 
 
 @dataclass
@@ -60,10 +64,14 @@ def filtered(filters: SubscriberFilter) -> Select[Subscriber]:
     query = (select(Subscriber).where(Subscriber.public(), Subscriber.erased_at.is_(None))
              .options(selectinload(Subscriber.components)))
     search = filters.search.strip()
+    # (A chat destination's row holds its URL's fingerprint: the search finds no chat URL.
+    # The privacy page, a POST, looks one up; a search is a GET, whose URL is logged.)
     if search:
         # A substring match, case-insensitive: a full scan, fine for a console search box.
         query = query.where(Subscriber.address.ilike(_like_pattern(search), escape="\\"))
-    if filters.channel in CHANNELS:
+    if filters.channel == CHAT:
+        query = query.where(Subscriber.channel.in_(CHAT_CHANNELS))
+    elif filters.channel in FILTER_CHANNELS:
         query = query.where(Subscriber.channel == filters.channel)
     if filters.state in STATES:
         query = query.where(state_condition(filters.state))
