@@ -6,14 +6,18 @@ rate-limited app after everything else and sends every request through that app.
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
+from limits.storage import MemoryStorage
 from werkzeug.test import TestResponse
 
-from statuspage.core.extensions import db
+from statuspage.core.extensions import db, limiter
 from statuspage.page.record import get_page
 from statuspage.subscriptions import subscribe as subscriptions
 from tests.conftest import make_app
+from tests.fakes.chat import FakeChat
 from tests.subscription_support import (
     GB_MOBILE,
     US_MOBILE,
@@ -130,3 +134,25 @@ def test_code_entry_is_limited_per_subscriber(app: Flask, database_url: str) -> 
     refused = client.post(code_page, data={"code": "123456"},
                           environ_base={"REMOTE_ADDR": "10.0.2.9"})
     assert_refused(refused, "Too many tries for this code", typed="123456")
+
+
+def test_chat_signups_are_limited_per_destination_keyed_by_its_fingerprint(
+        app: Flask, database_url: str, fake_chat: FakeChat) -> None:
+    client = limited(database_url, SUBSCRIBE_RATE_LIMIT_ADDRESS="2 per hour",
+                     WEBHOOK_ALLOW_LOOPBACK=True)
+    url = fake_chat.destination_url("teams", "victim")
+    for n in range(2):
+        response = client.post("/subscribe", data={"channel": "chat", "address": url},
+                               environ_base={"REMOTE_ADDR": f"10.0.0.{n}"})
+        assert response.status_code == 303
+    refused = client.post("/subscribe", data={"channel": "chat", "address": url,
+                                              "provider": "teams"},
+                          environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert_refused(refused, "Too many requests for this address")
+    assert 'name="channel" value="chat"' in refused.get_data(as_text=True)
+    assert len(fake_chat.messages(url)) == 2  # no flooding of the channel
+    storage = limiter.storage
+    assert isinstance(storage, MemoryStorage)
+    keys = " ".join([*storage.storage, *storage.events])  # (fixed and moving windows)
+    assert re.search(r"/teams:[0-9a-f]{64}/subscribe-address/", keys)  # the fingerprint
+    assert url.rsplit("sig=", 1)[1] not in keys and "/workflows/" not in keys
