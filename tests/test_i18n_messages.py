@@ -60,7 +60,8 @@ PUBLIC_SOURCES = (
     "statuspage/messages/stakeholder.py", "statuspage/messages/webhook.py",
     "statuspage/models/status.py", "statuspage/page/rollup.py", "statuspage/web/errorpages.py",
     "statuspage/core/tokens.py", "statuspage/notify/webhook_guard.py",
-    "statuspage/messages/chat/*.py",
+    "statuspage/messages/chat/*.py", "statuspage/subscriptions/chat.py",
+    "statuspage/notify/chat/urls.py",
 )
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
 

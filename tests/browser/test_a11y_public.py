@@ -22,10 +22,13 @@ from statuspage.plan import save as plan_save
 from statuspage.plan.stakeholder_members import MemberInput
 from statuspage.subscriptions.links import confirm_url, manage_path, sms_code_path, unsubscribe_url
 from tests.browser.a11y import assert_accessible, violations
+from tests.browser.live import LiveServer
 from tests.browser.scenarios import STATES, operational
 from tests.browser.support import path_of
+from tests.chat_signup_support import confirm_link
 from tests.delivery_support import add_subscribers
 from tests.factories import Factory
+from tests.fakes.chat import FakeChat
 from tests.stakeholder_support import group_with
 
 BANNERS = {"operational": "none", "degraded": "minor", "major_outage": "critical",
@@ -107,6 +110,33 @@ def test_subscribe_pages_are_accessible(page: Page, factory: Factory) -> None:
     page.get_by_role("button", name="Subscribe").click()
     page.wait_for_url("**/subscribe/check-email")
     assert_accessible(page, "/subscribe/check-email")
+
+
+def test_chat_subscription_pages_are_accessible(page: Page, factory: Factory,
+                                                fake_chat: FakeChat, live_server: LiveServer
+                                                ) -> None:
+    """The chat choice, its refusal, the check-your-channel page, and the confirm and manage
+    pages of a chat subscriber, reached through the test message posted to the fake."""
+    operational(factory)
+    page.goto("/subscribe?channel=chat")
+    expect(page.get_by_label("Chat app")).to_be_visible()
+    assert_accessible(page, "/subscribe (chat)")
+    page.locator("#address").fill("https://hooks.slack.com.evil.example/services/T0/B0/x")
+    page.get_by_role("button", name="Subscribe").click()
+    expect(page.locator("#address-error")).to_be_visible()
+    assert_accessible(page, "/subscribe (chat, with an error)")
+    url = fake_chat.destination_url("discord", "a11y")
+    page.locator("#address").fill(url)
+    page.get_by_role("button", name="Subscribe").click()
+    page.wait_for_url("**/subscribe/check-chat")
+    assert_accessible(page, "/subscribe/check-chat")
+    [message] = live_server.wait_for(lambda: fake_chat.messages(url), "the test message")
+    page.goto(path_of(confirm_link(message.payload)))
+    assert_accessible(page, "confirm (chat)")
+    page.get_by_role("button", name="Confirm subscription").click()
+    expect(page.get_by_text("Your subscription is confirmed.")).to_be_visible()
+    assert_accessible(page, "manage (chat)")
+    assert url not in page.content() and url.rsplit("/", 1)[1] not in page.content()
 
 
 def test_confirm_code_manage_and_unsubscribe_pages_are_accessible(

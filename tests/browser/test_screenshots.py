@@ -94,3 +94,17 @@ def test_console_composer_screenshot(page: Page, factory: Factory) -> None:
         "Elevated API error rates")
     width, height = shoot(page, "console-composer", full_page=True)
     assert width == 1280 and height >= 800
+
+
+def test_subscribe_chat_screenshot(page: Page, factory: Factory) -> None:
+    """The subscribe page's chat choice, with a URL pasted (Slack's documented example)."""
+    operational(factory)
+    page.set_viewport_size(DESKTOP)
+    page.goto("/subscribe?channel=chat")
+    expect(page.get_by_role("link", name="Chat")).to_have_attribute("aria-current", "page")
+    address = page.locator("#address")
+    address.fill("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX")
+    address.press("Home")  # the URL shown from its start
+    page.get_by_label("Chat app").select_option("slack")
+    page.get_by_role("heading", level=1).click()  # no focus ring in the picture
+    assert shoot(page, "subscribe-chat") == (1280, 800)
