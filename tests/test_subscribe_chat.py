@@ -86,12 +86,15 @@ def test_each_app_gets_a_test_message_whose_link_confirms(
     page = client.get(path_of(link))
     assert page.status_code == 200
     assert mask_chat_url(checked) in page.get_data(as_text=True)
+    assert url not in page.get_data(as_text=True) and checked not in page.get_data(as_text=True)
     assert reloaded(subscriber).state == "unconfirmed"  # a preview's GET confirms nothing
     confirmed = client.post(path_of(link))
     assert confirmed.status_code == 303 and "?notice=confirmed" in confirmed.headers["Location"]
     subscriber = reloaded(subscriber)
     assert subscriber.state == "active" and subscriber.consent_source == "page"
     assert subscriber.consent_at is not None
+    manage = client.get(confirmed.headers["Location"]).get_data(as_text=True)
+    assert mask_chat_url(checked) in manage and checked not in manage
 
 
 def test_the_app_can_be_named_when_the_url_does_not_say(client: FlaskClient,

@@ -43,8 +43,9 @@ def test_admin_saves_settings_and_the_public_api_shows_them(
     assert page.accent_color == "#ff6600"
     assert page.sms_allowed_countries == "NO,SE,US"
     assert page.sms_daily_signup_budget == 50
-    # An unticked checkbox is not submitted: webhooks are now closed.
+    # An unticked checkbox is not submitted: webhooks (and chat webhooks) are now closed.
     assert page.allow_webhook_subscribers is False
+    assert page.allow_chat_subscribers is False
     assert page.cache_version > old_version
 
     status = client.get("/api/v2/status.json").get_json()
