@@ -15,11 +15,14 @@ from statuspage.incidents.lifecycle import resolve_incident
 from statuspage.models import Incident, Subscriber
 from statuspage.page.record import get_page, touch_page
 from statuspage.privacy.erase import erase_person
+from statuspage.privacy.export import export_person
 from statuspage.privacy.person import person
 from statuspage.subscriptions import leaving
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.codes import codes_sent_today
+from tests.api_v1_support import auth, new_token
 from tests.conftest import make_app
+from tests.console.conftest_content import as_role
 from tests.factories import Factory
 from tests.subscription_support import (
     US_MOBILE,
@@ -248,3 +251,46 @@ def test_the_page_and_follow_sign_ups_share_the_per_address_allowance(
     client.post("/subscribe", data={"channel": "email", "address": "v@example.com"})
     assert follow(client, incident, "email", "v@example.com").status_code == 303
     assert follow(client, incident, "email", "v@example.com").status_code == 429
+
+
+def test_admins_switch_following_off_and_on_and_the_manage_api_reports_it(
+    client: FlaskClient, factory: Factory
+) -> None:
+    incident = factory.incident()
+    as_role(client, factory, "admin")
+    form = client.get("/console/settings").get_data(as_text=True)
+    assert '<input checked id="allow_incident_subscribers"' in form
+    settings = {"name": "Acme", "url": "https://status.example.com",
+                "time_zone": "Etc/UTC", "accent_color": "#2563eb",
+                "allow_email_subscribers": "y", "sms_allowed_countries": "US",
+                "sms_daily_signup_budget": "50"}
+    assert client.post("/console/settings", data=settings).status_code == 303
+    assert get_page().allow_incident_subscribers is False
+    permalink = client.get(f"/incidents/{incident.public_id}").get_data(as_text=True)
+    assert "Get updates on this incident" not in permalink
+    [listed] = client.get("/api/v1/pages", headers=auth(new_token("read"))).json
+    assert listed["allow_incident_subscribers"] is False
+
+    settings["allow_incident_subscribers"] = "y"
+    assert client.post("/console/settings", data=settings).status_code == 303
+    assert "Get updates on this incident" in client.get(
+        f"/incidents/{incident.public_id}").get_data(as_text=True)
+    [listed] = client.get("/api/v1/pages", headers=auth(new_token("read"))).json
+    assert listed["allow_incident_subscribers"] is True
+
+
+def test_privacy_export_and_erasure_include_the_follows(
+    client: FlaskClient, factory: Factory
+) -> None:
+    incident = factory.incident("Checkout is down")
+    follow(client, incident, "email", "ana@example.com")
+    document = export_person(person("ana@example.com"), None)
+    [held] = document["incident_follows"]
+    assert held["address"] == "ana@example.com"
+    assert held["incident"] == {"id": incident.public_id, "name": "Checkout is down"}
+    erase_person(person("ana@example.com"), None)
+    row = follower(incident)
+    assert row.erased_at is not None and "ana@example.com" not in row.address
+    # Erased, the follow is still found by the address's hash: a new sign-up restores it.
+    follow(client, incident, "email", "ana@example.com")
+    assert follower(incident).address == "ana@example.com"
