@@ -61,6 +61,7 @@ PUBLIC_SOURCES = (
     "statuspage/messages/stakeholder.py", "statuspage/messages/webhook.py",
     "statuspage/models/status.py", "statuspage/page/rollup.py", "statuspage/web/errorpages.py",
     "statuspage/core/tokens.py", "statuspage/notify/webhook_guard.py",
+    "statuspage/messages/chat/*.py",
 )
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
 

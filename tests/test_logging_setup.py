@@ -98,10 +98,12 @@ def test_secrets_in_messages_are_masked() -> None:
     hook = "https://hooks.example.com/services/T0/B0/s3cretpath?sig=abc"
     text = (f"Webhook timed out: {hook}; HTTPSConnectionPool(host='h', port=443): Max retries "
             "exceeded with url: /services/s3cretpath (Caused by x) Authorization: Bearer "
-            "sk_s3cret token=s3cret&page=2 password=s3cret")
+            "sk_s3cret token=s3cret&page=2 password=s3cret; https://hooks.example.com:443 "
+            '"POST /services/T0/B0/s3cretpath HTTP/1.1" 200 2')
     masked = redact(text)
     assert "s3cret" not in masked
     assert "https://hooks.example.com/[redacted]" in masked and "page=2" in masked
+    assert '"POST /[redacted] HTTP/1.1" 200' in masked
     line = JsonFormatter().format(_record("%s", text))
     assert "s3cret" not in line
 

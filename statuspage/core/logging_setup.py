@@ -71,6 +71,9 @@ class ContextFilter(logging.Filter):
 _SECRETS = (
     (re.compile(r"\b(https?://[^/\s'\"<>]+)/[^\s'\"<>]*"), r"\1/[redacted]"),
     (re.compile(r"\b(with url: )\S+"), r"\1[redacted]"),
+    # urllib3's DEBUG line for each request: `"POST /services/T…/B…/<token> HTTP/1.1" 200`
+    # (a chat webhook's path is its credential).
+    (re.compile(r'"([A-Z]{3,7}) /[^\s"]*( HTTP/[\d.]+")'), r'"\1 /[redacted]\2'),
     (re.compile(r"\b(Bearer|Basic) [A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
     (re.compile(r"(?i)\b((?:auth_?)?token|password|secret|api_?key|signature)=[^&\s'\"]+"),
      r"\1=[redacted]"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.core.extensions import Model
@@ -42,6 +42,11 @@ class StakeholderMember(Model):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(16), default="en")
+    # A group's chat destination is a member too (named after the channel, e.g. "#ops"):
+    # the provider (models.subscribers.CHAT_CHANNELS) and its webhook URL, sealed
+    # (core.sealing); its recipient row carries both (see plan.stakeholder_recipients).
+    chat_provider: Mapped[str | None] = mapped_column(String(16))
+    chat_destination: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     group: Mapped[StakeholderGroup] = relationship(back_populates="members")
@@ -51,7 +56,7 @@ class StakeholderMember(Model):
         cascade="all, delete-orphan", order_by="Subscriber.channel")
 
     __table_args__ = (
-        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL",
+        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL OR chat_destination IS NOT NULL",
                         name="ck_stakeholder_member_reachable"),
         # NULLs are distinct, so a member with only a phone does not collide on email.
         UniqueConstraint("group_id", "email"),

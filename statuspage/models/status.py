@@ -99,3 +99,7 @@ _SEVERITY_IMPACT = {
 }
 
 IMPACTS = ("none", "minor", "major", "critical", "maintenance")
+# How the public page names an impact (translated where it is shown: the incident permalink,
+# chat messages).
+IMPACT_LABELS = {"none": N_("None"), "minor": N_("Minor"), "major": N_("Major"),
+                 "critical": N_("Critical"), "maintenance": N_("Maintenance")}

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Index,
     String,
     Table,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -46,7 +47,7 @@ CHAT_CHANNELS = (SLACK, TEAMS, DISCORD, GOOGLE_CHAT)
 STAKEHOLDER_SOURCE = "stakeholder"
 # Why a subscriber no longer receives messages.
 SUPPRESSION_REASONS = ("user", "stop", "bounce", "spam_report", "dropped", "provider_error",
-                       "admin", "ended")
+                       "admin", "destination_gone", "ended")
 # The reason of a follow ended because its incident is over (subscriptions.follows).
 FOLLOW_ENDED = "ended"
 
@@ -80,6 +81,11 @@ class Subscriber(Model):
     code_hash: Mapped[str | None] = mapped_column(String(128))
     code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     code_attempts: Mapped[int] = mapped_column(default=0)
+    # A chat destination's webhook URL (channel in CHAT_CHANNELS), sealed (core.sealing): the
+    # URL is a bearer credential, so it is never stored in clear; `address` then holds its
+    # keyed fingerprint (core.sealing.fingerprint of the URL checked by notify.chat), which
+    # keeps the one-subscription-per-address rule and lookups working. NULL for other channels.
+    destination: Mapped[str | None] = mapped_column(Text)
     # Webhook signing secret (HMAC-SHA256 over the body), shown to the subscriber once.
     secret: Mapped[str | None] = mapped_column(String(128))
     # Bumped to invalidate every manage/unsubscribe link already sent.

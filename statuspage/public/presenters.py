@@ -16,10 +16,11 @@ from datetime import date, datetime
 
 from flask_babel import gettext
 
-from statuspage.core.i18n import N_, format_day
+from statuspage.core.i18n import format_day
 from statuspage.incidents.follow_ups import PublicFollowUp, public_follow_ups
 from statuspage.messages.templating import status_label
 from statuspage.models import Incident, Page
+from statuspage.models.status import IMPACT_LABELS
 from statuspage.page import queries
 from statuspage.page.record import get_page
 from statuspage.subscriptions import follows
@@ -38,8 +39,6 @@ STATUS_ICONS = {
 }
 INDICATOR_ICONS = {"none": "✓", "minor": "!", "major": "!", "critical": "✕",
                    "maintenance": "⚙︎"}
-IMPACT_LABELS = {"none": N_("None"), "minor": N_("Minor"), "major": N_("Major"),
-                 "critical": N_("Critical"), "maintenance": N_("Maintenance")}
 
 
 @dataclass(frozen=True)

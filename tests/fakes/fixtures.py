@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from statuspage.core import error_reporting
+from tests.fakes.chat import FakeChat
 from tests.fakes.providers import FakeSendGrid, FakeTwilio, FakeWebhookReceiver
 from tests.fakes.sentry import FakeSentry
 
@@ -80,3 +81,19 @@ def fake_sentry(_fake_sentry_server: FakeSentry) -> Iterator[FakeSentry]:
     yield _fake_sentry_server
     error_reporting.close()
     _fake_sentry_server.reset()
+
+
+@pytest.fixture(scope="session")
+def _fake_chat_server() -> Iterator[FakeChat]:
+    server = FakeChat()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_chat(_fake_chat_server: FakeChat) -> Iterator[FakeChat]:
+    """Local Slack, Teams, Discord and Google Chat webhooks (tests/fakes/chat.py):
+    `fake_chat.destination_url("slack", "ops")` is a destination to send to."""
+    _fake_chat_server.reset()
+    yield _fake_chat_server
+    _fake_chat_server.reset()
