@@ -12,7 +12,7 @@ from flask_migrate import downgrade, upgrade
 from statuspage.core.extensions import db
 from tests.conftest import make_app
 
-REVISION, PREVIOUS = "9adf0cb75d2c", "0a684fb1e050"
+REVISION, PREVIOUS = "9adf0cb75d2c", "bf090e689d5a"
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 

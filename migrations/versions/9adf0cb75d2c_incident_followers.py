@@ -8,7 +8,7 @@ UNIQUE over a nullable column never collides on NULL (NULLs are distinct on SQLi
 PostgreSQL before NULLS NOT DISTINCT).
 
 Revision ID: 9adf0cb75d2c
-Revises: 0a684fb1e050
+Revises: bf090e689d5a
 Create Date: 2026-12-07 12:34:37.617658
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9adf0cb75d2c'
-down_revision = '0a684fb1e050'
+down_revision = 'bf090e689d5a'
 branch_labels = None
 depends_on = None
 
