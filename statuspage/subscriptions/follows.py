@@ -13,7 +13,9 @@ When a follow ends (`end_finished_follows`, a periodic task): once the incident 
 - at once if its postmortem is published: the followers got the resolving update, then the
   postmortem's notice (when the plan sends one), and that is the end of the story;
 - otherwise POSTMORTEM_FOLLOW_DAYS after the resolution, so a postmortem published within
-  that window reaches them. An incident reopened meanwhile keeps its followers.
+  that window reaches them (and so does a note posted on the resolved incident meanwhile).
+"None of its fan-outs still being expanded" keeps the last message's recipients: a follow
+never ends between a publish and the expansion that reads who follows.
 An ended follow is unsubscribed with the reason "ended" and kept as consent history (when,
 where and from which IP they agreed, what they got); like any subscriber who left, its
 personal data is erased UNSUBSCRIBED_RETENTION_DAYS later (privacy.retention), leaving an
