@@ -10,7 +10,7 @@ release's queries use the new index the same way); on a very large delivery tabl
 in a quiet moment (README "Upgrades").
 
 Revision ID: c4e2a7d1f0b3
-Revises: bf090e689d5a
+Revises: 9adf0cb75d2c
 Create Date: 2026-12-07 13:00:00.000000
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e2a7d1f0b3'
-down_revision = 'bf090e689d5a'
+down_revision = '9adf0cb75d2c'
 branch_labels = None
 depends_on = None
 
