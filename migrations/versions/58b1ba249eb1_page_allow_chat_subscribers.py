@@ -3,7 +3,7 @@
 Open by default, as the other channels are: the existing page row gets true.
 
 Revision ID: 58b1ba249eb1
-Revises: bf090e689d5a
+Revises: c4e2a7d1f0b3
 Create Date: 2026-12-07 13:00:41.595334
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '58b1ba249eb1'
-down_revision = 'bf090e689d5a'
+down_revision = 'c4e2a7d1f0b3'
 branch_labels = None
 depends_on = None
 

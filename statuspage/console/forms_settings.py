@@ -26,6 +26,7 @@ class PageSettingsForm(ConsoleForm):
     allow_webhook_subscribers = BooleanField("Allow webhook subscriptions")
     allow_chat_subscribers = BooleanField("Allow chat subscriptions (Slack, Microsoft Teams, "
                                           "Discord, Google Chat)")
+    allow_incident_subscribers = BooleanField("Allow following one incident")
     sms_allowed_countries = StringField("Countries SMS subscribers may sign up from")
     # Choices: set_country_choices (the allowed countries); the use-case checks the value.
     sms_default_country = SelectField("Country of numbers without a country code",
@@ -45,6 +46,7 @@ class PageSettingsForm(ConsoleForm):
             allow_sms_subscribers=bool(self.allow_sms_subscribers.data),
             allow_webhook_subscribers=bool(self.allow_webhook_subscribers.data),
             allow_chat_subscribers=bool(self.allow_chat_subscribers.data),
+            allow_incident_subscribers=bool(self.allow_incident_subscribers.data),
             sms_allowed_countries=self.sms_allowed_countries.data or "",
             sms_default_country=self.sms_default_country.data or "",
             sms_daily_signup_budget=self.sms_daily_signup_budget.data,

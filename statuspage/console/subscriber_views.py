@@ -41,6 +41,7 @@ from statuspage.web.input_guard import accepts_upload
 
 INVALID = 422
 PER_PAGE = 50
+SCOPE_LABELS = {"page": "Whole page", "incident": "Following an incident"}
 
 
 def _filters() -> subscriber_queries.SubscriberFilter:
@@ -48,12 +49,15 @@ def _filters() -> subscriber_queries.SubscriberFilter:
         search=request.args.get("q", "")[:200],
         channel=request.args.get("channel", ""),
         state=request.args.get("state", ""),
+        scope=request.args.get("scope", ""),
+        incident=request.args.get("incident", "")[:12],
     )
 
 
 def _filter_args(filters: subscriber_queries.SubscriberFilter) -> dict[str, str]:
     """The filters as query arguments for links (pager, export), empty ones left out."""
-    args = {"q": filters.search, "channel": filters.channel, "state": filters.state}
+    args = {"q": filters.search, "channel": filters.channel, "state": filters.state,
+            "scope": filters.scope, "incident": filters.incident}
     return {key: value for key, value in args.items() if value}
 
 
@@ -74,6 +78,7 @@ def subscriber_list() -> ResponseReturnValue:
     return render_template(
         "console/subscribers.html", page=page, filters=filters, args=_filter_args(filters),
         channels=subscriber_queries.FILTER_CHANNELS, states=subscriber_queries.STATES,
+        scopes=SCOPE_LABELS, followed=subscriber_queries.filtered_incident(filters),
         zone=display_zone(), can_edit=current_user.can_edit, shown=display_address,
     )
 

@@ -29,6 +29,10 @@ class Page(Model):
     allow_webhook_subscribers: Mapped[bool] = mapped_column(default=True)
     # A Slack, Microsoft Teams, Discord or Google Chat channel's incoming webhook (issue 13).
     allow_chat_subscribers: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Whether a visitor may follow one open incident ("Get updates on this incident", by
+    # email or SMS where those channels are open); Statuspage's name for the setting.
+    allow_incident_subscribers: Mapped[bool] = mapped_column(default=True,
+                                                             server_default=true())
     # ISO 3166 alpha-2 region codes, comma separated, e.g. "US,CA,NO".
     sms_allowed_countries: Mapped[str] = mapped_column(String(500), default="US,CA,GB,NO")
     sms_daily_signup_budget: Mapped[int] = mapped_column(default=200)

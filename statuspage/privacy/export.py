@@ -44,6 +44,8 @@ def export_person(who: Person, actor: User | None, now: datetime | None = None
         "exported_at": _time(now or utcnow()),
         "about": {"channel": who.channel, "address": people.label(who)},
         "subscription": _subscriber(public) if public is not None else None,
+        "incident_follows": [{**_subscriber(row), "incident": _followed(row)}
+                             for row in people.follows(who)],
         "stakeholder_memberships": [_member(member) for member in members],
         "deliveries": sent,
         "dev_outbox_messages": _outbox(who),
@@ -85,6 +87,11 @@ def _subscriber(row: Subscriber) -> dict[str, Any]:
         "note": ("Erased: only a keyed hash of the address is kept, so that the opt-out "
                  "above still holds." if erased else None),
     }
+
+
+def _followed(row: Subscriber) -> dict[str, Any] | None:
+    incident = row.incident
+    return {"id": incident.public_id, "name": incident.name} if incident else None
 
 
 def _member(member: StakeholderMember) -> dict[str, Any]:

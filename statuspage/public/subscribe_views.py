@@ -26,7 +26,7 @@ from statuspage.core.tokens import CONFIRM
 from statuspage.models import Subscriber
 from statuspage.models.subscribers import SMS, WEBHOOK
 from statuspage.page.record import get_page
-from statuspage.public import bp
+from statuspage.public import bp, follow_views
 from statuspage.public.subscribe_forms import ButtonForm, CodeForm, SubscribeForm
 from statuspage.public.subscribe_limits import code_limited, confirm_limited, signup_limited
 from statuspage.public.subscribe_pages import (
@@ -41,7 +41,7 @@ from statuspage.public.subscribe_pages import (
     shown_address,
     token_subscriber,
 )
-from statuspage.subscriptions import chat
+from statuspage.subscriptions import chat, chat_signup
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.codes import CODE_LIFETIME, TooManyRequests
 from statuspage.subscriptions.links import manage_path, sms_code_path, subscriber_by_public_id
@@ -61,7 +61,7 @@ def subscribe() -> ResponseReturnValue:
     language, address = i18n.request_language(), form.address.data or ""
     try:
         if form.channel.data == chat.CHAT:
-            subscriber = subscriptions.subscribe_chat(
+            subscriber = chat_signup.subscribe_chat(
                 form.provider.data or "", address, form.components.data or [], language,
                 request.remote_addr)
         else:
@@ -184,6 +184,8 @@ def _rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
         form = SubscribeForm()
         form.add_error(message, "address")
         response = _subscribe_form(form, subscriptions.open_channels(get_page()), 429)
+    elif endpoint == "public.follow_incident":
+        response = follow_views.rate_limited(message)
     elif subscriber is not None and subscriber.channel == SMS:
         response = _code_form(subscriber, CodeForm(), status=429, refusal=message)
     else:
