@@ -7,7 +7,6 @@ import secrets
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -20,7 +19,7 @@ from statuspage.plan.stakeholder_chat import ChatInput, add_chat_destination
 from statuspage.plan.stakeholders import create_group
 from statuspage.tasks.queues import huey
 from tests.chat_support import RULES
-from tests.delivery_support import queued_tasks, run_worker
+from tests.delivery_support import queued_tasks
 from tests.fakes.chat import FakeChat
 
 
@@ -67,15 +66,23 @@ def worker(app: Flask) -> Iterator[None]:
 
 
 def run_all(app: Flask, timeout: float = 30.0) -> int:
-    """Run queued tasks, and scheduled ones as they come due (as the consumer's scheduler
-    would), until none is left; returns tasks run."""
+    """Run the worker queue's tasks as the consumer does until none is left: a task whose
+    time has not come waits in the schedule, and runs once it is due; returns tasks run."""
     ran, deadline = 0, time.monotonic() + timeout
     while time.monotonic() < deadline:
-        ran += run_worker(app)
-        scheduled: list[Any] = huey.scheduled()
-        if not scheduled:
-            return ran
-        time.sleep(0.05)
-        for task in huey.read_schedule():
+        task = huey.dequeue()
+        if task is not None:
+            if huey.ready_to_run(task):
+                huey.execute(task)
+                ran += 1
+            else:
+                huey.add_schedule(task)
+            continue
+        due = huey.read_schedule()
+        for task in due:
             huey.enqueue(task)
+        if not due:
+            if not huey.scheduled():
+                return ran
+            time.sleep(0.05)
     raise AssertionError("scheduled tasks still waiting after the timeout")

@@ -32,7 +32,8 @@ def seeded(app: Flask) -> str:
 
 def test_sev1_reaches_the_public_by_email_and_sms_on_open_and_resolve(seeded: str) -> None:
     assert decide("SEV1", "incident_opened") == [
-        Route("public", ("email", "sms", "webhook", "chat")), Route(seeded, ("email", "sms", "chat"))]
+        Route("public", ("email", "sms", "webhook", "chat")),
+        Route(seeded, ("email", "sms", "chat"))]
     assert decide("SEV1", "incident_resolved")[0] == Route("public",
                                                            ("email", "sms", "webhook", "chat"))
 
@@ -82,7 +83,8 @@ def test_maintenance_events_email_the_public(seeded: str) -> None:
 
 
 def test_postmortems_are_emailed_to_the_public_for_sev1_and_sev2(seeded: str) -> None:
-    assert decide("SEV1", "postmortem_published")[0] == Route("public", ("email", "webhook", "chat"))
+    assert decide("SEV1", "postmortem_published")[0] == Route("public",
+                                                              ("email", "webhook", "chat"))
     assert decide("SEV2", "postmortem_published") == [Route("public", ("email", "webhook", "chat"))]
     assert decide("SEV3", "postmortem_published") == []
 
@@ -94,7 +96,8 @@ def test_cadence_and_approval_per_severity(seeded: str) -> None:
 
 
 def test_without_a_stored_plan_the_default_applies_and_nothing_is_written(app: Flask) -> None:
-    assert decide("SEV1", "incident_opened") == [Route("public", ("email", "sms", "webhook", "chat"))]
+    assert decide("SEV1", "incident_opened") == [
+        Route("public", ("email", "sms", "webhook", "chat"))]
     assert plan.cadence_minutes("SEV2") == 60
     assert db.session.scalar(select(func.count(PlanSetting.id))) == 0
     assert db.session.scalar(select(func.count(StakeholderGroup.id))) == 0
@@ -161,4 +164,5 @@ def test_the_demo_seed_stores_the_default_plan(app: Flask) -> None:
     seed_demo()
     assert plan.plan_exists()
     assert decide("SEV1", "incident_update") == [
-        Route("public", ("email", "webhook", "chat")), Route(_executives(), ("email", "sms", "chat"))]
+        Route("public", ("email", "webhook", "chat")),
+        Route(_executives(), ("email", "sms", "chat"))]
