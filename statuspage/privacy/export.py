@@ -25,6 +25,8 @@ from statuspage.models import (
     User,
     utcnow,
 )
+from statuspage.models.subscribers import CHAT_CHANNELS
+from statuspage.notify.chat import shown_destination
 from statuspage.privacy import person as people
 from statuspage.privacy.person import Person
 
@@ -41,7 +43,7 @@ def export_person(who: Person, actor: User | None, now: datetime | None = None
     document: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "exported_at": _time(now or utcnow()),
-        "about": {"channel": who.channel, "address": who.address},
+        "about": {"channel": who.channel, "address": who.shown or who.address},
         "subscription": _subscriber(public) if public is not None else None,
         "stakeholder_memberships": [_member(member) for member in members],
         "deliveries": sent,
@@ -68,7 +70,7 @@ def _subscriber(row: Subscriber) -> dict[str, Any]:
     erased = row.erased_at is not None
     return {
         "id": row.public_id, "channel": row.channel,
-        "address": None if erased else row.address, "state": row.state,
+        "address": None if erased else _address(row), "state": row.state,
         "language": row.language,
         "components": [c.display_name for c in row.components] or "all",
         "created_at": _time(row.created_at), "confirmed_at": _time(row.confirmed_at),
@@ -84,9 +86,18 @@ def _subscriber(row: Subscriber) -> dict[str, Any]:
     }
 
 
+def _address(row: Subscriber) -> str:
+    """The address; a chat destination's URL masked (a credential, and shown masked in the
+    console too), never its fingerprint."""
+    return shown_destination(row.destination) if row.channel in CHAT_CHANNELS else row.address
+
+
 def _member(member: StakeholderMember) -> dict[str, Any]:
+    chat = ({"chat_provider": member.chat_provider,
+             "chat_destination": shown_destination(member.chat_destination)}
+            if member.chat_destination is not None else {})
     return {"id": member.public_id, "group": member.group.name, "name": member.name,
-            "email": member.email, "phone": member.phone, "language": member.language,
+            "email": member.email, "phone": member.phone, **chat, "language": member.language,
             "added_at": _time(member.created_at)}
 
 

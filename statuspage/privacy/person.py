@@ -1,5 +1,8 @@
-"""One person as the console or the CLI names them: an email address, a phone number or a
-webhook URL, read the way sign-up reads it, and the rows that hold it."""
+"""One person as the console or the CLI names them: an email address, a phone number, a
+webhook URL or a chat webhook URL, read the way sign-up reads it, and the rows that hold it.
+
+A chat destination (Slack, Teams, Discord, Google Chat) is found by its URL's fingerprint,
+as its rows hold it (notify.chat.destinations); what is shown of it is its masked form."""
 
 from __future__ import annotations
 
@@ -7,12 +10,14 @@ import contextlib
 import re
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import Text, cast, or_, select
 
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, Delivery, StakeholderMember, Subscriber
-from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
+from statuspage.models.subscribers import CHAT_CHANNELS, EMAIL, SMS, WEBHOOK
+from statuspage.notify.chat import destination_address, detect_provider, mask_chat_url
 from statuspage.subscriptions import erasure
 from statuspage.subscriptions import subscribe as subscriptions
 
@@ -25,6 +30,8 @@ class Person:
 
     channel: str
     address: str
+    # What may be shown of a chat destination (its masked URL); "" for other channels.
+    shown: str = ""
 
     @property
     def reference(self) -> str:
@@ -33,7 +40,20 @@ class Person:
 
     @property
     def masked(self) -> str:
-        return erasure.mask(self.channel, self.address)
+        return self.shown or erasure.mask(self.channel, self.address)
+
+
+def _chat_person(text: str) -> Person | None:
+    """A chat webhook URL as its rows hold it (the fingerprint), or None if it is none."""
+    provider = detect_provider(text)
+    if provider is None:
+        return None
+    try:
+        address = destination_address(provider, text, allow_loopback=bool(
+            current_app.config.get("WEBHOOK_ALLOW_LOOPBACK")))
+    except DomainError:
+        return None
+    return Person(provider, address, mask_chat_url(text))
 
 
 def person(raw: str) -> Person:
@@ -46,6 +66,9 @@ def person(raw: str) -> Person:
     if not text or len(text) > 2000:
         raise DomainError("Enter an email address or a phone number.", "address")
     if text.lower().startswith(("https://", "http://")):
+        chat = _chat_person(text)
+        if chat is not None:
+            return chat
         channel = WEBHOOK
     elif "@" in text:
         channel = EMAIL
@@ -68,7 +91,14 @@ def subscription(who: Person) -> Subscriber | None:
 
 
 def memberships(who: Person) -> list[StakeholderMember]:
-    """The stakeholder group memberships with this email address or phone number."""
+    """The stakeholder group memberships with this email address, phone number or chat
+    destination (a group's chat destination is a member: found by its recipient row)."""
+    if who.channel in CHAT_CHANNELS:
+        return list(db.session.execute(
+            select(StakeholderMember).join(
+                Subscriber, Subscriber.stakeholder_member_id == StakeholderMember.id)
+            .where(Subscriber.channel == who.channel, Subscriber.address == who.address)
+            .order_by(StakeholderMember.id)).scalars())
     if who.channel == WEBHOOK:
         return []
     column = StakeholderMember.email if who.channel == EMAIL else StakeholderMember.phone

@@ -16,6 +16,9 @@ the same row (`restore_address`).
 The hash is only as good as its key: restored without the same SECRET_KEY (instance/secret_key,
 carried by `flask backup`), the erased rows no longer match anyone, and those addresses could
 be subscribed or imported again. The key id in the address says which key made it.
+
+A chat destination's row keeps the hash of its fingerprint the same way, and loses its sealed
+URL (`destination`).
 """
 
 from __future__ import annotations
@@ -128,7 +131,7 @@ def _claim(row: Subscriber, now: datetime) -> bool:
         .where(Subscriber.id == row.id, Subscriber.erased_at.is_(None))
         .values(address=erased_address(row.channel, row.address), erased_at=now,
                 consent_ip=None, consent_note=None, code_hash=None, code_expires_at=None,
-                code_attempts=0, secret=None, opt_out_notice_at=None,
+                code_attempts=0, secret=None, destination=None, opt_out_notice_at=None,
                 token_version=Subscriber.token_version + 1,
                 unsubscribed_at=case((still_open, now), else_=Subscriber.unsubscribed_at),
                 suppression_reason=case((still_open, "user"),
