@@ -100,8 +100,12 @@ def run(args: argparse.Namespace, env: dict[str, str], workdir: Path, url: str
         ) -> dict[str, Any]:
     from bench.fanout import Site
     from bench.fanout_workers import Consumers
-    from tests.chat_rules import discord_problems, googlechat_problems, slack_problems
-    from tests.chat_rules import teams_problems
+    from tests.chat_rules import (
+        discord_problems,
+        googlechat_problems,
+        slack_problems,
+        teams_problems,
+    )
     from tests.fakes.chat import FakeChat
 
     rules = {"slack": slack_problems, "teams": teams_problems, "discord": discord_problems,
