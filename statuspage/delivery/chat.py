@@ -53,7 +53,6 @@ from statuspage.notify.chat.sender import MIN_INTERVAL
 
 log = logging.getLogger(__name__)
 
-JOB = "send_chat"
 # The longest wait for a destination's slot slept in a worker thread; longer ones come back
 # as a task scheduled for then. A little over Slack's one second, so back-to-back messages
 # to one channel do not each make a round trip through the queue.
@@ -91,7 +90,7 @@ def send_chat(delivery_id: int) -> bool:
     except Exception as error:  # recorded as a failure, never lost
         delay = record_failure(items, as_delivery_error(error))
         if delay is not None:
-            persist(lambda: jobs.enqueue(JOB, delivery_id, delay=delay),
+            persist(lambda: jobs.enqueue("send_chat", delivery_id, delay=delay),
                     "scheduling a chat retry")
         return False
     keep_sent([(delivery_id, (provider_id or "")[:MAX_PROVIDER_ID], None)])
@@ -145,7 +144,7 @@ def _later(item: Item, wait: float) -> None:
     persist(give_back, "pacing a chat delivery")
     log.debug("chat delivery %s to subscriber %s waits %.1fs for its slot",
               item.delivery_id, item.subscriber_id, wait)
-    persist(lambda: jobs.enqueue(JOB, item.delivery_id, delay=wait),
+    persist(lambda: jobs.enqueue("send_chat", item.delivery_id, delay=wait),
             "scheduling a paced chat delivery")
 
 
