@@ -5,16 +5,19 @@ endpoints, which check every payload against the provider's documented rules."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from statuspage.core.extensions import db
-from statuspage.incidents.lifecycle import post_update
+from statuspage.incidents.lifecycle import IncidentInput, open_incident, post_update
 from statuspage.incidents.updates import UpdateInput
 from statuspage.models import Incident, Subscriber
 from statuspage.models.plan import PUBLIC
+from statuspage.plan import yaml_io
 from statuspage.plan.stakeholder_members import MemberInput, add_member
 from tests.chat_delivery_support import chat_ready, events_of, group_with_chats, public_chat
 from tests.delivery_support import deliveries
@@ -99,3 +102,31 @@ def test_public_chat_subscribers_get_public_updates_with_their_own_links(
     [event] = [e for e in events_of(incident) if e.channels]
     assert {d.subscriber_id: d.state for d in deliveries(event.id)}[subscriber.id] == "sent"
     assert db.session.get(Subscriber, subscriber.id).destination != discord  # sealed
+
+
+def test_a_draft_awaiting_approval_reaches_the_groups_channel_at_once_with_its_link(
+    app: Flask, client: FlaskClient, factory: Factory, fake_chat: FakeChat,
+) -> None:
+    chat_ready(app, fake_chat)
+    slack = fake_chat.destination_url("slack", "execs")
+    group_with_chats("Executives", ("#execs", slack))
+    store_plan({PUBLIC: ["email", "chat"], "Executives": ["chat"]})
+    yaml_io.import_yaml(yaml_io.export_yaml().replace("approval: false", "approval: true"),
+                        None)
+    public_chat("discord", fake_chat.destination_url("discord", "public"))
+    author = factory.user(role="communicator")
+
+    incident = open_incident(IncidentInput(
+        name="Checkout errors", severity="SEV1",
+        update=UpdateInput(status="investigating", body="Failing over the database.")), author)
+
+    assert incident.updates[0].state == "draft"
+    [message] = fake_chat.messages()  # the group's channel only: the public waits
+    shown = _text(message.payload)
+    assert "[Awaiting approval] Checkout errors" in shown
+    assert "Public update awaiting approval" in shown and "Failing over" in shown
+    # Its link opens the group's internal view of the incident, with no console account.
+    link = re.search(r"https://status\.example\.com(/internal/[^\"|>\s]+)", shown)
+    assert link is not None
+    page = client.get(link[1])
+    assert page.status_code == 200 and "Checkout errors" in page.get_data(as_text=True)
