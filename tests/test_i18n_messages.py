@@ -52,6 +52,7 @@ PUBLIC_SOURCES = (
     "templates/public/**/*.html", "templates/messages/**/*.html", "templates/messages/**/*.txt",
     "templates/error.html",
     "statuspage/public/*.py", "statuspage/subscriptions/subscribe.py",
+    "statuspage/subscriptions/choice.py", "statuspage/subscriptions/follows.py",
     "statuspage/subscriptions/codes.py", "statuspage/subscriptions/links.py",
     "statuspage/notify/addresses.py", "statuspage/delivery/confirmations.py",
     "statuspage/tasks/subscriptions.py", "statuspage/messages/build.py",

@@ -31,6 +31,7 @@ from werkzeug.exceptions import HTTPException
 from statuspage import audit
 from statuspage.accounts import api_tokens
 from statuspage.api.v1_openapi import document
+from statuspage.api.v1_serializers import page_record
 from statuspage.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from statuspage.core.extensions import csrf, limiter
 from statuspage.models import ApiToken
@@ -189,7 +190,7 @@ def openapi() -> Response:
 @bp.get("/pages")
 def pages() -> Response:
     """The page(s) this token can manage: one, with the id every other path needs."""
-    return json_response([s.page_object(context())])
+    return json_response([page_record(context())])
 
 
 from statuspage.api import v1_components, v1_incidents  # noqa: E402,F401  (route registration)

@@ -82,7 +82,11 @@ SCHEMAS: dict[str, Schema] = {
         "type": "object",
         "properties": {"id": {"type": "string"}, "name": {"type": "string"},
                        "url": {"type": "string"}, "time_zone": {"type": "string"},
-                       "updated_at": {"type": "string", "format": "date-time"}},
+                       "updated_at": {"type": "string", "format": "date-time"},
+                       "allow_incident_subscribers": {"type": "boolean"},
+                       "allow_email_subscribers": {"type": "boolean"},
+                       "allow_sms_subscribers": {"type": "boolean"},
+                       "allow_webhook_subscribers": {"type": "boolean"}},
     },
     "IncidentUpdate": {
         "type": "object",

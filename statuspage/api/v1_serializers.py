@@ -11,10 +11,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from statuspage.models import Component, Incident
-from statuspage.page.serializers import PageContext, Payload, component_object, incident_object
+from statuspage.page.serializers import (
+    PageContext,
+    Payload,
+    component_object,
+    incident_object,
+    page_object,
+)
 
 # Statuspage's "remind subscribers before the start" is a flag meaning 60 minutes.
 REMIND_PRIOR_MINUTES = 60
+
+
+def page_record(ctx: PageContext) -> Payload:
+    """The page as the Manage API returns it: the v2 page object and its subscription
+    settings, under Statuspage's names (statuspage-compat.md 1.11, page settings)."""
+    page = ctx.page
+    return {
+        **page_object(ctx),
+        "allow_incident_subscribers": page.allow_incident_subscribers,
+        "allow_email_subscribers": page.allow_email_subscribers,
+        "allow_sms_subscribers": page.allow_sms_subscribers,
+        "allow_webhook_subscribers": page.allow_webhook_subscribers,
+    }
 
 
 def incident_record(ctx: PageContext, incident: Incident) -> Payload:

@@ -118,8 +118,9 @@ def pending_cards(user: User | None, incident: Incident | None = None) -> Approv
     return ApprovalList(cards, incident.public_id if incident is not None else None)
 
 
-def _reach(where: Routing, component_ids: list[int], note: str) -> tuple[list[ReachLine], str]:
-    lines = count_routing(where, component_ids)
+def _reach(where: Routing, component_ids: list[int], note: str,
+           incident: Incident) -> tuple[list[ReachLine], str]:
+    lines = count_routing(where, component_ids, incident.id)
     return lines, "" if lines else note
 
 
@@ -149,7 +150,8 @@ def update_card(update: IncidentUpdate, user: User | None) -> ApprovalCard:
     told = count_routing(Routing([], {
         group: [c for c in channels if c not in where.routes.get(group, [])]
         for group, channels in planned.routes.items()}), [])
-    reach, reach_note = _reach(where, sorted({c.component_id for c in update.changes}), note)
+    reach, reach_note = _reach(where, sorted({c.component_id for c in update.changes}), note,
+                               incident)
     is_author = user is not None and update.author_id == user.id
     return ApprovalCard(
         kind=UPDATE, public_id=update.public_id, what=what_waits(update), incident=incident,
@@ -175,7 +177,7 @@ def postmortem_card(review: PostmortemReview, user: User | None) -> ApprovalCard
             else "Subscribers were already told about this postmortem." if review.notify
             else "Published without notifying subscribers.")
     reach, reach_note = _reach(
-        where, sorted(c.id for c in incident.components if not c.is_group), note)
+        where, sorted(c.id for c in incident.components if not c.is_group), note, incident)
     return ApprovalCard(
         kind=POSTMORTEM, public_id=review.public_id, what=postmortem_what(review),
         incident=incident, incident_url=url_for("console.postmortem",

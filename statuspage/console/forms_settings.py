@@ -24,6 +24,7 @@ class PageSettingsForm(ConsoleForm):
     allow_email_subscribers = BooleanField("Allow email subscriptions")
     allow_sms_subscribers = BooleanField("Allow SMS subscriptions")
     allow_webhook_subscribers = BooleanField("Allow webhook subscriptions")
+    allow_incident_subscribers = BooleanField("Allow following one incident")
     sms_allowed_countries = StringField("Countries SMS subscribers may sign up from")
     # Choices: set_country_choices (the allowed countries); the use-case checks the value.
     sms_default_country = SelectField("Country of numbers without a country code",
@@ -42,6 +43,7 @@ class PageSettingsForm(ConsoleForm):
             allow_email_subscribers=bool(self.allow_email_subscribers.data),
             allow_sms_subscribers=bool(self.allow_sms_subscribers.data),
             allow_webhook_subscribers=bool(self.allow_webhook_subscribers.data),
+            allow_incident_subscribers=bool(self.allow_incident_subscribers.data),
             sms_allowed_countries=self.sms_allowed_countries.data or "",
             sms_default_country=self.sms_default_country.data or "",
             sms_daily_signup_budget=self.sms_daily_signup_budget.data,

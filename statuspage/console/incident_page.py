@@ -14,6 +14,7 @@ from statuspage.console.declare import lead_missing
 from statuspage.console.forms_incidents import ResolveForm, UpdateForm
 from statuspage.models import INCIDENT, Incident
 from statuspage.page import queries
+from statuspage.subscriptions import follows
 
 
 def incident_or_404(public_id: str) -> Incident:
@@ -45,6 +46,7 @@ def detail_page(incident: Incident, update_form: UpdateForm | None = None,
     extra.setdefault("cadence", role_fields.cadence_of(incident))
     extra.setdefault("review", approval_views.review_state(incident))
     extra.setdefault("lead_missing", lead_missing(incident))
+    extra.setdefault("followers", follows.follower_counts(incident))
     return render_template(
         "console/incident_detail.html",
         incident=incident,

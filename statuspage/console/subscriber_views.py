@@ -38,6 +38,7 @@ from statuspage.web.input_guard import accepts_upload
 
 INVALID = 422
 PER_PAGE = 50
+SCOPE_LABELS = {"page": "Whole page", "incident": "Following an incident"}
 
 
 def _filters() -> subscriber_queries.SubscriberFilter:
@@ -45,12 +46,15 @@ def _filters() -> subscriber_queries.SubscriberFilter:
         search=request.args.get("q", "")[:200],
         channel=request.args.get("channel", ""),
         state=request.args.get("state", ""),
+        scope=request.args.get("scope", ""),
+        incident=request.args.get("incident", "")[:12],
     )
 
 
 def _filter_args(filters: subscriber_queries.SubscriberFilter) -> dict[str, str]:
     """The filters as query arguments for links (pager, export), empty ones left out."""
-    args = {"q": filters.search, "channel": filters.channel, "state": filters.state}
+    args = {"q": filters.search, "channel": filters.channel, "state": filters.state,
+            "scope": filters.scope, "incident": filters.incident}
     return {key: value for key, value in args.items() if value}
 
 
@@ -70,7 +74,8 @@ def subscriber_list() -> ResponseReturnValue:
                        max_per_page=PER_PAGE, error_out=False)
     return render_template(
         "console/subscribers.html", page=page, filters=filters, args=_filter_args(filters),
-        channels=CHANNELS, states=subscriber_queries.STATES, zone=display_zone(),
+        channels=CHANNELS, states=subscriber_queries.STATES, scopes=SCOPE_LABELS,
+        followed=subscriber_queries.filtered_incident(filters), zone=display_zone(),
         can_edit=current_user.can_edit,
     )
 

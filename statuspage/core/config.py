@@ -204,6 +204,9 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # provider receipts and the dev outbox; then unsubscribed or suppressed addresses.
         "DELIVERY_RETENTION_DAYS": _int(env, "DELIVERY_RETENTION_DAYS", 180),
         "UNSUBSCRIBED_RETENTION_DAYS": _int(env, "UNSUBSCRIBED_RETENTION_DAYS", 30),
+        # Days a follow of one incident outlives its resolution, waiting for the postmortem's
+        # notice (statuspage.subscriptions.follows); 0 ends it at the resolution.
+        "POSTMORTEM_FOLLOW_DAYS": _int(env, "POSTMORTEM_FOLLOW_DAYS", 14),
         # Bearer token for GET /metrics (statuspage.web.metrics); unset: not served (404).
         "METRICS_TOKEN": _metrics_token(env),
         # Logging of every process (statuspage.core.logging_setup): level, and plain or json lines.

@@ -29,6 +29,7 @@ from statuspage.core.extensions import db
 from statuspage.delivery.acceptances import keep_sent
 from statuspage.delivery.faults import default_deadline, is_transient, persist, rollback
 from statuspage.delivery.id_lists import among
+from statuspage.delivery.render_cache import rendered
 from statuspage.delivery.send import (
     Item,
     as_delivery_error,
@@ -126,8 +127,11 @@ def _give_back(ids: list[int], lease: datetime) -> list[int]:
 
 
 def _render(event_id: int, language: str, stakeholder: bool) -> EmailContent:
-    return messages.render_email(db.session.get_one(FanoutEvent, event_id), language,
-                                 stakeholder=stakeholder)
+    """The event's email in this language and footer, rendered once for the chunks of the
+    next seconds (delivery.render_cache)."""
+    return rendered(("email", event_id, language, stakeholder),
+                    lambda: messages.render_email(db.session.get_one(FanoutEvent, event_id),
+                                                  language, stakeholder=stakeholder))
 
 
 def _send_group(content: EmailContent, group: list[Item]) -> set[int]:

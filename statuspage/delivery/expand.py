@@ -1,7 +1,8 @@
 """Expand a fan-out event into one Delivery per recipient, batch by batch.
 
-The recipients are the event's audience (statuspage.plan.audience): public subscribers
-and the members of the stakeholder groups the plan routed the event to.
+The recipients are the event's audience (statuspage.plan.audience): public subscribers, the
+followers of the event's incident, and the members of the stakeholder groups the plan routed
+the event to.
 
 Subscribers are taken by id after the event's saved cursor (keyset pagination), so memory does
 not grow with the audience and an interrupted expansion resumes where it stopped. Each batch
@@ -69,7 +70,8 @@ def _expand(event_id: int, cursor: int) -> int:
     event = persist(lambda: db.session.get(FanoutEvent, event_id), "reading a fan-out event")
     if event is None:  # pragma: no cover - deleted between the claim and here
         return 0
-    audience = audience_for(event.channels or [], event.component_ids or [], event.routes or {})
+    audience = audience_for(event.channels or [], event.component_ids or [], event.routes or {},
+                            event.incident_id)
     db.session.commit()
     batch_size = int(current_app.config["FANOUT_BATCH_SIZE"])
     created = 0

@@ -24,7 +24,7 @@ from statuspage.models import Delivery, Subscriber
 from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, SENDING, SENT
 from statuspage.models.subscribers import EMAIL, SMS
 from statuspage.page.record import get_page
-from statuspage.subscriptions import erasure, leaving
+from statuspage.subscriptions import erasure, leaving, same_address
 from statuspage.subscriptions import subscribe as subscriptions
 from statuspage.subscriptions.links import sms_code_url
 
@@ -133,7 +133,9 @@ def handle_inbound_sms(from_number: str, body: str, opt_out_type: str | None = N
     keyword = sms_keyword(body, opt_out_type)
     if keyword is None:
         return None
-    subscriber = subscriptions.find_subscriber(SMS, from_number.strip())
+    # The number's page-wide subscription, or else its newest follow of an incident: a STOP
+    # or START applies to all its rows (subscriptions.leaving).
+    subscriber = same_address.first_row(SMS, subscriptions.lookup_form(SMS, from_number))
     if subscriber is None:
         return None
     if not message_sid:
@@ -153,7 +155,7 @@ def handle_inbound_sms(from_number: str, body: str, opt_out_type: str | None = N
         # An erased number gets its address back: it was found by its hash, so the number
         # it came from is the one it had.
         erasure.restore_address(subscriber, subscriptions.lookup_form(SMS, from_number))
-        leaving.resubscribe(subscriber, source="sms_start")
+        leaving.resubscribe(subscriber, source=leaving.SMS_START)
     db.session.commit()  # the claim, also when the keyword changed nothing
     if opt_out_type:
         return None

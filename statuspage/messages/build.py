@@ -180,6 +180,8 @@ def _confirmation_email(subscriber: Subscriber, confirm_url: str, language: str)
         "subject": subject,
         "page_name": page.name,
         "confirm_url": confirm_url,
+        # A follow of one incident (subscriptions.follows) says which, and that it ends.
+        "incident_name": subscriber.incident.name if subscriber.incident is not None else "",
         "footer_html": markdown_html(page.email_footer) if page.email_footer else "",
         "footer_text": text_of(page.email_footer),
     }

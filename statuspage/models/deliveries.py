@@ -63,7 +63,7 @@ class Delivery(Model):
     channel: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16), default=QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
-    provider_message_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(128))
     last_error: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(32))
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -83,7 +83,16 @@ class Delivery(Model):
         Index("ix_delivery_event_state", "event_id", "state"),
         # GET /metrics: the hand-overs of the last minutes per channel (the latency histogram,
         # the SMS rate) are a range of this index, never a scan of every delivery.
-        Index("ix_delivery_channel_sent", "channel", "sent_at"),
+        # Partial, as the next: a delivery enters it only once sent, so creating and
+        # claiming a million deliveries writes two index entries fewer each (every query
+        # of them names a value, which implies NOT NULL to both databases' planners).
+        Index("ix_delivery_channel_sent", "channel", "sent_at",
+              postgresql_where=text("sent_at IS NOT NULL"),
+              sqlite_where=text("sent_at IS NOT NULL")),
+        # Receipts find their delivery by the provider's message id.
+        Index("ix_delivery_provider_message_id", "provider_message_id",
+              postgresql_where=text("provider_message_id IS NOT NULL"),
+              sqlite_where=text("provider_message_id IS NOT NULL")),
     )
 
 

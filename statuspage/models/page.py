@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from statuspage.core.extensions import Model
@@ -27,6 +27,10 @@ class Page(Model):
     allow_email_subscribers: Mapped[bool] = mapped_column(default=True)
     allow_sms_subscribers: Mapped[bool] = mapped_column(default=True)
     allow_webhook_subscribers: Mapped[bool] = mapped_column(default=True)
+    # Whether a visitor may follow one open incident ("Get updates on this incident", by
+    # email or SMS where those channels are open); Statuspage's name for the setting.
+    allow_incident_subscribers: Mapped[bool] = mapped_column(default=True,
+                                                             server_default=true())
     # ISO 3166 alpha-2 region codes, comma separated, e.g. "US,CA,NO".
     sms_allowed_countries: Mapped[str] = mapped_column(String(500), default="US,CA,GB,NO")
     sms_daily_signup_budget: Mapped[int] = mapped_column(default=200)

@@ -1,6 +1,8 @@
 """Subscribers: every recipient of the fan-out, by email, SMS or webhook.
 
-Most are the public audience (self-service, double opt-in). A row with `stakeholder_member_id`
+Most are the public audience (self-service, double opt-in). A row with `incident_id` follows
+one incident only (statuspage.subscriptions.follows): a public subscriber too, but reached by
+that incident's public updates alone, until the follow ends. A row with `stakeholder_member_id`
 is a stakeholder group member's address for one channel instead: created, changed and deleted
 with the member by statuspage.plan.stakeholder_recipients, never shown or counted as a public
 subscriber (`Subscriber.public()`), and reached only when the plan routes an event to the
@@ -12,6 +14,7 @@ crash recovery, delivery log) the same for both audiences.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Column,
@@ -31,6 +34,9 @@ from statuspage.core.extensions import Model, db
 from statuspage.models.components import Component
 from statuspage.models.types import UTCDateTime, new_public_id, utcnow
 
+if TYPE_CHECKING:
+    from statuspage.models.incidents import Incident
+
 EMAIL, SMS, WEBHOOK = "email", "sms", "webhook"
 CHANNELS = (EMAIL, SMS, WEBHOOK)
 # Chat destinations (incoming webhooks of Slack, Microsoft Teams Workflows, Discord, Google
@@ -45,7 +51,9 @@ PLAN_CHANNELS = (EMAIL, SMS, WEBHOOK, CHAT)
 STAKEHOLDER_SOURCE = "stakeholder"
 # Why a subscriber no longer receives messages.
 SUPPRESSION_REASONS = ("user", "stop", "bounce", "spam_report", "dropped", "provider_error",
-                       "admin", "destination_gone")
+                       "admin", "destination_gone", "ended")
+# The reason of a follow ended because its incident is over (subscriptions.follows).
+FOLLOW_ENDED = "ended"
 
 subscriber_component = Table(
     "subscriber_component",
@@ -95,16 +103,28 @@ class Subscriber(Model):
     # When the personal data was erased (retention or an erasure request): the row is then an
     # anonymous opt-out record, its address a keyed hash (statuspage.subscriptions.erasure).
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set on a follower's row: it hears of this incident only ("Get updates on this
+    # incident"), never of others; NULL for a page-wide subscription.
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incident.id", ondelete="CASCADE"))
 
     components: Mapped[list[Component]] = relationship(secondary=subscriber_component)
+    incident: Mapped[Incident | None] = relationship()
 
     __table_args__ = (
-        # One public subscription per address; a stakeholder's address may also subscribe
-        # publicly (and sit in several groups), so the rule holds for public rows only.
-        # Partial unique index: both SQLite and PostgreSQL support it.
+        # One page-wide public subscription per address; a stakeholder's address may also
+        # subscribe publicly (and sit in several groups), and follow incidents, so the rule
+        # holds for page-wide public rows only. Partial unique indexes (SQLite and PostgreSQL
+        # both have them): a plain UNIQUE over a NULL incident_id would never collide, as NULLs
+        # are distinct. It also serves the fan-out's "already reached page-wide" check.
         Index("uq_subscriber_public_address", "channel", "address", unique=True,
-              sqlite_where=text("stakeholder_member_id IS NULL"),
-              postgresql_where=text("stakeholder_member_id IS NULL")),
+              sqlite_where=text("stakeholder_member_id IS NULL AND incident_id IS NULL"),
+              postgresql_where=text("stakeholder_member_id IS NULL AND incident_id IS NULL")),
+        # One follow per address and incident; incident first, as the fan-out, the reach
+        # preview and the console's follower count read one incident's followers.
+        Index("uq_subscriber_incident_address", "incident_id", "channel", "address",
+              unique=True, sqlite_where=text("incident_id IS NOT NULL"),
+              postgresql_where=text("incident_id IS NOT NULL")),
         # A member has at most one row per channel (NULLs are distinct: public rows pass).
         UniqueConstraint("stakeholder_member_id", "channel"),
         # Fan-out streams active subscribers of a channel by id.
@@ -116,6 +136,15 @@ class Subscriber(Model):
         """Self-service subscribers only: every public list, count, search, export and
         sign-up lookup filters with this, so stakeholder rows never show up there."""
         return cls.stakeholder_member_id.is_(None)
+
+    @classmethod
+    def page_wide(cls) -> ColumnElement[bool]:
+        """Subscriptions to the whole page, not follows of one incident."""
+        return cls.incident_id.is_(None)
+
+    @property
+    def is_follower(self) -> bool:
+        return self.incident_id is not None
 
     @property
     def is_stakeholder(self) -> bool:

@@ -39,6 +39,8 @@ class PageSettingsInput:
     allow_email_subscribers: bool = True
     allow_sms_subscribers: bool = True
     allow_webhook_subscribers: bool = True
+    # "Get updates on this incident" on open incidents (subscriptions.follows).
+    allow_incident_subscribers: bool = True
     sms_allowed_countries: str = ""
     # "" : numbers without a country code are read in the first allowed country.
     sms_default_country: str = ""
@@ -54,6 +56,7 @@ def settings_input(page: Page) -> PageSettingsInput:
         allow_email_subscribers=page.allow_email_subscribers,
         allow_sms_subscribers=page.allow_sms_subscribers,
         allow_webhook_subscribers=page.allow_webhook_subscribers,
+        allow_incident_subscribers=page.allow_incident_subscribers,
         sms_allowed_countries=page.sms_allowed_countries,
         sms_default_country=page.sms_default_country or "",
         sms_daily_signup_budget=page.sms_daily_signup_budget,
@@ -100,6 +103,7 @@ def _validated(data: PageSettingsInput) -> PageSettingsInput:
         allow_email_subscribers=bool(data.allow_email_subscribers),
         allow_sms_subscribers=bool(data.allow_sms_subscribers),
         allow_webhook_subscribers=bool(data.allow_webhook_subscribers),
+        allow_incident_subscribers=bool(data.allow_incident_subscribers),
         sms_allowed_countries=countries,
         sms_default_country=check_default_country(data.sms_default_country, countries),
         sms_daily_signup_budget=check_budget(data.sms_daily_signup_budget),

@@ -1,18 +1,23 @@
 """Who a fan-out event reaches: the one definition the expansion and the reach preview share.
 
-Two audiences live in the one recipient table (statuspage.models.subscribers):
-- the public: active subscribers (`Subscriber.public()`) of the event's public channels who
-  follow one of its components (none chosen = all; an event that names none concerns all);
+Three audiences live in the one recipient table (statuspage.models.subscribers):
+- the public: active page-wide subscribers (`Subscriber.public()`, no incident) of the
+  event's public channels who follow one of its components (none chosen = all; an event that
+  names none concerns all);
+- the incident's followers (subscriptions.follows): active rows following the event's
+  incident, on the event's public channels, whatever its components. Only public events
+  have public channels, so an internal update or a draft's notice never reaches them, and
+  another incident's events never do;
 - stakeholder groups: the active recipient rows of each routed group's members, on that
   route's channels. Members need no opt-in and do not filter by component.
 
 The plan names chat as one channel, "chat"; here it stands for every chat provider's
 destinations (CHAT_CHANNELS: a recipient row's channel is its provider).
 
-Everyone gets an event once per channel: a stakeholder row is left out when the same address
-is already reached as a public subscriber or through another routed group (the lowest row id
-wins). Otherwise someone in two groups would get two emails, and SendGrid refuses a whole
-batch that names one address twice.
+Everyone gets an event once per channel: a follower is left out when the same address is
+reached as a page-wide subscriber, and a stakeholder row when it is reached as either or
+through another routed group (the lowest row id wins). Otherwise someone in two groups would
+get two emails, and SendGrid refuses a whole batch that names one address twice.
 """
 
 from __future__ import annotations
@@ -35,12 +40,14 @@ class Audience:
     """An event's audience, resolved for querying.
 
     channels: the public channels; components: the affected components with their groups
-    (see with_groups); groups: the routed stakeholder groups by database id.
+    (see with_groups); groups: the routed stakeholder groups by database id; incident: the
+    event's incident by database id, whose followers it reaches on the public channels.
     """
 
     channels: tuple[str, ...] = ()
     components: tuple[int, ...] = ()
     groups: tuple[GroupRoute, ...] = ()
+    incident: int | None = None
 
 
 def with_groups(component_ids: Sequence[int]) -> list[int]:
@@ -77,12 +84,14 @@ def group_routes(routes: Mapping[str, Sequence[str]]) -> tuple[GroupRoute, ...]:
 
 
 def audience_for(channels: Sequence[str], component_ids: Sequence[int],
-                 routes: Mapping[str, Sequence[str]] | None = None) -> Audience:
+                 routes: Mapping[str, Sequence[str]] | None = None,
+                 incident_id: int | None = None) -> Audience:
     """The audience of an event: public channels, affected components, stakeholder routes
-    (channels as the plan names them: "chat" is expanded to the chat providers)."""
+    (channels as the plan names them: "chat" is expanded to the chat providers), and the
+    incident whose followers it reaches."""
     return Audience(recipient_channels(channels),
                     tuple(with_groups(sorted(set(component_ids)))),
-                    group_routes(routes or {}))
+                    group_routes(routes or {}), incident_id)
 
 
 def _active(row: type[Subscriber]) -> list[ColumnElement[bool]]:
@@ -93,8 +102,8 @@ def _active(row: type[Subscriber]) -> list[ColumnElement[bool]]:
 def _public(row: type[Subscriber], audience: Audience) -> ColumnElement[bool]:
     if not audience.channels:
         return false()
-    conditions = [row.stakeholder_member_id.is_(None), row.channel.in_(audience.channels),
-                  *_active(row)]
+    conditions = [row.stakeholder_member_id.is_(None), row.incident_id.is_(None),
+                  row.channel.in_(audience.channels), *_active(row)]
     if audience.components:
         chosen = subscriber_component.c
         follows_some = exists().where(chosen.subscriber_id == row.id)
@@ -102,6 +111,13 @@ def _public(row: type[Subscriber], audience: Audience) -> ColumnElement[bool]:
                                        chosen.component_id.in_(audience.components))
         conditions.append(or_(~follows_some, follows_these))
     return and_(*conditions)
+
+
+def _followers(row: type[Subscriber], audience: Audience) -> ColumnElement[bool]:
+    if audience.incident is None or not audience.channels:
+        return false()
+    return and_(row.incident_id == audience.incident, row.channel.in_(audience.channels),
+                *_active(row))
 
 
 def _members(row: type[Subscriber], audience: Audience) -> ColumnElement[bool]:
@@ -119,14 +135,22 @@ def audience_condition(audience: Audience) -> ColumnElement[bool]:
     The fan-out and the composer's reach preview both use this one definition, so the
     preview's counts are the deliveries the fan-out creates.
     """
-    public = _public(Subscriber, audience)
-    if not audience.groups:
-        return public
-    other = aliased(Subscriber)
-    # Served by uq_subscriber_public_address for public rows; stakeholder rows are few.
-    reached_otherwise = exists().where(
-        other.channel == Subscriber.channel, other.address == Subscriber.address,
-        other.id != Subscriber.id,
-        or_(_public(other, audience),
-            and_(other.id < Subscriber.id, _members(other, audience))))
-    return or_(public, and_(_members(Subscriber, audience), ~reached_otherwise))
+    reached = [_public(Subscriber, audience)]
+    if audience.incident is not None and audience.channels:
+        page_wide = aliased(Subscriber)
+        # Served by uq_subscriber_public_address: (channel, address) of page-wide rows.
+        as_subscriber = exists().where(
+            page_wide.channel == Subscriber.channel, page_wide.address == Subscriber.address,
+            _public(page_wide, audience))
+        reached.append(and_(_followers(Subscriber, audience), ~as_subscriber))
+    if audience.groups:
+        other = aliased(Subscriber)
+        # Served by uq_subscriber_public_address and uq_subscriber_incident_address for
+        # public rows; stakeholder rows are few.
+        reached_otherwise = exists().where(
+            other.channel == Subscriber.channel, other.address == Subscriber.address,
+            other.id != Subscriber.id,
+            or_(_public(other, audience), _followers(other, audience),
+                and_(other.id < Subscriber.id, _members(other, audience))))
+        reached.append(and_(_members(Subscriber, audience), ~reached_otherwise))
+    return or_(*reached)

@@ -24,12 +24,16 @@ from statuspage.plan.audience import audience_condition, audience_for
 from statuspage.plan.document import MEMBER_CHANNELS
 
 PUBLIC_LABEL = "Public subscribers"
+# The audience key and label of the incident's followers (subscriptions.follows).
+FOLLOWERS = "followers"
+FOLLOWERS_LABEL = "Following this incident"
 
 
 class ReachLine(NamedTuple):
     """One channel of one audience and how many recipients it reaches.
 
-    audience: "public" or a stakeholder group's public_id; label: what the console shows.
+    audience: "public", "followers" (of the incident) or a stakeholder group's public_id;
+    label: what the console shows.
     """
 
     audience: str
@@ -123,32 +127,43 @@ def reach(incident: Incident | None, status: str, component_ids: Sequence[int],
         severity = plan.plan_severity(incident) if incident is not None else "SEV4"
     if kind is None:
         kind = event_kind(incident, status, is_maintenance=severity == MAINTENANCE_PLAN)
-    return count_routing(routing(severity, kind, visibility, deliver), component_ids)
+    return count_routing(routing(severity, kind, visibility, deliver), component_ids,
+                         incident.id if incident is not None else None)
 
 
-def count_routing(where: Routing, component_ids: Sequence[int]) -> list[ReachLine]:
+def count_routing(where: Routing, component_ids: Sequence[int],
+                  incident_id: int | None = None) -> list[ReachLine]:
     """Recipients per audience and channel, counted with the expansion's own condition.
 
     A stakeholder already reached as a public subscriber (or through an earlier group) is
-    counted once, where the fan-out delivers to them.
+    counted once, where the fan-out delivers to them; so is a follower of the incident
+    (`incident_id`) who is also a page-wide subscriber. Followers get lines of their own,
+    after the public's, on the channels that reach any.
     """
     if where.empty:
         return []
-    audience = audience_for(where.channels, component_ids, where.routes)
+    audience = audience_for(where.channels, component_ids, where.routes, incident_id)
+    follower = Subscriber.incident_id.is_not(None)
     rows = db.session.execute(
-        select(StakeholderMember.group_id, Subscriber.channel, func.count())
+        select(StakeholderMember.group_id, Subscriber.channel, follower, func.count())
         .select_from(Subscriber)
         .outerjoin(StakeholderMember, StakeholderMember.id == Subscriber.stakeholder_member_id)
         .where(audience_condition(audience))
-        .group_by(StakeholderMember.group_id, Subscriber.channel)
+        .group_by(StakeholderMember.group_id, Subscriber.channel, follower)
     ).all()
     groups = {group_id: (key, name) for group_id, key, name in db.session.execute(
         select(StakeholderGroup.id, StakeholderGroup.public_id, StakeholderGroup.name)
         .where(StakeholderGroup.public_id.in_(list(where.routes))))}
-    counts = {(groups[group_id][0] if group_id is not None else PUBLIC, channel): int(n)
-              for group_id, channel, n in rows}
+    counts: dict[tuple[str, str], int] = {}
+    for group_id, channel, follows, n in rows:
+        key = (groups[group_id][0] if group_id is not None
+               else FOLLOWERS if follows else PUBLIC)
+        counts[key, channel] = counts.get((key, channel), 0) + int(n)
     lines = [ReachLine(PUBLIC, shown, n)
              for shown, n in _per_channel(where.channels, PUBLIC, counts)]
+    # Followers of one incident are reached by email and SMS only (no "chat" line).
+    lines.extend(ReachLine(FOLLOWERS, channel, counts[FOLLOWERS, channel], FOLLOWERS_LABEL)
+                 for channel in where.channels if counts.get((FOLLOWERS, channel)))
     for key, name in sorted(groups.values(), key=lambda group: group[1]):
         lines.extend(ReachLine(key, shown, n, name)
                      for shown, n in _per_channel(where.routes[key], key, counts))

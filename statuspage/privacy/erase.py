@@ -42,7 +42,9 @@ def erase_person(who: Person, actor: User | None, now: datetime | None = None) -
     public = people.subscription(who)
     state = public.state if public is not None else None
     was_erased = public is not None and public.erased_at is not None
-    erased = erasure.erase_rows([public] if public is not None else [], now)
+    # The page-wide row and the follows of incidents: each keeps the hash, so opt-outs hold.
+    erased = erasure.erase_rows([*([public] if public is not None else []),
+                                 *people.follows(who)], now)
     members = people.memberships(who)
     other_addresses: list[tuple[str, str]] = []
     for member in members:

@@ -45,6 +45,8 @@ def export_person(who: Person, actor: User | None, now: datetime | None = None
         "exported_at": _time(now or utcnow()),
         "about": {"channel": who.channel, "address": who.shown or who.address},
         "subscription": _subscriber(public) if public is not None else None,
+        "incident_follows": [{**_subscriber(row), "incident": _followed(row)}
+                             for row in people.follows(who)],
         "stakeholder_memberships": [_member(member) for member in members],
         "deliveries": sent,
         "dev_outbox_messages": _outbox(who),
@@ -90,6 +92,11 @@ def _address(row: Subscriber) -> str:
     """The address; a chat destination's URL masked (a credential, and shown masked in the
     console too), never its fingerprint."""
     return shown_destination(row.destination) if row.channel in CHAT_CHANNELS else row.address
+
+
+def _followed(row: Subscriber) -> dict[str, Any] | None:
+    incident = row.incident
+    return {"id": incident.public_id, "name": incident.name} if incident else None
 
 
 def _member(member: StakeholderMember) -> dict[str, Any]:

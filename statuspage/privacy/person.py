@@ -18,7 +18,7 @@ from statuspage.core.extensions import db
 from statuspage.models import AuditEntry, Delivery, StakeholderMember, Subscriber
 from statuspage.models.subscribers import CHAT_CHANNELS, EMAIL, SMS, WEBHOOK
 from statuspage.notify.chat import destination_address, detect_provider, mask_chat_url
-from statuspage.subscriptions import erasure
+from statuspage.subscriptions import erasure, same_address
 from statuspage.subscriptions import subscribe as subscriptions
 
 _E164 = re.compile(r"\+\d{6,15}")
@@ -90,6 +90,11 @@ def subscription(who: Person) -> Subscriber | None:
     return subscriptions.known_subscriber(who.channel, who.address)
 
 
+def follows(who: Person) -> list[Subscriber]:
+    """Their follows of single incidents (subscriptions.follows), also erased ones."""
+    return same_address.follows(who.channel, who.address)
+
+
 def memberships(who: Person) -> list[StakeholderMember]:
     """The stakeholder group memberships with this email address, phone number or chat
     destination (a group's chat destination is a member: found by its recipient row)."""
@@ -108,9 +113,11 @@ def memberships(who: Person) -> list[StakeholderMember]:
 
 
 def recipient_rows(who: Person) -> list[Subscriber]:
-    """Every subscriber row of the person: the public one and their stakeholder rows."""
+    """Every subscriber row of the person: the public one, their follows of incidents and
+    their stakeholder rows."""
     public = subscription(who)
     rows = [public] if public is not None else []
+    rows.extend(follows(who))
     for member in memberships(who):
         rows.extend(member.recipients)
     return rows
@@ -145,14 +152,16 @@ class Held:
     memberships: list[StakeholderMember]
     deliveries: int
     audit_entries: int
+    follows: list[Subscriber]
 
     @property
     def anything(self) -> bool:
         return bool(self.subscription is not None or self.memberships or self.deliveries
-                    or self.audit_entries)
+                    or self.audit_entries or self.follows)
 
 
 def held(who: Person) -> Held:
     rows = recipient_rows(who)
     return Held(subscription=subscription(who), memberships=memberships(who),
-                deliveries=len(deliveries(rows)), audit_entries=len(audit_entries(who, rows)))
+                deliveries=len(deliveries(rows)), audit_entries=len(audit_entries(who, rows)),
+                follows=follows(who))

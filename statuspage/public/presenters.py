@@ -11,7 +11,7 @@ The front page and the history build on them (front_presenter, history_presenter
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from flask_babel import gettext
@@ -23,6 +23,7 @@ from statuspage.models import Incident, Page
 from statuspage.models.status import IMPACT_LABELS
 from statuspage.page import queries
 from statuspage.page.record import get_page
+from statuspage.subscriptions import follows
 
 DEFAULT_ACCENT = "#2563eb"
 _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
@@ -77,6 +78,8 @@ class IncidentView:
     postmortem_at: datetime | None = None
     # The action items opted in to show under the published postmortem (title and state).
     follow_ups: list[PublicFollowUp] = field(default_factory=list)
+    # The permalink's "Get updates on this incident" channels; empty: not offered.
+    follow_channels: list[str] = field(default_factory=list)
 
 
 def site_view(page: Page) -> SiteView:
@@ -100,7 +103,11 @@ def incident_page(public_id: str) -> tuple[SiteView, IncidentView] | None:
     incident = queries.incident_with_timeline(public_id)
     if incident is None:
         return None
-    return site_view(get_page()), incident_view(incident)
+    page = get_page()
+    view = incident_view(incident)
+    if follows.followable(incident, page):
+        view = replace(view, follow_channels=follows.follow_channels(page))
+    return site_view(page), view
 
 
 def incident_view(incident: Incident, timeline: bool = True) -> IncidentView:

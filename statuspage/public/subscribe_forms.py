@@ -46,6 +46,13 @@ class SubscribeForm(PublicForm):
     components = SelectMultipleField(coerce=str, validate_choice=False)
 
 
+class FollowForm(PublicForm):
+    """"Get updates on this incident": a channel (email or SMS) and an address."""
+
+    channel = HiddenField()
+    address = StringField()
+
+
 class CodeForm(PublicForm):
     code = StringField("Code")
 

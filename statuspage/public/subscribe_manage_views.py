@@ -1,5 +1,8 @@
 """A subscriber's own pages: manage (components, unsubscribe) and RFC 8058 one-click unsubscribe.
 
+A follower of one incident (subscriptions.follows) gets the same pages: the manage page names
+the incident and lets them stop following it, and their one-click link ends the follow only.
+
 Both are reached through signed links sent to the address, so the link is the credential: no
 account, no login. The manage page's forms carry CSRF tokens. The unsubscribe URL is the one
 in the List-Unsubscribe header: a mailbox provider POSTs `List-Unsubscribe=One-Click` to it
@@ -24,6 +27,7 @@ from statuspage.public.subscribe_limits import confirm_limited
 from statuspage.public.subscribe_pages import (
     NOTICES,
     component_sections,
+    followed_incident,
     page,
     private,
     shown_address,
@@ -91,12 +95,14 @@ def unsubscribe(token: str) -> ResponseReturnValue:
     subscriber = token_subscriber(UNSUBSCRIBE, token)
     if request.method == "GET":
         return page("public/unsubscribe.html", subscriber=subscriber,
-                    address=shown_address(subscriber), done=subscriber.unsubscribed_at is not None)
+                    address=shown_address(subscriber), done=subscriber.unsubscribed_at is not None,
+                    followed=followed_incident(subscriber))
     # Any POST here is the one-click: the header's `List-Unsubscribe=One-Click` body, or the
-    # button on the GET page, which posts the same field.
+    # button on the GET page, which posts the same field. A follower's link ends the follow.
     leaving.unsubscribe(subscriber, reason="user")
     return page("public/unsubscribe.html", subscriber=subscriber,
-                address=shown_address(subscriber), done=True, manage=manage_path(subscriber))
+                address=shown_address(subscriber), done=True, manage=manage_path(subscriber),
+                followed=followed_incident(subscriber))
 
 
 def _manage_page(subscriber: Subscriber, form: ComponentsForm, notice: str | None = None,
@@ -105,7 +111,10 @@ def _manage_page(subscriber: Subscriber, form: ComponentsForm, notice: str | Non
                 token=request.view_args["token"] if request.view_args else "",
                 address=shown_address(subscriber), notice=notice, buttons=ButtonForm(),
                 can_resubscribe=leaving.can_resubscribe_itself(subscriber),
-                sections=component_sections(set(form.components.data or [])))
+                followed=followed_incident(subscriber),
+                # A follow hears of its incident, whatever the components.
+                sections=[] if subscriber.is_follower
+                else component_sections(set(form.components.data or [])))
 
 
 def _require_button() -> None:

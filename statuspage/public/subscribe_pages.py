@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import abort, make_response, render_template, session
+from flask import abort, make_response, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
 from statuspage.core.errors import DomainError, NotFound
+from statuspage.messages.templating import status_label
 from statuspage.models import Subscriber
 from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
 from statuspage.notify.addresses import allowed_regions, country_names, mask_phone
@@ -74,6 +75,27 @@ def component_sections(selected: set[str]) -> list[ComponentSection]:
     if loose.items:
         sections.insert(0, loose)
     return [s for s in sections if s.items]
+
+
+@dataclass(frozen=True)
+class FollowedIncident:
+    """The incident a follower's pages name: its title, permalink, status, and whether it
+    is over (then the follow has ended or is about to, subscriptions.follows)."""
+
+    name: str
+    url: str
+    status: str
+    over: bool
+
+
+def followed_incident(subscriber: Subscriber) -> FollowedIncident | None:
+    """What a follow follows; None for a page-wide subscription."""
+    incident = subscriber.incident
+    if incident is None:
+        return None
+    return FollowedIncident(incident.name,
+                            url_for("public.incident", public_id=incident.public_id),
+                            status_label(incident.status), incident.is_closed)
 
 
 def address_hint(channel: str) -> str:

@@ -21,7 +21,7 @@ from statuspage.core.tokens import CONFIRM
 from statuspage.models import Subscriber
 from statuspage.models.subscribers import SMS, WEBHOOK
 from statuspage.page.record import get_page
-from statuspage.public import bp
+from statuspage.public import bp, follow_views
 from statuspage.public.subscribe_forms import ButtonForm, CodeForm, SubscribeForm
 from statuspage.public.subscribe_limits import code_limited, confirm_limited, signup_limited
 from statuspage.public.subscribe_pages import (
@@ -163,6 +163,8 @@ def _rate_limited(error: RateLimitExceeded) -> ResponseReturnValue:
         form = SubscribeForm()
         form.add_error(message, "address")
         response = _subscribe_form(form, subscriptions.open_channels(get_page()), 429)
+    elif endpoint == "public.follow_incident":
+        response = follow_views.rate_limited(message)
     elif subscriber is not None and subscriber.channel == SMS:
         response = _code_form(subscriber, CodeForm(), status=429, refusal=message)
     else:

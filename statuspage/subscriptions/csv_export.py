@@ -60,12 +60,14 @@ def export_csv(filters: SubscriberFilter | None = None) -> Iterator[str]:
     """The matching subscribers as CSV text, header first, yielded one batch at a time.
 
     Keyset pagination by id: each batch is one query, and memory holds one batch only.
+    Followers of single incidents are left out: the file is read back by the import as
+    page-wide subscriptions, which a short follow of one incident never agreed to be.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
     yield _drain(buffer)
-    base = filtered(filters or SubscriberFilter())
+    base = filtered(filters or SubscriberFilter()).where(Subscriber.page_wide())
     last_id = 0
     while True:
         batch = db.session.execute(

@@ -23,7 +23,8 @@ from statuspage.subscriptions.csv_rows import ImportReport, Row
 
 
 def _existing(rows: list[Row]) -> dict[tuple[str, str], Subscriber]:
-    """The subscribers of the rows' addresses, erased ones too (found by their hash)."""
+    """The page-wide subscribers of the rows' addresses, erased ones too (found by their
+    hash); an import never touches a follow of one incident."""
     by_channel: dict[str, list[str]] = {}
     # (channel, value in the address column) -> (channel, the row's address)
     stands_for: dict[tuple[str, str], tuple[str, str]] = {}
@@ -31,7 +32,8 @@ def _existing(rows: list[Row]) -> dict[tuple[str, str], Subscriber]:
         for value in erasure.lookup_addresses(row.channel, row.address):
             by_channel.setdefault(row.channel, []).append(value)
             stands_for[(row.channel, value)] = (row.channel, row.address)
-    found = db.session.execute(select(Subscriber).where(Subscriber.public(), or_(*(
+    found = db.session.execute(select(Subscriber).where(Subscriber.public(),
+                                                        Subscriber.page_wide(), or_(*(
         (Subscriber.channel == channel) & Subscriber.address.in_(addresses)
         for channel, addresses in by_channel.items()
     ))).order_by(erasure.live_first())).scalars()

@@ -2,8 +2,8 @@
 
 `filtered` turns the list's search and filters (SubscriberFilter) into one query, shared by
 the console list and the CSV export (statuspage.subscriptions.csv_export), so a download
-holds what the list shows. Stakeholder members' rows are left out: they belong to their
-group's page.
+holds what the list shows (but the followers of single incidents, which it leaves out).
+Stakeholder members' rows are left out: they belong to their group's page.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from sqlalchemy.orm import selectinload
 
 from statuspage.core.errors import NotFound
 from statuspage.core.extensions import db
-from statuspage.models import CHANNELS, Subscriber
+from statuspage.models import CHANNELS, Incident, Subscriber
 
 STATES = ("active", "unconfirmed", "unsubscribed", "suppressed")
+# What a subscription covers: the whole page, or one incident (subscriptions.follows).
+SCOPES = ("page", "incident")
 
 
 @dataclass
@@ -27,6 +29,9 @@ class SubscriberFilter:
     search: str = ""
     channel: str = ""
     state: str = ""
+    scope: str = ""
+    # An incident's public id: its followers only.
+    incident: str = ""
 
 
 def state_condition(state: str) -> ColumnElement[bool]:
@@ -58,7 +63,7 @@ def filtered(filters: SubscriberFilter) -> Select[Subscriber]:
     # Stakeholder members' rows belong to their group's page, not the subscriber list.
     # Erased rows are anonymous opt-out records, nobody's subscription: not listed either.
     query = (select(Subscriber).where(Subscriber.public(), Subscriber.erased_at.is_(None))
-             .options(selectinload(Subscriber.components)))
+             .options(selectinload(Subscriber.components), selectinload(Subscriber.incident)))
     search = filters.search.strip()
     if search:
         # A substring match, case-insensitive: a full scan, fine for a console search box.
@@ -67,7 +72,23 @@ def filtered(filters: SubscriberFilter) -> Select[Subscriber]:
         query = query.where(Subscriber.channel == filters.channel)
     if filters.state in STATES:
         query = query.where(state_condition(filters.state))
+    if filters.scope == "page":
+        query = query.where(Subscriber.page_wide())
+    elif filters.scope == "incident":
+        query = query.where(Subscriber.incident_id.is_not(None))
+    if filters.incident:
+        # uq_subscriber_incident_address serves one incident's followers.
+        query = query.where(Subscriber.incident_id.in_(
+            select(Incident.id).where(Incident.public_id == filters.incident)))
     return query
+
+
+def filtered_incident(filters: SubscriberFilter) -> Incident | None:
+    """The incident whose followers the list is filtered to, if any."""
+    if not filters.incident:
+        return None
+    return db.session.execute(
+        select(Incident).where(Incident.public_id == filters.incident)).scalar_one_or_none()
 
 
 def subscriber_query(filters: SubscriberFilter) -> Select[Subscriber]:
@@ -80,7 +101,7 @@ def get_subscriber(public_id: str) -> Subscriber:
     subscriber = db.session.execute(
         select(Subscriber).where(Subscriber.public_id == public_id, Subscriber.public(),
                                  Subscriber.erased_at.is_(None))
-        .options(selectinload(Subscriber.components))
+        .options(selectinload(Subscriber.components), selectinload(Subscriber.incident))
     ).scalar_one_or_none()
     if subscriber is None:
         raise NotFound("No such subscriber.")

@@ -19,6 +19,7 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -29,14 +30,14 @@ from statuspage.core import jobs
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.core.i18n import N_
-from statuspage.core.numbers import whole_number
 from statuspage.core.tokens import CONFIRM
 from statuspage.core.transaction import use_case
 from statuspage.models import Component, Page, Subscriber, utcnow
 from statuspage.models.subscribers import CHANNELS, EMAIL, SMS, WEBHOOK
 from statuspage.notify import addresses
 from statuspage.page.record import get_page
-from statuspage.subscriptions import erasure
+from statuspage.subscriptions import erasure, same_address
+from statuspage.subscriptions.choice import change_components, resolve_components
 from statuspage.subscriptions.codes import TooManyRequests, check_code, spend_sms_budget
 from statuspage.subscriptions.links import (
     confirm_url,
@@ -47,10 +48,11 @@ from statuspage.subscriptions.links import (
 )
 
 __all__ = [
-    "TooManyRequests", "change_components", "confirm_email", "confirm_url", "confirm_webhook",
-    "find_subscriber", "known_subscriber", "lookup_form", "manage_url", "normalise_address",
-    "normalise_channel", "normalise_language", "open_channels", "recipient_for",
-    "resend_confirmation", "secret_issued", "subscribe", "unsubscribe_url", "verify_sms_code",
+    "Consent", "TooManyRequests", "change_components", "confirm_email", "confirm_url",
+    "confirm_webhook", "enqueue_confirmation", "find_subscriber", "known_subscriber",
+    "lookup_form", "manage_url", "normalise_address", "normalise_channel", "normalise_language",
+    "open_channels", "recipient_for", "resend_confirmation", "resolve_components",
+    "secret_issued", "sign_up", "subscribe", "unsubscribe_url", "verify_sms_code",
 ]
 
 log = logging.getLogger(__name__)
@@ -97,27 +99,39 @@ def lookup_form(channel: str, address: str) -> str:
     return addresses.lenient(channel, address.strip(), regions)
 
 
-def known_subscriber(channel: str, normalised: str) -> Subscriber | None:
-    """The public subscriber of a normalised address, also once its data was erased (then
-    found by the address's hash: subscriptions.erasure), so an opt-out outlives erasure."""
+def known_subscriber(channel: str, normalised: str,
+                     incident_id: int | None = None) -> Subscriber | None:
+    """The public subscriber of a normalised address (page-wide, or following the incident
+    `incident_id`), also once its data was erased (then found by the address's hash:
+    subscriptions.erasure), so an opt-out outlives erasure."""
+    scope = (Subscriber.page_wide() if incident_id is None
+             else Subscriber.incident_id == incident_id)
     return db.session.execute(
         select(Subscriber).where(
-            Subscriber.public(), Subscriber.channel == channel,
+            Subscriber.public(), scope, Subscriber.channel == channel,
             Subscriber.address.in_(erasure.lookup_addresses(channel, normalised)))
         .order_by(erasure.live_first()).limit(1)
     ).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class Consent:
+    """What a sign-up agrees to and where: the components (none: all), the language, the
+    client's IP, and the source ("page" for the public form, see subscribe)."""
+
+    components: list[Component]
+    language: str
+    ip: str | None
+    source: str
+
+
 @use_case
 def subscribe(channel: str, address: str, component_ids: Iterable[int | str], language: str,
               ip: str | None, source: str = "page") -> Subscriber:
-    """Start (or restart) a subscription and send its confirmation after the commit.
+    """Start (or restart) a page-wide subscription; see sign_up.
 
     `source` "page" is the public form, which only the open channels accept; the console and
     imports pass their own source and are not bound by the public switches.
-    An address already known is handled without revealing its state: unconfirmed → the
-    confirmation is sent again; active → its owner gets a way to manage it; unsubscribed → a
-    new consent and a new confirmation; suppressed (bounce, spam report) → nothing, quietly.
     """
     channel = normalise_channel(channel)
     page = get_page()
@@ -125,15 +139,34 @@ def subscribe(channel: str, address: str, component_ids: Iterable[int | str], la
         raise DomainError(_("Subscriptions by %(channel)s are not open on this page.",
                             channel=_(CHANNEL_LABELS[channel])), "channel")
     normalised = normalise_address(channel, address)
-    components = resolve_components(component_ids)
-    language = normalise_language(language)
-    subscriber = known_subscriber(channel, normalised)
-    if subscriber is None:
-        subscriber = Subscriber(channel=channel, address=normalised, token_version=1)
-        db.session.add(subscriber)
-        _start(subscriber, components, language, ip, source)
-    elif subscriber.suppressed_at is not None:
+    consent = Consent(resolve_components(component_ids), normalise_language(language), ip,
+                      source)
+    return sign_up(channel, normalised, consent)
+
+
+def sign_up(channel: str, normalised: str, consent: Consent,
+            incident_id: int | None = None) -> Subscriber:
+    """The double opt-in of a normalised address, page-wide or following one incident
+    (`incident_id`, see subscriptions.follows): commits, then sends the confirmation.
+
+    An address already known is handled without revealing its state: unconfirmed → the
+    confirmation is sent again; active → its owner gets a way to manage it; unsubscribed → a
+    new consent and a new confirmation; suppressed (bounce, spam report) → nothing, quietly.
+    An address a provider suppressed on another of its rows (subscriptions.same_address) is
+    suppressed here too, quietly: a follow cannot reopen a bounced address, nor the page one.
+    """
+    page = get_page()
+    subscriber = known_subscriber(channel, normalised, incident_id)
+    if subscriber is not None and subscriber.suppressed_at is not None:
         return subscriber  # refused quietly: the page answers as for anyone else
+    # Read before anything is added: a flush would hold the database's write lock longer.
+    dead = same_address.suppressed_elsewhere(
+        channel, normalised, subscriber.id if subscriber is not None else None)
+    if subscriber is None:
+        subscriber = Subscriber(channel=channel, address=normalised, token_version=1,
+                                incident_id=incident_id)
+        db.session.add(subscriber)
+        _start(subscriber, consent)
     elif subscriber.unsubscribed_at is not None:
         # A new consent: links from the old subscription stop working. An erased row gets
         # its address back: the double opt-in asks its owner again, as before the erasure.
@@ -142,11 +175,14 @@ def subscribe(channel: str, address: str, component_ids: Iterable[int | str], la
         subscriber.unsubscribed_at = None
         subscriber.suppression_reason = None
         subscriber.confirmed_at = None
-        _start(subscriber, components, language, ip, source)
+        _start(subscriber, consent)
     elif subscriber.confirmed_at is None:
-        _start(subscriber, components, language, ip, source)
+        _start(subscriber, consent)
     # else active: nothing changes here; the confirmation task sends its owner a way in.
-    if channel == SMS:
+    if dead is not None:
+        subscriber.suppressed_at = utcnow()
+        subscriber.suppression_reason = dead.suppression_reason
+    elif channel == SMS:
         spend_sms_budget(page)
     try:
         db.session.commit()
@@ -154,21 +190,20 @@ def subscribe(channel: str, address: str, component_ids: Iterable[int | str], la
         # The same address was signed up at the same moment by another request, whose
         # confirmation is on its way: answer as for any known address.
         db.session.rollback()
-        raced = find_subscriber(channel, normalised)
+        raced = known_subscriber(channel, normalised, incident_id)
         if raced is None:
             raise
         return raced
-    _enqueue_confirmation(subscriber)
+    enqueue_confirmation(subscriber)
     return subscriber
 
 
-def _start(subscriber: Subscriber, components: list[Component], language: str,
-           ip: str | None, source: str) -> None:
-    subscriber.components = components
-    subscriber.language = language
-    subscriber.consent_source = source[:32]
+def _start(subscriber: Subscriber, consent: Consent) -> None:
+    subscriber.components = consent.components
+    subscriber.language = consent.language
+    subscriber.consent_source = consent.source[:32]
     subscriber.consent_at = utcnow()
-    subscriber.consent_ip = ip[:64] if ip else None
+    subscriber.consent_ip = consent.ip[:64] if consent.ip else None
     subscriber.code_hash = None
     subscriber.code_attempts = 0
     if subscriber.channel == WEBHOOK:
@@ -195,11 +230,12 @@ def resend_confirmation(subscriber: Subscriber) -> Subscriber:
     if subscriber.channel == SMS:
         spend_sms_budget(get_page())
     db.session.commit()
-    _enqueue_confirmation(subscriber)
+    enqueue_confirmation(subscriber)
     return subscriber
 
 
-def _enqueue_confirmation(subscriber: Subscriber) -> None:
+def enqueue_confirmation(subscriber: Subscriber) -> None:
+    """Ask the worker to send the confirmation, after the caller's commit."""
     if subscriber.suppressed_at is not None:
         return
     # The sign-up is committed: if the queue is down, retried until it answers, and asking
@@ -248,31 +284,3 @@ def confirm_webhook(subscriber: Subscriber) -> Subscriber:
         subscriber.confirmed_at = utcnow()
         db.session.commit()
     return subscriber
-
-
-@use_case
-def change_components(subscriber: Subscriber, ids: Iterable[int | str]) -> Subscriber:
-    """Follow these components (a group stands for its components; none means all)."""
-    subscriber.components = resolve_components(ids)
-    db.session.commit()
-    return subscriber
-
-
-def resolve_components(ids: Iterable[int | str]) -> list[Component]:
-    """Components by id, groups expanded to their components; DomainError for unknown ids."""
-    wanted: set[int] = set()
-    for raw in ids or ():
-        number = raw if isinstance(raw, int) else whole_number(str(raw))
-        if number is None:
-            raise DomainError(_("Choose components from the list."), "components")
-        wanted.add(number)
-    if not wanted:
-        return []
-    rows = db.session.execute(select(Component).where(Component.id.in_(wanted))).scalars().all()
-    if len(rows) != len(wanted):
-        raise DomainError(_("Choose components from the list."), "components")
-    chosen: dict[int, Component] = {}
-    for component in sorted(rows, key=lambda c: (c.position, c.id)):
-        for leaf in (component.children if component.is_group else [component]):
-            chosen.setdefault(leaf.id, leaf)
-    return list(chosen.values())

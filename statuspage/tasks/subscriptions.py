@@ -6,6 +6,7 @@ from huey import crontab
 
 from statuspage.core.extensions import db
 from statuspage.delivery import confirmations
+from statuspage.subscriptions import follows
 from statuspage.subscriptions import imports as subscriber_import
 from statuspage.tasks.queues import app_context, huey
 
@@ -38,3 +39,10 @@ def resume_subscriber_imports() -> list[int]:
     """Every minute: enqueue again the imports whose worker died or whose task was lost."""
     with app_context():
         return subscriber_import.resume_stalled()
+
+
+@huey.periodic_task(crontab(minute="*/10"))
+def end_incident_follows() -> int:
+    """Every ten minutes: end the follows of incidents that are over (subscriptions.follows)."""
+    with app_context():
+        return follows.end_finished_follows()

@@ -20,6 +20,7 @@ from statuspage.models import StakeholderMember, Subscriber
 from statuspage.plan import internal_links, yaml_io
 from statuspage.plan import save as plan_save
 from statuspage.plan.stakeholder_members import MemberInput
+from statuspage.subscriptions import follows
 from statuspage.subscriptions.links import confirm_url, manage_path, sms_code_path, unsubscribe_url
 from tests.browser.a11y import assert_accessible, violations
 from tests.browser.scenarios import STATES, operational
@@ -107,6 +108,27 @@ def test_subscribe_pages_are_accessible(page: Page, factory: Factory) -> None:
     page.get_by_role("button", name="Subscribe").click()
     page.wait_for_url("**/subscribe/check-email")
     assert_accessible(page, "/subscribe/check-email")
+
+
+def test_follow_page_is_accessible(page: Page, factory: Factory) -> None:
+    """"Get updates on this incident": both channels, and the form with an error."""
+    site = STATES["degraded"](factory)
+    assert site.incident is not None
+    page.goto(f"/incidents/{site.incident.public_id}")
+    page.get_by_role("link", name="By text message").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Get updates on this incident")
+    assert_accessible(page, "follow (sms)")
+    page.goto(f"/incidents/{site.incident.public_id}/subscribe?channel=email")
+    assert_accessible(page, "follow (email)")
+    page.get_by_label("Email address").fill("not an address")
+    page.get_by_role("button", name="Get updates").click()
+    expect(page.locator("#address-error")).to_be_visible()
+    expect(page.get_by_label("Email address")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page, "follow (with an error)")
+    following = follows.follow(site.incident, "email", "reader@example.org", "en", None)
+    page.goto(manage_path(following))
+    expect(page.get_by_role("button", name="Stop following this incident")).to_be_visible()
+    assert_accessible(page, "manage (a follow)")
 
 
 def test_confirm_code_manage_and_unsubscribe_pages_are_accessible(
