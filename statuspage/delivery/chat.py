@@ -33,6 +33,7 @@ from statuspage.core.sealing import SealError, unseal
 from statuspage.delivery.acceptances import keep_sent
 from statuspage.delivery.chat_pacing import pacer
 from statuspage.delivery.faults import persist
+from statuspage.delivery.render_cache import rendered
 from statuspage.delivery.send import (
     Item,
     as_delivery_error,
@@ -43,7 +44,7 @@ from statuspage.delivery.send import (
     record_failure,
     set_state,
 )
-from statuspage.messages.chat import chat_notice, render_chat
+from statuspage.messages.chat import ChatNotice, chat_notice, render_chat
 from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
 from statuspage.models.deliveries import QUEUED
 from statuspage.models.subscribers import CHAT_CHANNELS
@@ -57,6 +58,8 @@ log = logging.getLogger(__name__)
 # as a task scheduled for then. A little over Slack's one second, so back-to-back messages
 # to one channel do not each make a round trip through the queue.
 LONGEST_SLEEP_SECONDS = 1.5
+# A public notice is read with this in its links' place; each message gets its reader's.
+LINK = "https://link.invalid/"
 # Delivery.provider_message_id's width (Google Chat's message names are long).
 MAX_PROVIDER_ID = 128
 
@@ -149,10 +152,28 @@ def _later(item: Item, wait: float) -> None:
 
 
 def _render(item: Item, target: Target) -> ChatContent:
+    """The message in the provider's format, with the recipient's own links.
+
+    The notice (what the event says in the reader's language) is read once per event,
+    language and audience for the next seconds (delivery.render_cache), as an email chunk's
+    rendering is: a fan-out to a thousand channels reads the event once, not a thousand times;
+    each message then gets its reader's links.
+    """
     recipient = target.recipient
-    event = db.session.get_one(FanoutEvent, item.event_id)
-    notice = chat_notice(event, item.language, manage_url=recipient.manage_url,
-                         unsubscribe_url=recipient.unsubscribe_url,
-                         link=recipient.internal_url)
-    db.session.commit()
+    public = not recipient.stakeholder
+
+    def read() -> ChatNotice:
+        event = db.session.get_one(FanoutEvent, item.event_id)
+        # Links stand in for the reader's own: they decide the notice's footer.
+        links = {"manage_url": LINK, "unsubscribe_url": LINK} if public else {}
+        notice = chat_notice(event, item.language, **links)
+        db.session.commit()
+        return notice
+
+    notice = rendered(("chat", item.event_id, item.language, public), read)
+    if public:
+        notice = replace(notice, manage_url=recipient.manage_url,
+                         unsubscribe_url=recipient.unsubscribe_url)
+    else:
+        notice = replace(notice, incident_url=recipient.internal_url or notice.incident_url)
     return render_chat(target.provider, notice)
