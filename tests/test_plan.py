@@ -32,25 +32,28 @@ def seeded(app: Flask) -> str:
 
 def test_sev1_reaches_the_public_by_email_and_sms_on_open_and_resolve(seeded: str) -> None:
     assert decide("SEV1", "incident_opened") == [
-        Route("public", ("email", "sms", "webhook")), Route(seeded, ("email", "sms"))]
+        Route("public", ("email", "sms", "webhook", "chat")),
+        Route(seeded, ("email", "sms", "chat"))]
     assert decide("SEV1", "incident_resolved")[0] == Route("public",
-                                                           ("email", "sms", "webhook"))
+                                                           ("email", "sms", "webhook", "chat"))
 
 
 def test_sev1_updates_email_the_public_and_text_the_executives(seeded: str) -> None:
     assert decide("SEV1", "incident_update") == [
-        Route("public", ("email", "webhook")), Route(seeded, ("email", "sms"))]
+        Route("public", ("email", "webhook", "chat")), Route(seeded, ("email", "sms", "chat"))]
 
 
 def test_sev2_and_sev3_email_the_public_only(seeded: str) -> None:
     for event in ("incident_opened", "incident_update", "incident_resolved"):
-        assert decide("SEV2", event) == [Route("public", ("email", "webhook"))]
-    assert decide("SEV3", "incident_opened") == [Route("public", ("email", "webhook"))]
+        assert decide("SEV2", event) == [Route("public", ("email", "webhook", "chat"))]
+    assert decide("SEV3", "incident_opened") == [Route("public", ("email", "webhook", "chat"))]
     assert decide("SEV3", "incident_update") == []
-    assert decide("SEV3", "incident_resolved") == [Route("public", ("email", "webhook"))]
+    assert decide("SEV3", "incident_resolved") == [Route("public", ("email", "webhook", "chat"))]
 
 
-def test_the_default_sends_public_webhooks_wherever_the_public_gets_email(seeded: str) -> None:
+def test_the_default_sends_public_webhooks_and_chat_wherever_the_public_gets_email(
+    seeded: str,
+) -> None:
     from statuspage.plan.document import events_for
 
     emailed = 0
@@ -59,6 +62,7 @@ def test_the_default_sends_public_webhooks_wherever_the_public_gets_email(seeded
             public = [r.channels for r in decide(severity, event) if r.is_public]
             channels = public[0] if public else ()
             assert ("webhook" in channels) == ("email" in channels), (severity, event)
+            assert ("chat" in channels) == ("email" in channels), (severity, event)
             emailed += "email" in channels
     # SEV1 and SEV2 every incident event (4 each), SEV3 opened and resolved, maintenance all 4.
     assert emailed == 14
@@ -74,13 +78,14 @@ def test_sev4_is_page_and_feeds_only(seeded: str) -> None:
 def test_maintenance_events_email_the_public(seeded: str) -> None:
     for event in ("maintenance_scheduled", "maintenance_reminder", "maintenance_started",
                   "maintenance_completed"):
-        assert decide("maintenance", event) == [Route("public", ("email", "webhook"))]
+        assert decide("maintenance", event) == [Route("public", ("email", "webhook", "chat"))]
     assert decide("maintenance", "incident_opened") == []
 
 
 def test_postmortems_are_emailed_to_the_public_for_sev1_and_sev2(seeded: str) -> None:
-    assert decide("SEV1", "postmortem_published")[0] == Route("public", ("email", "webhook"))
-    assert decide("SEV2", "postmortem_published") == [Route("public", ("email", "webhook"))]
+    assert decide("SEV1", "postmortem_published")[0] == Route("public",
+                                                              ("email", "webhook", "chat"))
+    assert decide("SEV2", "postmortem_published") == [Route("public", ("email", "webhook", "chat"))]
     assert decide("SEV3", "postmortem_published") == []
 
 
@@ -91,7 +96,8 @@ def test_cadence_and_approval_per_severity(seeded: str) -> None:
 
 
 def test_without_a_stored_plan_the_default_applies_and_nothing_is_written(app: Flask) -> None:
-    assert decide("SEV1", "incident_opened") == [Route("public", ("email", "sms", "webhook"))]
+    assert decide("SEV1", "incident_opened") == [
+        Route("public", ("email", "sms", "webhook", "chat"))]
     assert plan.cadence_minutes("SEV2") == 60
     assert db.session.scalar(select(func.count(PlanSetting.id))) == 0
     assert db.session.scalar(select(func.count(StakeholderGroup.id))) == 0
@@ -123,7 +129,7 @@ def test_deleting_a_group_removes_it_from_the_plan(seeded: str) -> None:
     executives = db.session.get(StakeholderGroup, db.session.scalar(
         select(StakeholderGroup.id).filter_by(public_id=seeded)))
     delete_group(executives, None)
-    assert decide("SEV1", "incident_update") == [Route("public", ("email", "webhook"))]
+    assert decide("SEV1", "incident_update") == [Route("public", ("email", "webhook", "chat"))]
     assert db.session.scalar(select(func.count(PlanRule.id)).where(
         PlanRule.audience == seeded)) == 0
 
@@ -158,4 +164,5 @@ def test_the_demo_seed_stores_the_default_plan(app: Flask) -> None:
     seed_demo()
     assert plan.plan_exists()
     assert decide("SEV1", "incident_update") == [
-        Route("public", ("email", "webhook")), Route(_executives(), ("email", "sms"))]
+        Route("public", ("email", "webhook", "chat")),
+        Route(_executives(), ("email", "sms", "chat"))]

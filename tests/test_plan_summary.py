@@ -42,11 +42,13 @@ def test_each_severity_says_approval_targets_definition_and_who_hears_the_openin
     assert (sev1.definition or "").startswith("Checkout, login or the whole service down")
     assert _counts(sev1.opening) == {
         ("Public subscribers", "email"): 3, ("Public subscribers", "sms"): 2,
-        ("Public subscribers", "webhook"): 0, ("Board", "email"): 1, ("Board", "sms"): 1}
+        ("Public subscribers", "webhook"): 0, ("Public subscribers", "chat"): 0,
+        ("Board", "email"): 1, ("Board", "sms"): 1, ("Board", "chat"): 0}
     assert sev1.recipients == 7
-    # SEV2 tells the public by email (and webhook) only; SEV4 messages nobody.
+    # SEV2 tells the public by email (and webhook and chat) only; SEV4 messages nobody.
     assert _counts(sev2.opening) == {("Public subscribers", "email"): 3,
-                                     ("Public subscribers", "webhook"): 0}
+                                     ("Public subscribers", "webhook"): 0,
+                                     ("Public subscribers", "chat"): 0}
     assert sev4.opening == [] and sev4.recipients == 0
 
 

@@ -36,8 +36,8 @@ def test_export_shows_the_default_plan_by_group_name(seeded: None) -> None:
     sev1 = document["severities"]["SEV1"]
     assert document["version"] == 1
     assert (sev1["cadence_minutes"], sev1["approval"]) == (30, False)
-    assert sev1["audiences"]["public"]["incident_opened"] == ["email", "sms", "webhook"]
-    assert sev1["audiences"]["Executives"]["incident_update"] == ["email", "sms"]
+    assert sev1["audiences"]["public"]["incident_opened"] == ["email", "sms", "webhook", "chat"]
+    assert sev1["audiences"]["Executives"]["incident_update"] == ["email", "sms", "chat"]
     assert document["severities"]["SEV4"] == {
         "definition": document["severities"]["SEV4"]["definition"], "first_update_minutes": None,
         "cadence_minutes": None, "approval": False, "audiences": {}}
@@ -115,6 +115,6 @@ def test_every_problem_is_listed_at_once(seeded: None) -> None:
     assert refused.value.errors == [  # type: ignore[attr-defined]
         "severities.SEV1.audiences.Execs: unknown audience (known: public, Executives)",
         "severities.SEV1.audiences.public.incident_opened: unknown channel 'pigeon' "
-        "(use email, sms, webhook)",
+        "(use email, sms, webhook, chat)",
     ]
     assert "2 problems" in refused.value.message

@@ -26,7 +26,7 @@ def test_a_new_sev1_incident_reaches_email_sms_and_webhook_under_the_default_pla
     result = reach(None, "investigating", [], severity="SEV1")
 
     assert all(line.audience == "public" for line in result)
-    assert _lines(result) == {"email": 3, "sms": 2, "webhook": 4}
+    assert _lines(result) == {"email": 3, "sms": 2, "webhook": 4, "chat": 0}
 
 
 def test_a_sev4_incident_reaches_no_one_under_the_default_plan(
@@ -44,7 +44,7 @@ def test_internal_updates_and_updates_without_notifications_reach_no_one(
     add_subscribers(3)
     incident = factory.incident(severity="SEV1")
 
-    assert _lines(reach(incident, "identified", [])) == {"email": 3, "webhook": 0}
+    assert _lines(reach(incident, "identified", [])) == {"email": 3, "webhook": 0, "chat": 0}
     assert reach(incident, "identified", [], visibility="internal") == []
     assert reach(incident, "identified", [], deliver=False) == []
 
@@ -54,8 +54,8 @@ def test_a_channel_the_page_has_closed_is_left_out(app: Flask, factory: Factory)
     get_page().allow_sms_subscribers = False
     db.session.commit()
 
-    assert _lines(reach(None, "investigating", [], severity="SEV1")) == {"email": 0,
-                                                                         "webhook": 0}
+    assert _lines(reach(None, "investigating", [], severity="SEV1")) == {
+        "email": 0, "webhook": 0, "chat": 0}
 
 
 def test_component_subscribers_count_only_for_their_components_or_group(

@@ -95,6 +95,7 @@ from statuspage.console import (  # noqa: E402,F401  (route registration)
     privacy_views,
     report_views,
     settings_views,
+    stakeholder_chat_views,
     stakeholder_views,
     subscriber_views,
     template_views,

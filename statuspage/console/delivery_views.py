@@ -35,6 +35,8 @@ from statuspage.models import (
     Subscriber,
 )
 from statuspage.models.deliveries import FAILED, QUEUED, SENDING
+from statuspage.models.subscribers import CHAT, CHAT_CHANNELS
+from statuspage.notify.chat import shown_destination
 from statuspage.subscriptions import erasure
 
 PER_PAGE = 50
@@ -82,8 +84,11 @@ def summarise(events: Iterable[FanoutEvent]) -> list[ChannelSummary]:
     """Merge `delivery.summary` of each event into one summary per channel."""
     merged: dict[str, ChannelSummary] = {}
     for event in events:
+        # Every public channel shows, even with nothing sent; "chat" shows as its providers,
+        # once there are deliveries to them.
         for channel in event.channels or []:
-            merged.setdefault(channel, ChannelSummary(channel))
+            if channel != CHAT:
+                merged.setdefault(channel, ChannelSummary(channel))
         for channel, counts in delivery.summary(event.id).items():
             summary = merged.setdefault(channel, ChannelSummary(channel))
             for state, count in counts.items():
@@ -144,15 +149,20 @@ def _update_or_404(public_id: str) -> IncidentUpdate:
 def _with_addresses(deliveries: list[Delivery]) -> list[tuple[Delivery, str]]:
     """(delivery, recipient address) for one page of the log, in one query."""
     ids = {d.subscriber_id for d in deliveries}
-    addresses = {row.id: row.address for row in db.session.execute(
-        select(Subscriber.id, Subscriber.address).where(Subscriber.id.in_(ids)))} if ids else {}
-    return [(d, _shown(addresses.get(d.subscriber_id))) for d in deliveries]
+    addresses = {row.id: _shown(row) for row in db.session.execute(
+        select(Subscriber.id, Subscriber.address, Subscriber.channel, Subscriber.destination)
+        .where(Subscriber.id.in_(ids)))} if ids else {}
+    return [(d, addresses.get(d.subscriber_id, "(removed)")) for d in deliveries]
 
 
-def _shown(address: str | None) -> str:
-    if address is None:
-        return "(removed)"
-    return "(erased)" if erasure.is_erased_address(address) else address
+def _shown(row: Any) -> str:
+    """The address as the log shows it: a chat destination's URL only masked (its address
+    column is a fingerprint, and the URL a credential)."""
+    if erasure.is_erased_address(row.address):
+        return "(erased)"
+    if row.channel in CHAT_CHANNELS:
+        return shown_destination(row.destination)
+    return str(row.address)
 
 
 def _detail_url(incident: Incident) -> str:

@@ -20,7 +20,8 @@ PER_PAGE = 25
 def log_backed_channels() -> list[str]:
     """Channels whose messages land in the outbox: those without provider credentials.
 
-    Mirrors statuspage.notify.registry's choice (webhooks always go out over HTTP).
+    Mirrors statuspage.notify.registry's choice (webhooks and chat messages always go out over
+    HTTP: they are in the delivery log, never here).
     """
     config = current_app.config
     channels = []

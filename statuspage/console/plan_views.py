@@ -19,7 +19,7 @@ from statuspage.console.access import require_role
 from statuspage.core.errors import DomainError
 from statuspage.core.numbers import whole_number
 from statuspage.models.plan import MAINTENANCE_PLAN, PLAN_SEVERITIES, PUBLIC
-from statuspage.models.subscribers import CHANNELS
+from statuspage.models.subscribers import PLAN_CHANNELS
 from statuspage.plan import rules as use_cases
 from statuspage.plan import save as saving
 from statuspage.plan import yaml_io
@@ -34,7 +34,7 @@ MATRIX_MARKER = "plan_matrix"
 def _audiences() -> list[dict[str, Any]]:
     """Public, then each stakeholder group: key, label and the channels it can use."""
     rows: list[dict[str, Any]] = [{"key": PUBLIC, "name": PUBLIC, "label": "Public subscribers",
-                                   "members": None, "channels": CHANNELS}]
+                                   "members": None, "channels": PLAN_CHANNELS}]
     rows += [{"key": group.public_id, "name": group.name, "label": group.name,
               "members": count, "channels": MEMBER_CHANNELS}
              for group, count in groups_with_counts()]

@@ -1,23 +1,25 @@
 """The composer's "Preview reach": who an update would reach, and what they would receive.
 
-Nothing is saved: the email and the SMS are rendered from an unsaved incident and update
-built from the typed form (never added to the session), and the counts come from
-statuspage.plan.reach, which the fan-out itself asks for its channels.
+Nothing is saved: the email, the SMS and the chat messages are rendered from an unsaved
+incident and update built from the typed form (never added to the session), and the counts
+come from statuspage.plan.reach, which the fan-out itself asks for its channels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from statuspage.console.chat_preview import ChatPreview, chat_previews
 from statuspage.core.segments import analyse
 from statuspage.messages.build import render_email_for
+from statuspage.messages.chat import ChatNotice, context_notice
 from statuspage.messages.context import EventContext, base_url
 from statuspage.messages.sms import render_sms_for
 from statuspage.models import Incident, IncidentUpdate, utcnow
 from statuspage.models.plan import PLAN_SEVERITIES
 from statuspage.page.record import get_page
-from statuspage.plan.reach import ReachLine, reach
+from statuspage.plan.reach import ReachLine, event_kind, reach
 
 # The composer's "Preview reach" button submits `action=reach`.
 REACH = "reach"
@@ -36,6 +38,8 @@ class ReachPreview:
     internal: bool = False
     # A number's first SMS carries "Reply STOP to unsubscribe": its segments.
     sms_notice_segments: int = 1
+    # The message in each chat format (Slack, Teams, Discord, Google Chat).
+    chats: list[ChatPreview] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -63,8 +67,21 @@ def preview_reach(incident: Incident | None, *, status: str, body: str,
     email = render_email_for(ctx, "en", stakeholder=visibility == "internal")
     sms = render_sms_for(ctx, "en").body
     info = analyse(sms)
+    kind = event_kind(incident, status, is_maintenance=shown.is_maintenance)
     return ReachPreview(lines=lines, email_subject=email.subject, email_html=email.html,
                         sms_text=sms, sms_segments=info.segments, sms_encoding=info.encoding,
                         internal=visibility == "internal",
                         sms_notice_segments=analyse(render_sms_for(ctx, "en", notice=True).body
-                                                    ).segments)
+                                                    ).segments,
+                        chats=chat_previews(_chat_notice(ctx, kind, visibility == "internal")))
+
+
+def _chat_notice(ctx: EventContext, kind: str, internal: bool) -> ChatNotice:
+    """The chat notice as its readers get it: a public subscriber's with their own links, a
+    group's (an internal update only ever reaches groups) with its link to the internal view.
+    The links stand for the reader's own."""
+    base = base_url()
+    if internal:
+        return context_notice(ctx, "en", kind=kind, link=f"{base}/internal/TOKEN")
+    return context_notice(ctx, "en", kind=kind, manage_url=f"{base}/manage/TOKEN",
+                          unsubscribe_url=f"{base}/unsubscribe/TOKEN")

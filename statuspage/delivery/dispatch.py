@@ -1,4 +1,5 @@
-"""Turn queued deliveries into worker tasks: email in chunks, webhooks one by one, SMS by pump.
+"""Turn queued deliveries into worker tasks: email in chunks, webhooks and chat messages one by
+one, SMS by pump.
 
 Enqueuing is only ever a hint: every send task claims its deliveries with a conditional
 UPDATE first, so a delivery enqueued twice is still sent once, and one never enqueued (a crash
@@ -19,7 +20,7 @@ from statuspage.delivery.id_lists import among
 from statuspage.delivery.sms.pump import wake_pump
 from statuspage.models import Delivery, Subscriber
 from statuspage.models.deliveries import QUEUED
-from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
+from statuspage.models.subscribers import CHAT_CHANNELS, EMAIL, SMS, WEBHOOK
 
 # SendGrid takes at most 1,000 recipients per mail/send call (providers.md 8.1).
 EMAIL_CHUNK = 1000
@@ -50,17 +51,21 @@ def dispatch_rows(rows: Iterable[Any]) -> int:
     """Enqueue send work for rows of (delivery id, channel, event id, language).
 
     Emails are grouped by event and language, so one rendered message serves each SendGrid
-    call; webhooks get one task each (a slow endpoint delays only itself); SMS go through
+    call; webhooks and chat messages get one task each (a slow endpoint delays only itself,
+    and a chat destination's pace is kept per message, see delivery.chat); SMS go through
     the single pump, which keeps the account's rate limit.
     """
     emails: dict[tuple[int, str], list[int]] = defaultdict(list)
     webhooks: list[int] = []
+    chats: list[int] = []
     sms = False
     for delivery_id, channel, event_id, language in rows:
         if channel == EMAIL:
             emails[(event_id, language)].append(delivery_id)
         elif channel == WEBHOOK:
             webhooks.append(delivery_id)
+        elif channel in CHAT_CHANNELS:
+            chats.append(delivery_id)
         elif channel == SMS:
             sms = True
     tasks = 0
@@ -70,6 +75,9 @@ def dispatch_rows(rows: Iterable[Any]) -> int:
             tasks += 1
     for delivery_id in webhooks:
         jobs.enqueue("send_webhook", delivery_id)
+        tasks += 1
+    for delivery_id in chats:
+        jobs.enqueue("send_chat", delivery_id)
         tasks += 1
     if sms and wake_pump():
         tasks += 1

@@ -70,7 +70,7 @@ def recover_expired_leases() -> dict[str, int]:
 
 
 def send_due(older_than: float | None = None) -> int:
-    """Enqueue email and webhook deliveries that have been due for `older_than` seconds or more.
+    """Enqueue email, webhook and chat deliveries due for `older_than` seconds or more.
 
     Retries are enqueued for their time when they fail; this catches those whose enqueue was
     lost (a crash between commit and enqueue, a flushed queue). The default, one lease, leaves

@@ -33,7 +33,7 @@ class PlanRule(Model):
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("stakeholder_group.id", ondelete="CASCADE"))
     event: Mapped[str] = mapped_column(String(32))
-    # Channel names in CHANNELS order, never empty.
+    # Channel names in PLAN_CHANNELS order (models.subscribers), never empty.
     channels: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     group: Mapped[StakeholderGroup | None] = relationship()

@@ -40,9 +40,13 @@ if TYPE_CHECKING:
 EMAIL, SMS, WEBHOOK = "email", "sms", "webhook"
 CHANNELS = (EMAIL, SMS, WEBHOOK)
 # Chat destinations (incoming webhooks of Slack, Microsoft Teams Workflows, Discord, Google
-# Chat): not yet offered as subscriber channels (issue 13 is adding them).
+# Chat): a recipient row's channel is its provider.
 SLACK, TEAMS, DISCORD, GOOGLE_CHAT = "slack", "teams", "discord", "googlechat"
 CHAT_CHANNELS = (SLACK, TEAMS, DISCORD, GOOGLE_CHAT)
+# The communication plan names chat as one channel, "chat": every provider's destinations
+# (statuspage.plan.audience expands it to CHAT_CHANNELS). PLAN_CHANNELS is what a plan names.
+CHAT = "chat"
+PLAN_CHANNELS = (EMAIL, SMS, WEBHOOK, CHAT)
 # consent_source of a stakeholder member's recipient rows: added by staff, no opt-in.
 STAKEHOLDER_SOURCE = "stakeholder"
 # Why a subscriber no longer receives messages.

@@ -10,7 +10,13 @@ from typing import Protocol
 
 from flask import current_app
 
-from statuspage.notify.base import EmailContent, Recipient, SmsContent, WebhookContent
+from statuspage.notify.base import (
+    ChatContent,
+    EmailContent,
+    Recipient,
+    SmsContent,
+    WebhookContent,
+)
 from statuspage.notify.log import LogEmailChannel, LogSmsChannel
 
 
@@ -24,6 +30,14 @@ class SmsChannel(Protocol):
 
 class WebhookChannel(Protocol):
     def send(self, content: WebhookContent, recipient: Recipient) -> str: ...
+
+
+class ChatChannel(Protocol):
+    """Slack, Teams, Discord and Google Chat incoming webhooks (notify.chat.ChatSender)."""
+
+    def send(self, content: ChatContent, recipient: Recipient) -> str: ...
+
+    def wait_before_next(self, provider: str, url: str) -> float: ...
 
 
 def email_channel() -> EmailChannel:
@@ -48,3 +62,28 @@ def webhook_channel() -> WebhookChannel:
     from statuspage.notify.webhook import HttpWebhookChannel
 
     return HttpWebhookChannel.from_config(current_app.config)
+
+
+# app.extensions key of the process's chat sender.
+CHAT_SENDER_KEY = "statuspage.chat_sender"
+
+
+def chat_channel() -> ChatChannel:
+    """The process's chat sender, one per app and settings.
+
+    Chat needs no credentials either: it always goes out over HTTP (tests point it at the
+    fake endpoints). One sender is shared by every worker thread because it remembers what
+    each destination's last answer said about its rate (Discord's bucket headers) and when
+    it last sent there: a new sender per message would forget it.
+    """
+    from statuspage.notify.chat import ChatSender
+
+    config = current_app.config
+    settings = (config.get("WEBHOOK_TIMEOUT_SECONDS"), bool(config.get("WEBHOOK_ALLOW_LOOPBACK")),
+                config.get("PUBLIC_BASE_URL"))
+    held = current_app.extensions.get(CHAT_SENDER_KEY)
+    if held is None or held[0] != settings:
+        held = (settings, ChatSender.from_config(config))
+        current_app.extensions[CHAT_SENDER_KEY] = held
+    sender: ChatChannel = held[1]
+    return sender

@@ -11,6 +11,9 @@ Three audiences live in the one recipient table (statuspage.models.subscribers):
 - stakeholder groups: the active recipient rows of each routed group's members, on that
   route's channels. Members need no opt-in and do not filter by component.
 
+The plan names chat as one channel, "chat"; here it stands for every chat provider's
+destinations (CHAT_CHANNELS: a recipient row's channel is its provider).
+
 Everyone gets an event once per channel: a follower is left out when the same address is
 reached as a page-wide subscriber, and a stakeholder row when it is reached as either or
 through another routed group (the lowest row id wins). Otherwise someone in two groups would
@@ -27,7 +30,7 @@ from sqlalchemy.orm import aliased
 
 from statuspage.core.extensions import db
 from statuspage.models import Component, StakeholderGroup, StakeholderMember, Subscriber
-from statuspage.models.subscribers import subscriber_component
+from statuspage.models.subscribers import CHAT, CHAT_CHANNELS, subscriber_component
 
 GroupRoute = tuple[int, tuple[str, ...]]  # (stakeholder group id, channels)
 
@@ -58,6 +61,16 @@ def with_groups(component_ids: Sequence[int]) -> list[int]:
     return sorted(set(component_ids) | {g for g in groups if g is not None})
 
 
+def recipient_channels(channels: Sequence[str]) -> tuple[str, ...]:
+    """The plan's channels as recipient rows name them: "chat" becomes every chat provider."""
+    expanded: list[str] = []
+    for channel in channels:
+        for name in (CHAT_CHANNELS if channel == CHAT else (channel,)):
+            if name not in expanded:
+                expanded.append(name)
+    return tuple(expanded)
+
+
 def group_routes(routes: Mapping[str, Sequence[str]]) -> tuple[GroupRoute, ...]:
     """{group public_id: channels} as (group id, channels); a group deleted since drops out."""
     keys = [key for key, channels in routes.items() if channels]
@@ -66,15 +79,18 @@ def group_routes(routes: Mapping[str, Sequence[str]]) -> tuple[GroupRoute, ...]:
     ids = dict(db.session.execute(
         select(StakeholderGroup.public_id, StakeholderGroup.id)
         .where(StakeholderGroup.public_id.in_(keys))).all())
-    return tuple(sorted((ids[key], tuple(routes[key])) for key in keys if key in ids))
+    return tuple(sorted((ids[key], recipient_channels(routes[key]))
+                        for key in keys if key in ids))
 
 
 def audience_for(channels: Sequence[str], component_ids: Sequence[int],
                  routes: Mapping[str, Sequence[str]] | None = None,
                  incident_id: int | None = None) -> Audience:
-    """The audience of an event: public channels, affected components, stakeholder routes,
-    and the incident whose followers it reaches."""
-    return Audience(tuple(channels), tuple(with_groups(sorted(set(component_ids)))),
+    """The audience of an event: public channels, affected components, stakeholder routes
+    (channels as the plan names them: "chat" is expanded to the chat providers), and the
+    incident whose followers it reaches."""
+    return Audience(recipient_channels(channels),
+                    tuple(with_groups(sorted(set(component_ids)))),
                     group_routes(routes or {}), incident_id)
 
 

@@ -10,18 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from statuspage.models.plan import INCIDENT_EVENTS, MAINTENANCE_EVENTS, MAINTENANCE_PLAN, PUBLIC
-from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
+from statuspage.models.subscribers import CHAT, EMAIL, SMS, WEBHOOK
 from statuspage.plan.document import VERSION
 
 
 def _public(events: dict[str, list[str]]) -> dict[str, list[str]]:
-    """A public route of the default plan: webhook wherever email goes.
+    """A public route of the default plan: webhook and chat wherever email goes.
 
     Decision: webhook subscribers signed up precisely to get machine notifications, and
     Statuspage sends a webhook for every incident update, so the default never leaves them
-    out of an event the public hears by email.
+    out of an event the public hears by email; a team that subscribed its chat channel asked
+    for the same updates (Statuspage's Slack subscriptions get every incident update too).
     """
-    return {event: [*channels, WEBHOOK] if EMAIL in channels else list(channels)
+    return {event: [*channels, WEBHOOK, CHAT] if EMAIL in channels else list(channels)
             for event, channels in events.items()}
 
 
@@ -39,7 +40,9 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
                 PUBLIC: _public({"incident_opened": [EMAIL, SMS], "incident_update": [EMAIL],
                                  "incident_resolved": [EMAIL, SMS],
                                  "postmortem_published": [EMAIL]}),
-                "Executives": {event: [EMAIL, SMS] for event in INCIDENT_EVENTS},
+                # The executives' chat channel too, once the group has one: where they
+                # follow incidents (a group without chat destinations gets no chat message).
+                "Executives": {event: [EMAIL, SMS, CHAT] for event in INCIDENT_EVENTS},
             }},
         "SEV2": {
             "definition": "A core feature (payments, sign-up, search, the API) down or badly "

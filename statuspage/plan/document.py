@@ -11,7 +11,7 @@ A plan document looks like this (audiences are `public` or stakeholder group nam
         approval: false
         audiences:
           public: {incident_opened: [email, sms], incident_update: [email]}
-          Executives: {incident_update: [email, sms]}
+          Executives: {incident_update: [email, sms, chat]}
 
 Validation collects every problem with its path (``severities.SEV1.audiences.Execs: unknown
 audience``) so a plan kept in version control can be fixed in one go. These are pure
@@ -33,13 +33,14 @@ from statuspage.models.plan import (
     PLAN_SEVERITIES,
     PUBLIC,
 )
-from statuspage.models.subscribers import CHANNELS, EMAIL, SMS
+from statuspage.models.subscribers import CHAT, EMAIL, PLAN_CHANNELS, SMS
 
 VERSION = 1
 # A week: longer than any sensible cadence, short enough to catch minutes typed as seconds.
 MAX_CADENCE_MINUTES = 7 * 24 * 60
-# Stakeholder members have an email address and a phone, never a webhook.
-MEMBER_CHANNELS = (EMAIL, SMS)
+# Stakeholder members have an email address and a phone, and a group may have chat
+# destinations (a Slack or Teams channel); never a webhook. "chat" means every chat provider.
+MEMBER_CHANNELS = (EMAIL, SMS, CHAT)
 SEVERITY_KEYS = ("definition", "first_update_minutes", "cadence_minutes", "approval",
                  "audiences")
 # What a severity means and its first-update target: incidents have severities, maintenance
@@ -104,17 +105,18 @@ def _channels(value: Any, path: str, is_public: bool, errors: list[str]) -> tupl
     if not isinstance(value, list):
         errors.append(f"{path}: expected a list of channels such as [email, sms]")
         return ()
-    allowed = CHANNELS if is_public else MEMBER_CHANNELS
+    allowed = PLAN_CHANNELS if is_public else MEMBER_CHANNELS
     chosen: set[str] = set()
     for channel in value:
-        if channel not in CHANNELS:
-            errors.append(f"{path}: unknown channel {channel!r} (use {', '.join(CHANNELS)})")
+        if channel not in PLAN_CHANNELS:
+            errors.append(f"{path}: unknown channel {channel!r} "
+                          f"(use {', '.join(PLAN_CHANNELS)})")
         elif channel not in allowed:
             errors.append(f"{path}: channel {channel!r} does not reach stakeholder group "
                           f"members (use {', '.join(MEMBER_CHANNELS)})")
         else:
             chosen.add(channel)
-    return tuple(c for c in CHANNELS if c in chosen)
+    return tuple(c for c in PLAN_CHANNELS if c in chosen)
 
 
 def _cadence(value: Any, path: str, errors: list[str]) -> int | None:

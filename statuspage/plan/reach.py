@@ -16,18 +16,17 @@ from sqlalchemy import func, select
 from statuspage.core.extensions import db
 from statuspage.models import Incident, StakeholderGroup, StakeholderMember, Subscriber
 from statuspage.models.plan import MAINTENANCE_PLAN, PUBLIC
-from statuspage.models.subscribers import EMAIL, SMS, WEBHOOK
+from statuspage.models.subscribers import CHAT, CHAT_CHANNELS, EMAIL, SMS, WEBHOOK
 from statuspage.page.record import get_page
 from statuspage.plan import routes as plan_routes
 from statuspage.plan import rules as plan
 from statuspage.plan.audience import audience_condition, audience_for
+from statuspage.plan.document import MEMBER_CHANNELS
 
 PUBLIC_LABEL = "Public subscribers"
 # The audience key and label of the incident's followers (subscriptions.follows).
 FOLLOWERS = "followers"
 FOLLOWERS_LABEL = "Following this incident"
-# Members have an email address and a phone; the plan refuses other channels for groups.
-MEMBER_CHANNELS = (EMAIL, SMS)
 
 
 class ReachLine(NamedTuple):
@@ -55,12 +54,18 @@ class Routing(NamedTuple):
 
 
 def open_channels() -> list[str]:
-    """The subscriber channels the page has open, in a fixed order."""
+    """The subscriber channels the page has open, in a fixed order (as the plan names them:
+    "chat" for every chat provider).
+
+    Chat has no switch of its own yet: public chat destinations are reached wherever the
+    plan's public route names chat (only the plan's own routes name it).
+    """
     page = get_page()
     return [channel for channel, open_ in (
         (EMAIL, page.allow_email_subscribers),
         (SMS, page.allow_sms_subscribers),
         (WEBHOOK, page.allow_webhook_subscribers),
+        (CHAT, True),
     ) if open_]
 
 
@@ -154,11 +159,26 @@ def count_routing(where: Routing, component_ids: Sequence[int],
         key = (groups[group_id][0] if group_id is not None
                else FOLLOWERS if follows else PUBLIC)
         counts[key, channel] = counts.get((key, channel), 0) + int(n)
-    lines = [ReachLine(PUBLIC, channel, counts.get((PUBLIC, channel), 0))
-             for channel in where.channels]
+    lines = [ReachLine(PUBLIC, shown, n)
+             for shown, n in _per_channel(where.channels, PUBLIC, counts)]
+    # Followers of one incident are reached by email and SMS only (no "chat" line).
     lines.extend(ReachLine(FOLLOWERS, channel, counts[FOLLOWERS, channel], FOLLOWERS_LABEL)
                  for channel in where.channels if counts.get((FOLLOWERS, channel)))
     for key, name in sorted(groups.values(), key=lambda group: group[1]):
-        lines.extend(ReachLine(key, channel, counts.get((key, channel), 0), name)
-                     for channel in where.routes[key])
+        lines.extend(ReachLine(key, shown, n, name)
+                     for shown, n in _per_channel(where.routes[key], key, counts))
+    return lines
+
+
+def _per_channel(channels: Sequence[str], audience: str,
+                 counts: dict[tuple[str, str], int]) -> list[tuple[str, int]]:
+    """(channel, recipients) for one audience: "chat" as one line per provider it reaches
+    (slack, teams, …), or one "chat" line of 0 when it reaches none."""
+    lines: list[tuple[str, int]] = []
+    for channel in channels:
+        if channel != CHAT:
+            lines.append((channel, counts.get((audience, channel), 0)))
+            continue
+        chats = [(provider, counts.get((audience, provider), 0)) for provider in CHAT_CHANNELS]
+        lines.extend([(p, n) for p, n in chats if n] or [(CHAT, 0)])
     return lines

@@ -49,7 +49,7 @@ def seed_default_plan(actor: User | None = None) -> bool:
         return False
     if db.session.scalar(select(StakeholderGroup).filter_by(name=DEFAULT_GROUP)) is None:
         db.session.add(StakeholderGroup(
-            name=DEFAULT_GROUP, description="Hears every SEV1 event by email and SMS."))
+            name=DEFAULT_GROUP, description="Hears every SEV1 event by email, SMS and chat."))
         db.session.flush()
     _write(_default_plan())
     audit.record(actor, "plan.seed", "plan")

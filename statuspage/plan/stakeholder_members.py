@@ -141,6 +141,9 @@ def update_member(group: StakeholderGroup, member_id: str, data: MemberInput,
                   actor: User | None) -> StakeholderMember:
     """Change a member's name, addresses or language; their recipients follow at once."""
     member = get_member(group, member_id)
+    if member.chat_destination is not None:
+        # A chat destination has no email or phone (plan.stakeholder_chat changes it).
+        raise NotFound("No such member.")
     name, email, phone, language = _member_values(data)
     if _existing(group, email, phone, besides=member) is not None:
         raise DomainError("Someone else in this group already has this email address or "

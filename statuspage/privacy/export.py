@@ -25,6 +25,7 @@ from statuspage.models import (
     User,
     utcnow,
 )
+from statuspage.notify.chat import shown_destination
 from statuspage.privacy import person as people
 from statuspage.privacy.person import Person
 from statuspage.subscriptions import chat
@@ -95,9 +96,13 @@ def _followed(row: Subscriber) -> dict[str, Any] | None:
 
 
 def _member(member: StakeholderMember) -> dict[str, Any]:
+    # A group's chat destination: its provider and masked URL (a credential).
+    chat_destination = ({"chat_provider": member.chat_provider,
+                         "chat_destination": shown_destination(member.chat_destination)}
+                        if member.chat_destination is not None else {})
     return {"id": member.public_id, "group": member.group.name, "name": member.name,
-            "email": member.email, "phone": member.phone, "language": member.language,
-            "added_at": _time(member.created_at)}
+            "email": member.email, "phone": member.phone, **chat_destination,
+            "language": member.language, "added_at": _time(member.created_at)}
 
 
 def _deliveries(rows: list[Subscriber]) -> list[dict[str, Any]]:

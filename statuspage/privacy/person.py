@@ -96,8 +96,15 @@ def follows(who: Person) -> list[Subscriber]:
 
 
 def memberships(who: Person) -> list[StakeholderMember]:
-    """The stakeholder group memberships with this email address or phone number."""
-    if who.channel == WEBHOOK or chat.is_chat(who.channel):
+    """The stakeholder group memberships with this email address, phone number or chat
+    destination (a group's chat destination is a member: found by its recipient row)."""
+    if chat.is_chat(who.channel):
+        return list(db.session.execute(
+            select(StakeholderMember).join(
+                Subscriber, Subscriber.stakeholder_member_id == StakeholderMember.id)
+            .where(Subscriber.channel == who.channel, Subscriber.address == who.address)
+            .order_by(StakeholderMember.id)).scalars())
+    if who.channel == WEBHOOK:
         return []
     column = StakeholderMember.email if who.channel == EMAIL else StakeholderMember.phone
     return list(db.session.execute(

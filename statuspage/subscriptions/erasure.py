@@ -17,6 +17,9 @@ the same row (`restore_address`).
 The hash is only as good as its key: restored without the same SECRET_KEY (instance/secret_key,
 carried by `flask backup`), the erased rows no longer match anyone, and those addresses could
 be subscribed or imported again. The key id in the address says which key made it.
+
+A chat destination's row keeps the hash of its fingerprint the same way, and loses its sealed
+URL (`destination`).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import gc
 
 from huey import crontab
 
+from statuspage.delivery import chat as delivery_chat
 from statuspage.delivery import email as delivery_email
 from statuspage.delivery import expand as delivery_expand
 from statuspage.delivery import journal as delivery_journal
@@ -68,6 +69,13 @@ def send_webhook(delivery_id: int) -> bool:
     """POST one webhook delivery."""
     with app_context(delivery_id=delivery_id):
         return webhook.send_webhook(delivery_id)
+
+
+@huey.task(**RETRY)
+def send_chat(delivery_id: int) -> bool:
+    """Post one chat delivery (Slack, Teams, Discord, Google Chat) at its destination's pace."""
+    with app_context(delivery_id=delivery_id):
+        return delivery_chat.send_chat(delivery_id)
 
 
 @sms_huey.task(**RETRY)

@@ -21,6 +21,7 @@ JOBS: dict[str, TaskWrapper] = {
     "expand_event": delivery.expand_event,
     "send_email_chunk": delivery.send_email_chunk,
     "send_webhook": delivery.send_webhook,
+    "send_chat": delivery.send_chat,
     "sms_pump": delivery.sms_pump,
     "sweep_after_queue_fault": delivery.sweep_after_queue_fault,
     "notify_approvers": approvals.notify_approvers,

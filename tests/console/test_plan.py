@@ -91,11 +91,13 @@ def test_viewers_read_the_plan_but_cannot_change_or_download_it(
     html = client.get("/console/plan").get_data(as_text=True)
     assert '<span class="tag">sms</span>' in html
     assert '<span class="tag">webhook</span>' in html  # the default routes public webhooks
+    assert '<span class="tag">chat</span>' in html  # and chat, for the public and Executives
     assert "<input type=\"checkbox\"" not in html
     assert client.post("/console/plan", data=_matrix()).status_code == 403
     assert client.post("/console/plan/import", data={}).status_code == 403
     assert client.get("/console/plan.yaml").status_code == 403
-    assert decide("SEV1", "incident_opened")[0] == Route("public", ("email", "sms", "webhook"))
+    assert decide("SEV1", "incident_opened")[0] == Route("public",
+                                                         ("email", "sms", "webhook", "chat"))
 
 
 def test_communicators_cannot_change_the_plan(client: FlaskClient, login: LoginHelper) -> None:

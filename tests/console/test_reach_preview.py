@@ -50,7 +50,7 @@ def test_preview_reach_on_a_new_incident_shows_counts_and_messages_and_saves_not
 
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert _table(html) == {"email": 3, "sms": 2, "webhook": 0}
+    assert _table(html) == {"email": 3, "sms": 2, "webhook": 0, "chat": 0}
     assert "Checkout down: Investigating" in html  # the email subject
     assert 'sandbox="" title="Email preview" srcdoc="' in html
     assert "<script>x()</script>" not in html
@@ -110,10 +110,10 @@ def test_the_fan_out_delivers_to_exactly_the_counts_the_preview_showed(
     event = db.session.execute(select(FanoutEvent).filter_by(update_id=update.id)).scalar_one()
     delivered = Counter(db.session.execute(
         select(Delivery.channel).where(Delivery.event_id == event.id)).scalars())
-    # SEV1 "incident_update" is email and webhook (no SMS): API's 4, not Web's 3, not the
-    # suppressed one; both webhooks.
-    assert preview == {"email": 4, "webhook": 2}
-    assert dict(delivered) == preview
+    # SEV1 "incident_update" is email, webhook and chat (no SMS): API's 4, not Web's 3, not
+    # the suppressed one; both webhooks; no chat destination.
+    assert preview == {"email": 4, "webhook": 2, "chat": 0}
+    assert dict(delivered) == {channel: n for channel, n in preview.items() if n}
 
 
 def test_stakeholder_groups_in_the_preview_are_exactly_the_deliveries_made(

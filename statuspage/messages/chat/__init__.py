@@ -23,6 +23,7 @@ from statuspage.messages.chat.notice import (
     ComponentChange,
     chat_confirmation_notice,
     chat_notice,
+    context_notice,
 )
 from statuspage.messages.chat.slack import slack_message
 from statuspage.messages.chat.teams import teams_message
@@ -36,6 +37,7 @@ __all__ = [
     "ComponentChange",
     "chat_confirmation_notice",
     "chat_notice",
+    "context_notice",
     "render_chat",
     "render_chat_confirmation",
 ]

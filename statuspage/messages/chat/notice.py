@@ -128,6 +128,14 @@ def chat_notice(event: FanoutEvent, language: str, *, manage_url: str = "",
         return _event_notice(event, load_event(event), manage_url, unsubscribe_url, link)
 
 
+def context_notice(ctx: EventContext, language: str, *, kind: str, manage_url: str = "",
+                   unsubscribe_url: str = "", link: str = "") -> ChatNotice:
+    """The notice of an event that is not stored: the composer's preview of an update about
+    to be posted (`ctx` holds the unsaved incident and update; `kind` is the event's kind)."""
+    with force_locale(language_for(language)):
+        return _event_notice(FanoutEvent(kind=kind), ctx, manage_url, unsubscribe_url, link)
+
+
 def chat_confirmation_notice(subscriber: Subscriber, confirm_url: str) -> ChatNotice:
     """The double opt-in test message: the page, the confirmation link and what the channel
     would receive (its components, or all)."""
