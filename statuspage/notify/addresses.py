@@ -24,7 +24,7 @@ from statuspage.core.i18n import N_, current_language
 from statuspage.core.sealing import fingerprint
 from statuspage.models import Page
 from statuspage.models.subscribers import CHAT_CHANNELS, EMAIL, SMS, WEBHOOK
-from statuspage.notify.chat.urls import check_chat_url
+from statuspage.notify.chat.destinations import destination_address
 from statuspage.notify.webhook import check_webhook_url
 
 # Number types a text message can reach. US and Canadian numbers cannot be told apart
@@ -182,7 +182,7 @@ def normalise(channel: str, raw: str, page: Page, allow_loopback: bool) -> str:
 def chat_address(provider: str, raw: str, allow_loopback: bool) -> str:
     """A chat destination's canonical address: the fingerprint of its checked URL, or the
     DomainError of notify.chat's check (on the `address` field)."""
-    return fingerprint(check_chat_url(provider, raw, allow_loopback=allow_loopback))
+    return destination_address(provider, raw, allow_loopback=allow_loopback)
 
 
 def lenient(channel: str, raw: str, regions: list[str]) -> str:

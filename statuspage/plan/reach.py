@@ -55,17 +55,13 @@ class Routing(NamedTuple):
 
 def open_channels() -> list[str]:
     """The subscriber channels the page has open, in a fixed order (as the plan names them:
-    "chat" for every chat provider).
-
-    Chat has no switch of its own yet: public chat destinations are reached wherever the
-    plan's public route names chat (only the plan's own routes name it).
-    """
+    "chat" for every chat provider, open with the page's allow_chat_subscribers)."""
     page = get_page()
     return [channel for channel, open_ in (
         (EMAIL, page.allow_email_subscribers),
         (SMS, page.allow_sms_subscribers),
         (WEBHOOK, page.allow_webhook_subscribers),
-        (CHAT, True),
+        (CHAT, page.allow_chat_subscribers),
     ) if open_]
 
 

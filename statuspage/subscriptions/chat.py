@@ -16,10 +16,11 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from statuspage.core.errors import DomainError
-from statuspage.core.sealing import SealError, seal, unseal
+from statuspage.core.sealing import SealError, unseal
 from statuspage.models import Subscriber
 from statuspage.models.subscribers import CHAT_CHANNELS
-from statuspage.notify.chat import check_chat_url, detect_provider, mask_chat_url
+from statuspage.notify.chat import destinations, detect_provider
+from statuspage.notify.chat.destinations import seal_destination
 from statuspage.notify.chat.urls import PROVIDER_NAMES
 
 __all__ = ["CHAT", "PROVIDER_NAMES", "destination_url", "display_address", "is_chat",
@@ -57,7 +58,7 @@ def pick_provider(choice: str, url: str) -> str:
 
 def sealed_destination(provider: str, raw: str) -> str:
     """The checked URL, sealed for `Subscriber.destination`; DomainError if it is refused."""
-    return seal(check_chat_url(provider, raw, allow_loopback=_allow_loopback()))
+    return seal_destination(provider, raw, allow_loopback=_allow_loopback()).sealed
 
 
 def destination_url(subscriber: Subscriber) -> str:
@@ -73,10 +74,7 @@ def shown_destination(subscriber: Subscriber) -> str:
     or space id, the last 4 characters of the credential); "" when there is none."""
     if subscriber.destination is None:
         return ""
-    try:
-        return mask_chat_url(unseal(subscriber.destination))
-    except SealError:
-        return ""
+    return destinations.shown_destination(subscriber.destination)
 
 
 def display_address(subscriber: Subscriber) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from statuspage.core.extensions import db
 from statuspage.models import Delivery, FanoutEvent, IncidentUpdate
 from statuspage.models.plan import PUBLIC
+from statuspage.page.record import get_page
 from statuspage.plan.reach import reach
 from tests.chat_delivery_support import group_with_chats, public_chat
 from tests.chat_support import RULES
@@ -128,3 +129,17 @@ def test_an_internal_updates_chat_preview_is_the_groups(
     assert slack is not None
     assert "Internal update — not public" in slack[1] and "/internal/TOKEN" in slack[1]
     assert "/unsubscribe/" not in slack[1]
+
+
+def test_a_page_closed_to_chat_subscribers_reaches_no_public_chat_destination(
+    app: Flask, factory: Factory,
+) -> None:
+    group = _audiences(app)
+    get_page().allow_chat_subscribers = False
+    db.session.commit()
+    incident = factory.incident(severity="SEV1", deliver_notifications=False)
+
+    lines = reach(incident, "identified", [])
+    # The group's own chat destinations are staff's, not subscriptions: still reached.
+    assert [(line.audience, line.channel, line.recipients) for line in lines] == [
+        (PUBLIC, "email", 2), (group, "slack", 1), (group, "teams", 1)]
