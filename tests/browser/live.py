@@ -138,6 +138,8 @@ def running_site(instance: Path, sendgrid_url: str | None, twilio_url: str | Non
         CACHE_CHECK_SECONDS="0", RATELIMIT_ENABLED="false", BIND="127.0.0.1",
         # Open dashboards ask for news every 2 s (10 in production): tests wait less.
         CONSOLE_REFRESH_SECONDS="2",
+        # Chat and webhook destinations are local fakes (as for the in-process app below).
+        WEBHOOK_ALLOW_LOOPBACK="true",
         # Added to the Procfile's gunicorn command: threads for the browser's parallel requests,
         # one import for both workers (start-up time), and no control socket, whose default
         # path is per user and so shared by every concurrent run.

@@ -6,9 +6,13 @@ internal update reaches the stakeholder at once, whose link opens the internal v
 cadence reminder -> an update rejected (the lead is told, the text comes back) -> break glass
 -> resolve -> the postmortem from the scaffold, approved, headings on the page and in the email
 -> the metrics show the delays this test measured, and the follow-up list shows the actions.
+Chat too (tests/browser/chat_steps.py): the lead adds the Executives' Slack and Teams channels
+on the group page, a customer subscribes their Discord channel on /subscribe and confirms it;
+the internal update reaches Slack and Teams only, the public ones Discord, each once.
 
 The site runs as `make run` does (no provider credentials), so every email and SMS lands in the
-dev outbox, and the users read them there. Every step checks what the user sees.
+dev outbox, and the users read them there; chat goes to the local fake endpoints
+(tests/fakes/chat.py). Every step checks what the user sees.
 """
 
 from __future__ import annotations
@@ -30,11 +34,19 @@ from statuspage.plan.save import seed_default_plan
 from statuspage.plan.stakeholder_members import MemberInput, add_member
 from statuspage.plan.stakeholders import get_group
 from statuspage.tasks import queues as tasks
+from tests.browser.chat_steps import (
+    ChatChannels,
+    add_group_chats,
+    check_public_message,
+    shown,
+    subscribe_discord,
+)
 from tests.browser.conftest import PageMaker, page_maker
 from tests.browser.live import LiveServer, reset_database, running_site
 from tests.browser.support import path_of
 from tests.browser.test_screenshots import shoot
 from tests.factories import PASSWORD, Factory
+from tests.fakes.chat import FakeChat
 
 LEAD = "lead@example.com"  # an admin: the communications lead, who may break glass
 APPROVER = "approver@example.com"  # a communicator with a phone
@@ -139,14 +151,21 @@ def section(page: Page, title_id: str) -> Locator:
     return page.locator(f"section[aria-labelledby={title_id}]")
 
 
-def test_a_sev1_from_declaration_to_postmortem(sev1_site: LiveServer,
-                                               open_page: PageMaker) -> None:
+def test_a_sev1_from_declaration_to_postmortem(sev1_site: LiveServer, open_page: PageMaker,
+                                               fake_chat: FakeChat) -> None:
     lead, approver = open_page(), open_page()
     login(approver, APPROVER)
     expect(approver.locator("#approvals")).to_contain_text("No update is waiting")
 
-    # -- Declare, with a back-dated impact start. -------------------------------------------
+    # -- Chat: the Executives' Slack and Teams channels; a customer's Discord, confirmed. ---
     login(lead, LEAD)
+    chats = ChatChannels.on(fake_chat, sev1_site)
+    add_group_chats(lead, "Executives", chats)
+    shoot(lead, "console-group-chat")
+    subscribe_discord(open_page(), chats)
+
+    # -- Declare, with a back-dated impact start. -------------------------------------------
+    lead.goto("/console")
     lead.get_by_role("main").get_by_role("link", name="Declare incident").click()
     started = (datetime.now(UTC) - timedelta(minutes=12)).replace(second=0, microsecond=0)
     lead.get_by_label("Title").fill("Checkout failing for all customers")
@@ -206,6 +225,8 @@ def test_a_sev1_from_declaration_to_postmortem(sev1_site: LiveServer,
     expect(approver.get_by_role("status").filter(has_text="Edited and published")).to_be_visible()
     visitor.goto("/")
     expect(visitor.locator("main")).to_contain_text("Customers cannot complete checkout.")
+    check_public_message(visitor, chats, chats.wait_for(
+        chats.discord, "Customers cannot complete checkout."))
 
     # -- An internal update reaches the stakeholder at once. ----------------------------------
     lead.goto(f"/console/incidents/{public_id}")
@@ -220,6 +241,9 @@ def test_a_sev1_from_declaration_to_postmortem(sev1_site: LiveServer,
     stakeholder.goto(link_in(internal_mail, "/internal/"))
     expect(stakeholder.locator("main")).to_contain_text("writes are refused")
     expect(stakeholder.locator("main")).to_contain_text("Customers cannot complete checkout.")
+    for url in chats.group:  # the group's channels, not the public's
+        chats.wait_for(url, "[Internal] Checkout failing", "writes are refused")
+    assert not [m for m in fake_chat.messages(chats.discord) if "refused" in shown(m)]
     visitor.goto(f"/incidents/{public_id}")
     expect(visitor.locator("main")).not_to_contain_text("writes are refused")
 
@@ -330,6 +354,22 @@ def test_a_sev1_from_declaration_to_postmortem(sev1_site: LiveServer,
     row = lead.locator("tr").filter(has_text="Alert when database failover takes over 60 s")
     expect(row).to_contain_text("OVERDUE")
     expect(row).to_contain_text("Platform team")
+
+    # -- Chat: each channel got what the plan sends it, once; the public no internal text. --
+    for url in (*chats.group, chats.discord):
+        chats.wait_for(url, "Read the postmortem")
+    drafted = "[Awaiting approval]"  # groups are told of drafts at once, not again unedited
+    for url in chats.group:
+        assert chats.summary(url) == [
+            (drafted, "Checkout fails for every customer"),
+            ("", "Customers cannot complete checkout"), ("[Internal]", "writes are refused"),
+            (drafted, "failed failover"), (drafted, "Orders placed earlier are safe"),
+            (drafted, "Checkout works again"), ("", "Read the postmortem")], url
+    assert chats.summary(chats.discord) == [
+        ("", "Confirm your subscription"), ("", "Customers cannot complete checkout"),
+        ("", "Orders placed earlier are safe"), ("", "Checkout works again"),
+        ("", "Read the postmortem")]
+    chats.check_messages()
 
 
 
