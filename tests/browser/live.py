@@ -138,14 +138,15 @@ def running_site(instance: Path, sendgrid_url: str | None, twilio_url: str | Non
         CACHE_CHECK_SECONDS="0", RATELIMIT_ENABLED="false", BIND="127.0.0.1",
         # Open dashboards ask for news every 2 s (10 in production): tests wait less.
         CONSOLE_REFRESH_SECONDS="2",
-        # Chat and webhook destinations are local fakes (as for the in-process app below).
-        WEBHOOK_ALLOW_LOOPBACK="true",
         # Added to the Procfile's gunicorn command: threads for the browser's parallel requests,
         # one import for both workers (start-up time), and no control socket, whose default
         # path is per user and so shared by every concurrent run.
         GUNICORN_CMD_ARGS="--threads 4 --preload --no-control-socket",
         PATH=f"{BIN}:{env.get('PATH', '')}", **providers,
     )
+    # Chat and webhook destinations are local fakes (as for the in-process app below); the
+    # provider settings say so too when there are providers.
+    env["WEBHOOK_ALLOW_LOOPBACK"] = "true"
     # Users are made in-process (conftest's `users`): a process start is ~5 s on a busy machine.
     done = subprocess.run(["bash", "-c", procfile()["release"]], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120, check=False)
