@@ -3,6 +3,7 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
+CLIENT_VENV ?= .venv-statuspage-client
 PORT ?= 5000
 export FLASK_APP := statuspage
 # The Procfile's commands (gunicorn, python -m statuspage.tasks.consumer, flask) come from the virtualenv.
@@ -31,10 +32,20 @@ $(VENV)/.installed-run: requirements.lock pyproject.toml | $(BIN)/python
 
 # The dev lock holds the runtime lock's pins (tests/test_dependencies.py), so installing it
 # also brings the run install up to date: one pip run, and its stamp too.
-$(VENV)/.installed-dev: requirements-dev.lock requirements.lock pyproject.toml | $(BIN)/python
+$(VENV)/.installed-dev: requirements-dev.lock requirements.lock pyproject.toml $(CLIENT_VENV)/.installed | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $(VENV)/.installed-run $@
+
+# Atlassian's own PyPI client for the Statuspage Manage API (atlassian-statuspage) pins
+# requests 2.29 and urllib3 1.26, which cannot share our virtualenv: the tests run it from a
+# virtualenv of its own (tests/clients/statuspage-client.lock, pinned with hashes; `make lock`
+# refreshes it), against a live server (tests/test_api_v1_client.py).
+$(CLIENT_VENV)/.installed: tests/clients/statuspage-client.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(CLIENT_VENV)
+	$(CLIENT_VENV)/bin/pip install --quiet --require-hashes -r tests/clients/statuspage-client.lock
+	@touch $@
 
 # Refresh both locks after editing pyproject.toml's dependencies (tests/test_dependencies.py
 # fails until then). The dev lock is resolved first; the runtime lock is constrained by it, so
@@ -48,6 +59,9 @@ lock: | $(BIN)/python
 	$(BIN)/pip install --quiet uv==$(UV_VERSION)
 	$(UV_COMPILE) --extra dev -o requirements-dev.lock
 	$(UV_COMPILE) --constraint requirements-dev.lock -o requirements.lock
+	$(BIN)/uv pip compile tests/clients/statuspage-client.in --universal --python-version 3.11 \
+		--generate-hashes --custom-compile-command "make lock" --quiet \
+		-o tests/clients/statuspage-client.lock
 
 migrate: install
 	$(BIN)/flask db upgrade
@@ -91,4 +105,4 @@ translations: install
 	$(BIN)/pybabel compile -d translations --statistics
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) $(CLIENT_VENV) instance .pytest_cache
