@@ -33,7 +33,7 @@ TEAMS = ("https://prod-12.westeurope.logic.azure.com:443/workflows/"
 DISCORD = ("https://discord.com/api/webhooks/123456789012345678/"
            "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdEfGhIjKlMnOp")
 _ROW = re.compile(r'<tr data-audience="(\w+)" data-channel="(\w+)"><th scope="row">[^<]*</th>'
-                  r'<td>\w+</td><td class="num">(\d+)</td></tr>')
+                  r'<td>[^<]+</td><td class="num">(\d+)</td></tr>')
 
 
 def _audiences(app: Flask) -> str:
