@@ -136,21 +136,29 @@ def _target(item: Item) -> Target:
 def _wait_for_slot(channel: registry.ChatChannel, target: Target) -> float | None:
     """Sleep until the destination's slot if it is near; else the seconds to come back in."""
     interval = MIN_INTERVAL.get(target.provider, 0.0)
-    url = target.recipient.address
     slot = pacer().reserve(target.key, interval, longest=LONGEST_SLEEP_SECONDS,
-                           at_least=channel.wait_before_next(target.provider, url))
+                           at_least=_asked_wait(channel, target))
     if not slot.reserved:
         return slot.wait
     if slot.wait > 0:
         time.sleep(slot.wait)
     # What the destination said meanwhile (a send that ended while we slept, with Discord's
     # "none left in this bucket"), or a previous send that left later than its slot.
-    still = channel.wait_before_next(target.provider, url)
+    still = _asked_wait(channel, target)
     if still > LONGEST_SLEEP_SECONDS:
         return still
     if still > 0:
         time.sleep(still)
     return None
+
+
+def _asked_wait(channel: registry.ChatChannel, target: Target) -> float:
+    """The wait the destination's last send and answer ask for (the webhook sender's, or the
+    Slack bot's for a channel it posts to)."""
+    if target.slack_channel:
+        api = registry.slack_api()
+        return api.wait_before_next(target.slack_channel) if api is not None else 0.0
+    return channel.wait_before_next(target.provider, target.recipient.address)
 
 
 def _later(item: Item, wait: float) -> None:

@@ -45,6 +45,8 @@ class SlackApiChannel(Protocol):
 
     def post(self, channel: str, content: ChatContent, *, thread_ts: str = "") -> str: ...
 
+    def wait_before_next(self, channel: str) -> float: ...
+
 
 def email_channel() -> EmailChannel:
     if not current_app.config.get("SENDGRID_API_KEY"):

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -40,8 +42,10 @@ import requests
 
 from statuspage.core.config_slack import check_api_base
 from statuspage.core.logging_setup import redact
+from statuspage.models.subscribers import SLACK
 from statuspage.notify.base import ChatContent, DeliveryError, retry_after_seconds
 from statuspage.notify.chat.outcomes import GONE
+from statuspage.notify.chat.sender import MIN_INTERVAL
 from statuspage.notify.webhook_guard import BlockedAddressError, GuardedAdapter
 
 logger = logging.getLogger(__name__)
@@ -60,8 +64,8 @@ MAX_DETAIL = 200
 
 
 class SlackWebApi:
-    """Posts messages into Slack channels with the bot token; one per process (stateless
-    apart from its connection pool)."""
+    """Posts messages into Slack channels with the bot token; one per process, shared by the
+    worker threads (it remembers when it last posted to each channel, under a lock)."""
 
     def __init__(self, *, token: str, base_url: str, timeout: float, allow_loopback: bool,
                  user_agent: str) -> None:
@@ -75,6 +79,9 @@ class SlackWebApi:
         adapter = GuardedAdapter(allow_loopback)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        # When each channel was last posted to (time.monotonic()), for the pacing.
+        self._last_sent: dict[str, float] = {}
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:  # never the token
         return f"SlackWebApi({self.base_url!r})"
@@ -102,6 +109,10 @@ class SlackWebApi:
             body["thread_ts"] = thread_ts
             if content.closing:
                 body["reply_broadcast"] = True
+        with self._lock:
+            self._last_sent[channel] = time.monotonic()
+            if len(self._last_sent) > 10_000:  # forget channels long quiet
+                self._last_sent = dict(list(self._last_sent.items())[-1000:])
         try:
             ts = self._post(body)
         except DeliveryError as error:
@@ -112,6 +123,15 @@ class SlackWebApi:
         logger.debug("slack %s to %s sent (%s)", METHOD, channel,
                      "reply" if thread_ts else "new thread")
         return ts
+
+    def wait_before_next(self, channel: str) -> float:
+        """Seconds until `channel` takes the next message: Slack's one a second per channel
+        after the last post started (0 if none)."""
+        with self._lock:
+            last = self._last_sent.get(channel)
+        if last is None:
+            return 0.0
+        return max(0.0, last + MIN_INTERVAL[SLACK] - time.monotonic())
 
     def _post(self, body: dict[str, Any]) -> str:
         try:
