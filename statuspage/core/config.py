@@ -10,11 +10,10 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from statuspage.core.config_slack import SlackSettingError, slack_settings
+from statuspage.core.config_slack import slack_settings
+from statuspage.core.errors import ConfigError
 
-
-class ConfigError(RuntimeError):
-    """A setting has a value the service cannot run with."""
+__all__ = ["ConfigError", "load_config", "log_settings"]
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -272,11 +271,8 @@ def _provider_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
     if settings["TWILIO_MAX_PER_SECOND"] <= 0:
         raise ConfigError("TWILIO_MAX_PER_SECOND must be greater than 0")
-    try:  # the Slack bot (core.config_slack): threads in a group's Slack channels
-        settings.update(slack_settings(env, allow_loopback=settings["WEBHOOK_ALLOW_LOOPBACK"]))
-    except SlackSettingError as error:
-        raise ConfigError(str(error)) from None
-    return settings
+    # The Slack bot (core.config_slack): threads in a group's Slack channels.
+    return settings | slack_settings(env, allow_loopback=settings["WEBHOOK_ALLOW_LOOPBACK"])
 
 
 def _instance_secret(instance_path: Path) -> str:

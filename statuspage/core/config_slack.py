@@ -17,13 +17,11 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from statuspage.core.errors import ConfigError
+
 SLACK_API_BASE_URL = "https://slack.com/api"
 # Bot tokens are "xoxb-" then digits, letters and dashes (docs.slack.dev, "Tokens").
 _BOT_TOKEN = re.compile(r"xoxb-[A-Za-z0-9-]{10,250}")
-
-
-class SlackSettingError(ValueError):
-    """A Slack setting the service cannot run with (core.config turns it into ConfigError)."""
 
 
 def is_loopback(host: str) -> bool:
@@ -38,13 +36,13 @@ def is_loopback(host: str) -> bool:
 
 def check_api_base(raw: str, *, allow_loopback: bool) -> str:
     """The Web API base URL without its trailing slash: https, no credentials, query or
-    fragment; http only to a loopback address with `allow_loopback`. SlackSettingError if not."""
+    fragment; http only to a loopback address with `allow_loopback`. ConfigError if not."""
     parts = urlsplit(raw)
     host = (parts.hostname or "").lower()
     local = allow_loopback and is_loopback(host)
     if parts.scheme not in ({"http", "https"} if local else {"https"}) or not host \
             or parts.username or parts.password or parts.query or parts.fragment:
-        raise SlackSettingError(
+        raise ConfigError(
             "SLACK_API_BASE_URL must be an https URL such as https://slack.com/api (http only "
             f"to a loopback address, with WEBHOOK_ALLOW_LOOPBACK), got {raw!r}")
     return raw.rstrip("/")
@@ -55,7 +53,7 @@ def slack_settings(env: Mapping[str, str], *, allow_loopback: bool) -> dict[str,
     token = (env.get("SLACK_BOT_TOKEN") or "").strip() or None
     if token is not None and not _BOT_TOKEN.fullmatch(token):
         # Not the value: it may be a real token pasted into the wrong variable.
-        raise SlackSettingError("SLACK_BOT_TOKEN must be a Slack bot token (xoxb-…), as the "
+        raise ConfigError("SLACK_BOT_TOKEN must be a Slack bot token (xoxb-…), as the "
                                 "app's OAuth & Permissions page shows it")
     base = check_api_base(env.get("SLACK_API_BASE_URL") or SLACK_API_BASE_URL,
                           allow_loopback=allow_loopback)

@@ -41,6 +41,7 @@ from typing import Any
 import requests
 
 from statuspage.core.config_slack import check_api_base
+from statuspage.core.errors import ConfigError
 from statuspage.core.logging_setup import redact
 from statuspage.models.subscribers import SLACK
 from statuspage.notify.base import ChatContent, DeliveryError, retry_after_seconds
@@ -136,7 +137,7 @@ class SlackWebApi:
     def _post(self, body: dict[str, Any]) -> str:
         try:
             base = check_api_base(self.base_url, allow_loopback=self.allow_loopback)
-        except ValueError:
+        except ConfigError:
             raise DeliveryError("SLACK_API_BASE_URL is not allowed here", permanent=True,
                                 code="refused_url") from None
         data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
