@@ -16,10 +16,23 @@ from statuspage.core.extensions import db
 from statuspage.delivery.chat import send_chat
 from statuspage.incidents.lifecycle import post_update
 from statuspage.incidents.updates import UpdateInput
-from statuspage.models import ChatThread, Delivery, Incident, IncidentUpdate, Subscriber, utcnow
+from statuspage.models import (
+    ChatThread,
+    Delivery,
+    Incident,
+    IncidentUpdate,
+    StakeholderGroup,
+    Subscriber,
+    utcnow,
+)
 from statuspage.models.deliveries import QUEUED
 from statuspage.notify.base import ChatContent
 from statuspage.notify.chat.slack_api import SlackWebApi
+from statuspage.plan.stakeholder_chat import (
+    ChatInput,
+    remove_chat_destination,
+    update_chat_destination,
+)
 from statuspage.tasks.queues import huey
 from tests.chat_delivery_support import (
     bot_ready,
@@ -235,3 +248,26 @@ def test_a_claim_left_by_a_dead_sender_expires(
     [post] = fake_chat.slack_api.posts(OPS)
     assert post.thread_ts is None
     assert [t.thread_ts for t in _threads()] == [post.ts]
+
+
+def test_a_removed_or_changed_channel_takes_its_threads_along(
+    app: Flask, factory: Factory, fake_chat: FakeChat,
+) -> None:
+    _ops_channel(app, fake_chat)
+    incident = _incident(factory)
+    _post(incident, "First.")
+    assert len(_threads()) == 1
+    group = db.session.query(StakeholderGroup).one()
+    [member] = group.members
+
+    # Pointed at another channel: its next message about the incident starts a thread there.
+    update_chat_destination(group, member.public_id, ChatInput("#ops", channel="C0NEW00001"),
+                            None)
+    assert _threads() == []
+    fake_chat.slack_api.channel("C0NEW00001")
+    _post(incident, "Second.")
+    [moved] = fake_chat.slack_api.posts("C0NEW00001")
+    assert moved.thread_ts is None and [t.thread_ts for t in _threads()] == [moved.ts]
+
+    remove_chat_destination(group, member.public_id, None)
+    assert _threads() == []
