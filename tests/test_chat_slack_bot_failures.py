@@ -79,7 +79,9 @@ def test_a_channel_the_bot_cannot_post_in_is_suppressed_and_shown_gone(
     assert (ops.state, ops.suppression_reason) == ("suppressed", "destination_gone")
     assert execs.state == "active"
     assert [p.channel for p in fake_chat.slack_api.posts()] == [EXECS, EXECS]
-    assert _page(client, factory, group).count("Destination gone") == 1
+    page = _page(client, factory, group)
+    assert page.count("Destination gone") == 1
+    assert "the bot cannot post in this channel" in page
 
 
 def test_a_revoked_token_fails_the_messages_but_keeps_every_channel(
