@@ -11,9 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from statuspage.core.config_slack import slack_settings
-from statuspage.core.errors import ConfigError
-
-__all__ = ["ConfigError", "load_config", "log_settings"]
+from statuspage.core.errors import ConfigError as ConfigError  # raised here, caught by callers
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
