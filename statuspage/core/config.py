@@ -10,9 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-
-class ConfigError(RuntimeError):
-    """A setting has a value the service cannot run with."""
+from statuspage.core.config_slack import slack_settings
+from statuspage.core.errors import ConfigError as ConfigError  # raised here, caught by callers
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -274,7 +273,8 @@ def _provider_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
     if settings["TWILIO_MAX_PER_SECOND"] <= 0:
         raise ConfigError("TWILIO_MAX_PER_SECOND must be greater than 0")
-    return settings
+    # The Slack bot (core.config_slack): threads in a group's Slack channels.
+    return settings | slack_settings(env, allow_loopback=settings["WEBHOOK_ALLOW_LOOPBACK"])
 
 
 def _secret_key_fallbacks(env: Mapping[str, str]) -> list[str]:

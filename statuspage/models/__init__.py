@@ -1,6 +1,7 @@
 """The data model, one module per aggregate; import models from here."""
 
 from statuspage.models.api_tokens import SCOPES, ApiToken
+from statuspage.models.chat_threads import ChatThread
 from statuspage.models.components import Component, ComponentDay
 from statuspage.models.deliveries import (
     DELIVERY_STATES,
@@ -50,6 +51,7 @@ __all__ = [
     "ActionItem",
     "ApiToken",
     "AuditEntry",
+    "ChatThread",
     "Component",
     "ComponentChange",
     "ComponentDay",
