@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from statuspage.core.config_keys import secret_key_fallbacks
 from statuspage.core.config_slack import slack_settings
 from statuspage.core.errors import ConfigError as ConfigError  # raised here, caught by callers
 
@@ -139,16 +140,14 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         secret_key = _instance_secret(instance_path)
     elif len(secret_key) < 16:
         raise ConfigError("SECRET_KEY must be at least 16 characters long")
-    fallbacks = _secret_key_fallbacks(env)
+    fallbacks = secret_key_fallbacks(env)
     base_url = _url(env, "PUBLIC_BASE_URL", "http://127.0.0.1:5000", {"http", "https"})
     redis_url = env.get("REDIS_URL") or None
     if redis_url:
         _url(env, "REDIS_URL", redis_url, {"redis", "rediss", "unix"})
     return {
         "SECRET_KEY": secret_key,
-        # Former keys, newest first (Flask's order): still accepted for sessions, links in
-        # messages already sent and sealed chat URLs, never used to sign anything new.
-        "SECRET_KEY_FALLBACKS": fallbacks,
+        "SECRET_KEY_FALLBACKS": fallbacks,  # former keys, newest first (core.config_keys)
         "TESTING": testing,
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -275,15 +274,6 @@ def _provider_settings(env: Mapping[str, str]) -> dict[str, Any]:
         raise ConfigError("TWILIO_MAX_PER_SECOND must be greater than 0")
     # The Slack bot (core.config_slack): threads in a group's Slack channels.
     return settings | slack_settings(env, allow_loopback=settings["WEBHOOK_ALLOW_LOOPBACK"])
-
-
-def _secret_key_fallbacks(env: Mapping[str, str]) -> list[str]:
-    """SECRET_KEY_FALLBACKS: former keys, comma-separated, newest first."""
-    keys = [key.strip() for key in (env.get("SECRET_KEY_FALLBACKS") or "").split(",")]
-    keys = [key for key in keys if key]
-    if any(len(key) < 16 for key in keys):
-        raise ConfigError("SECRET_KEY_FALLBACKS: each key must be at least 16 characters long")
-    return keys
 
 
 def _instance_secret(instance_path: Path) -> str:
