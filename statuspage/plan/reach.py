@@ -25,6 +25,7 @@ from statuspage.plan.audience import audience_condition, audience_for
 from statuspage.plan.document import MEMBER_CHANNELS
 
 PUBLIC_LABEL = "Public subscribers"
+_CHANNEL_NAMES = {**PROVIDER_NAMES, "sms": "SMS"}
 # The audience key and label of the incident's followers (subscriptions.follows).
 FOLLOWERS = "followers"
 FOLLOWERS_LABEL = "Following this incident"
@@ -45,8 +46,8 @@ class ReachLine(NamedTuple):
     @property
     def channel_label(self) -> str:
         """The channel as the console names it: a chat provider by its own name ("Slack",
-        "Microsoft Teams", "Discord", "Google Chat"), the others as they are ("email")."""
-        return PROVIDER_NAMES.get(self.channel, self.channel)
+        "Microsoft Teams", "Discord", "Google Chat"), "SMS", the others as they are ("email")."""
+        return _CHANNEL_NAMES.get(self.channel, self.channel)
 
 
 class Routing(NamedTuple):
