@@ -21,6 +21,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import TooManyRequests
 
 from statuspage.alerts import intake, payloads, sources
 from statuspage.core.extensions import csrf, db, limiter
@@ -64,6 +65,18 @@ def _answer(payload: dict[str, Any], status: int = 200) -> Response:
 
 def _error(status: int, error: str, message: str) -> Response:
     return _answer({"error": error, "message": message}, status)
+
+
+@bp.errorhandler(TooManyRequests)
+def _too_many(_refused: TooManyRequests) -> Response:
+    """Over ALERT_RATE_LIMIT: JSON, with the seconds to wait (Alertmanager and Grafana send the
+    group again at their next interval)."""
+    response = _error(429, "rate_limited", "Too many requests from this alert source; "
+                                           "nothing was stored. Send again later.")
+    limit = limiter.current_limit
+    if limit is not None:
+        response.headers["Retry-After"] = str(max(1, int(limit.reset_at - time.time()) + 1))
+    return response
 
 
 @bp.post("/<any(alertmanager, grafana, generic):kind>")

@@ -182,7 +182,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # Management API (/api/v1) requests allowed per token (Flask-Limiter string).
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT") or "60 per minute",
         # Alert intake (/hooks/alerts/*) requests allowed per alert source token.
-        "ALERT_RATE_LIMIT": env.get("ALERT_RATE_LIMIT") or "600 per minute",
+        "ALERT_RATE_LIMIT": env.get("ALERT_RATE_LIMIT") or "1200 per minute",
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
         # Where rate-limit counts live, shared by every process: Redis when REDIS_URL is set,
         # else a SQLite file in the instance folder (statuspage.web.ratelimit_storage).
