@@ -39,7 +39,8 @@ def delete_component(component: Component, actor: User | None,
     """Delete a component, or a group with its children moved to the root or deleted.
 
     Its history rows (component changes in past updates, daily roll-ups, incident links) and
-    its alert mappings go too: explicitly, because SQLite does not enforce the ON DELETE CASCADE the schema declares.
+    its alert mappings go too: explicitly, because SQLite does not enforce the ON DELETE
+    CASCADE the schema declares.
     """
     if children not in CHILDREN_POLICIES:
         raise DomainError("Choose what happens to the group's components.", "children")
