@@ -84,7 +84,11 @@ def test_a_thousand_alerts_in_a_minute_make_one_proposal_with_bounded_work(
     per_request = statements[2:]  # the 1st request also makes the proposal
 
     assert elapsed < 60, f"{FLOOD} notifications took {elapsed:.1f} s"
-    assert 0 < max(per_request) == min(per_request), sorted(set(per_request))
+    # The same statements for the 2nd request as for the 1,000th (on PostgreSQL a connection
+    # the pool opens or checks adds one now and then: the pre-ping, the session settings).
+    assert 0 < min(per_request) <= max(per_request) <= min(per_request) + 2, sorted(
+        set(per_request))
+    assert min(per_request) <= 15
     [proposal] = proposals()
     assert (proposal.alert_count, proposal.firing_count) == (FLOOD, FLOOD)
     assert counts()["alerts"] == FLOOD
