@@ -2,10 +2,12 @@
 
 Each request is authenticated before its body is read: the alert source's token, as
 `Authorization: Bearer <token>` or `?token=<token>` (for senders that cannot set a header;
-a query string ends up in access logs, so prefer the header), and for a Grafana source with a
-secret, Grafana's HMAC signature (statuspage.alerts.sources). A missing or wrong token or
-signature answers 401 and stores nothing. Requests are limited per token (ALERT_RATE_LIMIT)
-and by size (MAX_REQUEST_BYTES; at most payloads.MAX_ALERTS alerts are read from one body).
+our access lines leave query strings out, a proxy's may not: prefer the header), and for a
+Grafana source with a secret, Grafana's HMAC signature (statuspage.alerts.sources). A missing
+or wrong token or signature answers 401 and stores nothing (a body with a control character
+is refused before that, by web.input_guard, with 400: nothing is stored either). Requests
+are limited per token (ALERT_RATE_LIMIT) and by size (MAX_REQUEST_BYTES; at most
+payloads.MAX_ALERTS alerts are read from one body).
 The work is statuspage.alerts.intake's; nothing is sent from the request.
 Answers are JSON: `{"status": "ok", "received": n, "ignored": n, "proposal": id-or-null}`,
 or `{"error": ..., "message": ...}`.
