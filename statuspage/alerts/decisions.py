@@ -72,6 +72,8 @@ def accept(proposal: AlertProposal, data: IncidentInput, actor: User | None) -> 
     # a refusal there rolls all three back and the proposal stays undecided.
     incident = open_incident(data, actor)
     proposal.incident_id = incident.id
+    if proposal.firing_count == 0:  # declared after every alert resolved: say so at once
+        proposal.resolution_suggested_at = now
     if not notes:
         db.session.commit()
         return incident
