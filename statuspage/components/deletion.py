@@ -18,6 +18,9 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
 from statuspage.models import (
+    AlertMapping,
+    AlertMatch,
+    AutomaticStatus,
     Component,
     ComponentChange,
     ComponentDay,
@@ -35,8 +38,9 @@ def delete_component(component: Component, actor: User | None,
                      children: str = "ungroup") -> None:
     """Delete a component, or a group with its children moved to the root or deleted.
 
-    Its history rows (component changes in past updates, daily roll-ups, incident links) go
-    too: explicitly, because SQLite does not enforce the ON DELETE CASCADE the schema declares.
+    Its history rows (component changes in past updates, daily roll-ups, incident links) and
+    its alert mappings go too: explicitly, because SQLite does not enforce the ON DELETE
+    CASCADE the schema declares.
     """
     if children not in CHILDREN_POLICIES:
         raise DomainError("Choose what happens to the group's components.", "children")
@@ -59,6 +63,10 @@ def delete_component(component: Component, actor: User | None,
         delete(ComponentChange).where(ComponentChange.component_id.in_(doomed_ids)),
         delete(ComponentDay).where(ComponentDay.component_id.in_(doomed_ids)),
         delete(incident_component).where(incident_component.c.component_id.in_(doomed_ids)),
+        # Alert intake: the mappings to it, its alerts' matches, an automatic status it held.
+        delete(AlertMapping).where(AlertMapping.component_id.in_(doomed_ids)),
+        delete(AlertMatch).where(AlertMatch.component_id.in_(doomed_ids)),
+        delete(AutomaticStatus).where(AutomaticStatus.component_id.in_(doomed_ids)),
     ):
         db.session.execute(table_filter.execution_options(synchronize_session=False))
     for item in reversed(doomed):  # children before their group (foreign key order)

@@ -181,8 +181,9 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "SUBSCRIBE_RATE_LIMIT_PREFIX": env.get("SUBSCRIBE_RATE_LIMIT_PREFIX") or "20 per hour",
         "CONFIRM_RATE_LIMIT_IP": env.get("CONFIRM_RATE_LIMIT_IP") or "30 per hour",
         "CODE_RATE_LIMIT_SUBSCRIBER": env.get("CODE_RATE_LIMIT_SUBSCRIBER") or "10 per hour",
-        # Management API (/api/v1) requests allowed per token (Flask-Limiter string).
+        # Requests allowed per API token (/api/v1) and per alert source (/hooks/alerts/*).
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT") or "60 per minute",
+        "ALERT_RATE_LIMIT": env.get("ALERT_RATE_LIMIT") or "1200 per minute",
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
         # Where rate-limit counts live, shared by every process: Redis when REDIS_URL is set,
         # else a SQLite file in the instance folder (statuspage.web.ratelimit_storage).

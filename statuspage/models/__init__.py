@@ -1,5 +1,13 @@
 """The data model, one module per aggregate; import models from here."""
 
+from statuspage.models.alerts import (
+    AlertMapping,
+    AlertMatch,
+    AlertProposal,
+    AlertSource,
+    AutomaticStatus,
+    ReceivedAlert,
+)
 from statuspage.models.api_tokens import SCOPES, ApiToken
 from statuspage.models.chat_threads import ChatThread
 from statuspage.models.components import Component, ComponentDay
@@ -49,8 +57,13 @@ __all__ = [
     "SCOPES",
     "TEMPLATE_PHASES",
     "ActionItem",
+    "AlertMapping",
+    "AlertMatch",
+    "AlertProposal",
+    "AlertSource",
     "ApiToken",
     "AuditEntry",
+    "AutomaticStatus",
     "ChatThread",
     "Component",
     "ComponentChange",
@@ -71,6 +84,7 @@ __all__ = [
     "PostmortemReview",
     "ProcessBeat",
     "ProviderReceipt",
+    "ReceivedAlert",
     "RecoveryCode",
     "Severity",
     "StakeholderGroup",
