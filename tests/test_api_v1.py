@@ -137,12 +137,12 @@ def test_unknown_routes_and_methods_answer_in_json(client: FlaskClient) -> None:
     assert wrong.status_code == 405 and wrong.json["error"] == "Method Not Allowed"
 
 
-def test_a_body_that_is_not_json_is_a_415(client: FlaskClient) -> None:
+def test_a_body_neither_json_nor_form_encoded_is_a_415(client: FlaskClient) -> None:
     response = client.post(page_path("incidents"), headers=auth(new_token("write")),
-                           data="incident[name]=x",
-                           content_type="application/x-www-form-urlencoded")
+                           data="incident[name]=x", content_type="text/plain")
     assert response.status_code == 415
     assert "application/json" in response.json["message"]
+    assert "application/x-www-form-urlencoded" in response.json["message"]
     assert _incident_count() == 0
 
 

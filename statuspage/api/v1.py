@@ -13,7 +13,8 @@ headers, where a write token would leak.
 Every request is rate-limited per token (API_RATE_LIMIT), errors are JSON
 `{"error": ..., "message": ...}` (plus `field` on 422), and the API never reads the console's
 session cookie, so CSRF protection does not apply and is switched off for it. Bodies are JSON
-only (Statuspage also takes form-encoded `incident[name]=...`; we do not).
+or form-encoded the way Statuspage's own curl examples send them (`incident[name]=...`,
+statuspage/api/v1_form.py).
 """
 
 from __future__ import annotations

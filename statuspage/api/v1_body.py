@@ -3,7 +3,9 @@
 Types and shapes are checked here, each refusal a 422 naming the field; what a value may be
 (a status an incident can have, a window that ends after it starts) is the use-cases'
 decision. Guarantees, each described in the OpenAPI document (statuspage/api/v1_openapi.py):
-- a body that is not JSON is a 415, JSON that is not `{"<resource>": {...}}` a 400;
+- a body is JSON or form-encoded the Rails way Statuspage takes (`incident[name]=...`,
+  statuspage/api/v1_form.py); anything else is a 415, and a body that is not
+  `{"<resource>": {...}}` a 400;
 - a field the operation does not take is refused (422), never ignored: a client that sends
   `visibility` or `backfilled` to a server that did not know them must not publish;
 - text never holds C0 control characters or DEL (tab, newline and carriage return allowed
@@ -25,6 +27,7 @@ from flask import request
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from statuspage.api.v1_form import FORM_TYPES, nested
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import Component, ComponentStatus
@@ -54,24 +57,38 @@ _PUBLIC_ID = re.compile(r"[0-9a-z]{1,64}")
 
 
 def resource(key: str, fields: Collection[str]) -> dict[str, Any]:
-    """The object under `key` in a JSON request body, holding only `fields`.
+    """The object under `key` in a JSON or form-encoded request body, holding only `fields`.
 
-    415 when the body is not JSON, 400 when it is not `{"<key>": {...}}`, 422 naming the
-    first field the operation does not take.
+    415 when the body is neither, 400 when it is not `{"<key>": {...}}` (`<key>[field]=...`
+    in a form), 422 naming the first field the operation does not take. A form's values are
+    strings (lists and objects of strings), which the readers below accept where JSON would
+    have had a boolean.
     """
-    if not request.is_json:
-        raise UnsupportedMediaType("Send a JSON body with Content-Type: application/json.")
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise BadRequest(f'Send a JSON object body: {{"{key}": {{...}}}}.')
+    payload = body_object(key)
     inner = payload.get(key)
     if not isinstance(inner, dict):
-        raise BadRequest(f'The body must wrap the fields in a "{key}" object.')
+        raise BadRequest(f'The body must wrap the fields in a "{key}" object '
+                         f'(form-encoded: {key}[field]=value).')
     for name in payload:
         if name != key:
             raise DomainError(f"Unknown field {name!r}: the body holds only {key!r}.", name)
     refuse_unknown(inner, fields)
     return inner
+
+
+def body_object(key: str) -> dict[str, Any]:
+    """The request body as an object: parsed JSON, or a form's nested fields."""
+    if request.mimetype in FORM_TYPES:
+        if request.files:
+            raise UnsupportedMediaType("Files are not taken here; send form fields or JSON.")
+        return nested(request.form)
+    if not request.is_json:
+        raise UnsupportedMediaType("Send a JSON body (Content-Type: application/json) or "
+                                   "form fields (application/x-www-form-urlencoded).")
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise BadRequest(f'Send a JSON object body: {{"{key}": {{...}}}}.')
+    return payload
 
 
 def refuse_unknown(raw: Mapping[str, Any], fields: Collection[str], why: str = "") -> None:
