@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from statuspage.accounts import api_tokens
 from statuspage.api import v1_components
 from statuspage.api import v1_incident_input as mapping
+from statuspage.api import v1_incident_patch as patching
+from statuspage.api import v1_incident_updates, v1_postmortems, v1_templates
 from statuspage.api.v1_openapi import document
 from statuspage.core.extensions import db
 from statuspage.models import ApiToken, Incident
@@ -216,9 +218,18 @@ def test_the_openapi_document_is_public_and_describes_every_route(
     for name, fields in (("IncidentCreate", mapping.INCIDENT_FIELDS),
                          ("MaintenanceCreate", mapping.MAINTENANCE_FIELDS),
                          ("BackfillCreate", mapping.BACKFILL_FIELDS),
-                         ("IncidentPatch", mapping.UPDATE_FIELDS)):
+                         ("IncidentPatch", patching.PATCH_FIELDS)):
         assert set(schemas[name]["properties"]) == set(fields), name
         assert schemas[name]["additionalProperties"] is False
+    for name, key, fields in (
+        ("IncidentUpdatePatchBody", "incident_update", v1_incident_updates.FIELDS),
+        ("PostmortemDraftBody", "postmortem", v1_postmortems.DRAFT_FIELDS),
+        ("PostmortemPublishBody", "postmortem", v1_postmortems.PUBLISH_FIELDS),
+        ("TemplateCreateBody", "template", v1_templates.FIELDS),
+    ):
+        inner = schemas[name]["properties"][key]
+        assert set(inner["properties"]) == set(fields), name
+        assert inner["additionalProperties"] is False
     for name in ("ComponentCreateBody", "ComponentPatchBody"):
         inner = schemas[name]["properties"]["component"]
         assert set(inner["properties"]) == set(v1_components.FIELDS)

@@ -194,4 +194,11 @@ def pages() -> Response:
     return json_response([page_record(context())])
 
 
-from statuspage.api import v1_components, v1_incidents  # noqa: E402,F401  (route registration)
+from statuspage.api import (  # noqa: E402,F401  (route registration)
+    v1_components,
+    v1_incident_lists,
+    v1_incident_updates,
+    v1_incidents,
+    v1_postmortems,
+    v1_templates,
+)

@@ -119,17 +119,40 @@ def is_public_id(value: str) -> bool:
 
 
 def flag(raw: Mapping[str, Any], *names: str) -> bool | None:
-    """A boolean under the first of `names` present (aliases); "true"/"false" also accepted."""
+    """A boolean under `names` (aliases, which must agree); "true"/"false" also accepted."""
+    found: dict[str, bool] = {}
     for name in names:
         value = raw.get(name)
         if value is None:
             continue
         if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value in FLAG_STRINGS:
-            return FLAG_STRINGS[value]
-        raise DomainError(f"{name} must be true or false.", name)
-    return None
+            found[name] = value
+        elif isinstance(value, str) and value in FLAG_STRINGS:
+            found[name] = FLAG_STRINGS[value]
+        else:
+            raise DomainError(f"{name} must be true or false.", name)
+    if len(set(found.values())) > 1:
+        raise DomainError(f"{' and '.join(found)} name the same setting here; give them the "
+                          "same value.", list(found)[-1])
+    return next(iter(found.values()), None)
+
+
+def fixed(raw: Mapping[str, Any], honoured: Mapping[str, tuple[bool, str]]) -> None:
+    """Statuspage switches this server keeps one way only ({name: (value, why)}): accepted
+    at that value, else a 422 saying why."""
+    for name, (value, why) in honoured.items():
+        given = flag(raw, name)
+        if given is not None and given != value:
+            raise DomainError(f"{name} can only be {str(value).lower()} here: {why}", name)
+
+
+def metadata(raw: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`metadata` as given (an object; its contents are checked by incidents.metadata)."""
+    value = raw.get("metadata")
+    if value is not None and not isinstance(value, dict):
+        raise DomainError('metadata must be an object of objects, e.g. '
+                          '{"jira": {"issue_id": "OPS-1"}}.', "metadata")
+    return value
 
 
 def timestamp(raw: Mapping[str, Any], name: str) -> datetime | None:

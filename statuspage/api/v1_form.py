@@ -3,10 +3,10 @@
 Statuspage's documentation shows every write as curl with `-d "incident[name]=..."`, and
 tools written from it send exactly that. The bracketed names nest:
 
-    incident[name]=Outage                      -> {"incident": {"name": "Outage"}}
-    incident[component_ids][]=a&...[]=b        -> {"incident": {"component_ids": ["a", "b"]}}
-    incident[components][a]=major_outage       -> {"incident": {"components": {"a": "major_outage"}}}
-    incident[metadata][jira][issue_id]=OPS-1   -> {"incident": {"metadata": {"jira": {...}}}}
+    incident[name]=Outage                     -> {"incident": {"name": "Outage"}}
+    incident[component_ids][]=a&...[]=b       -> {"incident": {"component_ids": ["a", "b"]}}
+    incident[components][a]=major_outage      -> {"incident": {"components": {"a": "..."}}}
+    incident[metadata][jira][issue_id]=OPS-1  -> {"incident": {"metadata": {"jira": {...}}}}
 
 The result is what the JSON body would have been, with every value a string, so the same
 readers (statuspage/api/v1_body.py) check both: booleans are taken as "true"/"false" there.
