@@ -81,8 +81,8 @@ def test_visibility_public_or_missing_publishes_and_anything_else_is_refused(
      "scheduled_auto_completed"),
     ("POST", "incidents", {"incident": {"name": "Outage", "visibility": "internal"}},
      "visibility"),
-    ("POST", "incidents", {"incident": {"name": "Outage", "metadata": {"jira": {"id": 1}}}},
-     "metadata"),
+    ("POST", "incidents", {"incident": {"name": "Outage", "reminder_intervals": [15]}},
+     "reminder_intervals"),
     ("POST", "components", {"component": {"name": "Queue", "colour": "red"}}, "colour"),
 ])
 def test_a_field_the_operation_does_not_take_is_a_422_naming_it(
