@@ -53,8 +53,10 @@ MAINTENANCE_FIELDS = (
     "scheduled_auto_in_progress", "scheduled_auto_transition", "scheduled_auto_completed",
     "auto_transition_to_maintenance_state", "auto_transition_to_operational_state",
     "metadata", *MAINTENANCE_COMPAT)
+# A backfill notifies no one, whatever `deliver_notifications` says: it is taken because
+# Atlassian's client sends it on every incident body (its model defaults it to true).
 BACKFILL_FIELDS = ("name", "body", "impact_override", "severity", "backfilled", "backfill_date",
-                   "metadata")
+                   "metadata", "deliver_notifications")
 CREATE_FIELDS = tuple(dict.fromkeys(INCIDENT_FIELDS + MAINTENANCE_FIELDS + BACKFILL_FIELDS))
 
 
@@ -121,6 +123,7 @@ def _backfill(raw: Mapping[str, Any]) -> Incident:
     at = backfill_start(day)
     if at > utcnow():
         raise DomainError("A backfilled incident lies in the past.", "backfill_date")
+    body.flag(raw, "deliver_notifications")  # checked; a backfill never notifies
     impact = body.impact(raw)
     return use_cases.open_incident(use_cases.IncidentInput(
         name=body.text(raw, "name") or "",

@@ -105,6 +105,8 @@ BACKFILL_CREATE = closed_object({
     "backfilled": flag_schema("", (True, "true"), null=False),
     "backfill_date": {"type": "string", "format": "date", "pattern": YEARS, "description":
                       "The day it happened (page time zone), today or earlier (else 422)."},
+    "deliver_notifications": flag_schema("Taken and without effect: a backfill notifies no "
+                                         "one (Atlassian's client sends true by default)."),
 }, ["name", "backfilled", "backfill_date"], (
     "Statuspage's backfill: a past incident recorded resolved at the start of backfill_date, "
     "notifying no one (no email, SMS, webhook or stakeholder message), listed in the history "

@@ -69,8 +69,8 @@ def delete_incident(incident: Incident, actor: User | None) -> Deleted:
         select(Subscriber).where(Subscriber.incident_id == incident.id)))
     follower_ids = [s.id for s in followers]
     mine = or_(Delivery.event_id.in_(events), Delivery.subscriber_id.in_(follower_ids))
-    counts = dict(db.session.execute(
-        select(Delivery.state, func.count()).where(mine).group_by(Delivery.state)).tuples())
+    counts: dict[str, int] = {state: count for state, count in db.session.execute(
+        select(Delivery.state, func.count()).where(mine).group_by(Delivery.state))}
     if counts.get(SENDING):
         raise Conflict("A message about this incident is being sent at this moment; try "
                        "again in a minute.", "incident")
