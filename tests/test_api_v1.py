@@ -10,10 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from statuspage.accounts import api_tokens
-from statuspage.api import v1_components
+from statuspage.api import v1_components, v1_incident_updates, v1_postmortems, v1_templates
 from statuspage.api import v1_incident_input as mapping
 from statuspage.api import v1_incident_patch as patching
-from statuspage.api import v1_incident_updates, v1_postmortems, v1_templates
 from statuspage.api.v1_openapi import document
 from statuspage.core.extensions import db
 from statuspage.models import ApiToken, Incident
