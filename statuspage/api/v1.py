@@ -146,6 +146,9 @@ def error_response(status: int, error: str, message: str, **extra: Any) -> Respo
 # Use-case field names that differ from the Statuspage body's.
 API_FIELD_NAMES = {
     "remind_before_minutes": "scheduled_remind_prior",
+    "auto_start": "scheduled_auto_in_progress",
+    "auto_complete": "scheduled_auto_completed",
+    "auto_transition_components": "auto_transition_to_maintenance_state",
 }
 
 
@@ -159,9 +162,9 @@ def _domain_error(error: DomainError) -> Response:
         return error_response(403, "Forbidden", error.message)
     if isinstance(error, NotFound):
         return error_response(404, "Not Found", error.message)
-    if isinstance(error, Conflict):
-        return error_response(409, "Conflict", error.message, field=error.field)
     field = API_FIELD_NAMES.get(error.field or "", error.field)
+    if isinstance(error, Conflict):
+        return error_response(409, "Conflict", error.message, field=field)
     return error_response(422, "Unprocessable Entity", error.message, field=field)
 
 
