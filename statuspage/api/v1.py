@@ -26,8 +26,10 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
+from flask.blueprints import BlueprintSetupState
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
 from statuspage import audit
 from statuspage.accounts import api_tokens
@@ -41,6 +43,23 @@ from statuspage.page.record import get_page
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+# The incident lists that share their path with an incident's (…/incidents/<id>).
+INCIDENT_LISTS = ("unresolved", "upcoming", "scheduled", "active_maintenance")
+
+
+class IncidentIdConverter(BaseConverter):
+    """`<incident:...>`: an incident id, never the name of a list. Without it, DELETE
+    …/incidents/unresolved would look for an incident called "unresolved" (a 404) and an
+    OPTIONS would advertise the incident's methods on the list's path; with it, both get the
+    list's own answer (405 with `Allow: GET, HEAD, OPTIONS`)."""
+
+    regex = r"(?!(?:" + "|".join(INCIDENT_LISTS) + r")$)[^/]+"
+
+
+@bp.record_once
+def _converters(state: BlueprintSetupState) -> None:
+    # Recorded before any route (the route modules are imported at the end of this one).
+    state.app.url_map.converters["incident"] = IncidentIdConverter
 
 AUTH_SCHEMES = ("oauth", "bearer")
 READ_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -40,7 +40,7 @@ def _update(incident_id: str, update_id: str) -> IncidentUpdate:
     return update
 
 
-@bp.route("/pages/<page_id>/incidents/<incident_id>/incident_updates/<update_id>",
+@bp.route("/pages/<page_id>/incidents/<incident:incident_id>/incident_updates/<update_id>",
           methods=["PATCH", "PUT"])
 def incident_update_patch(incident_id: str, update_id: str) -> Response:
     update = _update(incident_id, update_id)

@@ -24,12 +24,12 @@ def incident_create() -> Response:
     return json_response(records.incident_record(context(), incident), 201)
 
 
-@bp.get("/pages/<page_id>/incidents/<incident_id>")
+@bp.get("/pages/<page_id>/incidents/<incident:incident_id>")
 def incident_get(incident_id: str) -> Response:
     return json_response(records.incident_record(context(), incidents.get_incident(incident_id)))
 
 
-@bp.route("/pages/<page_id>/incidents/<incident_id>", methods=["PATCH", "PUT"])
+@bp.route("/pages/<page_id>/incidents/<incident:incident_id>", methods=["PATCH", "PUT"])
 def incident_patch(incident_id: str) -> Response:
     incident = incidents.get_incident(incident_id)
     raw = body.resource("incident", patching.PATCH_FIELDS)
@@ -38,7 +38,7 @@ def incident_patch(incident_id: str) -> Response:
     return json_response(records.incident_record(context(), incident))
 
 
-@bp.delete("/pages/<page_id>/incidents/<incident_id>")
+@bp.delete("/pages/<page_id>/incidents/<incident:incident_id>")
 def incident_delete(incident_id: str) -> Response:
     """Delete it (incidents.deletion: what goes with it, when it is refused); the answer is
     the record as it was, as Statuspage answers."""

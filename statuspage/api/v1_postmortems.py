@@ -29,7 +29,7 @@ from statuspage.models import Incident
 
 DRAFT_FIELDS = ("body_draft",)
 PUBLISH_FIELDS = ("notify_subscribers", "notify_twitter", "custom_tweet")
-POSTMORTEM = "/pages/<page_id>/incidents/<incident_id>/postmortem"
+POSTMORTEM = "/pages/<page_id>/incidents/<incident:incident_id>/postmortem"
 
 
 def _incident(incident_id: str) -> Incident:
