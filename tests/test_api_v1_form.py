@@ -62,7 +62,7 @@ def test_the_statuspage_docs_curl_example_opens_an_incident(
     incident = db.session.scalars(select(Incident)).one()
     assert (incident.name, incident.status, incident.severity) == (
         "Elevated API errors", "investigating", "SEV2")
-    assert [c.name for c in incident.components] == ["API", "Website"]
+    assert sorted(c.name for c in incident.components) == ["API", "Website"]
     assert incident.api_metadata == {"jira": {"issue_id": "OPS-1"}}
     assert incident.updates[0].deliver_notifications is False
     db.session.refresh(api)
