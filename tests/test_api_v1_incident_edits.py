@@ -160,3 +160,21 @@ def test_public_edits_are_refused_where_the_plan_makes_public_text_wait(
     assert kept.status_code == 200 and kept.json["metadata"] == {"jira": {"id": "OPS-2"}}
     db.session.refresh(incident)
     assert (incident.name, incident.severity) == ("Outage", "SEV3")
+
+
+def test_a_patch_renames_and_posts_the_update_together_or_not_at_all(
+    client: FlaskClient, factory: Factory, write: str
+) -> None:
+    incident = factory.incident(name="Old title")
+    response = call(client, "PATCH", f"incidents/{incident.public_id}", write, json={
+        "incident": {"name": "New title", "status": "identified"}})
+    assert response.status_code == 200, response.json
+    assert (response.json["name"], response.json["status"]) == ("New title", "identified")
+    # A refused update (reopening is a 409) takes the rename back with it.
+    call(client, "PATCH", f"incidents/{incident.public_id}", write,
+         json={"incident": {"status": "resolved"}})
+    refused = call(client, "PATCH", f"incidents/{incident.public_id}", write, json={
+        "incident": {"name": "Third title", "status": "investigating"}})
+    assert refused.status_code == 409 and refused.json["field"] == "status"
+    db.session.refresh(incident)
+    assert (incident.name, incident.status) == ("New title", "resolved")

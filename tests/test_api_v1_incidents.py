@@ -251,24 +251,6 @@ def test_invalid_values_are_refused_with_a_422_naming_the_field(
     assert api.status == "operational"
 
 
-def test_a_patch_renames_and_posts_the_update_together_or_not_at_all(
-    client: FlaskClient, factory: Factory, write: str
-) -> None:
-    incident = factory.incident(name="Old title")
-    response = call(client, "PATCH", f"incidents/{incident.public_id}", write, json={
-        "incident": {"name": "New title", "status": "identified"}})
-    assert response.status_code == 200, response.json
-    assert (response.json["name"], response.json["status"]) == ("New title", "identified")
-    # A refused update (reopening is a 409) takes the rename back with it.
-    call(client, "PATCH", f"incidents/{incident.public_id}", write,
-         json={"incident": {"status": "resolved"}})
-    refused = call(client, "PATCH", f"incidents/{incident.public_id}", write, json={
-        "incident": {"name": "Third title", "status": "investigating"}})
-    assert refused.status_code == 409 and refused.json["field"] == "status"
-    db.session.refresh(incident)
-    assert (incident.name, incident.status) == ("New title", "resolved")
-
-
 def test_writes_are_audited_under_the_token_name(
     client: FlaskClient, factory: Factory, write: str
 ) -> None:
