@@ -6,7 +6,7 @@ checks what they returned and what the server now holds.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -120,7 +120,8 @@ def test_the_client_creates_reads_lists_changes_and_deletes_incidents(
         "Rolled back.", "A bad deploy.", "We are looking into it."]
     assert result["window"]["scheduled_remind_prior"] is True
     assert result["window"]["scheduled_auto_in_progress"] is True
-    assert result["moved_until"].startswith(str((utcnow() + timedelta(days=1)).date()))
+    moved_until = datetime.fromisoformat(result["moved_until"])
+    assert abs(moved_until - (utcnow() + timedelta(days=1, hours=3))) < timedelta(minutes=5)
     assert result["past"]["status"] == "resolved"
     assert result["search"] == ["Elevated API error rates"]
     assert len(result["page2"]) == 2
