@@ -35,8 +35,9 @@ AUTO_TRANSITION = ("auto_transition_to_maintenance_state", "auto_transition_to_o
 # and BackfillCreate).
 INCIDENT_FIELDS = ("name", "status", "impact_override", "severity", "body", "components",
                    "component_ids", "deliver_notifications", "backfilled", "metadata")
-# Statuspage's maintenance options we keep as it does not (we do not tweet; automatic
-# transitions notify as the plan says): accepted with the one value we honour (v1_body.fixed).
+# Statuspage's maintenance switches this server honours one way only (it does not tweet;
+# automatic transitions notify as the plan says): accepted at that value, else a 422 saying
+# why (v1_body.fixed).
 NO_TWEETS = "this server does not post to Twitter."
 PLAN_NOTIFIES = "automatic maintenance transitions notify as the communication plan says."
 MAINTENANCE_COMPAT = {
