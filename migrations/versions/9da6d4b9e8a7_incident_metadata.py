@@ -4,7 +4,7 @@
 Additive: a nullable JSON column; existing incidents have none (the API shows `{}`).
 
 Revision ID: 9da6d4b9e8a7
-Revises: 58b1ba249eb1
+Revises: 3ea4db874b4e
 Create Date: 2026-12-07 16:07:42.719991
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9da6d4b9e8a7'
-down_revision = '58b1ba249eb1'
+down_revision = '3ea4db874b4e'
 branch_labels = None
 depends_on = None
 
