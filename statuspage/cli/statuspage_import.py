@@ -7,6 +7,7 @@ out of shell history and the process list.
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -14,6 +15,9 @@ import click
 
 from statuspage.migration.client import SourceError
 from statuspage.migration.run import ImportOptions, import_page
+
+# What a page id may look like: it goes into the API's paths.
+PAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class BarProgress:
@@ -64,8 +68,15 @@ def import_statuspage_command(page_id: str, api_key: str | None, base_url: str |
     Nothing is sent to anyone. Running it again updates what changed at Statuspage instead
     of adding it twice.
     """
-    options = ImportOptions(page_id=page_id.strip(), api_key=api_key or None,
-                            base_url=base_url, dry_run=dry_run)
+    page_id = page_id.strip()
+    if not PAGE_ID.fullmatch(page_id):
+        raise click.BadParameter("a Statuspage page id is letters and digits, such as "
+                                 "kctbh9vrtdwd.", param_hint="--page-id")
+    if base_url is not None and not base_url.startswith(("https://", "http://")):
+        raise click.BadParameter("give a full URL starting with https://.",
+                                 param_hint="--base-url")
+    options = ImportOptions(page_id=page_id, api_key=api_key or None, base_url=base_url,
+                            dry_run=dry_run)
     try:
         report = import_page(options, BarProgress())
     except SourceError as error:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from statuspage.core.extensions import db
 from statuspage.migration import values
 from statuspage.migration.components import ComponentMap
 from statuspage.migration.links import CREATE, UNCHANGED, Links
@@ -36,8 +35,10 @@ def count_updates(obj: Obj, links: Links, report: Report) -> None:
 
 
 def sync_updates(incident: Incident, obj: Obj, links: Links, components: ComponentMap,
-                 public_ids: dict[str, str], report: Report) -> None:
-    """Make the incident's imported updates those of `obj` (see the module)."""
+                 public_ids: dict[str, str], report: Report
+                 ) -> list[tuple[str, IncidentUpdate, str]]:
+    """Make the incident's imported updates those of `obj` (see the module); returns the
+    updates written, (Statuspage id, update, fingerprint) each, to link once flushed."""
     mine = {update.id: update for update in incident.updates}
     kept: set[int] = set()
     written: list[tuple[str, IncidentUpdate, str]] = []
@@ -62,9 +63,7 @@ def sync_updates(incident: Incident, obj: Obj, links: Links, components: Compone
         if gone is not None:  # imported before, no longer at Statuspage
             links.forget(gone)
             incident.updates.remove(update)
-    db.session.flush()
-    for source_id, update, fp in written:
-        links.keep(source_id, update.id, fp)
+    return written
 
 
 def _fill(update: IncidentUpdate, source: Obj, incident: Incident,

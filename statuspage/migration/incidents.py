@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from statuspage.core.extensions import db
 from statuspage.migration import values
 from statuspage.migration.components import ComponentMap
@@ -79,6 +81,9 @@ def import_incidents(snapshot: Snapshot, report: Report, components: ComponentMa
     now = utcnow()
     spans: dict[int, date] = {}
     zone = ZoneInfo(get_page().time_zone)
+    # Every component once (a page has tens): each incident's list is built from these.
+    known = {c.id: c for c in db.session.execute(select(Component)).scalars()}
+    pending: list[tuple[Links, str, Incident | IncidentUpdate, str]] = []
     progress.begin("Incidents and maintenances", len(work))
     for number, (obj, fp) in enumerate(work, 1):
         source_id = str(obj["id"])
@@ -88,18 +93,27 @@ def import_incidents(snapshot: Snapshot, report: Report, components: ComponentMa
             count_updates(obj, update_links, report)
         else:
             incident = _incident(links.local(source_id), new.get(source_id))
-            _fill(incident, obj, components, now)
-            db.session.flush()
-            links.keep(source_id, incident.id, fp)
-            sync_updates(incident, obj, update_links, components, update_ids, report)
+            _fill(incident, obj, components, known, now)
+            pending.append((links, source_id, incident, fp))
+            pending.extend((update_links, *written) for written in sync_updates(
+                incident, obj, update_links, components, update_ids, report))
             _note_span(incident, spans, zone)
         progress.advance()
-        if write and number % BATCH == 0:
-            db.session.commit()
+        if write and (number % BATCH == 0 or number == len(work)):
+            _save(pending)
     progress.end()
     if write:
         _refresh_uptime(spans, zone, now)
         db.session.commit()
+
+
+def _save(pending: list[tuple[Links, str, Incident | IncidentUpdate, str]]) -> None:
+    """Write a batch: the rows first (their ids), then their links, in one commit."""
+    db.session.flush()
+    for links, source_id, row, fp in pending:
+        links.keep(source_id, row.id, fp)
+    pending.clear()
+    db.session.commit()
 
 
 def _incident(local: int | None, public_id: str | None) -> Incident:
@@ -112,7 +126,8 @@ def _incident(local: int | None, public_id: str | None) -> Incident:
     return incident
 
 
-def _fill(incident: Incident, obj: Obj, components: ComponentMap, now: datetime) -> None:
+def _fill(incident: Incident, obj: Obj, components: ComponentMap,
+          known: dict[int, Component], now: datetime) -> None:
     maintenance = is_maintenance(obj)
     incident.kind = MAINTENANCE if maintenance else INCIDENT
     incident.name = values.text(obj.get("name"), 255) or "Incident"
@@ -143,8 +158,7 @@ def _fill(incident: Incident, obj: Obj, components: ComponentMap, now: datetime)
     ids = [components.local.get(str(c.get("id"))) for c in listed
            if isinstance(c, dict)] if isinstance(listed, list) else []
     wanted = [i for i in dict.fromkeys(ids) if i is not None and i not in components.children]
-    incident.components = [c for c in (db.session.get(Component, i) for i in wanted)
-                           if c is not None]
+    incident.components = [known[i] for i in wanted if i in known]
 
 
 def _status(value: object, maintenance: bool, resolved: bool) -> str:

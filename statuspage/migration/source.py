@@ -23,8 +23,10 @@ from statuspage.migration.progress import Progress
 
 Obj = dict[str, Any]
 # Subscriber kinds the import brings in; Slack and integration partners have no address of
-# ours (their channel name is obfuscated in the API), so they are counted and left.
+# ours (their channel name is obfuscated in the API), so their active ones are only read to
+# be counted in the report as left behind.
 SUBSCRIBER_TYPES = ("email", "sms", "webhook")
+OTHER_TYPES = ("slack", "integration_partner")
 ACTIVE, QUARANTINED, UNSUBSCRIBED = "active", "quarantined", "unsubscribed"
 
 
@@ -74,6 +76,10 @@ def fetch_manage(client: Client, page_id: str, progress: Progress) -> Snapshot:
             for batch in client.items(f"{base}/subscribers", {"type": kind, "state": state}):
                 snapshot.subscribers.extend(SourceSubscriber(state, s) for s in batch)
                 progress.advance(len(batch))
+    for kind in OTHER_TYPES:
+        for batch in client.items(f"{base}/subscribers", {"type": kind, "state": ACTIVE}):
+            snapshot.subscribers.extend(SourceSubscriber(ACTIVE, s) for s in batch)
+            progress.advance(len(batch))
     for batch in client.items(f"{base}/subscribers/unsubscribed"):
         snapshot.subscribers.extend(SourceSubscriber(UNSUBSCRIBED, s) for s in batch)
         progress.advance(len(batch))
