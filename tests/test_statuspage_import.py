@@ -80,6 +80,11 @@ def test_a_large_page_imports_whole_through_paging_and_rate_limits_then_again_un
     assert report.tally("subscribers").created == len(expected)
     assert report.reasons[("subscribers", "slack subscribers have no address this page can "
                                           "use.")] == 10
+    german = [s for s in data.subscribers if s["phone_country"] == "DE"
+              and data.states[s["id"]] != "unconfirmed"]
+    assert report.reasons[("subscribers", "(sms) We can only send text messages to numbers "
+                           "in United States (+1), Canada (+1), United Kingdom (+44), Norway "
+                           "(+47).")] == len(german) > 0
     assert nothing_sent()
 
     # Ids kept, so old permalinks and component codes still work.

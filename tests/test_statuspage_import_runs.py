@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from statuspage.core.extensions import db
 from statuspage.incidents.templates import render_text
+from statuspage.migration.subscribers import STATUSPAGE
 from statuspage.models import (
     Component,
     Incident,
@@ -18,6 +19,7 @@ from statuspage.models import (
     MessageTemplate,
     StatuspageLink,
     Subscriber,
+    utcnow,
 )
 from tests.fakes.statuspage import API_KEY, FakeStatuspage
 from tests.statuspage_data import generate
@@ -245,3 +247,30 @@ def test_the_cli_refuses_a_page_id_or_url_it_cannot_use(app: Flask) -> None:
                                   "--base-url", "ftp://example.com"])
     assert bad_url.exit_code == 2 and "--base-url" in bad_url.output
     assert row_counts() == dict.fromkeys(row_counts(), 0)
+
+
+def test_an_address_already_subscribed_here_keeps_its_record(
+        app: Flask, fake_statuspage: FakeStatuspage) -> None:
+    data = generate(components=3, incidents=2, subscribers=60, maintenances=1)
+    emails = [s for s in data.subscribers
+              if s["mode"] == "email" and data.states[s["id"]] == "active"]
+    mine, pending, left = (Subscriber(channel="email", address=s["email"], language="nb",
+                                      consent_source="page") for s in emails[:3])
+    mine.confirmed_at = pending.consent_at = utcnow() - timedelta(days=9)
+    left.confirmed_at = left.unsubscribed_at = utcnow() - timedelta(days=2)
+    db.session.add_all([mine, pending, left])
+    db.session.commit()
+    fake_statuspage.serve(data)
+
+    report, _ = run_import(fake_statuspage)
+    assert report.matched_subscribers == 3
+    assert any("3 of the subscribers are already subscribed here" in line
+               for line in report.lines())
+    db.session.expire_all()
+    assert (mine.state, mine.consent_source, mine.language) == ("active", "page", "nb")
+    assert (pending.state, pending.consent_source) == ("active", STATUSPAGE)
+    assert left.state == "unsubscribed"
+    links = {link.source_id: link.local_id for link in db.session.execute(
+        select(StatuspageLink).filter_by(kind="subscriber")).scalars()}
+    assert [links[s["id"]] for s in emails[:3]] == [mine.id, pending.id, left.id]
+    assert count(Subscriber, Subscriber.address == emails[0]["email"]) == 1

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Insert, insert, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from statuspage.core.extensions import db
@@ -19,6 +20,8 @@ from statuspage.models import Incident, StatuspageLink, utcnow
 from statuspage.models.migration import LINK_INCIDENT
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+# Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters at 7 columns.
+ROWS_PER_INSERT = 1000
 # StatuspageLink.source_id's length: a longer path segment names no imported object.
 MAX_SOURCE_ID = 64
 
@@ -88,13 +91,22 @@ class Links:
 
 
 def insert_links(kind: str, page_id: str, pairs: Iterable[tuple[str, int, str]]) -> None:
-    """Many new links in one multi-row INSERT: (source id, local id, fingerprint) each."""
+    """Many new links in multi-row INSERTs: (source id, local id, fingerprint) each."""
     now = utcnow()
-    rows = [{"kind": kind, "source_id": source_id, "source_page_id": page_id,
-             "local_id": local_id, "fingerprint": fingerprint, "imported_at": now,
-             "updated_at": now} for source_id, local_id, fingerprint in pairs]
-    if rows:
-        db.session.execute(insert(StatuspageLink), rows)
+    insert_rows(insert(StatuspageLink), [
+        {"kind": kind, "source_id": source_id, "source_page_id": page_id,
+         "local_id": local_id, "fingerprint": fingerprint, "imported_at": now,
+         "updated_at": now} for source_id, local_id, fingerprint in pairs])
+
+
+def insert_rows(statement: Insert, rows: list[dict[str, Any]]) -> None:
+    """`rows` as INSERT ... VALUES (...), (...) statements of ROWS_PER_INSERT rows.
+
+    One statement per thousand rows rather than an executemany: psycopg 3 runs an
+    executemany as one statement per row, and SQLAlchemy batches it only with RETURNING.
+    """
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        db.session.execute(statement.values(rows[start:start + ROWS_PER_INSERT]))
 
 
 def moved_incident(source_id: str) -> str | None:

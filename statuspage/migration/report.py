@@ -57,7 +57,7 @@ class Report:
 
     def lines(self) -> list[str]:
         """The report as the CLI prints it."""
-        what = "would be" if self.dry_run else "were"
+        would = self.dry_run
         source = "Manage API" if self.mode == "manage" else "public API, no key"
         out = [f"Statuspage page {self.page_id} ({self.page_name}), read from its {source}: "
                f"{self.requests} requests, {len(self.waits)} waits for rate limiting or "
@@ -67,11 +67,13 @@ class Report:
             t = self.tallies[kind]
             out.append(f"{kind:14}{t.created:>8}{t.updated:>9}{t.unchanged:>11}{t.skipped:>9}")
         if self.matched_subscribers:
-            out.append(f"{self.matched_subscribers} subscribers {what} already subscribed here: "
-                       "kept as they are, with their own consent record.")
+            out.append(f"{self.matched_subscribers} of the subscribers are already subscribed "
+                       f"here: {'they would keep' if would else 'they kept'} their own "
+                       "consent record.")
         if self.redirected:
-            out.append(f"{self.redirected} incidents {what} given a new id; their old "
-                       "permalinks /incidents/<Statuspage id> redirect to the new one.")
+            out.append(f"{self.redirected} incidents {'would get' if would else 'got'} a new "
+                       "id (theirs could not be kept): /incidents/<Statuspage id> redirects "
+                       "to it.")
         for (kind, reason), count in sorted(self.reasons.items()):
             out.append(f"Skipped {count} {kind}: {reason}")
         out.append("Dry run: nothing was written." if self.dry_run

@@ -57,16 +57,13 @@ def read_row(source: SourceSubscriber, page: Page, allow_loopback: bool,
         try:
             address = addresses.normalise_email(values.text(data.get("email")))
         except DomainError:
-            raise DomainError("not a valid email address for our email provider.") from None
+            raise DomainError("not an address our email provider takes.") from None
     elif channel == SMS:
         address = _phone(values.text(data.get("phone_number")),
                          values.text(data.get("phone_country")), page)
     else:
-        try:
-            address = check_webhook_url(values.text(data.get("endpoint")), allow_loopback,
-                                        resolve_host=False)
-        except DomainError as error:
-            raise DomainError(f"webhook URL refused: {error.message}") from None
+        address = check_webhook_url(values.text(data.get("endpoint")), allow_loopback,
+                                    resolve_host=False)
     return SubscriberRow(
         source_id=str(data["id"]), state=source.state, channel=channel, address=address,
         component_ids=components.leaves(data.get("components")),
@@ -82,7 +79,4 @@ def _phone(number: str, country: str, page: Page) -> str:
     except NumberParseException:
         raise DomainError("not a phone number.") from None
     e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
-    try:
-        return addresses.normalise_phone(e164, addresses.allowed_regions(page))
-    except DomainError as error:
-        raise DomainError(error.message) from None
+    return addresses.normalise_phone(e164, addresses.allowed_regions(page))

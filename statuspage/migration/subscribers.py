@@ -21,7 +21,7 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.migration import values
 from statuspage.migration.components import ComponentMap
-from statuspage.migration.links import CREATE, UNCHANGED, Links, insert_links
+from statuspage.migration.links import CREATE, UNCHANGED, Links, insert_links, insert_rows
 from statuspage.migration.progress import Progress
 from statuspage.migration.report import Report
 from statuspage.migration.source import ACTIVE, QUARANTINED, UNSUBSCRIBED, Snapshot
@@ -72,7 +72,7 @@ def import_subscribers(snapshot: Snapshot, report: Report, components: Component
         try:
             row = read_row(source, page, loopback, components)
         except DomainError as error:
-            report.skip(KIND, f"{CHANNEL_OF_MODE[mode_of(source)]} {error.message}")
+            report.skip(KIND, f"({CHANNEL_OF_MODE[mode_of(source)]}) {error.message}")
             continue
         if verdict == CREATE:
             fresh.setdefault((row.channel, row.address), []).append(row)
@@ -169,8 +169,7 @@ def _insert(new: list[tuple[SubscriberRow, list[SubscriberRow]]], note: str) -> 
     chosen = [{"subscriber_id": subscriber_id, "component_id": component_id}
               for subscriber_id, (row, _) in zip(ids, new, strict=True)
               for component_id in row.component_ids]
-    if chosen:
-        db.session.execute(insert(subscriber_component), chosen)
+    insert_rows(insert(subscriber_component), chosen)
     return list(ids)
 
 
