@@ -52,6 +52,11 @@ def test_a_second_run_updates_what_changed_at_statuspage_and_adds_nothing_twice(
         "created_at": later, "updated_at": later, "display_at": later})
     dropped = trimmed["incident_updates"].pop()
     data.components[0]["status"] = "partial_outage"
+    moved, old_group, new_group = data.components[1], data.groups[1], data.groups[2]
+    assert moved["group_id"] == old_group["id"]
+    moved["group_id"] = new_group["id"]
+    old_group["components"].remove(moved["id"])
+    new_group["components"].append(moved["id"])
     data.templates[0]["body"] = "Edited at Statuspage."
     active = [s for s in data.subscribers
               if data.states[s["id"]] == "active" and s["mode"] == "email"]
@@ -64,7 +69,8 @@ def test_a_second_run_updates_what_changed_at_statuspage_and_adds_nothing_twice(
     report, _ = run_import(fake_statuspage)
     assert report.tally("incidents").updated == 2
     assert report.tally("updates").created == 1
-    assert report.tally("components").updated == 1
+    assert report.tally("components").updated == 2
+    assert report.tally("groups").updated == 2
     assert report.tally("templates").updated == 1
     assert report.tally("subscribers").created == 1
     assert report.tally("subscribers").updated == 3
@@ -81,6 +87,8 @@ def test_a_second_run_updates_what_changed_at_statuspage_and_adds_nothing_twice(
         public_id=data.components[0]["id"])).scalar_one()
     assert component.status == "partial_outage"
     assert component.group is not None and component.group.status == "partial_outage"
+    regrouped = db.session.execute(select(Component).filter_by(public_id=moved["id"])).scalar_one()
+    assert regrouped.group is not None and regrouped.group.public_id == new_group["id"]
     template = db.session.execute(select(MessageTemplate).filter_by(
         public_id=data.templates[0]["id"])).scalar_one()
     assert template.body == "Edited at Statuspage."

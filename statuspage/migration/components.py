@@ -51,6 +51,9 @@ def import_components(snapshot: Snapshot, report: Report, write: bool) -> Compon
     verdicts = [(obj, fingerprint(obj)) for obj in ordered if obj.get("id")]
     new = values.public_ids(Component.public_id, [
         str(obj["id"]) for obj, fp in verdicts if links.verdict(str(obj["id"]), fp) == CREATE])
+    # A component names its group (group_id); a group lists its components too.
+    member_of = {str(child): str(obj["id"]) for obj, _ in verdicts if obj.get("group")
+                 for child in obj.get("components") or []}
     now = utcnow()
     touched_groups: set[int] = set()
     for obj, fp in verdicts:
@@ -65,13 +68,12 @@ def import_components(snapshot: Snapshot, report: Report, write: bool) -> Compon
         assert component is not None  # live links name existing rows
         if local is None:
             db.session.add(component)
-        group_id = links.local(str(obj.get("group_id"))) if obj.get("group_id") else None
-        _fill(component, obj, group_id, now)
+        parent = str(obj.get("group_id") or member_of.get(source_id) or "")
+        touched_groups.add(component.group_id or 0)  # the group it may be leaving
+        _fill(component, obj, links.local(parent) if parent else None, now)
         db.session.flush()
         links.keep(source_id, component.id, fp)
-        touched_groups.update(g for g in (component.group_id,) if g is not None)
-        if component.is_group:
-            touched_groups.add(component.id)
+        touched_groups.add(component.id if component.is_group else component.group_id or 0)
     if write:
         db.session.flush()
         for group in db.session.execute(select(Component).where(

@@ -21,7 +21,14 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.migration import values
 from statuspage.migration.components import ComponentMap
-from statuspage.migration.links import CREATE, UNCHANGED, Links, insert_links, insert_rows
+from statuspage.migration.links import (
+    CREATE,
+    UNCHANGED,
+    UPDATE,
+    Links,
+    insert_links,
+    insert_rows,
+)
 from statuspage.migration.progress import Progress
 from statuspage.migration.report import Report
 from statuspage.migration.source import ACTIVE, QUARANTINED, UNSUBSCRIBED, Snapshot
@@ -78,7 +85,7 @@ def import_subscribers(snapshot: Snapshot, report: Report, components: Component
             fresh.setdefault((row.channel, row.address), []).append(row)
         else:
             changed.append(row)
-    report.tally(KIND).add("update", len(changed))
+    report.tally(KIND).add(UPDATE, len(changed))
     if write:
         _apply_changes(changed, links)
     progress.begin("Subscribers", len(fresh))
@@ -113,7 +120,7 @@ def _add(rows: dict[tuple[str, str], list[SubscriberRow]], links: Links, report:
             continue
         report.matched_subscribers += 1
         if local.state == "unconfirmed" and first.state == ACTIVE:
-            report.tally(KIND).add("update")
+            report.tally(KIND).add(UPDATE)
             if write:
                 mark_confirmed(local, STATUSPAGE, note)
         else:
