@@ -68,6 +68,9 @@ def import_subscribers(snapshot: Snapshot, report: Report, components: Component
     fresh: dict[tuple[str, str], list[SubscriberRow]] = {}
     changed: list[SubscriberRow] = []
     for source in snapshot.subscribers:
+        if not source.data.get("id"):
+            report.skip(KIND, "no Statuspage id.")
+            continue
         if mode_of(source) not in CHANNEL_OF_MODE:
             report.skip(KIND, f"{mode_of(source) or 'unknown'} subscribers have no address "
                               "this page can use.")
