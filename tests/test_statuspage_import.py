@@ -121,7 +121,9 @@ def test_a_large_page_imports_whole_through_paging_and_rate_limits_then_again_un
 
     # A second run: all unchanged, nothing duplicated.
     before = row_counts()
+    started = time.monotonic()
     again, _ = run_import(fake_statuspage)
+    print(f"second, unchanged run: {time.monotonic() - started:.1f} s")
     assert row_counts() == before
     for kind in ("groups", "components", "incidents", "maintenances", "updates", "templates",
                  "subscribers"):
