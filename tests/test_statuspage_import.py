@@ -135,8 +135,13 @@ def test_a_large_page_imports_whole_through_paging_and_rate_limits_then_again_un
 def test_imported_history_reads_back_from_our_api_as_statuspage_served_it(
         app: Flask, client: FlaskClient, fake_statuspage: FakeStatuspage) -> None:
     data = generate(components=8, incidents=30, subscribers=50, maintenances=6)
+    tagged = data.incidents[0]
+    tagged["metadata"] = {"jira": {"issue_id": "OPS-1"}}
     fake_statuspage.serve(data)
     run_import(fake_statuspage)
+    # `metadata` comes along, as the Manage API returns it (incidents.metadata).
+    assert db.session.execute(select(Incident.api_metadata).filter_by(
+        public_id=tagged["id"])).scalar_one() == {"jira": {"issue_id": "OPS-1"}}
 
     ours = client.get("/api/v2/incidents.json").get_json()["incidents"]
     theirs = {i["id"]: i for i in data.incidents}

@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
+from statuspage.incidents.metadata import Metadata, merged
 from statuspage.migration import values
 from statuspage.migration.components import ComponentMap
 from statuspage.migration.incident_updates import (
@@ -152,6 +154,7 @@ def _fill(incident: Incident, obj: Obj, components: ComponentMap,
     incident.scheduled_for = values.timestamp(obj.get("scheduled_for"))
     incident.scheduled_until = values.timestamp(obj.get("scheduled_until"))
     incident.awaiting_approval = False
+    incident.api_metadata = _metadata(obj.get("metadata"))
     _postmortem(incident, obj)
     _automation(incident, obj, now)
     listed = obj.get("components")
@@ -159,6 +162,17 @@ def _fill(incident: Incident, obj: Obj, components: ComponentMap,
            if isinstance(c, dict)] if isinstance(listed, list) else []
     wanted = [i for i in dict.fromkeys(ids) if i is not None and i not in components.children]
     incident.components = [known[i] for i in wanted if i in known]
+
+
+def _metadata(value: object) -> Metadata | None:
+    """Statuspage's `metadata` as the Manage API keeps it here (incidents.metadata); one our
+    limits refuse is left out rather than failing the import."""
+    if not isinstance(value, dict) or not value:
+        return None
+    try:
+        return merged(None, value) or None
+    except DomainError:
+        return None
 
 
 def _status(value: object, maintenance: bool, resolved: bool) -> str:
