@@ -193,4 +193,12 @@ def pages() -> Response:
     return json_response([page_record(context())])
 
 
-from statuspage.api import v1_components, v1_incidents  # noqa: E402,F401  (route registration)
+from statuspage.api import (  # noqa: E402,F401  (route registration)
+    v1_component_groups,
+    v1_components,
+    v1_incident_subscribers,
+    v1_incidents,
+    v1_pages,
+    v1_subscriber_bulk,
+    v1_subscribers,
+)
