@@ -1,8 +1,8 @@
 """/api/v1/pages/<page_id>/component-groups: list, create, read, update, delete, uptime.
 
 Statuspage's body keeps the description beside the wrapped fields:
-`{"description": "...", "component_group": {"name": "...", "components": [ids]}}` (a
-`description` inside the wrapper is taken too). `components` sets exactly which components
+`{"description": "...", "component_group": {"name": "...", "components": [ids]}}`.
+`components` sets exactly which components
 the group holds, in that order: those it held but are not named move to the end of the page.
 PATCH and PUT change only the fields given. DELETE answers with the group as it was and moves
 its components to the end of the page (Statuspage: "its child components will be orphaned").
@@ -28,7 +28,7 @@ from statuspage.models import Component
 
 KEY = "component_group"
 # What the wrapper takes (the OpenAPI document's ComponentGroupFields); others: 422.
-FIELDS = ("name", "description", "components")
+FIELDS = ("name", "components")
 
 
 def _group(public_id: str) -> Component:
@@ -39,17 +39,13 @@ def _group(public_id: str) -> Component:
 
 
 def _read() -> tuple[Mapping[str, Any], str | None]:
-    """The wrapped fields, and the description (beside the wrapper or inside it)."""
+    """The wrapped fields, and the description beside the wrapper."""
     raw = body.top_level((KEY, "description"))
     inner = raw.get(KEY)
     if not isinstance(inner, dict):
         raise BadRequest(f'The body must wrap the fields in a "{KEY}" object.')
     body.refuse_unknown(inner, FIELDS)
-    outer = body.text(raw, "description", multiline=True)
-    wrapped = body.text(inner, "description", multiline=True)
-    if outer is not None and wrapped is not None and outer != wrapped:
-        raise DomainError("Two different descriptions were sent; send one.", "description")
-    return inner, outer if outer is not None else wrapped
+    return inner, body.text(raw, "description", multiline=True)
 
 
 def _member_ids(inner: Mapping[str, Any]) -> list[int] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from statuspage.api import v1_openapi_resources as resources
 from statuspage.api.v1_body import MAX_LIMIT, MAX_PAGE, MAX_QUERY, SINGLE_LINE
 from statuspage.api.v1_openapi_schemas import (
     COMPONENT_STATUSES,
@@ -69,7 +70,6 @@ LIST_PARAMS = [
 
 PAGE_ID = _param("page_id", "The page's id, as GET /pages (or /api/v2) reports it.")
 INCIDENT_ID = _param("incident_id", "The incident's or maintenance's id.")
-COMPONENT_ID = _param("component_id", "The component's or group's id.")
 
 SCHEMAS: dict[str, Schema] = {
     "Error": {
@@ -158,8 +158,9 @@ RESPONSES = {
         ("BadRequest", "The request cannot be read: malformed JSON, a body not wrapped in its "
                        "resource key, or a query string the server refuses."),
         ("Unauthorized", "No token, an unknown token or a revoked token."),
-        ("Forbidden", "A read token tried to write."),
-        ("NotFound", "No such page, incident or component."),
+        ("Forbidden", "A read token tried to write, or to read subscribers (personal "
+                      "data)."),
+        ("NotFound", "No such page, incident, component, group or subscriber."),
         ("Conflict", "The target's state refuses this (reopening a resolved incident, the "
                      "other kind's status, a group into a group); `field` names the field."),
         ("TooLarge", "The body is larger than the server takes."),
@@ -175,7 +176,6 @@ RESPONSES = {
 
 def _paths() -> dict[str, Schema]:
     incident = _ref("Incident")
-    component = _ref("Component")
     return {
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": {"200": _json({"type": "object"}, "OK")}}},
@@ -196,18 +196,8 @@ def _paths() -> dict[str, Schema]:
                             "visibility)", "IncidentPatchBody", "Incident", 200),
             "put": _write("Same as PATCH", "IncidentPatchBody", "Incident", 200),
         },
-        "/pages/{page_id}/components": {
-            "parameters": [PAGE_ID],
-            "get": _read("Components and groups in display order",
-                         {"type": "array", "items": component}),
-            "post": _write("Create a component", "ComponentCreateBody", "Component", 201),
-        },
-        "/pages/{page_id}/components/{component_id}": {
-            "parameters": [PAGE_ID, COMPONENT_ID],
-            "get": _read("One component or group", component),
-            "patch": _write("Change the fields given", "ComponentPatchBody", "Component", 200),
-            "put": _write("Same as PATCH", "ComponentPatchBody", "Component", 200),
-        },
+        # Components, groups, subscribers, incident subscribers, the page profile.
+        **resources.resource_paths(),
     }
 
 
@@ -242,7 +232,8 @@ def document(base_url: str) -> Schema:
                 "oauth_header": {"type": "apiKey", "in": "header", "name": "Authorization",
                                  "description": "`Authorization: OAuth sp_...`, as Statuspage"},
             },
-            "schemas": {**REQUEST_SCHEMAS, **SCHEMAS},
+            "schemas": {**REQUEST_SCHEMAS, **SCHEMAS, **resources.REQUEST_SCHEMAS,
+                        **resources.SCHEMAS},
             "responses": RESPONSES,
         },
     }

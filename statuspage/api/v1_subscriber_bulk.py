@@ -7,7 +7,7 @@ action concerns (unsubscribe: `state`, default active; reactivate: quarantined; 
 unconfirmed). Unsubscribe also takes `skip_unsubscription_notification` (it changes nothing:
 no notice is ever sent). At
 most 100 subscribers per request (statuspage.subscriptions.staff.MAX_BULK): "all" matching
-more is a 422, so a mistaken call cannot end a whole list at once. Each action skips those it
+more is a 409, so a mistaken call cannot end a whole list at once. Each action skips those it
 does not apply to (reactivate: only the quarantined; resend: only the unconfirmed) and the
 answer lists the ids it acted on, as `{"subscribers": [...]}`.
 """
@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from statuspage.api import v1_body as body
 from statuspage.api.v1 import as_token, bp, json_response
-from statuspage.core.errors import DomainError
+from statuspage.core.errors import Conflict, DomainError
 from statuspage.core.extensions import db
 from statuspage.models import Subscriber
 from statuspage.subscriptions import listing, staff
@@ -48,14 +48,14 @@ def _chosen(raw: Mapping[str, Any], state: str) -> list[Subscriber]:
         found = listing.subscribers(listing.ListRequest(
             type=kind, state=state, limit=staff.MAX_BULK + 1))
         if len(found) > staff.MAX_BULK:
-            raise DomainError(f"More than {staff.MAX_BULK} subscribers match; name them, or "
-                              "narrow the selection by type or state.", "subscribers")
+            raise Conflict(f"More than {staff.MAX_BULK} subscribers match; name them, or "
+                           "narrow the selection by type or state.", "subscribers")
         return found
     public_ids = body.id_list(raw, "subscribers")
     if public_ids is None:
         raise DomainError('subscribers must be a list of subscriber ids, or "all".',
                           "subscribers")
-    if len(public_ids) > staff.MAX_BULK:
+    if len(raw["subscribers"]) > staff.MAX_BULK:
         raise DomainError(f"At most {staff.MAX_BULK} subscribers at a time.", "subscribers")
     rows = {s.public_id: s for s in db.session.execute(
         select(Subscriber).where(Subscriber.public_id.in_(public_ids), Subscriber.public(),

@@ -1,6 +1,7 @@
 """/api/v1/pages/<page_id>/subscribers: Statuspage's subscriber endpoints.
 
-List (`q`, `type`, `state`, `limit`, `page` from 0, `sort_field`, `sort_direction`), create
+List (`q`, `type`, `state`, `limit`, `page` from 0, `sort_field`, `sort_direction`; sorting
+by `relevance` without `q` finds every row equally relevant, so sorts by address), create
 (statuspage/api/v1_subscriber_input.py), read, PATCH `{"component_ids": [...]}`, DELETE (an
 unsubscribe: the row and its consent history stay, `skip_unsubscription_notification` is
 taken but changes nothing, as no notice is ever sent), resend a confirmation, the
@@ -15,6 +16,7 @@ address and an erased record are never shown here (subscriptions.listing).
 from __future__ import annotations
 
 from flask import Response
+from werkzeug.routing import BaseConverter
 
 from statuspage.api import v1_body as body
 from statuspage.api import v1_query as query
@@ -28,6 +30,20 @@ from statuspage.subscriptions import admin, listing, staff
 from statuspage.subscriptions.queries import get_subscriber
 
 PATCH_FIELDS = ("component_ids",)
+# The list's own sub-paths, which a subscriber id in the path never names: so that
+# /subscribers/count is not also /subscribers/<subscriber_id>, and its OPTIONS and 405 `Allow`
+# list only what /subscribers/count takes.
+SUB_PATHS = ("count", "histogram_by_state", "unsubscribed", "unsubscribe", "reactivate",
+             "resend_confirmation")
+
+
+class SubscriberId(BaseConverter):
+    """A path segment that is not one of SUB_PATHS (route converter `subscriber_id`)."""
+
+    regex = rf"(?!(?:{'|'.join(SUB_PATHS)})$)[^/]+"
+
+
+bp.record_once(lambda state: state.app.url_map.converters.update(subscriber_id=SubscriberId))
 
 
 def personal_data() -> None:
@@ -54,13 +70,10 @@ def respond(subscriber: Subscriber, status: int = 200) -> Response:
 @bp.get("/pages/<page_id>/subscribers")
 def subscriber_list() -> Response:
     personal_data()
-    q = query.search()
-    sort_field = query.one_of("sort_field", listing.SORT_FIELDS, "primary")
-    if sort_field == "relevance" and not q.strip():
-        raise DomainError("sort_field relevance needs a search text (q).", "sort_field")
     limit = query.number("limit", MAX_LIMIT, 1, MAX_LIMIT)
     request = listing.ListRequest(
-        q=q, type=query.one_of("type", listing.API_TYPES), sort_field=sort_field,
+        q=query.search(), type=query.one_of("type", listing.API_TYPES),
+        sort_field=query.one_of("sort_field", listing.SORT_FIELDS, "primary"),
         state=query.one_of("state", listing.API_STATES, "active"),
         descending=query.one_of("sort_direction", ("asc", "desc"), "asc") == "desc",
         limit=limit, offset=query.number("page", 0, 0, MAX_PAGE) * limit,
@@ -81,13 +94,13 @@ def subscriber_create() -> Response:
     return respond(subscriber, 201)
 
 
-@bp.get("/pages/<page_id>/subscribers/<subscriber_id>")
+@bp.get("/pages/<page_id>/subscribers/<subscriber_id:subscriber_id>")
 def subscriber_get(subscriber_id: str) -> Response:
     personal_data()
     return respond(find(subscriber_id))
 
 
-@bp.patch("/pages/<page_id>/subscribers/<subscriber_id>")
+@bp.patch("/pages/<page_id>/subscribers/<subscriber_id:subscriber_id>")
 def subscriber_patch(subscriber_id: str) -> Response:
     subscriber = find(subscriber_id)
     raw = body.top_level(PATCH_FIELDS)
@@ -100,7 +113,7 @@ def subscriber_patch(subscriber_id: str) -> Response:
     return respond(subscriber)
 
 
-@bp.delete("/pages/<page_id>/subscribers/<subscriber_id>")
+@bp.delete("/pages/<page_id>/subscribers/<subscriber_id:subscriber_id>")
 def subscriber_delete(subscriber_id: str) -> Response:
     subscriber = find(subscriber_id)
     query.flag("skip_unsubscription_notification")  # checked; no notice is ever sent
@@ -109,7 +122,7 @@ def subscriber_delete(subscriber_id: str) -> Response:
     return respond(subscriber)
 
 
-@bp.post("/pages/<page_id>/subscribers/<subscriber_id>/resend_confirmation")
+@bp.post("/pages/<page_id>/subscribers/<subscriber_id:subscriber_id>/resend_confirmation")
 def subscriber_resend(subscriber_id: str) -> Response:
     subscriber = find(subscriber_id)
     if subscriber.state != "unconfirmed":

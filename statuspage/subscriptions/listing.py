@@ -79,8 +79,10 @@ def subscribers(request: ListRequest) -> list[Subscriber]:
     column = columns[request.sort_field]
     order = column.desc() if request.descending else column.asc()
     tie = Subscriber.id.desc() if request.descending else Subscriber.id.asc()
+    # Ties (relevance, equal times) by address, then by id: a stable order to page through.
     return list(db.session.execute(
-        query.order_by(order, tie).limit(request.limit).offset(request.offset)
+        query.order_by(order, Subscriber.address, tie).limit(request.limit)
+        .offset(request.offset)
     ).scalars())
 
 

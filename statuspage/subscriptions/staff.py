@@ -65,8 +65,8 @@ def change_components(subscriber: Subscriber, component_ids: Iterable[int],
                       actor: User | None) -> Subscriber:
     """Set the components a page subscriber hears about (none: all); groups stand for theirs."""
     if subscriber.incident_id is not None:
-        raise DomainError("This subscriber follows one incident; it has no components to "
-                          "choose.", "component_ids")
+        raise Conflict("This subscriber follows one incident; it has no components to "
+                       "choose.", "component_ids")
     before = [c.public_id for c in subscriber.components]
     subscriber.components = resolve_components(list(component_ids))
     audit.record(actor, "subscriber.components", "subscriber", subscriber.public_id,
