@@ -207,7 +207,7 @@ def test_the_openapi_document_is_public_and_describes_every_route(
     assert spec["servers"] == [{"url": "https://status.example.com/api/v1"}]
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api_v1."):
-            path = re.sub(r"<(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
             assert path in spec["paths"], path
             for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
                 assert method.lower() in spec["paths"][path], (method, path)

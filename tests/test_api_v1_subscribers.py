@@ -16,7 +16,6 @@ from statuspage.incidents.lifecycle import get_incident
 from statuspage.models import AuditEntry, Incident, OutboxMessage, Subscriber, utcnow
 from statuspage.page.record import get_page
 from statuspage.plan.stakeholder_members import MemberInput
-from statuspage.subscriptions import leaving
 from tests.api_v1_support import call, new_token
 from tests.factories import Factory
 from tests.stakeholder_support import group_with
@@ -230,3 +229,14 @@ def test_followers_are_added_to_open_incidents_only(client: FlaskClient, factory
     assert call(client, "POST", path, write, json={"subscriber": {
         "email": "bob@example.com"}}).status_code == 409
     assert get_incident(incident.public_id).id == incident.id
+
+
+def test_a_spent_sms_budget_is_a_429(client: FlaskClient, write: str) -> None:
+    page = get_page()
+    page.sms_daily_signup_budget = 0
+    db.session.commit()
+    response = call(client, "POST", "subscribers", write, json={"subscriber": {
+        "phone_number": "4155552671", "phone_country": "US"}})
+    assert response.status_code == 429, response.json
+    assert db.session.execute(select(OutboxMessage)).first() is None
+    assert db.session.execute(select(Subscriber)).first() is None

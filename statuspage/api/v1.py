@@ -37,6 +37,7 @@ from statuspage.core.extensions import csrf, limiter
 from statuspage.models import ApiToken
 from statuspage.page import serializers as s
 from statuspage.page.record import get_page
+from statuspage.subscriptions.codes import TooManyRequests
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -160,6 +161,8 @@ def _domain_error(error: DomainError) -> Response:
         return error_response(404, "Not Found", error.message)
     if isinstance(error, Conflict):
         return error_response(409, "Conflict", error.message, field=error.field)
+    if isinstance(error, TooManyRequests):  # the day's SMS sign-up budget is spent
+        return error_response(429, "Too Many Requests", error.message)
     field = API_FIELD_NAMES.get(error.field or "", error.field)
     return error_response(422, "Unprocessable Entity", error.message, field=field)
 

@@ -9,7 +9,7 @@ API offers them; each records an audit entry with the change, in one commit.
   number or destination: Statuspage's "quarantine"), on every public row of the address that
   it suppressed, as leaving.suppress set it; a row its owner had also left stays left. A
   suppression the person chose (a spam report, STOP) is theirs to take back, never staff's:
-  such rows are refused (Conflict) and bulk runs leave them alone.
+  such rows are left alone.
 - Bulk runs take at most MAX_BULK subscribers, so one request stays one short transaction.
 """
 
@@ -45,18 +45,6 @@ def unsubscribe(subscriber: Subscriber, actor: User | None) -> Subscriber:
     """End a subscription (or a follow) for its owner; idempotent, audited when it changes."""
     if _unsubscribe_row(subscriber, utcnow(), actor):
         db.session.commit()
-    return subscriber
-
-
-@use_case
-def reactivate(subscriber: Subscriber, actor: User | None) -> Subscriber:
-    """Lift a provider's quarantine of the subscriber's address (every public row of it)."""
-    if not can_reactivate(subscriber):
-        raise Conflict("Only subscribers quarantined after failed deliveries can be "
-                       "reactivated; one who unsubscribed or complained must subscribe again "
-                       "themselves.", "subscribers")
-    _reactivate_rows(subscriber, actor)
-    db.session.commit()
     return subscriber
 
 
