@@ -18,12 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Response
-from sqlalchemy import select
 
 from statuspage.api import v1_body as body
 from statuspage.api.v1 import as_token, bp, json_response
 from statuspage.core.errors import Conflict, DomainError
-from statuspage.core.extensions import db
 from statuspage.models import Subscriber
 from statuspage.subscriptions import listing, staff
 
@@ -57,9 +55,7 @@ def _chosen(raw: Mapping[str, Any], state: str) -> list[Subscriber]:
                           "subscribers")
     if len(raw["subscribers"]) > staff.MAX_BULK:
         raise DomainError(f"At most {staff.MAX_BULK} subscribers at a time.", "subscribers")
-    rows = {s.public_id: s for s in db.session.execute(
-        select(Subscriber).where(Subscriber.public_id.in_(public_ids), Subscriber.public(),
-                                 Subscriber.erased_at.is_(None))).scalars()} if public_ids else {}
+    rows = listing.named(public_ids)
     for public_id in public_ids:
         if public_id not in rows:
             raise DomainError(f"No subscriber with id {public_id!r}.", "subscribers")

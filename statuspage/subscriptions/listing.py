@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
+from sqlalchemy.orm import selectinload
 
 from statuspage.core.extensions import db
 from statuspage.models import Incident, Subscriber
@@ -51,9 +52,13 @@ def _state(state: str) -> ColumnElement[bool]:
     return state_condition("suppressed" if state == "quarantined" else state)
 
 
+# A record shows the components and the followed incident: loaded with the page of rows.
+_LOADED = (selectinload(Subscriber.components), selectinload(Subscriber.incident))
+
+
 def _base(type_: str = "") -> Select[Subscriber]:
     query = select(Subscriber).where(Subscriber.public(), Subscriber.page_wide(),
-                                     Subscriber.erased_at.is_(None))
+                                     Subscriber.erased_at.is_(None)).options(*_LOADED)
     if type_:
         query = query.where(Subscriber.channel == type_)
     return query
@@ -135,8 +140,17 @@ def followers(incident: Incident, limit: int, offset: int) -> list[Subscriber]:
     return list(db.session.execute(
         select(Subscriber).where(Subscriber.public(), Subscriber.incident_id == incident.id,
                                  Subscriber.erased_at.is_(None), _state("all"))
-        .order_by(Subscriber.id).limit(limit).offset(offset)
+        .options(*_LOADED).order_by(Subscriber.id).limit(limit).offset(offset)
     ).scalars())
+
+
+def named(public_ids: list[str]) -> dict[str, Subscriber]:
+    """The public subscribers (page-wide or followers) among these ids, by id."""
+    if not public_ids:
+        return {}
+    return {s.public_id: s for s in db.session.execute(
+        select(Subscriber).where(Subscriber.public_id.in_(public_ids), Subscriber.public(),
+                                 Subscriber.erased_at.is_(None))).scalars()}
 
 
 def follower(incident: Incident, public_id: str) -> Subscriber | None:
