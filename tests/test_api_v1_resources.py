@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from statuspage.core.extensions import db
-from statuspage.models import AuditEntry, Component, Page
+from statuspage.models import AuditEntry, Component, Page, Subscriber
+from statuspage.models.subscribers import subscriber_component
 from statuspage.page.record import get_page
 from tests.api_v1_support import call, new_token, page_path
 from tests.factories import Factory
@@ -83,7 +84,12 @@ def test_components_page_and_delete(client: FlaskClient, factory: Factory, write
     assert [c["name"] for c in second.json] == ["Website"]
     for bad in ("page=0", "per_page=101", "per_page=x"):
         assert call(client, "GET", f"components?{bad}", write).status_code == 422
+    fan = Subscriber(channel="email", address="fan@example.com", components=[web])
+    db.session.add(fan)
+    db.session.commit()
     assert call(client, "DELETE", f"components/{web.public_id}", write).status_code == 204
+    # Its subscribers' choice of it goes with it (as PostgreSQL's ON DELETE CASCADE would).
+    assert db.session.execute(select(subscriber_component)).all() == []
     assert call(client, "GET", f"components/{web.public_id}", write).status_code == 404
     assert call(client, "DELETE", f"components/{group.public_id}", write).status_code == 204
     assert _layout() == {"API": (None, 1)}

@@ -209,7 +209,9 @@ def document(base_url: str) -> Schema:
             "title": "Status page management API",
             "version": "1.0.0",
             "description": (
-                "Create and update incidents, maintenance and components from automation. "
+                "Create and update incidents, maintenance, components and component groups, "
+                "manage subscribers and incident subscribers, and read or change the page "
+                "profile from automation. "
                 "Modelled on the Statuspage Manage API: the same paths under "
                 "/pages/{page_id}, bodies wrapped in a resource key, `Authorization: OAuth "
                 "<token>` (or `Bearer <token>`). Tokens are created in the console or with "

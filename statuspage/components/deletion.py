@@ -25,6 +25,7 @@ from statuspage.models import (
     incident_component,
     utcnow,
 )
+from statuspage.models.subscribers import subscriber_component
 from statuspage.page.record import touch_page
 
 CHILDREN_POLICIES = ("ungroup", "delete")
@@ -35,8 +36,9 @@ def delete_component(component: Component, actor: User | None,
                      children: str = "ungroup") -> None:
     """Delete a component, or a group with its children moved to the root or deleted.
 
-    Its history rows (component changes in past updates, daily roll-ups, incident links) go
-    too: explicitly, because SQLite does not enforce the ON DELETE CASCADE the schema declares.
+    Its history rows (component changes in past updates, daily roll-ups, incident links) and
+    subscribers' choices of it go too: explicitly, because SQLite does not enforce the ON
+    DELETE CASCADE the schema declares (PostgreSQL would delete the same rows).
     """
     if children not in CHILDREN_POLICIES:
         raise DomainError("Choose what happens to the group's components.", "children")
@@ -59,6 +61,10 @@ def delete_component(component: Component, actor: User | None,
         delete(ComponentChange).where(ComponentChange.component_id.in_(doomed_ids)),
         delete(ComponentDay).where(ComponentDay.component_id.in_(doomed_ids)),
         delete(incident_component).where(incident_component.c.component_id.in_(doomed_ids)),
+        # Subscribers' choices of it: else a later component given the same id in SQLite
+        # (which reuses the highest) would be chosen for them.
+        delete(subscriber_component).where(
+            subscriber_component.c.component_id.in_(doomed_ids)),
     ):
         db.session.execute(table_filter.execution_options(synchronize_session=False))
     for item in reversed(doomed):  # children before their group (foreign key order)
