@@ -58,14 +58,14 @@ class Consumers:
         return {name: _status_kb(proc.pid, "VmHWM") for name, proc in self.procs.items()}
 
     def cpu_seconds(self) -> dict[str, float]:
-        """User + system CPU time each consumer has used so far."""
-        ticks = os.sysconf("SC_CLK_TCK")
+        """User + system CPU time each consumer has used so far (its worker processes'
+        included, living or ended)."""
         used = {}
         for name, proc in self.procs.items():
-            # Fields after the command name (which may hold spaces): utime is the 14th field.
-            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            used[name] = (int(fields[11]) + int(fields[12])) / ticks
+            used[name] = process_cpu_seconds(proc.pid) + sum(
+                process_cpu_seconds(child) for child in _children(proc.pid))
         return used
+
 
     def stop(self) -> None:
         for proc in self.procs.values():
@@ -85,3 +85,40 @@ def _status_kb(pid: int, field: str) -> int:
         if line.startswith(f"{field}:"):
             return int(line.split()[1])
     raise RuntimeError(f"no {field} in /proc/{pid}/status")
+
+
+def process_cpu_seconds(pid: int, children: bool = True) -> float:
+    """User + system CPU time of one process, with its ended children's (`children`)."""
+    try:
+        # Fields after the command name (which may hold spaces): utime is the 14th field.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def named_cpu_seconds(command: str) -> float:
+    """CPU time of every process named `command` on this machine (e.g. the PostgreSQL server
+    the bench writes to: its backends, and through the postmaster those that ended)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text[text.find("(") + 1:text.rfind(")")] == command:
+            total += process_cpu_seconds(int(stat.parent.name))
+    return total

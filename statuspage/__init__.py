@@ -116,6 +116,7 @@ def _init_core(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from statuspage.api.alert_hooks import bp as alert_hooks
     from statuspage.api.hooks import bp as hooks
     from statuspage.api.v1 import bp as api_v1
     from statuspage.api.v2 import bp as api_v2
@@ -132,4 +133,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_v2)
     app.register_blueprint(api_v1)
     app.register_blueprint(hooks)
+    app.register_blueprint(alert_hooks)
     app.register_blueprint(console)

@@ -86,3 +86,19 @@ def run_all(app: Flask, timeout: float = 30.0) -> int:
                 return ran
             time.sleep(0.05)
     raise AssertionError("scheduled tasks still waiting after the timeout")
+
+
+def bot_ready(app: Flask, fake: FakeChat) -> None:
+    """As chat_ready, with the bot token: Slack channels go through the fake Web API."""
+    chat_ready(app, fake)
+    app.config.update(SLACK_BOT_TOKEN=fake.slack_api.token,
+                      SLACK_API_BASE_URL=fake.slack_api.base_url)
+
+
+def group_with_bot_channel(name: str, *channels: tuple[str, str]) -> StakeholderGroup:
+    """A group whose members are Slack channels reached with the bot: (name, channel id)."""
+    group = create_group(name, "", None)
+    for channel_name, channel_id in channels:
+        add_chat_destination(group, ChatInput(channel_name, provider="slack_bot",
+                                              channel=channel_id), None)
+    return group

@@ -122,6 +122,40 @@ def test_delivery_figures_come_from_the_rows(scraper: FlaskClient) -> None:
     assert value(samples, "statuspage_sms_max_per_second") == 500.0  # the tests' rate
 
 
+def test_chat_deliveries_are_figures_per_provider_like_the_other_channels(
+    scraper: FlaskClient,
+) -> None:
+    now = utcnow()
+    event = FanoutEvent(kind="incident_update", created_at=now - timedelta(seconds=20))
+    db.session.add(event)
+    db.session.flush()
+    slack = add_subscribers(3, "slack", address=lambda n: f"fp-slack-{n}")
+    teams = add_subscribers(1, "teams", address=lambda n: f"fp-teams-{n}")
+    _delivery(event, slack[0], "slack", "sent", sent_at=now - timedelta(seconds=19))
+    _delivery(event, slack[1], "slack", "failed", error_code="token_revoked", updated_at=now)
+    _delivery(event, slack[2], "slack", "queued", next_attempt_at=now - timedelta(seconds=5))
+    _delivery(event, teams[0], "teams", "failed", error_code="WorkflowNotFound",
+              updated_at=now)
+    db.session.commit()
+
+    samples = scrape(scraper)
+
+    assert value(samples, "statuspage_deliveries", channel="slack", state="sent") == 1
+    assert value(samples, "statuspage_deliveries", channel="discord", state="queued") == 0
+    assert value(samples, "statuspage_deliveries_due", channel="slack") == 1
+    assert value(samples, "statuspage_deliveries_due", channel="googlechat") == 0
+    assert 4 <= value(samples, "statuspage_delivery_oldest_due_age_seconds",
+                      channel="slack") < 30
+    handover = "statuspage_delivery_handover_seconds_bucket"
+    assert value(samples, handover, channel="slack", le="0.5") == 0
+    assert value(samples, handover, channel="slack", le="1.0") == 1
+    assert value(samples, handover, channel="teams", le="+Inf") == 0
+    assert value(samples, "statuspage_delivery_failures", channel="slack",
+                 code="token_revoked") == 1
+    assert value(samples, "statuspage_delivery_failures", channel="teams",
+                 code="WorkflowNotFound") == 1
+
+
 def test_incident_figures_come_from_the_rows(scraper: FlaskClient, factory: Factory) -> None:
     set_targets("SEV1", cadence_minutes=30)
     now = utcnow()

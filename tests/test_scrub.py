@@ -60,6 +60,14 @@ def test_token_paths_urls_webhooks_and_credentials_are_masked() -> None:
         assert secret not in scrubbed
 
 
+def test_a_slack_token_is_masked_wherever_it_turns_up() -> None:
+    token = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp"
+    for text in (f"SLACK_BOT_TOKEN={token} rejected", f"token {token} refused",
+                 f"Authorization: Bearer {token}"):
+        scrubbed = scrub_text(text)
+        assert "AbCdEfGhIjKlMnOp" not in scrubbed and "0987654321" not in scrubbed, scrubbed
+
+
 def test_sql_parameters_are_dropped() -> None:
     text = ("(psycopg.errors.UniqueViolation) duplicate key\n[SQL: INSERT INTO subscriber "
             "(email, phone) VALUES (%(email)s, %(phone)s)]\n[parameters: {'email': 'bob@x.io', "

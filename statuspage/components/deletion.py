@@ -18,6 +18,9 @@ from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
 from statuspage.models import (
+    AlertMapping,
+    AlertMatch,
+    AutomaticStatus,
     Component,
     ComponentChange,
     ComponentDay,
@@ -37,8 +40,8 @@ def delete_component(component: Component, actor: User | None,
     """Delete a component, or a group with its children moved to the root or deleted.
 
     Its history rows (component changes in past updates, daily roll-ups, incident links) and
-    subscribers' choices of it go too: explicitly, because SQLite does not enforce the ON
-    DELETE CASCADE the schema declares (PostgreSQL would delete the same rows).
+    subscribers' and alert mappings' choices of it go too: explicitly, because SQLite does not
+    enforce the ON DELETE CASCADE the schema declares (PostgreSQL would delete the same rows).
     """
     if children not in CHILDREN_POLICIES:
         raise DomainError("Choose what happens to the group's components.", "children")
@@ -65,6 +68,10 @@ def delete_component(component: Component, actor: User | None,
         # (which reuses the highest) would be chosen for them.
         delete(subscriber_component).where(
             subscriber_component.c.component_id.in_(doomed_ids)),
+        # Alert intake: the mappings to it, its alerts' matches, an automatic status it held.
+        delete(AlertMapping).where(AlertMapping.component_id.in_(doomed_ids)),
+        delete(AlertMatch).where(AlertMatch.component_id.in_(doomed_ids)),
+        delete(AutomaticStatus).where(AutomaticStatus.component_id.in_(doomed_ids)),
     ):
         db.session.execute(table_filter.execution_options(synchronize_session=False))
     for item in reversed(doomed):  # children before their group (foreign key order)

@@ -21,6 +21,7 @@ NAV = [
     ("console.incidents", "Incidents", "viewer"),
     ("console.maintenances", "Maintenance", "viewer"),
     ("console.components", "Components", "viewer"),
+    ("console.alerts", "Monitoring alerts", "viewer"),
     ("console.subscribers", "Subscribers", "viewer"),
     ("console.stakeholders", "Stakeholders", "viewer"),
     ("console.plan", "Communication plan", "viewer"),
@@ -38,7 +39,7 @@ NAV = [
 # so a page added to NAV is never unreachable; give it its section here.
 NAV_SECTIONS = [
     ("Incident response", ("console.dashboard", "console.incidents", "console.maintenances",
-                           "console.components")),
+                           "console.components", "console.alerts")),
     ("Audience", ("console.subscribers", "console.stakeholders", "console.plan",
                   "console.message_templates")),
     ("Insight", ("console.reports", "console.follow_ups", "console.outbox")),
@@ -76,6 +77,7 @@ def _console_nav() -> dict[str, Any]:
 
 
 from statuspage.console import (  # noqa: E402,F401  (route registration)
+    alert_views,
     approval_views,
     audit_views,
     auth_views,
@@ -93,6 +95,7 @@ from statuspage.console import (  # noqa: E402,F401  (route registration)
     postmortem_review_views,
     postmortem_views,
     privacy_views,
+    proposal_views,
     report_views,
     settings_views,
     stakeholder_chat_views,

@@ -1,5 +1,5 @@
-"""The console dashboard: what waits for approval, open incidents with their cadence, and
-maintenance, kept current without a reload.
+"""The console dashboard: what waits for approval, incidents proposed by monitoring, open
+incidents with their cadence, and maintenance, kept current without a reload.
 
 The approvals section refreshes itself (approval_views, console-refresh.js); the incidents
 and maintenance sections come from `dashboard_live`, which console-refresh.js polls, so a
@@ -16,7 +16,7 @@ from flask import make_response, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from statuspage.console import approval_views, bp
+from statuspage.console import approval_views, bp, proposal_cards
 from statuspage.console.access import require_role
 from statuspage.console.auth_views import detail_url, display_zone
 from statuspage.delivery import health as delivery_health
@@ -59,7 +59,8 @@ def _item(incident: Incident, endpoint: str) -> DashboardItem:
 
 
 def live_context() -> dict[str, Any]:
-    """The open incidents (those awaiting approval too) and maintenance, with the cadence."""
+    """The open incidents (those awaiting approval too) and maintenance, with the cadence,
+    and what monitoring proposes (statuspage.alerts)."""
     now = utcnow()
     open_incidents = queries.unresolved_incidents(drafts=True)
     return {
@@ -70,6 +71,7 @@ def live_context() -> dict[str, Any]:
                                        drafts=True)],
         "cadence": cadence.cadence_states(open_incidents, now),
         "zone": display_zone(),
+        "proposals": proposal_cards.dashboard_cards(bool(current_user.can_edit)),
     }
 
 

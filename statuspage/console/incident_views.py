@@ -44,10 +44,12 @@ def incident_list() -> ResponseReturnValue:
     )
 
 
-def _new_page(form: IncidentForm, chosen: Mapping[int, str],
-              picker: template_picker.Picker | None = None, status: int = 200,
-              **extra: Any) -> ResponseReturnValue:
-    """The "open an incident" page with what was typed; `picker` once a template was used."""
+def new_page(form: IncidentForm, chosen: Mapping[int, str],
+             picker: template_picker.Picker | None = None, status: int = 200,
+             **extra: Any) -> ResponseReturnValue:
+    """The "open an incident" page with what was typed; `picker` once a template was used.
+    Also the page that declares an incident from an alert proposal (console.proposal_views),
+    which passes the form's `form_action` and the proposal's `alert_notes`."""
     _groups, rows = composer.component_rows(chosen)
     return render_template("console/incident_new.html", form=form, other_rows=rows,
                            zone=composer.page_zone(),
@@ -55,7 +57,7 @@ def _new_page(form: IncidentForm, chosen: Mapping[int, str],
                            declare=aids(form, chosen), **extra), status
 
 
-def _incident_input(form: IncidentForm, chosen: dict[int, str]) -> use_cases.IncidentInput:
+def incident_input(form: IncidentForm, chosen: dict[int, str]) -> use_cases.IncidentInput:
     return use_cases.IncidentInput(
         name=form.name.data or "",
         severity=form.severity.data or "",
@@ -72,7 +74,7 @@ def _incident_input(form: IncidentForm, chosen: dict[int, str]) -> use_cases.Inc
     )
 
 
-def _new_reach(form: IncidentForm, chosen: dict[int, str]) -> dict[str, Any]:
+def new_reach(form: IncidentForm, chosen: dict[int, str]) -> dict[str, Any]:
     return {"reach": reach_preview.preview_reach(
         None, status=form.status.data or "", body=form.body.data or "", chosen=chosen,
         deliver=bool(form.deliver_notifications.data), name=form.name.data or "",
@@ -87,14 +89,14 @@ def incident_new() -> ResponseReturnValue:
     role_fields.fill_role_choices(form)
     chosen = component_statuses(request.form, composer.leaf_components())
     if request.method == "GET":
-        return _new_page(form, chosen)
+        return new_page(form, chosen)
     return compose(Composition(
         form=form,
-        render=lambda status=200, **extra: _new_page(form, chosen, status=status, **extra),
+        render=lambda status=200, **extra: new_page(form, chosen, status=status, **extra),
         template=lambda: {"picker": template_picker.for_new_incident(form, chosen)},
         preview=lambda: {"preview_html": composer.preview_of(form.body.data)},
-        reach=lambda: _new_reach(form, chosen),
-        run=lambda: use_cases.open_incident(_incident_input(form, chosen), current_user),
+        reach=lambda: new_reach(form, chosen),
+        run=lambda: use_cases.open_incident(incident_input(form, chosen), current_user),
         outcome=declared,
         target=lambda incident: url_for("console.incident_detail",
                                         public_id=incident.public_id),

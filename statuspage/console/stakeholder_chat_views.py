@@ -30,7 +30,8 @@ def _input() -> use_cases.ChatInput:
     form = request.form
     return use_cases.ChatInput(name=form.get("name", ""), url=form.get("url", ""),
                                provider=form.get("provider", ""),
-                               language=form.get("language", ""))
+                               language=form.get("language", ""),
+                               channel=form.get("channel", ""))
 
 
 def _without_url() -> MultiDict[str, str]:

@@ -25,6 +25,7 @@ from statuspage.notify.addresses import country_names, default_region
 from statuspage.notify.chat import PROVIDER_NAMES
 from statuspage.page.record import get_page
 from statuspage.plan import stakeholder_chat as chat_use_cases
+from statuspage.plan import stakeholder_chat_bot as chat_bot
 from statuspage.plan import stakeholder_members as member_use_cases
 from statuspage.plan import stakeholders as use_cases
 
@@ -48,10 +49,15 @@ def _list_page(error: DomainError | None = None, status: int = 200) -> ResponseR
 
 def member_fields() -> dict[str, Any]:
     """What the member and chat forms offer: the page's languages, its phone country and
-    the chat providers ("" first: the one the URL's host belongs to)."""
+    the chat providers ("" first: the one the URL's host belongs to; "Slack channel (bot)"
+    last, when SLACK_BOT_TOKEN is set)."""
+    bot = chat_bot.bot_available()
+    bot_choice = [(chat_bot.SLACK_BOT, _(chat_bot.SLACK_BOT_NAME))] if bot else []
     return {"languages": list(LANGUAGE_NAMES.items()),
             "phone_country": country_names([default_region(get_page())]),
-            "providers": [("", _("Recognise from the URL")), *PROVIDER_NAMES.items()]}
+            "providers": [("", _("Recognise from the URL")), *PROVIDER_NAMES.items(),
+                          *bot_choice],
+            "slack_bot": bot}
 
 
 def detail_page(group: StakeholderGroup, error: DomainError | None = None,

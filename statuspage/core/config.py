@@ -10,9 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-
-class ConfigError(RuntimeError):
-    """A setting has a value the service cannot run with."""
+from statuspage.core.config_keys import secret_key_fallbacks
+from statuspage.core.config_slack import slack_settings
+from statuspage.core.errors import ConfigError as ConfigError  # raised here, caught by callers
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -140,12 +140,14 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         secret_key = _instance_secret(instance_path)
     elif len(secret_key) < 16:
         raise ConfigError("SECRET_KEY must be at least 16 characters long")
+    fallbacks = secret_key_fallbacks(env)
     base_url = _url(env, "PUBLIC_BASE_URL", "http://127.0.0.1:5000", {"http", "https"})
     redis_url = env.get("REDIS_URL") or None
     if redis_url:
         _url(env, "REDIS_URL", redis_url, {"redis", "rediss", "unix"})
     return {
         "SECRET_KEY": secret_key,
+        "SECRET_KEY_FALLBACKS": fallbacks,  # former keys, newest first (core.config_keys)
         "TESTING": testing,
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -179,8 +181,9 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "SUBSCRIBE_RATE_LIMIT_PREFIX": env.get("SUBSCRIBE_RATE_LIMIT_PREFIX") or "20 per hour",
         "CONFIRM_RATE_LIMIT_IP": env.get("CONFIRM_RATE_LIMIT_IP") or "30 per hour",
         "CODE_RATE_LIMIT_SUBSCRIBER": env.get("CODE_RATE_LIMIT_SUBSCRIBER") or "10 per hour",
-        # Management API (/api/v1) requests allowed per token (Flask-Limiter string).
+        # Requests allowed per API token (/api/v1) and per alert source (/hooks/alerts/*).
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT") or "60 per minute",
+        "ALERT_RATE_LIMIT": env.get("ALERT_RATE_LIMIT") or "1200 per minute",
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
         # Where rate-limit counts live, shared by every process: Redis when REDIS_URL is set,
         # else a SQLite file in the instance folder (statuspage.web.ratelimit_storage).
@@ -270,7 +273,8 @@ def _provider_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
     if settings["TWILIO_MAX_PER_SECOND"] <= 0:
         raise ConfigError("TWILIO_MAX_PER_SECOND must be greater than 0")
-    return settings
+    # The Slack bot (core.config_slack): threads in a group's Slack channels.
+    return settings | slack_settings(env, allow_loopback=settings["WEBHOOK_ALLOW_LOOPBACK"])
 
 
 def _instance_secret(instance_path: Path) -> str:

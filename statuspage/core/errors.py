@@ -1,4 +1,5 @@
-"""Domain errors raised by use-case functions and shown to the user next to a field."""
+"""Domain errors raised by use-case functions and shown to the user next to a field, and the
+error of a setting the service cannot start with (core.config)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,7 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     """A request the target's current state refuses (reopening a resolved incident, giving a
     maintenance an incident's status); the API answers 409, forms show it like any other."""
+
+
+class ConfigError(RuntimeError):
+    """A setting has a value the service cannot run with."""

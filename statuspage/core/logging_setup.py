@@ -75,6 +75,8 @@ _SECRETS = (
     # (a chat webhook's path is its credential).
     (re.compile(r'"([A-Z]{3,7}) /[^\s"]*( HTTP/[\d.]+")'), r'"\1 /[redacted]\2'),
     (re.compile(r"\b(Bearer|Basic) [A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
+    # Slack tokens (SLACK_BOT_TOKEN is "xoxb-…"), wherever one turns up.
+    (re.compile(r"\bxox[abeoprs]-[A-Za-z0-9-]+"), "xox?-[redacted]"),
     (re.compile(r"(?i)\b((?:auth_?)?token|password|secret|api_?key|signature)=[^&\s'\"]+"),
      r"\1=[redacted]"),
 )

@@ -34,8 +34,15 @@ LINK_SIGNATURE_BYTES = 16
 _LINK_TOKEN = re.compile(r"([0-9A-Za-z_-]{1,64})\.([0-9]{1,9})\.([0-9A-Za-z_-]{22})")
 
 
+def _keys() -> list[str]:
+    """SECRET_KEY, then its fallbacks (newest first): every key a token may be signed with."""
+    config = current_app.config
+    return [config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or ())]
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
+    # itsdangerous takes its keys oldest to newest and signs with the last.
+    return URLSafeTimedSerializer(list(reversed(_keys())),
                                   salt=f"statuspage.subscriber.{purpose}")
 
 
@@ -93,7 +100,10 @@ def _read_link_token(token: str) -> tuple[str, int]:
     if match is None:
         raise DomainError(_("This link is not valid."))
     public_id, version, signature = match.groups()
-    keyed = _link_mac(current_app.config["SECRET_KEY"])
-    if not hmac.compare_digest(signature, _signature(keyed, f"{public_id}.{version}")):
+    payload = f"{public_id}.{version}"
+    # Under any key in use: links sent before SECRET_KEY was rotated keep working while the
+    # former key is among SECRET_KEY_FALLBACKS.
+    if not any(hmac.compare_digest(signature, _signature(_link_mac(key), payload))
+               for key in _keys()):
         raise DomainError(_("This link is not valid."))
     return public_id, int(version)

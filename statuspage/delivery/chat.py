@@ -12,6 +12,10 @@ rate and what its last answer said, e.g. Discord's bucket headers). A short wait
 here; a longer one gives the delivery back (not an attempt) and enqueues it for then, so no
 worker thread sleeps for seconds.
 
+A stakeholder group's Slack channel reached with the bot token (its destination a channel id,
+not a webhook URL) goes through the Web API instead, each incident in its own thread
+(delivery.chat_threads); pacing, retries and records are the same.
+
 Failures go through delivery.send.record_failure: a 429 or 5xx is retried after the wait the
 provider asked for (or the backoff); a destination the provider says is gone fails and its
 recipient row is suppressed ("destination_gone"), which the console shows. The URL is a
@@ -32,6 +36,7 @@ from statuspage.core.extensions import db
 from statuspage.core.sealing import SealError, unseal
 from statuspage.delivery.acceptances import keep_sent
 from statuspage.delivery.chat_pacing import pacer
+from statuspage.delivery.chat_threads import ThreadBusy, send_to_slack_channel
 from statuspage.delivery.faults import persist
 from statuspage.delivery.render_cache import rendered
 from statuspage.delivery.send import (
@@ -47,10 +52,11 @@ from statuspage.delivery.send import (
 from statuspage.messages.chat import ChatNotice, chat_notice, render_chat
 from statuspage.models import Delivery, FanoutEvent, Subscriber, utcnow
 from statuspage.models.deliveries import QUEUED
-from statuspage.models.subscribers import CHAT_CHANNELS
+from statuspage.models.subscribers import CHAT_CHANNELS, SLACK
 from statuspage.notify import registry
 from statuspage.notify.base import ChatContent, DeliveryError, Recipient
 from statuspage.notify.chat.sender import MIN_INTERVAL
+from statuspage.notify.chat.slack_channels import slack_channel_of
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +77,7 @@ class Target:
     provider: str
     recipient: Recipient
     key: str  # the destination's fingerprint: its pacing key, and what logs may name
+    slack_channel: str = ""  # a Slack channel id reached with the bot token; "" for a webhook
 
 
 def send_chat(delivery_id: int) -> bool:
@@ -89,7 +96,13 @@ def send_chat(delivery_id: int) -> bool:
             _later(item, wait)
             return False
         content = persist(lambda: _render(item, target), "rendering a chat message")
-        provider_id = channel.send(content, target.recipient)
+        if target.slack_channel:
+            provider_id = send_to_slack_channel(item, target.slack_channel, content)
+        else:
+            provider_id = channel.send(content, target.recipient)
+    except ThreadBusy as busy:  # another message is starting the incident's thread
+        _later(item, busy.wait)
+        return False
     except Exception as error:  # recorded as a failure, never lost
         delay = record_failure(items, as_delivery_error(error))
         if delay is not None:
@@ -101,7 +114,8 @@ def send_chat(delivery_id: int) -> bool:
 
 
 def _target(item: Item) -> Target:
-    """The delivery's provider and destination URL (unsealed: it never leaves this task)."""
+    """The delivery's provider and destination URL (unsealed: it never leaves this task), or
+    the Slack channel id a bot destination names."""
     row = db.session.execute(
         select(Subscriber.channel, Subscriber.destination, Subscriber.address)
         .where(Subscriber.id == item.subscriber_id)).one()
@@ -115,27 +129,36 @@ def _target(item: Item) -> Target:
         # SECRET_KEY_FALLBACKS): staff give the destination its URL again.
         raise DeliveryError("Chat destination unreadable: sealed under another SECRET_KEY",
                             permanent=True, code="unsealable") from None
-    return Target(row.channel, replace(item.to(), address=url), row.address)
+    return Target(row.channel, replace(item.to(), address=url), row.address,
+                  slack_channel_of(url) if row.channel == SLACK else "")
 
 
 def _wait_for_slot(channel: registry.ChatChannel, target: Target) -> float | None:
     """Sleep until the destination's slot if it is near; else the seconds to come back in."""
     interval = MIN_INTERVAL.get(target.provider, 0.0)
-    url = target.recipient.address
     slot = pacer().reserve(target.key, interval, longest=LONGEST_SLEEP_SECONDS,
-                           at_least=channel.wait_before_next(target.provider, url))
+                           at_least=_asked_wait(channel, target))
     if not slot.reserved:
         return slot.wait
     if slot.wait > 0:
         time.sleep(slot.wait)
     # What the destination said meanwhile (a send that ended while we slept, with Discord's
     # "none left in this bucket"), or a previous send that left later than its slot.
-    still = channel.wait_before_next(target.provider, url)
+    still = _asked_wait(channel, target)
     if still > LONGEST_SLEEP_SECONDS:
         return still
     if still > 0:
         time.sleep(still)
     return None
+
+
+def _asked_wait(channel: registry.ChatChannel, target: Target) -> float:
+    """The wait the destination's last send and answer ask for (the webhook sender's, or the
+    Slack bot's for a channel it posts to)."""
+    if target.slack_channel:
+        api = registry.slack_api()
+        return api.wait_before_next(target.slack_channel) if api is not None else 0.0
+    return channel.wait_before_next(target.provider, target.recipient.address)
 
 
 def _later(item: Item, wait: float) -> None:

@@ -25,12 +25,14 @@ from statuspage.core.extensions import db
 from statuspage.delivery.sms.pump import HEARTBEAT_KEY, PUMP_LOCK, SMS_QUEUE
 from statuspage.models import Delivery, FanoutEvent, ProcessBeat
 from statuspage.models.deliveries import DELIVERED, FAILED, QUEUED, SENT
-from statuspage.models.subscribers import CHANNELS, SMS
+from statuspage.models.subscribers import CHANNELS, CHAT_CHANNELS, SMS
 
 HANDOVER_WINDOW = timedelta(minutes=15)
 HANDOVER_SAMPLE = 10_000
 FAILURE_WINDOW = timedelta(hours=1)
 SMS_RATE_WINDOW = timedelta(minutes=1)
+# Every delivery channel the figures name, a chat provider as its own (as deliveries are).
+DELIVERY_CHANNELS = (*CHANNELS, *CHAT_CHANNELS)
 
 
 @dataclass
@@ -77,7 +79,7 @@ def delivery_figures(now: datetime) -> DeliveryFigures:
         figures.due[channel] = int(count)
         if oldest is not None:
             figures.oldest_due_age[channel] = max(0.0, (now - oldest).total_seconds())
-    for channel in CHANNELS:
+    for channel in DELIVERY_CHANNELS:
         figures.handover[channel] = _handover_seconds(channel, now)
     for channel, code, count in db.session.execute(
             select(Delivery.channel, Delivery.error_code, func.count())

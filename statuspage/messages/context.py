@@ -99,11 +99,13 @@ CONSOLE_PATHS = {
     "console.incident_detail": "/console/incidents/{public_id}",
     "console.maintenance_detail": "/console/maintenance/{public_id}",
     "console.postmortem": "/console/incidents/{public_id}/postmortem",
+    "console.alert_proposal": "/console/alerts/proposals/{public_id}",
 }
 
 
 def console_link(endpoint: str, public_id: str, anchor: str = "") -> str:
-    """Absolute link to a console page of an incident, built without a request or routes."""
+    """Absolute link to a console page of an incident (or an alert proposal), built without a
+    request or routes."""
     path = CONSOLE_PATHS[endpoint].format(public_id=quote(public_id, safe=""))
     return f"{base_url()}{path}{'#' + anchor if anchor else ''}"
 

@@ -1,6 +1,15 @@
 """The data model, one module per aggregate; import models from here."""
 
+from statuspage.models.alerts import (
+    AlertMapping,
+    AlertMatch,
+    AlertProposal,
+    AlertSource,
+    AutomaticStatus,
+    ReceivedAlert,
+)
 from statuspage.models.api_tokens import SCOPES, ApiToken
+from statuspage.models.chat_threads import ChatThread
 from statuspage.models.components import Component, ComponentDay
 from statuspage.models.deliveries import (
     DELIVERY_STATES,
@@ -48,8 +57,14 @@ __all__ = [
     "SCOPES",
     "TEMPLATE_PHASES",
     "ActionItem",
+    "AlertMapping",
+    "AlertMatch",
+    "AlertProposal",
+    "AlertSource",
     "ApiToken",
     "AuditEntry",
+    "AutomaticStatus",
+    "ChatThread",
     "Component",
     "ComponentChange",
     "ComponentDay",
@@ -69,6 +84,7 @@ __all__ = [
     "PostmortemReview",
     "ProcessBeat",
     "ProviderReceipt",
+    "ReceivedAlert",
     "RecoveryCode",
     "Severity",
     "StakeholderGroup",

@@ -109,11 +109,15 @@ class ChatContent:
     provider: one of models.subscribers.CHAT_CHANNELS (slack, teams, discord, googlechat).
     thread_key: messages about one incident share it where the provider threads (Google
     Chat's threadKey, a Slack thread through a bot token); "" for none.
+    closing: the message ends what its thread is about (an incident resolved, a maintenance
+    completed, and the postmortem after them): a Slack thread reply shows it in the channel
+    too (reply_broadcast).
     """
 
     provider: str
     payload: dict[str, Any]
     thread_key: str = ""
+    closing: bool = False
 
 
 def retry_after_seconds(headers: Any, now: float | None = None) -> float | None:

@@ -40,6 +40,14 @@ class ChatChannel(Protocol):
     def wait_before_next(self, provider: str, url: str) -> float: ...
 
 
+class SlackApiChannel(Protocol):
+    """Slack channels reached with the bot token (notify.chat.slack_api.SlackWebApi)."""
+
+    def post(self, channel: str, content: ChatContent, *, thread_ts: str = "") -> str: ...
+
+    def wait_before_next(self, channel: str) -> float: ...
+
+
 def email_channel() -> EmailChannel:
     if not current_app.config.get("SENDGRID_API_KEY"):
         return LogEmailChannel()
@@ -87,3 +95,24 @@ def chat_channel() -> ChatChannel:
         current_app.extensions[CHAT_SENDER_KEY] = held
     sender: ChatChannel = held[1]
     return sender
+
+
+# app.extensions key of the process's Slack Web API client.
+SLACK_API_KEY = "statuspage.slack_api"
+
+
+def slack_api() -> SlackApiChannel | None:
+    """The process's Slack Web API client for SLACK_BOT_TOKEN; None without a token (a Slack
+    channel destination then fails with "no_bot_token", and webhooks go on as ever)."""
+    from statuspage.notify.chat.slack_api import SlackWebApi
+
+    config = current_app.config
+    settings = (config.get("SLACK_BOT_TOKEN"), config.get("SLACK_API_BASE_URL"),
+                config.get("WEBHOOK_TIMEOUT_SECONDS"), bool(config.get("WEBHOOK_ALLOW_LOOPBACK")),
+                config.get("PUBLIC_BASE_URL"))
+    held = current_app.extensions.get(SLACK_API_KEY)
+    if held is None or held[0] != settings:
+        held = (settings, SlackWebApi.from_config(config))
+        current_app.extensions[SLACK_API_KEY] = held
+    client: SlackApiChannel | None = held[1]
+    return client

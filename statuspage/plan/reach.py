@@ -17,6 +17,7 @@ from statuspage.core.extensions import db
 from statuspage.models import Incident, StakeholderGroup, StakeholderMember, Subscriber
 from statuspage.models.plan import MAINTENANCE_PLAN, PUBLIC
 from statuspage.models.subscribers import CHAT, CHAT_CHANNELS, EMAIL, SMS, WEBHOOK
+from statuspage.notify.chat import PROVIDER_NAMES
 from statuspage.page.record import get_page
 from statuspage.plan import routes as plan_routes
 from statuspage.plan import rules as plan
@@ -24,6 +25,7 @@ from statuspage.plan.audience import audience_condition, audience_for
 from statuspage.plan.document import MEMBER_CHANNELS
 
 PUBLIC_LABEL = "Public subscribers"
+_CHANNEL_NAMES = {**PROVIDER_NAMES, "sms": "SMS"}
 # The audience key and label of the incident's followers (subscriptions.follows).
 FOLLOWERS = "followers"
 FOLLOWERS_LABEL = "Following this incident"
@@ -33,13 +35,19 @@ class ReachLine(NamedTuple):
     """One channel of one audience and how many recipients it reaches.
 
     audience: "public", "followers" (of the incident) or a stakeholder group's public_id;
-    label: what the console shows.
+    label: what the console shows (and `channel_label` for the channel).
     """
 
     audience: str
     channel: str
     recipients: int
     label: str = PUBLIC_LABEL
+
+    @property
+    def channel_label(self) -> str:
+        """The channel as the console names it: a chat provider by its own name ("Slack",
+        "Microsoft Teams", "Discord", "Google Chat"), "SMS", the others as they are ("email")."""
+        return _CHANNEL_NAMES.get(self.channel, self.channel)
 
 
 class Routing(NamedTuple):

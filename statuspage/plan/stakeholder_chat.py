@@ -7,6 +7,9 @@ WEBHOOK_ALLOW_LOOPBACK), stored sealed, and never shown again in full: the conso
 masked form (`chat_destinations`). Its recipient row follows every change in the same commit
 (plan.stakeholder_recipients), so the plan's "chat" routes to the group reach it.
 
+With SLACK_BOT_TOKEN set, a Slack destination may instead be a channel id ("Slack channel
+(bot)", plan.stakeholder_chat_bot): one thread per incident, through the Web API.
+
 A destination the provider says is gone (webhook deleted, channel archived, token revoked) is
 suppressed by the worker ("destination_gone"); staff give it a new URL here, or the same URL
 again once the channel works again, and it is reached again from the next message on.
@@ -32,6 +35,13 @@ from statuspage.notify.chat import (
     seal_destination,
     shown_destination,
 )
+from statuspage.plan.stakeholder_chat_bot import (
+    SLACK_BOT_NAME,
+    is_bot_destination,
+    sealed_channel,
+    token_problem,
+    wants_bot,
+)
 from statuspage.plan.stakeholder_members import get_member, member_language
 from statuspage.plan.stakeholder_recipients import delete_deliveries, sync_recipients
 
@@ -43,12 +53,14 @@ NAME, URL, PROVIDER = "name", "url", "provider"
 @dataclass(frozen=True)
 class ChatInput:
     """What staff type: the channel's name, its webhook URL ("" on an edit: keep it), and
-    the provider ("": the one the URL's host belongs to)."""
+    the provider ("": the one the URL's host belongs to); or, for a Slack channel reached
+    with the bot token (provider SLACK_BOT, or "" with no URL), the channel's id."""
 
     name: str
     url: str = ""
     provider: str = ""
     language: str = ""
+    channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,11 @@ class ChatDestination:
     state: str  # active, suppressed
     reason: str | None  # "destination_gone" …
     suppressed_at: datetime | None
+    bot: bool = False  # a Slack channel reached with the bot token
+    # A bot destination whose latest message failed for the token ("token_revoked" …, or
+    # "no_bot_token"), and when; "" when it did not.
+    token_problem: str = ""
+    token_problem_at: datetime | None = None
 
     @property
     def gone(self) -> bool:
@@ -81,13 +98,16 @@ def chat_destinations(group: StakeholderGroup) -> list[ChatDestination]:
         if not is_chat(member) or member.chat_provider is None:
             continue
         row = next((r for r in member.recipients if r.channel == member.chat_provider), None)
+        bot = is_bot_destination(member)
+        problem, problem_at = token_problem(row) if bot else ("", None)
         found.append(ChatDestination(
             member_id=member.public_id, name=member.name, provider=member.chat_provider,
             provider_name=PROVIDER_NAMES.get(member.chat_provider, member.chat_provider),
             shown_url=shown_destination(member.chat_destination), language=member.language,
             state=row.state if row is not None else "missing",
             reason=row.suppression_reason if row is not None else None,
-            suppressed_at=row.suppressed_at if row is not None else None))
+            suppressed_at=row.suppressed_at if row is not None else None,
+            bot=bot, token_problem=problem, token_problem_at=problem_at))
     return sorted(found, key=lambda d: (d.name.lower(), d.provider))
 
 
@@ -117,6 +137,11 @@ def _provider(data: ChatInput) -> str:
 
 
 def _sealed(data: ChatInput) -> SealedDestination:
+    if wants_bot(data.provider, data.url, data.channel):
+        return sealed_channel(data.url, data.channel)
+    if (data.channel or "").strip():
+        raise DomainError(f"A channel ID is only for “{SLACK_BOT_NAME}”: choose it as the "
+                          "provider, or leave the channel ID empty.", "channel")
     if not (data.url or "").strip():
         raise DomainError("Paste the channel's incoming webhook URL.", URL)
     provider = _provider(data)
@@ -131,15 +156,17 @@ def _row(member: StakeholderMember) -> Subscriber | None:
     return next((r for r in member.recipients if r.channel == member.chat_provider), None)
 
 
-def _check_unique(group: StakeholderGroup, destination: SealedDestination,
+def _check_unique(group: StakeholderGroup, destination: SealedDestination, data: ChatInput,
                   besides: StakeholderMember | None = None) -> None:
+    bot = wants_bot(data.provider, data.url, data.channel)
     for member in group.members:
         if member is besides or not is_chat(member):
             continue
         row = _row(member)
         if row is not None and (row.channel, row.address) == (destination.provider,
                                                               destination.address):
-            raise DomainError(f"This webhook is already in the group, as {member.name}.", URL)
+            raise DomainError(f"This {'channel' if bot else 'webhook'} is already in the "
+                              f"group, as {member.name}.", "channel" if bot else URL)
 
 
 @use_case
@@ -148,7 +175,7 @@ def add_chat_destination(group: StakeholderGroup, data: ChatInput,
     """Add a chat destination to the group (staff add it: no opt-in)."""
     name, language = _name(data.name), member_language(data.language)
     destination = _sealed(data)
-    _check_unique(group, destination)
+    _check_unique(group, destination, data)
     member = StakeholderMember(name=name, language=language,
                                chat_provider=destination.provider,
                                chat_destination=destination.sealed)
@@ -179,9 +206,9 @@ def update_chat_destination(group: StakeholderGroup, member_id: str, data: ChatI
     member = get_chat_destination(group, member_id)
     member.name, member.language = _name(data.name), member_language(data.language)
     changed = ""
-    if (data.url or "").strip():
+    if (data.url or "").strip() or (data.channel or "").strip():
         destination = _sealed(data)
-        _check_unique(group, destination, besides=member)
+        _check_unique(group, destination, data, besides=member)
         row = _row(member)
         same = row is not None and (row.channel, row.address) == (destination.provider,
                                                                   destination.address)

@@ -16,17 +16,19 @@ from sqlalchemy import Select, delete
 
 from statuspage.core.extensions import db
 from statuspage.core.sealing import fingerprint, unseal
-from statuspage.models import Delivery, StakeholderMember, Subscriber, utcnow
+from statuspage.models import ChatThread, Delivery, StakeholderMember, Subscriber, utcnow
 from statuspage.models.subscribers import CHAT_CHANNELS, EMAIL, SMS, STAKEHOLDER_SOURCE
 
 
 def delete_deliveries(subscriber_ids: list[int] | Select[Any]) -> None:
-    """Delete the delivery records of these recipient rows (an id list or a subquery).
+    """Delete the delivery records of these recipient rows (an id list or a subquery), and
+    the Slack threads of a bot channel's row (a new row must never inherit them).
 
     Explicit, because SQLite does not enforce ON DELETE CASCADE without a pragma; the rows
     themselves go with their member (the `recipients` relationship's delete-orphan cascade).
     """
     db.session.execute(delete(Delivery).where(Delivery.subscriber_id.in_(subscriber_ids)))
+    db.session.execute(delete(ChatThread).where(ChatThread.subscriber_id.in_(subscriber_ids)))
 
 
 def _addresses(member: StakeholderMember, current: dict[str, Subscriber]

@@ -14,7 +14,7 @@ from huey.api import TaskLock, TaskWrapper
 from huey.exceptions import TaskLockedException
 
 from statuspage.core import jobs
-from statuspage.tasks import approvals, delivery, subscriptions
+from statuspage.tasks import alerts, approvals, delivery, subscriptions
 from statuspage.tasks.queues import huey, sms_huey
 
 JOBS: dict[str, TaskWrapper] = {
@@ -26,6 +26,7 @@ JOBS: dict[str, TaskWrapper] = {
     "sweep_after_queue_fault": delivery.sweep_after_queue_fault,
     "notify_approvers": approvals.notify_approvers,
     "tell_author": approvals.tell_author,
+    "notify_alert_proposal": alerts.notify_alert_proposal,
     "send_confirmation": subscriptions.send_confirmation,
     "run_subscriber_import": subscriptions.run_subscriber_import,
 }

@@ -119,6 +119,9 @@ def cached(view: Callable[..., Any]) -> Callable[..., Response]:
         return _respond(app, entry, environ)
 
     wrapper.answers_without_database = True  # type: ignore[attr-defined]  # read by web.db_guard
+    # No limit is declared on a cached read, and resolving "none" costs the limiter more than
+    # serving the page from the cache: web.ratelimits skips its work for these GETs.
+    wrapper.cached_read = True  # type: ignore[attr-defined]
     return wrapper
 
 

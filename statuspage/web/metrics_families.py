@@ -19,6 +19,7 @@ from prometheus_client.core import (
 )
 
 from statuspage.delivery.monitoring import (
+    DELIVERY_CHANNELS,
     FAILURE_WINDOW,
     HANDOVER_SAMPLE,
     HANDOVER_WINDOW,
@@ -29,7 +30,6 @@ from statuspage.delivery.monitoring import (
 from statuspage.incidents.monitoring import IncidentFigures
 from statuspage.models.deliveries import DELIVERY_STATES
 from statuspage.models.processes import PROCESS_KINDS
-from statuspage.models.subscribers import CHANNELS
 
 # Seconds from a publish to the provider's acceptance: a healthy email fan-out hands its
 # first messages over within a second, paced SMS take minutes.
@@ -57,7 +57,8 @@ def families(figures: Figures) -> Iterator[Metric]:
 def _delivery_families(d: DeliveryFigures) -> Iterator[Metric]:
     states = GaugeMetricFamily("statuspage_deliveries", "Deliveries by channel and state.",
                                labels=["channel", "state"])
-    for key in sorted({(c, s) for c in CHANNELS for s in DELIVERY_STATES} | set(d.by_state)):
+    every = {(c, s) for c in DELIVERY_CHANNELS for s in DELIVERY_STATES}
+    for key in sorted(every | set(d.by_state)):
         states.add_metric(list(key), d.by_state.get(key, 0))
     yield states
     due = GaugeMetricFamily("statuspage_deliveries_due",
@@ -65,7 +66,7 @@ def _delivery_families(d: DeliveryFigures) -> Iterator[Metric]:
     oldest = GaugeMetricFamily("statuspage_delivery_oldest_due_age_seconds",
                                "How long the oldest due delivery has waited (0: none due).",
                                labels=["channel"])
-    for channel in CHANNELS:
+    for channel in DELIVERY_CHANNELS:
         due.add_metric([channel], d.due.get(channel, 0))
         oldest.add_metric([channel], d.oldest_due_age.get(channel, 0.0))
     yield due
@@ -75,7 +76,7 @@ def _delivery_families(d: DeliveryFigures) -> Iterator[Metric]:
         f"Publish to provider hand-over of the newest (at most {HANDOVER_SAMPLE}) deliveries "
         f"handed over in the last {int(HANDOVER_WINDOW.total_seconds())} s.",
         labels=["channel"])
-    for channel in CHANNELS:
+    for channel in DELIVERY_CHANNELS:
         seconds = d.handover.get(channel, [])
         buckets = [(str(edge), float(sum(1 for s in seconds if s <= edge)))
                    for edge in HANDOVER_BUCKETS]

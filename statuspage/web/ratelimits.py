@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask.logging import default_handler
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -49,6 +49,17 @@ def init_app(app: Flask) -> None:
         }
     limiter.init_app(app)
     _log_limiter_warnings()
+
+
+@limiter.request_filter
+def _cached_read() -> bool:
+    """A GET or HEAD of a cached public view (web.cache.cached) skips the limiter: no limit is
+    declared on one, and finding that out per request cost a cache hit about a third of its
+    time (bench/public_page.py). Its POSTs, if it takes any, are limited as declared."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "cached_read", False))
 
 
 def _log_limiter_warnings() -> None:

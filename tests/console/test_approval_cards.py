@@ -86,7 +86,7 @@ def test_the_cards_reach_is_what_the_fanout_delivers_on_approval(
     # The group heard of the draft when it was saved (internal first): approval reaches the
     # public only, and the card says the group is not told again.
     assert shown == Counter({(PUBLIC, "email"): 3, (PUBLIC, "sms"): 2})
-    assert "Already told while it waits (not again): Executives, email: 2; Executives, sms: 1" \
+    assert "Already told while it waits (not again): Executives, email: 2; Executives, SMS: 1" \
         in _text(card)
 
     client.post(f"/console/updates/{update.public_id}/approve", data={"comment": ""})

@@ -33,7 +33,7 @@ TEAMS = ("https://prod-12.westeurope.logic.azure.com:443/workflows/"
 DISCORD = ("https://discord.com/api/webhooks/123456789012345678/"
            "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdEfGhIjKlMnOp")
 _ROW = re.compile(r'<tr data-audience="(\w+)" data-channel="(\w+)"><th scope="row">[^<]*</th>'
-                  r'<td>\w+</td><td class="num">(\d+)</td></tr>')
+                  r'<td>[^<]+</td><td class="num">(\d+)</td></tr>')
 
 
 def _audiences(app: Flask) -> str:
@@ -143,3 +143,26 @@ def test_a_page_closed_to_chat_subscribers_reaches_no_public_chat_destination(
     # The group's own chat destinations are staff's, not subscriptions: still reached.
     assert [(line.audience, line.channel, line.recipients) for line in lines] == [
         (PUBLIC, "email", 2), (group, "slack", 1), (group, "teams", 1)]
+
+
+def test_reach_lines_name_chat_providers_as_people_do(
+    app: Flask, client: FlaskClient, factory: Factory,
+) -> None:
+    _audiences(app)
+    incident = factory.incident(severity="SEV1", deliver_notifications=False)
+    as_role(client, factory, "communicator")
+
+    reach_page = client.post(f"/console/incidents/{incident.public_id}/updates", data={
+        "status": "identified", "body": "Found it.", "visibility": "public",
+        "deliver_notifications": "y", "action": "reach"}).get_data(as_text=True)
+    new_page = client.get("/console/incidents/new").get_data(as_text=True)
+
+    shown = dict(re.findall(r'<tr data-audience="\w+" data-channel="(\w+)">'
+                            r'<th scope="row">[^<]*</th><td>([^<]+)</td>', reach_page))
+    assert shown == {"email": "email", "slack": "Slack", "discord": "Discord",
+                     "teams": "Microsoft Teams"}
+    for said in ("Public subscribers by Slack: 2 recipients",
+                 "Public subscribers by Discord: 1 recipient",
+                 "Engineering by Microsoft Teams: 1 recipient"):
+        assert said in new_page
+    assert "by slack" not in new_page and "by discord" not in new_page

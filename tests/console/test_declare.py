@@ -128,7 +128,7 @@ def test_every_re_render_summarises_the_chosen_severity(
         assert shown, action
         assert not _block(html, "SEV3")[0]
         assert "Wait for approval: another communicator or admin approves each one" in sev1
-        assert "Executives by sms: 1 recipient" in sev1
+        assert "Executives by SMS: 1 recipient" in sev1
         # The lead was left empty: the composer warns.
         assert _warning_shown(html, "lead-warning"), action
         assert _selected_lead(html) == ""

@@ -24,6 +24,9 @@ off.
 Payloads: the fake refuses what the provider would refuse structurally (chat_shapes), and, when
 given, what `validator(provider, payload) -> list of problems` finds (the builders' full
 documented rules), answering in the provider's error shape.
+
+Slack's Web API (chat.postMessage with a bot token, for channels reached through the bot)
+answers on the same port under /api/ (`fake.slack_api`: tests/fakes/chat_slack_api.py).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from werkzeug.wrappers import Response
 
 from tests.fakes import chat_shapes as shapes
 from tests.fakes.chat_shapes import DISCORD, GOOGLE_CHAT, SLACK, TEAMS
+from tests.fakes.chat_slack_api import FakeSlackApi
 from tests.fakes.server import FakeServer, RecordedRequest
 
 Validator = Callable[[str, Any], list[str]]
@@ -53,6 +57,7 @@ _PATHS = {
     DISCORD: re.compile(r"/api(?:/v\d+)?/webhooks/\d+/[A-Za-z0-9_-]+"),
     GOOGLE_CHAT: re.compile(r"/v1/spaces/[A-Za-z0-9_-]+/messages"),
 }
+_SLACK_METHOD = re.compile(r"/api/[a-z]+\.[A-Za-z.]+")
 
 
 @dataclass
@@ -114,6 +119,7 @@ class FakeChat(FakeServer):
         # Bumped by reset(): an answer that was still sleeping (`slow`) when its test ended
         # records nothing in the next test.
         self._generation = 0
+        self.slack_api = FakeSlackApi(self.url + "/api", lambda: self.validator)
 
     # -- destinations ---------------------------------------------------------------------
     def destination_url(self, provider: str, name: str = "default") -> str:
@@ -173,9 +179,12 @@ class FakeChat(FakeServer):
         self.validator = None
         self.enforce_rates = True
         self.limits = dict(DEFAULT_LIMITS)
+        self.slack_api.reset()
 
     # -- serving ---------------------------------------------------------------------------
     def _answer(self, request: RecordedRequest) -> Response:
+        if _SLACK_METHOD.fullmatch(request.path):
+            return self.slack_api.answer(request)
         provider = next((p for p, pattern in _PATHS.items() if pattern.fullmatch(request.path)),
                         None)
         if provider is None or request.method != "POST":

@@ -1,5 +1,8 @@
 """Slack: a Block Kit message for an incoming webhook (or chat.postMessage with a bot token).
 
+Through the bot token the messages about one incident share a thread (delivery.chat_threads):
+`closing` marks the resolution (tone RESOLVED), which is also shown in the channel.
+
 Built with slack-sdk's block models, whose to_dict() checks Block Kit's limits as Slack
 documents them (a header's text 150 characters, a section's 3000, at most 10 fields, 10
 context elements); a broken rule raises SlackObjectFormationError here instead of a 400
@@ -81,7 +84,8 @@ def slack_message(notice: ChatNotice) -> ChatContent:
     if notice.labels.footer:
         context.append(parts.clip_text(notice.labels.footer, style, CONTEXT_LIMIT))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line) for line in context]))
-    return ChatContent(provider=SLACK, thread_key=notice.thread_key, payload={
+    return ChatContent(provider=SLACK, thread_key=notice.thread_key,
+                       closing=notice.tone == RESOLVED, payload={
         "text": _fallback(notice),
         "blocks": [block.to_dict() for block in blocks],
         "unfurl_links": False,
