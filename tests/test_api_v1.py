@@ -10,8 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from statuspage.accounts import api_tokens
-from statuspage.api import v1_components
+from statuspage.api import v1_components, v1_incident_updates, v1_postmortems, v1_templates
 from statuspage.api import v1_incident_input as mapping
+from statuspage.api import v1_incident_patch as patching
 from statuspage.api.v1_openapi import document
 from statuspage.core.extensions import db
 from statuspage.models import ApiToken, Incident
@@ -137,12 +138,12 @@ def test_unknown_routes_and_methods_answer_in_json(client: FlaskClient) -> None:
     assert wrong.status_code == 405 and wrong.json["error"] == "Method Not Allowed"
 
 
-def test_a_body_that_is_not_json_is_a_415(client: FlaskClient) -> None:
+def test_a_body_neither_json_nor_form_encoded_is_a_415(client: FlaskClient) -> None:
     response = client.post(page_path("incidents"), headers=auth(new_token("write")),
-                           data="incident[name]=x",
-                           content_type="application/x-www-form-urlencoded")
+                           data="incident[name]=x", content_type="text/plain")
     assert response.status_code == 415
     assert "application/json" in response.json["message"]
+    assert "application/x-www-form-urlencoded" in response.json["message"]
     assert _incident_count() == 0
 
 
@@ -216,9 +217,18 @@ def test_the_openapi_document_is_public_and_describes_every_route(
     for name, fields in (("IncidentCreate", mapping.INCIDENT_FIELDS),
                          ("MaintenanceCreate", mapping.MAINTENANCE_FIELDS),
                          ("BackfillCreate", mapping.BACKFILL_FIELDS),
-                         ("IncidentPatch", mapping.UPDATE_FIELDS)):
+                         ("IncidentPatch", patching.PATCH_FIELDS)):
         assert set(schemas[name]["properties"]) == set(fields), name
         assert schemas[name]["additionalProperties"] is False
+    for name, key, fields in (
+        ("IncidentUpdatePatchBody", "incident_update", v1_incident_updates.FIELDS),
+        ("PostmortemDraftBody", "postmortem", v1_postmortems.DRAFT_FIELDS),
+        ("PostmortemPublishBody", "postmortem", v1_postmortems.PUBLISH_FIELDS),
+        ("TemplateCreateBody", "template", v1_templates.FIELDS),
+    ):
+        inner = schemas[name]["properties"][key]
+        assert set(inner["properties"]) == set(fields), name
+        assert inner["additionalProperties"] is False
     for name in ("ComponentCreateBody", "ComponentPatchBody"):
         inner = schemas[name]["properties"]["component"]
         assert set(inner["properties"]) == set(v1_components.FIELDS)

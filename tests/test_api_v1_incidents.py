@@ -251,17 +251,6 @@ def test_invalid_values_are_refused_with_a_422_naming_the_field(
     assert api.status == "operational"
 
 
-def test_changing_the_title_of_an_incident_is_refused_not_ignored(
-    client: FlaskClient, factory: Factory, write: str
-) -> None:
-    incident = factory.incident(name="Old title")
-    response = call(client, "PATCH", f"incidents/{incident.public_id}", write, json={
-        "incident": {"name": "New title", "status": "identified"}})
-    assert response.status_code == 422 and response.json["field"] == "name"
-    db.session.refresh(incident)
-    assert (incident.name, incident.status) == ("Old title", "investigating")
-
-
 def test_writes_are_audited_under_the_token_name(
     client: FlaskClient, factory: Factory, write: str
 ) -> None:

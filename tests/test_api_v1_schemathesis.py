@@ -8,7 +8,8 @@ the request that caused it.
 JSON Schema cannot state every rule the server keeps: a referenced component must exist (and
 not be a group where a component is meant), a window ends after it starts, a backfill or a
 start date lies in the past. The OpenAPI document says so in words and the server answers
-422; tests/test_api_v1_strict.py and test_api_v1_incidents.py test those refusals. So that
+422; tests/test_api_v1_strict.py and test_api_v1_incidents.py test those refusals (an
+update's display time not in the future: test_api_v1_incident_updates.py). So that
 "schema-valid data is accepted" still means something here, `_within_the_rules` adjusts the
 *positive* requests (never the negative ones) to keep those rules before they are sent.
 """
@@ -86,6 +87,9 @@ def _within_the_rules(leaves: list[str], group: str) -> Callable[..., None]:
         for name in ("backfill_date", "start_date"):
             if isinstance(fields.get(name), str) and fields[name] >= today.isoformat():
                 fields[name] = (today - timedelta(days=1)).isoformat()
+        shown = _parse(fields.get("display_at"))  # an update is not dated in the future
+        if shown is not None and (shown.tzinfo is None or shown > datetime.now(UTC)):
+            fields["display_at"] = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
         start, end = _parse(fields.get("scheduled_for")), _parse(fields.get("scheduled_until"))
         if start is not None and end is not None and end <= start:
             fields["scheduled_for"], fields["scheduled_until"] = (

@@ -13,7 +13,8 @@ headers, where a write token would leak.
 Every request is rate-limited per token (API_RATE_LIMIT), errors are JSON
 `{"error": ..., "message": ...}` (plus `field` on 422), and the API never reads the console's
 session cookie, so CSRF protection does not apply and is switched off for it. Bodies are JSON
-only (Statuspage also takes form-encoded `incident[name]=...`; we do not).
+or form-encoded the way Statuspage's own curl examples send them (`incident[name]=...`,
+statuspage/api/v1_form.py).
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
+from flask.blueprints import BlueprintSetupState
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
 from statuspage import audit
 from statuspage.accounts import api_tokens
@@ -41,6 +44,23 @@ from statuspage.subscriptions.codes import TooManyRequests
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+# The incident lists that share their path with an incident's (…/incidents/<id>).
+INCIDENT_LISTS = ("unresolved", "upcoming", "scheduled", "active_maintenance")
+
+
+class IncidentIdConverter(BaseConverter):
+    """`<incident:...>`: an incident id, never the name of a list. Without it, DELETE
+    …/incidents/unresolved would look for an incident called "unresolved" (a 404) and an
+    OPTIONS would advertise the incident's methods on the list's path; with it, both get the
+    list's own answer (405 with `Allow: GET, HEAD, OPTIONS`)."""
+
+    regex = r"(?!(?:" + "|".join(INCIDENT_LISTS) + r")$)[^/]+"
+
+
+@bp.record_once
+def _converters(state: BlueprintSetupState) -> None:
+    # Recorded before any route (the route modules are imported at the end of this one).
+    state.app.url_map.converters["incident"] = IncidentIdConverter
 
 AUTH_SCHEMES = ("oauth", "bearer")
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -146,6 +166,9 @@ def error_response(status: int, error: str, message: str, **extra: Any) -> Respo
 # Use-case field names that differ from the Statuspage body's.
 API_FIELD_NAMES = {
     "remind_before_minutes": "scheduled_remind_prior",
+    "auto_start": "scheduled_auto_in_progress",
+    "auto_complete": "scheduled_auto_completed",
+    "auto_transition_components": "auto_transition_to_maintenance_state",
 }
 
 
@@ -159,11 +182,11 @@ def _domain_error(error: DomainError) -> Response:
         return error_response(403, "Forbidden", error.message)
     if isinstance(error, NotFound):
         return error_response(404, "Not Found", error.message)
-    if isinstance(error, Conflict):
-        return error_response(409, "Conflict", error.message, field=error.field)
     if isinstance(error, TooManyRequests):  # the day's SMS sign-up budget is spent
         return error_response(429, "Too Many Requests", error.message)
     field = API_FIELD_NAMES.get(error.field or "", error.field)
+    if isinstance(error, Conflict):
+        return error_response(409, "Conflict", error.message, field=field)
     return error_response(422, "Unprocessable Entity", error.message, field=field)
 
 
@@ -199,9 +222,13 @@ def pages() -> Response:
 from statuspage.api import (  # noqa: E402,F401  (route registration)
     v1_component_groups,
     v1_components,
+    v1_incident_lists,
     v1_incident_subscribers,
+    v1_incident_updates,
     v1_incidents,
     v1_pages,
+    v1_postmortems,
     v1_subscriber_bulk,
     v1_subscribers,
+    v1_templates,
 )

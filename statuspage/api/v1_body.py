@@ -3,7 +3,9 @@
 Types and shapes are checked here, each refusal a 422 naming the field; what a value may be
 (a status an incident can have, a window that ends after it starts) is the use-cases'
 decision. Guarantees, each described in the OpenAPI document (statuspage/api/v1_openapi.py):
-- a body that is not JSON is a 415, JSON that is not `{"<resource>": {...}}` a 400;
+- a body is JSON or form-encoded the Rails way Statuspage takes (`incident[name]=...`,
+  statuspage/api/v1_form.py); anything else is a 415, and a body that is not
+  `{"<resource>": {...}}` a 400;
 - a field the operation does not take is refused (422), never ignored: a client that sends
   `visibility` or `backfilled` to a server that did not know them must not publish;
 - text never holds C0 control characters or DEL (tab, newline and carriage return allowed
@@ -25,6 +27,7 @@ from flask import request
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from statuspage.api.v1_form import FORM_TYPES, nested
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import Component, ComponentStatus
@@ -54,24 +57,38 @@ _PUBLIC_ID = re.compile(r"[0-9a-z]{1,64}")
 
 
 def resource(key: str, fields: Collection[str]) -> dict[str, Any]:
-    """The object under `key` in a JSON request body, holding only `fields`.
+    """The object under `key` in a JSON or form-encoded request body, holding only `fields`.
 
-    415 when the body is not JSON, 400 when it is not `{"<key>": {...}}`, 422 naming the
-    first field the operation does not take.
+    415 when the body is neither, 400 when it is not `{"<key>": {...}}` (`<key>[field]=...`
+    in a form), 422 naming the first field the operation does not take. A form's values are
+    strings (lists and objects of strings), which the readers below accept where JSON would
+    have had a boolean.
     """
-    if not request.is_json:
-        raise UnsupportedMediaType("Send a JSON body with Content-Type: application/json.")
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise BadRequest(f'Send a JSON object body: {{"{key}": {{...}}}}.')
+    payload = body_object(key)
     inner = payload.get(key)
     if not isinstance(inner, dict):
-        raise BadRequest(f'The body must wrap the fields in a "{key}" object.')
+        raise BadRequest(f'The body must wrap the fields in a "{key}" object '
+                         f'(form-encoded: {key}[field]=value).')
     for name in payload:
         if name != key:
             raise DomainError(f"Unknown field {name!r}: the body holds only {key!r}.", name)
     refuse_unknown(inner, fields)
     return inner
+
+
+def body_object(key: str) -> dict[str, Any]:
+    """The request body as an object: parsed JSON, or a form's nested fields."""
+    if request.mimetype in FORM_TYPES:
+        if request.files:
+            raise UnsupportedMediaType("Files are not taken here; send form fields or JSON.")
+        return nested(request.form)
+    if not request.is_json:
+        raise UnsupportedMediaType("Send a JSON body (Content-Type: application/json) or "
+                                   "form fields (application/x-www-form-urlencoded).")
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise BadRequest(f'Send a JSON object body: {{"{key}": {{...}}}}.')
+    return payload
 
 
 def refuse_unknown(raw: Mapping[str, Any], fields: Collection[str], why: str = "") -> None:
@@ -102,17 +119,40 @@ def is_public_id(value: str) -> bool:
 
 
 def flag(raw: Mapping[str, Any], *names: str) -> bool | None:
-    """A boolean under the first of `names` present (aliases); "true"/"false" also accepted."""
+    """A boolean under `names` (aliases, which must agree); "true"/"false" also accepted."""
+    found: dict[str, bool] = {}
     for name in names:
         value = raw.get(name)
         if value is None:
             continue
         if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value in FLAG_STRINGS:
-            return FLAG_STRINGS[value]
-        raise DomainError(f"{name} must be true or false.", name)
-    return None
+            found[name] = value
+        elif isinstance(value, str) and value in FLAG_STRINGS:
+            found[name] = FLAG_STRINGS[value]
+        else:
+            raise DomainError(f"{name} must be true or false.", name)
+    if len(set(found.values())) > 1:
+        raise DomainError(f"{' and '.join(found)} name the same setting here; give them the "
+                          "same value.", list(found)[-1])
+    return next(iter(found.values()), None)
+
+
+def fixed(raw: Mapping[str, Any], honoured: Mapping[str, tuple[bool, str]]) -> None:
+    """Statuspage switches this server keeps one way only ({name: (value, why)}): accepted
+    at that value, else a 422 saying why."""
+    for name, (value, why) in honoured.items():
+        given = flag(raw, name)
+        if given is not None and given != value:
+            raise DomainError(f"{name} can only be {str(value).lower()} here: {why}", name)
+
+
+def metadata(raw: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`metadata` as given (an object; its contents are checked by incidents.metadata)."""
+    value = raw.get("metadata")
+    if value is not None and not isinstance(value, dict):
+        raise DomainError('metadata must be an object of objects, e.g. '
+                          '{"jira": {"issue_id": "OPS-1"}}.', "metadata")
+    return value
 
 
 def timestamp(raw: Mapping[str, Any], name: str) -> datetime | None:
@@ -209,13 +249,12 @@ def component_refs(raw: Mapping[str, Any]) -> ComponentRefs:
 
 def top_level(fields: Collection[str]) -> dict[str, Any]:
     """A body whose fields are not wrapped in a resource key: Statuspage's subscriber PATCH
-    (`{"component_ids": [...]}`), its bulk subscriber bodies and the component group body
-    (`{"description": ..., "component_group": {...}}`). 415/400/422 as `resource`."""
-    if not request.is_json:
-        raise UnsupportedMediaType("Send a JSON body with Content-Type: application/json.")
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
+    (`{"component_ids": [...]}`, form `component_ids[]=...`), its bulk subscriber bodies and
+    the component group body (`{"description": ..., "component_group": {...}}`). JSON or a
+    form, 415/400/422 as `resource`."""
+    if request.is_json and not isinstance(request.get_json(silent=True), dict):
         raise BadRequest("Send a JSON object body.")
+    payload = body_object("")
     refuse_unknown(payload, fields)
     return payload
 

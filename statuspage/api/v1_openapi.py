@@ -6,70 +6,30 @@ and checks that every route of the blueprint is in it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from statuspage.api import v1_openapi_resources as resources
-from statuspage.api.v1_body import MAX_LIMIT, MAX_PAGE, MAX_QUERY, SINGLE_LINE
+from statuspage.api.v1_openapi_incident_paths import RECORDS, incident_paths
+from statuspage.api.v1_openapi_incidents import INCIDENT_REQUESTS
 from statuspage.api.v1_openapi_schemas import (
     COMPONENT_STATUSES,
     REQUEST_SCHEMAS,
     Schema,
+    error_refs,
+    json_content,
     nullable,
+    param,
+    read_op,
     ref,
+    write_op,
 )
-from statuspage.models.status import IMPACTS
 
 _ref = ref
 _nullable = nullable
+_json = json_content
+_errors = error_refs
+_read = read_op
+_write = write_op
+_param = param
 
-
-
-def _json(schema: Schema, description: str) -> Schema:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*codes: int) -> dict[str, Schema]:
-    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
-             409: "Conflict", 413: "TooLarge", 415: "NotJson", 422: "Unprocessable",
-             429: "TooManyRequests"}
-    return {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in codes}
-
-
-def _read(summary: str, schema: Schema, *codes: int, **extra: Any) -> Schema:
-    return {"summary": summary, **extra,
-            "responses": {"200": _json(schema, "OK"), **_errors(400, 401, 404, 429, *codes)}}
-
-
-def _write(summary: str, body: str, schema: str, status: int, **extra: Any) -> Schema:
-    return {
-        "summary": summary,
-        **extra,
-        "requestBody": {"required": True,
-                        "content": {"application/json": {"schema": _ref(body)}}},
-        "responses": {
-            str(status): _json(_ref(schema), "Created" if status == 201 else "Updated"),
-            **_errors(400, 401, 403, 404, 409, 413, 415, 422, 429),
-        },
-    }
-
-
-def _param(name: str, description: str, where: str = "path", **schema: Any) -> Schema:
-    return {"name": name, "in": where, "required": where == "path", "description": description,
-            "schema": {"type": "string", **schema}}
-
-
-LIST_PARAMS = [
-    _param("q", "Words in the title (no control characters).", "query",
-           maxLength=MAX_QUERY, pattern=SINGLE_LINE),
-    _param("limit", f"Results per page, 1-{MAX_LIMIT}, default {MAX_LIMIT}.", "query",
-           type="integer", minimum=1, maximum=MAX_LIMIT),
-    _param("page", "1-based page of results.", "query", type="integer", minimum=1,
-           maximum=MAX_PAGE),
-]
-
-
-PAGE_ID = _param("page_id", "The page's id, as GET /pages (or /api/v2) reports it.")
-INCIDENT_ID = _param("incident_id", "The incident's or maintenance's id.")
 
 SCHEMAS: dict[str, Schema] = {
     "Error": {
@@ -87,48 +47,6 @@ SCHEMAS: dict[str, Schema] = {
                        "allow_email_subscribers": {"type": "boolean"},
                        "allow_sms_subscribers": {"type": "boolean"},
                        "allow_webhook_subscribers": {"type": "boolean"}},
-    },
-    "IncidentUpdate": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string"},
-            "status": {"type": "string"},
-            "body": {"type": "string"},
-            "incident_id": {"type": "string"},
-            "created_at": {"type": "string", "format": "date-time"},
-            "updated_at": {"type": "string", "format": "date-time"},
-            "display_at": {"type": "string", "format": "date-time"},
-            "affected_components": _nullable("array", items={"type": "object"}),
-            "deliver_notifications": {"type": "boolean"},
-        },
-    },
-    "Incident": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string"},
-            "name": {"type": "string"},
-            "status": {"type": "string"},
-            "impact": {"type": "string", "enum": list(IMPACTS)},
-            "impact_override": _nullable("string"),
-            "severity": _nullable("string"),
-            "created_at": {"type": "string", "format": "date-time"},
-            "updated_at": {"type": "string", "format": "date-time"},
-            "started_at": {"type": "string", "format": "date-time"},
-            "monitoring_at": _nullable("string", format="date-time"),
-            "resolved_at": _nullable("string", format="date-time"),
-            "shortlink": {"type": "string"},
-            "page_id": {"type": "string"},
-            "incident_updates": {"type": "array", "items": _ref("IncidentUpdate"),
-                                 "description": "Public updates, newest first."},
-            "components": {"type": "array", "items": _ref("Component")},
-            "scheduled_for": _nullable("string", format="date-time"),
-            "scheduled_until": _nullable("string", format="date-time"),
-            "scheduled_remind_prior": {"type": "boolean"},
-            "scheduled_auto_in_progress": {"type": "boolean"},
-            "scheduled_auto_completed": {"type": "boolean"},
-            "postmortem_body": _nullable("string"),
-            "postmortem_published_at": _nullable("string", format="date-time"),
-        },
     },
     "Component": {
         "type": "object",
@@ -175,27 +93,12 @@ RESPONSES = {
 
 
 def _paths() -> dict[str, Schema]:
-    incident = _ref("Incident")
     return {
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": {"200": _json({"type": "object"}, "OK")}}},
         "/pages": {"get": _read("The page this installation serves",
                                 {"type": "array", "items": _ref("Page")})},
-        "/pages/{page_id}/incidents": {
-            "parameters": [PAGE_ID],
-            "get": _read("Incidents and maintenance, newest first",
-                         {"type": "array", "items": incident}, 422,
-                         parameters=LIST_PARAMS),
-            "post": _write("Create an incident, a maintenance (scheduled_for) or a backfilled "
-                           "past incident (backfilled)", "IncidentCreateBody", "Incident", 201),
-        },
-        "/pages/{page_id}/incidents/{incident_id}": {
-            "parameters": [PAGE_ID, INCIDENT_ID],
-            "get": _read("One incident or maintenance", incident),
-            "patch": _write("Post the next update (status, body, component statuses, "
-                            "visibility)", "IncidentPatchBody", "Incident", 200),
-            "put": _write("Same as PATCH", "IncidentPatchBody", "Incident", 200),
-        },
+        **incident_paths(),
         # Components, groups, subscribers, incident subscribers, the page profile.
         **resources.resource_paths(),
     }
@@ -219,9 +122,17 @@ def document(base_url: str) -> Schema:
                 "only GET. Tokens are never accepted in the query string, where logs and "
                 "Referer headers would leak them. Every change is in the audit log under the "
                 "token's name. Requests are rate-limited per token (429 with Retry-After). "
-                "Bodies are JSON (else 415); a field an operation does not take is a 422 "
-                "naming it, never ignored; a state the target refuses is a 409; a method a "
-                "path does not take is a 405 with `Allow`."
+                "Bodies are JSON or, as Statuspage's own curl examples send them, "
+                "form-encoded with bracketed names (`incident[name]=...`, "
+                "`incident[component_ids][]=...`, `incident[components][<id>]=major_outage`, "
+                "`incident[metadata][jira][issue_id]=...`; every value a string, booleans "
+                "as true/false); anything else is a 415. A field an operation does not take "
+                "is a 422 naming it, never ignored; a state the target refuses is a 409; a "
+                "method a path does not take is a 405 with `Allow`. Extensions to "
+                "Statuspage's API: `visibility: internal` on an incident PATCH (an internal "
+                "update, for the stakeholder groups the plan names), `severity` (SEV1-SEV4), "
+                "the postmortem's `awaiting_approval` with 202 when the plan makes public "
+                "text wait for a second person, and a template's `sms_body`."
             ),
         },
         "servers": [{"url": f"{base_url.rstrip('/')}/api/v1"}],
@@ -234,8 +145,8 @@ def document(base_url: str) -> Schema:
                 "oauth_header": {"type": "apiKey", "in": "header", "name": "Authorization",
                                  "description": "`Authorization: OAuth sp_...`, as Statuspage"},
             },
-            "schemas": {**REQUEST_SCHEMAS, **SCHEMAS, **resources.REQUEST_SCHEMAS,
-                        **resources.SCHEMAS},
+            "schemas": {**REQUEST_SCHEMAS, **INCIDENT_REQUESTS, **SCHEMAS, **RECORDS,
+                        **resources.REQUEST_SCHEMAS, **resources.SCHEMAS},
             "responses": RESPONSES,
         },
     }

@@ -1,8 +1,8 @@
 """The OpenAPI paths of components, component groups, subscribers, incident subscribers and
 the page profile (issue 14); v1_openapi merges them into the document it serves.
 
-Its helpers mirror v1_openapi's (kept apart so that the two documents' authors do not edit
-one file): every operation lists the error responses the server can give it.
+Every operation lists the error responses the server can give it (v1_openapi_schemas'
+read_op and write_op, plus 403 and 422 on reads: personal data, query parameters).
 """
 
 from __future__ import annotations
@@ -11,47 +11,29 @@ from typing import Any
 
 from statuspage.api.v1_body import MAX_LIMIT, MAX_PAGE, MAX_QUERY, SINGLE_LINE, YEARS
 from statuspage.api.v1_openapi_resource_schemas import REQUEST_SCHEMAS, SCHEMAS
-from statuspage.api.v1_openapi_schemas import Schema, ref
+from statuspage.api.v1_openapi_schemas import Schema, param, read_op, ref, write_op
 from statuspage.api.v1_query import FLAGS, PARTIAL_DATE
 from statuspage.subscriptions.listing import API_STATES, API_TYPES, SORT_FIELDS
 
 __all__ = ["REQUEST_SCHEMAS", "SCHEMAS", "resource_paths"]
 
-_NAMES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
-          409: "Conflict", 413: "TooLarge", 415: "NotJson", 422: "Unprocessable",
-          429: "TooManyRequests"}
-READ_ERRORS = (400, 401, 403, 404, 422, 429)
-WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 429)
-
-
-def _json(schema: Schema, description: str) -> Schema:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _errors(codes: tuple[int, ...]) -> dict[str, Schema]:
-    return {str(code): {"$ref": f"#/components/responses/{_NAMES[code]}"} for code in codes}
-
 
 def _read(summary: str, schema: Schema, **extra: Any) -> Schema:
-    return {"summary": summary, **extra,
-            "responses": {"200": _json(schema, "OK"), **_errors(READ_ERRORS)}}
+    # 403: a read token reading subscribers; 422: a query parameter refused.
+    return read_op(summary, schema, 403, 422, **extra)
 
 
 def _write(summary: str, body: str | None, schema: str | None, status: int,
            **extra: Any) -> Schema:
-    answer = (_json(ref(schema), "Done") if schema is not None
-              else {"description": "Done; no content."})
-    operation: Schema = {"summary": summary, **extra,
-                         "responses": {str(status): answer, **_errors(WRITE_ERRORS)}}
-    if body is not None:
-        operation["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": ref(body)}}}
+    if schema is not None:
+        return write_op(summary, body, schema, status, **extra)
+    operation = write_op(summary, body, "Error", status, **extra)
+    operation["responses"][str(status)] = {"description": "Done; no content."}
     return operation
 
 
 def _param(name: str, description: str, where: str = "query", **schema: Any) -> Schema:
-    return {"name": name, "in": where, "required": where == "path",
-            "description": description, "schema": {"type": "string", **schema}}
+    return param(name, description, where, **schema)
 
 
 def _number(name: str, description: str, lowest: int, highest: int,

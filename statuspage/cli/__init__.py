@@ -1,6 +1,6 @@
 """Flask CLI commands: seed the demo page, create the first admin, create an API token, back up
-and restore, export the page as JSON, export or erase one subscriber, apply retention, send a
-test error."""
+and restore, export the page as JSON, import a page from Statuspage, export or erase one
+subscriber, apply retention, send a test error."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from statuspage.cli.demo import seed_demo
 from statuspage.cli.diagnostics import send_test_error_command
 from statuspage.cli.export import export_page_command
 from statuspage.cli.privacy import apply_retention_command, subscriber_group
+from statuspage.cli.statuspage_import import import_statuspage_command
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.models import User
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(export_page_command)
+    app.cli.add_command(import_statuspage_command)
     app.cli.add_command(subscriber_group)
     app.cli.add_command(apply_retention_command)
     app.cli.add_command(send_test_error_command)

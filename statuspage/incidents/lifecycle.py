@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -17,6 +18,7 @@ from statuspage import audit
 from statuspage.core.errors import Conflict, DomainError, NotFound
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
+from statuspage.incidents import metadata as incident_metadata
 from statuspage.incidents.roles import role_user, user_email
 from statuspage.incidents.updates import UpdateInput, add_update, finish_incident
 from statuspage.models import (
@@ -48,6 +50,8 @@ class IncidentInput:
     # Incident roles: console users (ids), optional.
     commander_id: int | None = None
     comms_lead_id: int | None = None
+    # Statuspage's free-form `metadata` (incidents.metadata), from the Manage API.
+    metadata: dict[str, Any] | None = None
 
 
 @use_case
@@ -82,6 +86,8 @@ def open_incident(data: IncidentInput, actor: User | None,
         updated_at=now,
         commander=commander,
         comms_lead=comms_lead,
+        api_metadata=(incident_metadata.merged(None, data.metadata)
+                      if data.metadata is not None else None),
     )
     db.session.add(incident)
     draft = (data.update.visibility == "public" and not bypass_approval

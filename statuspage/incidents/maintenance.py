@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from statuspage import audit
 from statuspage.core.errors import DomainError
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
+from statuspage.incidents import metadata as incident_metadata
 from statuspage.incidents.lifecycle import check_impact, check_title, post_update
 from statuspage.incidents.updates import UpdateInput, add_update, finish_incident, load_components
 from statuspage.models import (
@@ -47,6 +49,8 @@ class MaintenanceInput:
     auto_transition_components: bool = False
     remind_before_minutes: int | None = None
     sms_body: str | None = None
+    # Statuspage's free-form `metadata` (incidents.metadata), from the Manage API.
+    metadata: dict[str, Any] | None = None
 
 
 @use_case
@@ -79,6 +83,8 @@ def schedule_maintenance(data: MaintenanceInput, actor: User | None) -> Incident
         auto_complete=data.auto_complete,
         auto_transition_components=data.auto_transition_components,
         remind_before_minutes=data.remind_before_minutes,
+        api_metadata=(incident_metadata.merged(None, data.metadata)
+                      if data.metadata is not None else None),
         created_at=now,
         updated_at=now,
         awaiting_approval=plan.needs_approval(MAINTENANCE_PLAN),

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from statuspage import audit
-from statuspage.core.errors import DomainError, NotFound
+from statuspage.core.errors import Conflict, DomainError, NotFound
 from statuspage.core.extensions import db
 from statuspage.core.transaction import use_case
 from statuspage.models import ActionItem, Incident, PostmortemReview, User, utcnow
@@ -47,7 +47,7 @@ def save_draft(incident: Incident, body: str, actor: User | None,
     if len(text) > MAX_BODY:
         raise DomainError(f"The postmortem is longer than {MAX_BODY} characters.", "body")
     if incident.postmortem_published_at is not None and not text:
-        raise DomainError("A published postmortem cannot be emptied; unpublish it first.",
+        raise Conflict("A published postmortem cannot be emptied; unpublish it first.",
                           "body")
     if (not bypass_approval and revisions_wait(incident)
             and text != (incident.postmortem_body or "")):
@@ -71,6 +71,9 @@ def publish(incident: Incident, notify: bool, actor: User | None,
             bypass_approval: bool = False) -> Incident:
     """Publish the saved draft: status `postmortem`, public everywhere, optionally announced.
 
+    A state that refuses it (not resolved, nothing written, published or submitted already)
+    is a Conflict.
+
     Only a resolved incident can have its postmortem published; subscribers are told once
     (publishing again after an unpublish does not announce it twice). Where the plan makes
     public text at the incident's severity wait for approval, the draft is submitted instead
@@ -79,11 +82,11 @@ def publish(incident: Incident, notify: bool, actor: User | None,
     """
     _check_incident(incident)
     if incident.status not in (IncidentStatus.RESOLVED.value, IncidentStatus.POSTMORTEM.value):
-        raise DomainError("Resolve the incident before publishing its postmortem.", "status")
+        raise Conflict("Resolve the incident before publishing its postmortem.", "status")
     if incident.postmortem_published_at is not None:
-        raise DomainError("This postmortem is already published.", "status")
+        raise Conflict("This postmortem is already published.", "status")
     if not incident.postmortem_body:
-        raise DomainError("Write the postmortem before publishing it.", "body")
+        raise Conflict("Write the postmortem before publishing it.", "body")
     if not bypass_approval and plan.needs_approval(plan.plan_severity(incident)):
         _submit(incident, notify, actor)
         db.session.commit()  # nothing public changed
@@ -121,7 +124,7 @@ def pending_review(incident: Incident) -> PostmortemReview | None:
 
 def _submit(incident: Incident, notify: bool, actor: User | None) -> PostmortemReview:
     if pending_review(incident) is not None:
-        raise DomainError("This postmortem already waits for approval.", "status")
+        raise Conflict("This postmortem already waits for approval.", "status")
     assert incident.postmortem_body is not None
     review = PostmortemReview(incident_id=incident.id, body=incident.postmortem_body,
                               notify=notify, state=DRAFT,
@@ -138,7 +141,7 @@ def _submit_revision(incident: Incident, text: str, actor: User | None) -> Postm
     waiting = pending_review(incident)
     if waiting is not None:
         if actor is None or waiting.author_id != actor.id:
-            raise DomainError("A revision of this postmortem already waits for approval; it "
+            raise Conflict("A revision of this postmortem already waits for approval; it "
                               "must be decided or withdrawn first.", "body")
         waiting.body = text
         audit.record(actor, "postmortem.revise_draft", "incident", incident.public_id,
@@ -160,13 +163,32 @@ def unpublish(incident: Incident, actor: User | None) -> Incident:
     """Take a published postmortem back to a draft; the incident is `resolved` again."""
     _check_incident(incident)
     if incident.postmortem_published_at is None:
-        raise DomainError("This postmortem is not published.", "status")
+        raise Conflict("This postmortem is not published.", "status")
     now = utcnow()
     incident.status = IncidentStatus.RESOLVED.value
     incident.postmortem_published_at = None
     incident.updated_at = now
     audit.record(actor, "postmortem.unpublish", "incident", incident.public_id)
     touch_page()
+    db.session.commit()
+    return incident
+
+
+@use_case
+def discard_draft(incident: Incident, actor: User | None) -> Incident:
+    """Delete the unpublished postmortem text (Statuspage's DELETE …/postmortem)."""
+    _check_incident(incident)
+    if incident.postmortem_published_at is not None:
+        raise Conflict("This postmortem is published; revert it to a draft first.", "status")
+    if pending_review(incident) is not None:
+        raise Conflict("This postmortem waits for approval; it must be decided or withdrawn "
+                       "first.", "status")
+    if not incident.postmortem_body:
+        raise NotFound("This incident has no postmortem draft.")
+    audit.record(actor, "postmortem.discard", "incident", incident.public_id,
+                 length=len(incident.postmortem_body))
+    incident.postmortem_body = None
+    incident.postmortem_updated_at = utcnow()
     db.session.commit()
     return incident
 

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from statuspage import audit
-from statuspage.core.errors import DomainError, NotFound
+from statuspage.core.errors import Conflict, DomainError, NotFound
 from statuspage.core.extensions import db
 from statuspage.core.timefmt import zone_abbreviation
 from statuspage.core.transaction import use_case
@@ -165,7 +165,7 @@ def _validate(data: TemplateInput, current: MessageTemplate | None) -> TemplateI
     taken = db.session.scalar(select(MessageTemplate).where(
         db.func.lower(MessageTemplate.name) == name.lower()))
     if taken is not None and taken is not current:
-        raise DomainError(f"There is already a template called {taken.name}.", "name")
+        raise Conflict(f"There is already a template called {taken.name}.", "name")
     if len(title) > MAX_TITLE:
         raise DomainError(f"The title is longer than {MAX_TITLE} characters.", "title")
     if not body:

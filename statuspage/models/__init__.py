@@ -28,6 +28,7 @@ from statuspage.models.incidents import (
     incident_component,
 )
 from statuspage.models.logos import PageLogo
+from statuspage.models.migration import StatuspageLink
 from statuspage.models.page import Page
 from statuspage.models.plan import PlanRule, PlanSetting
 from statuspage.models.postmortems import ActionItem, PostmortemReview
@@ -89,6 +90,7 @@ __all__ = [
     "Severity",
     "StakeholderGroup",
     "StakeholderMember",
+    "StatuspageLink",
     "Subscriber",
     "SubscriberImport",
     "User",

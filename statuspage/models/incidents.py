@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from statuspage.core.extensions import Model, db
@@ -71,6 +71,10 @@ class Incident(Model):
     # Opened at a severity whose public updates need approval: the incident waits, hidden
     # from every public surface (queries.py), until its opening update is approved.
     awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Statuspage's incident `metadata`: an object of objects written by automation through
+    # the Manage API ({"jira": {"issue_id": "OPS-1"}}), returned there, shown nowhere public.
+    # `metadata` itself is taken by SQLAlchemy's declarative base.
+    api_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     components: Mapped[list[Component]] = relationship(
         secondary=incident_component, order_by="Component.position"

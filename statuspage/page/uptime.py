@@ -86,15 +86,27 @@ def segments_for(incident: Incident, component_id: int, now: datetime) -> list[S
 def refresh_incident(incident: Incident) -> None:
     """Recompute the daily rows of every component the incident touches, in its window."""
     db.session.flush()
-    now = utcnow()
+    first, last = incident_days(incident)
+    refresh_span(incident.id, [c.id for c in incident.components if not c.is_group],
+                 first, last)
+
+
+def incident_days(incident: Incident) -> tuple[date, date]:
+    """The first and last day (page time zone) the incident covers up to now."""
     zone = _zone()
     start = min([incident.started_at] + [u.display_at for u in incident.public_updates])
-    end = incident.resolved_at or now
-    first, last = start.astimezone(zone).date(), max(end, start).astimezone(zone).date()
-    component_ids = [c.id for c in incident.components if not c.is_group]
+    end = incident.resolved_at or utcnow()
+    return start.astimezone(zone).date(), max(end, start).astimezone(zone).date()
+
+
+def refresh_span(incident_id: int, component_ids: list[int], first: date, last: date) -> None:
+    """Rewrite the components' rows from `first` to `last`, and later ones naming the
+    incident; also right after the incident is deleted (statuspage.incidents.deletion)."""
+    now = utcnow()
+    zone = _zone()
     for component_id in component_ids:
         refresh_days(component_id, first, last, zone, now)
-    _refresh_stale_days(incident.id, component_ids, last, zone, now)
+    _refresh_stale_days(incident_id, component_ids, last, zone, now)
 
 
 def _refresh_stale_days(incident_id: int, component_ids: list[int], last: date,

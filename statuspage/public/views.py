@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, request
+from flask import abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from statuspage.core.numbers import whole_number
+from statuspage.migration.links import moved_incident
 from statuspage.public import bp, front_presenter, history_presenter, presenters
 from statuspage.web.cache import cached
 
@@ -33,9 +35,13 @@ def index() -> str:
 
 @bp.get("/incidents/<public_id>")
 @cached
-def incident(public_id: str) -> str:
+def incident(public_id: str) -> str | Response:
     found = presenters.incident_page(public_id)
     if found is None:
+        # A Statuspage permalink whose id could not be kept by the import (statuspage.migration).
+        moved = moved_incident(public_id)
+        if moved is not None:
+            return redirect(url_for("public.incident", public_id=moved), 301)
         abort(404, description=_("There is no incident or maintenance with this address."))
     site, incident_view = found
     return render_public("public/incident.html", site=site, incident=incident_view)

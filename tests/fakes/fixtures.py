@@ -19,6 +19,7 @@ from statuspage.core import error_reporting
 from tests.fakes.chat import FakeChat
 from tests.fakes.providers import FakeSendGrid, FakeTwilio, FakeWebhookReceiver
 from tests.fakes.sentry import FakeSentry
+from tests.fakes.statuspage import FakeStatuspage
 
 
 @pytest.fixture(scope="session")
@@ -97,3 +98,19 @@ def fake_chat(_fake_chat_server: FakeChat) -> Iterator[FakeChat]:
     _fake_chat_server.reset()
     yield _fake_chat_server
     _fake_chat_server.reset()
+
+
+@pytest.fixture(scope="session")
+def _fake_statuspage_server() -> Iterator[FakeStatuspage]:
+    server = FakeStatuspage()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_statuspage(_fake_statuspage_server: FakeStatuspage) -> Iterator[FakeStatuspage]:
+    """A local Statuspage (tests/fakes/statuspage.py): `fake_statuspage.serve(generate())`,
+    then import from `fake_statuspage.url + "/v1"` (Manage API) or `fake_statuspage.url`."""
+    _fake_statuspage_server.reset()
+    yield _fake_statuspage_server
+    _fake_statuspage_server.reset()
