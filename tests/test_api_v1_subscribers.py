@@ -16,7 +16,7 @@ from statuspage.incidents.lifecycle import get_incident
 from statuspage.models import AuditEntry, Incident, OutboxMessage, Subscriber, utcnow
 from statuspage.page.record import get_page
 from statuspage.plan.stakeholder_members import MemberInput
-from tests.api_v1_support import call, new_token
+from tests.api_v1_support import auth, call, new_token, page_path
 from tests.factories import Factory
 from tests.stakeholder_support import group_with
 from tests.subscription_support import US_MOBILE
@@ -240,3 +240,30 @@ def test_a_spent_sms_budget_is_a_429(client: FlaskClient, write: str) -> None:
     assert response.status_code == 429, response.json
     assert db.session.execute(select(OutboxMessage)).first() is None
     assert db.session.execute(select(Subscriber)).first() is None
+
+
+def send(client: FlaskClient, method: str, suffix: str, secret: str, *fields: str) -> Any:
+    """A form-encoded request, as `curl -d A -d B` sends one."""
+    return client.open(page_path(suffix), method=method, data="&".join(fields),
+                       content_type="application/x-www-form-urlencoded", headers=auth(secret))
+
+
+def test_form_encoded_bodies_work_as_statuspages_curl_examples_send_them(
+    client: FlaskClient, factory: Factory, write: str
+) -> None:
+    api = factory.component("API")
+    created = send(client, "POST", "subscribers", write, "subscriber[email]=ada@example.com",
+                   "subscriber[skip_confirmation_notification]=true",
+                   f"subscriber[component_ids][]={api.public_id}")
+    assert created.status_code == 201, created.json
+    assert created.json["components"] == [api.public_id]
+    ada = created.json["id"]
+    patched = send(client, "PATCH", f"subscribers/{ada}", write, "component_ids[]=")
+    assert patched.status_code == 422 and patched.json["field"] == "component_ids"
+    done = send(client, "POST", "subscribers/unsubscribe", write, f"subscribers[]={ada}",
+                "skip_unsubscription_notification=true")
+    assert done.status_code == 201 and done.json == {"subscribers": [ada]}
+    group = send(client, "POST", "component-groups", write, "description=Behind it",
+                 "component_group[name]=Backend",
+                 f"component_group[components][]={api.public_id}")
+    assert group.status_code == 201 and group.json["components"] == [api.public_id]
