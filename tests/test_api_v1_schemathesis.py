@@ -29,6 +29,7 @@ from schemathesis.engine import Status, events
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 from werkzeug.serving import make_server
 
+from tests.api_v1_schemathesis_resources import ResourceRules
 from tests.api_v1_support import new_token
 from tests.factories import Factory
 from tests.fakes.server import _QuietHandler
@@ -72,6 +73,7 @@ def _within_the_rules(leaves: list[str], group: str) -> Callable[..., None]:
     `leaves` and `group` are public ids (the engine runs in its own thread, without an
     application context to load rows in)."""
     ids = cycle(leaves)
+    resources = ResourceRules(leaves, group)
 
     def keep(fields: dict[str, Any]) -> None:
         if isinstance(fields.get("components"), dict):
@@ -80,9 +82,10 @@ def _within_the_rules(leaves: list[str], group: str) -> Callable[..., None]:
             fields["component_ids"] = [next(ids) for _ in fields["component_ids"]]
         if isinstance(fields.get("group_id"), str):
             fields["group_id"] = group
-        today = datetime.now(UTC).date()  # the test page's time zone
+        # Before today in any zone: PATCH /pages/{id} may move the page's zone behind UTC.
+        today = datetime.now(UTC).date()
         for name in ("backfill_date", "start_date"):
-            if isinstance(fields.get(name), str) and fields[name] > today.isoformat():
+            if isinstance(fields.get(name), str) and fields[name] >= today.isoformat():
                 fields[name] = (today - timedelta(days=1)).isoformat()
         shown = _parse(fields.get("display_at"))  # an update is not dated in the future
         if shown is not None and (shown.tzinfo is None or shown > datetime.now(UTC)):
@@ -96,7 +99,9 @@ def _within_the_rules(leaves: list[str], group: str) -> Callable[..., None]:
 
     def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         meta = case.meta
-        if meta is not None and not meta.generation.mode.is_positive:
+        positive = meta is None or meta.generation.mode.is_positive
+        resources.keep(case, positive)
+        if not positive:
             return
         if isinstance(case.body, dict):
             for inner in case.body.values():

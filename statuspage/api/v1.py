@@ -40,6 +40,7 @@ from statuspage.core.extensions import csrf, limiter
 from statuspage.models import ApiToken
 from statuspage.page import serializers as s
 from statuspage.page.record import get_page
+from statuspage.subscriptions.codes import TooManyRequests
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -181,6 +182,8 @@ def _domain_error(error: DomainError) -> Response:
         return error_response(403, "Forbidden", error.message)
     if isinstance(error, NotFound):
         return error_response(404, "Not Found", error.message)
+    if isinstance(error, TooManyRequests):  # the day's SMS sign-up budget is spent
+        return error_response(429, "Too Many Requests", error.message)
     field = API_FIELD_NAMES.get(error.field or "", error.field)
     if isinstance(error, Conflict):
         return error_response(409, "Conflict", error.message, field=field)
@@ -217,10 +220,15 @@ def pages() -> Response:
 
 
 from statuspage.api import (  # noqa: E402,F401  (route registration)
+    v1_component_groups,
     v1_components,
     v1_incident_lists,
+    v1_incident_subscribers,
     v1_incident_updates,
     v1_incidents,
+    v1_pages,
     v1_postmortems,
+    v1_subscriber_bulk,
+    v1_subscribers,
     v1_templates,
 )

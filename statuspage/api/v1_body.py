@@ -245,3 +245,26 @@ def component_refs(raw: Mapping[str, Any]) -> ComponentRefs:
         if mapping is not None else None
     )
     return ComponentRefs(statuses=statuses, affected=[by_id[i] for i in order])
+
+
+def top_level(fields: Collection[str]) -> dict[str, Any]:
+    """A body whose fields are not wrapped in a resource key: Statuspage's subscriber PATCH
+    (`{"component_ids": [...]}`, form `component_ids[]=...`), its bulk subscriber bodies and
+    the component group body (`{"description": ..., "component_group": {...}}`). JSON or a
+    form, 415/400/422 as `resource`."""
+    if request.is_json and not isinstance(request.get_json(silent=True), dict):
+        raise BadRequest("Send a JSON object body.")
+    payload = body_object("")
+    refuse_unknown(payload, fields)
+    return payload
+
+
+def id_list(raw: Mapping[str, Any], name: str) -> list[str] | None:
+    """A list of public ids (None when not given); 422 when it is not one."""
+    value = raw.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+            isinstance(item, str) and is_public_id(item) for item in value):
+        raise DomainError(f"{name} must be a list of ids.", name)
+    return list(dict.fromkeys(value))

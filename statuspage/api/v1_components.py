@@ -1,9 +1,14 @@
-"""/api/v1/pages/<page_id>/components: list, read, create and update components.
+"""/api/v1/pages/<page_id>/components: list, read, create, update, delete, and uptime.
 
 Body `{"component": {name, description, status, group_id, showcase, only_show_if_degraded,
 start_date}}`, ids being public ids. PATCH changes only the fields given (null counts as
 not given, except that `"group_id": null` moves a component out of its group and
-`"start_date": null` clears the date).
+`"start_date": null` clears the date). The list pages with `page` (from 1) and `per_page`
+(at most 100), as Statuspage's does. DELETE answers 204; deleting a group this way moves its
+components to the end of the page (as DELETE /component-groups/{id}).
+
+Statuspage's audience-specific page methods (`components/{id}/page_access_users` and
+`page_access_groups`) are not offered: this product has no page access users or groups.
 """
 
 from __future__ import annotations
@@ -14,9 +19,12 @@ from typing import Any
 from flask import Response
 
 from statuspage.api import v1_body as body
+from statuspage.api import v1_query as query
 from statuspage.api import v1_serializers as records
 from statuspage.api.v1 import as_token, bp, context, json_response
+from statuspage.api.v1_uptime import uptime
 from statuspage.components import editing as use_cases
+from statuspage.components.deletion import delete_component
 from statuspage.core.errors import DomainError
 from statuspage.models import Component
 from statuspage.page.queries import ordered_components
@@ -70,8 +78,9 @@ def _input(raw: Mapping[str, Any], current: Component | None) -> use_cases.Compo
 
 @bp.get("/pages/<page_id>/components")
 def component_list() -> Response:
-    ctx = context()
-    return json_response(component_list_payload(ctx, ordered_components()))
+    limit, offset = query.per_page()
+    listed = component_list_payload(context(), ordered_components())
+    return json_response(listed[offset:offset + limit])
 
 
 @bp.get("/pages/<page_id>/components/<component_id>")
@@ -96,3 +105,17 @@ def component_patch(component_id: str) -> Response:
     with as_token():
         component = use_cases.update_component(component, data, None)
     return json_response(records.component_record(context(), component))
+
+
+@bp.delete("/pages/<page_id>/components/<component_id>")
+def component_delete(component_id: str) -> Response:
+    component = use_cases.get_component(component_id)
+    with as_token():
+        delete_component(component, None, children="ungroup")
+    return Response(status=204)
+
+
+@bp.get("/pages/<page_id>/components/<component_id>/uptime")
+def component_uptime(component_id: str) -> Response:
+    component = use_cases.get_component(component_id)
+    return uptime(component, list(component.children) if component.is_group else [component])

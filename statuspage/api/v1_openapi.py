@@ -6,7 +6,8 @@ and checks that every route of the blueprint is in it.
 
 from __future__ import annotations
 
-from statuspage.api.v1_openapi_incident_paths import PAGE_ID, RECORDS, incident_paths
+from statuspage.api import v1_openapi_resources as resources
+from statuspage.api.v1_openapi_incident_paths import RECORDS, incident_paths
 from statuspage.api.v1_openapi_incidents import INCIDENT_REQUESTS
 from statuspage.api.v1_openapi_schemas import (
     COMPONENT_STATUSES,
@@ -29,8 +30,6 @@ _read = read_op
 _write = write_op
 _param = param
 
-
-COMPONENT_ID = _param("component_id", "The component's or group's id.")
 
 SCHEMAS: dict[str, Schema] = {
     "Error": {
@@ -77,8 +76,9 @@ RESPONSES = {
         ("BadRequest", "The request cannot be read: malformed JSON, a body not wrapped in its "
                        "resource key, or a query string the server refuses."),
         ("Unauthorized", "No token, an unknown token or a revoked token."),
-        ("Forbidden", "A read token tried to write."),
-        ("NotFound", "No such page, incident or component."),
+        ("Forbidden", "A read token tried to write, or to read subscribers (personal "
+                      "data)."),
+        ("NotFound", "No such page, incident, component, group or subscriber."),
         ("Conflict", "The target's state refuses this (reopening a resolved incident, the "
                      "other kind's status, a group into a group); `field` names the field."),
         ("TooLarge", "The body is larger than the server takes."),
@@ -93,25 +93,14 @@ RESPONSES = {
 
 
 def _paths() -> dict[str, Schema]:
-    component = _ref("Component")
     return {
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": {"200": _json({"type": "object"}, "OK")}}},
         "/pages": {"get": _read("The page this installation serves",
                                 {"type": "array", "items": _ref("Page")})},
         **incident_paths(),
-        "/pages/{page_id}/components": {
-            "parameters": [PAGE_ID],
-            "get": _read("Components and groups in display order",
-                         {"type": "array", "items": component}),
-            "post": _write("Create a component", "ComponentCreateBody", "Component", 201),
-        },
-        "/pages/{page_id}/components/{component_id}": {
-            "parameters": [PAGE_ID, COMPONENT_ID],
-            "get": _read("One component or group", component),
-            "patch": _write("Change the fields given", "ComponentPatchBody", "Component", 200),
-            "put": _write("Same as PATCH", "ComponentPatchBody", "Component", 200),
-        },
+        # Components, groups, subscribers, incident subscribers, the page profile.
+        **resources.resource_paths(),
     }
 
 
@@ -123,7 +112,9 @@ def document(base_url: str) -> Schema:
             "title": "Status page management API",
             "version": "1.0.0",
             "description": (
-                "Create and update incidents, maintenance and components from automation. "
+                "Create and update incidents, maintenance, components and component groups, "
+                "manage subscribers and incident subscribers, and read or change the page "
+                "profile from automation. "
                 "Modelled on the Statuspage Manage API: the same paths under "
                 "/pages/{page_id}, bodies wrapped in a resource key, `Authorization: OAuth "
                 "<token>` (or `Bearer <token>`). Tokens are created in the console or with "
@@ -154,7 +145,8 @@ def document(base_url: str) -> Schema:
                 "oauth_header": {"type": "apiKey", "in": "header", "name": "Authorization",
                                  "description": "`Authorization: OAuth sp_...`, as Statuspage"},
             },
-            "schemas": {**REQUEST_SCHEMAS, **INCIDENT_REQUESTS, **SCHEMAS, **RECORDS},
+            "schemas": {**REQUEST_SCHEMAS, **INCIDENT_REQUESTS, **SCHEMAS, **RECORDS,
+                        **resources.REQUEST_SCHEMAS, **resources.SCHEMAS},
             "responses": RESPONSES,
         },
     }

@@ -28,6 +28,7 @@ from statuspage.models import (
     incident_component,
     utcnow,
 )
+from statuspage.models.subscribers import subscriber_component
 from statuspage.page.record import touch_page
 
 CHILDREN_POLICIES = ("ungroup", "delete")
@@ -39,8 +40,8 @@ def delete_component(component: Component, actor: User | None,
     """Delete a component, or a group with its children moved to the root or deleted.
 
     Its history rows (component changes in past updates, daily roll-ups, incident links) and
-    its alert mappings go too: explicitly, because SQLite does not enforce the ON DELETE
-    CASCADE the schema declares.
+    subscribers' and alert mappings' choices of it go too: explicitly, because SQLite does not
+    enforce the ON DELETE CASCADE the schema declares (PostgreSQL would delete the same rows).
     """
     if children not in CHILDREN_POLICIES:
         raise DomainError("Choose what happens to the group's components.", "children")
@@ -63,6 +64,10 @@ def delete_component(component: Component, actor: User | None,
         delete(ComponentChange).where(ComponentChange.component_id.in_(doomed_ids)),
         delete(ComponentDay).where(ComponentDay.component_id.in_(doomed_ids)),
         delete(incident_component).where(incident_component.c.component_id.in_(doomed_ids)),
+        # Subscribers' choices of it: else a later component given the same id in SQLite
+        # (which reuses the highest) would be chosen for them.
+        delete(subscriber_component).where(
+            subscriber_component.c.component_id.in_(doomed_ids)),
         # Alert intake: the mappings to it, its alerts' matches, an automatic status it held.
         delete(AlertMapping).where(AlertMapping.component_id.in_(doomed_ids)),
         delete(AlertMatch).where(AlertMatch.component_id.in_(doomed_ids)),

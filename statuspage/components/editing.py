@@ -48,6 +48,15 @@ class ComponentInput:
     status: str = ComponentStatus.OPERATIONAL.value
 
 
+@dataclass
+class GroupInput:
+    """A group's name and description, and (when not None) the components it holds."""
+
+    name: str
+    description: str = ""
+    component_ids: Sequence[int] | None = None
+
+
 def get_component(public_id: str) -> Component:
     """The component or group with this public id; NotFound otherwise."""
     component = db.session.execute(
@@ -134,6 +143,50 @@ def update_component(component: Component, data: ComponentInput,
                  before=before, name=component.name, status=component.status,
                  group=group.public_id if group else None)
     return finish_component(component)
+
+
+@use_case
+def update_group(group: Component, data: GroupInput, actor: User | None) -> Component:
+    """Rename a group and, when `data.component_ids` is given, set exactly what it holds.
+
+    The components named join it in the order given (leaving their old parents, which are
+    renumbered); those it held but are not named move to the end of the root list, as when
+    a group is deleted with `ungroup`. One commit, one audit entry.
+    """
+    if not group.is_group:
+        raise Conflict("This is a component, not a group.", "id")
+    _check_name(data.name)
+    _check_description(data.description)
+    now = utcnow()
+    before = {"name": group.name, "components": [c.public_id for c in group.children]}
+    group.name = data.name.strip()
+    group.description = (data.description or "").strip() or None
+    group.updated_at = now
+    if data.component_ids is not None:
+        _set_members(group, _load(data.component_ids), now)
+    audit.record(actor, "group.update", "component", group.public_id, before=before,
+                 name=group.name, components=[c.public_id for c in group.children])
+    return finish_component(group)
+
+
+def _set_members(group: Component, wanted: list[Component], now: datetime) -> None:
+    if any(c.is_group for c in wanted):
+        raise DomainError("A group cannot contain another group.", "components")
+    keep = {c.id for c in wanted}
+    leaving = [c for c in group.children if c.id not in keep]
+    old_parents = {c.group_id for c in wanted} - {group.id}
+    for component in wanted:
+        component.group_id = group.id
+    number_in_order(wanted)
+    start = next_position(None)
+    for offset, kid in enumerate(leaving):
+        kid.group_id = None
+        kid.position = start + offset
+    db.session.flush()
+    for parent_id in old_parents | ({None} if leaving else set()):
+        renumber(parent_id)
+        refresh_group(parent_id, now)
+    refresh_group(group.id, now)
 
 
 def _check(data: ComponentInput, component: Component | None) -> Component | None:

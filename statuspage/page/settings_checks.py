@@ -36,6 +36,11 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones()) - _NOT_ZONES
 
 
+def time_zones() -> list[str]:
+    """Every time zone name the page takes, sorted (the API document lists them)."""
+    return sorted(_zones())
+
+
 def check_name(value: str) -> str:
     name = " ".join((value or "").split())
     if not name:

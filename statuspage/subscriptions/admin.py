@@ -44,13 +44,15 @@ class NewSubscriber:
     # Consent obtained elsewhere (admins only): confirmed at once, no confirmation is sent.
     pre_confirmed: bool = False
     consent_note: str = ""
+    # Who adds them: the console, or the management API (consent.API), as consent_source.
+    source: str = CONSOLE
 
 
 @use_case
 def add_subscriber(data: NewSubscriber, actor: User | None) -> Subscriber:
-    """Add a subscriber from the console.
+    """Add a subscriber from the console (or the management API: `data.source`).
 
-    Pre-confirmed (admins only): saved as confirmed with consent source "console" and the
+    Pre-confirmed (admins only): saved as confirmed with consent source `data.source` and the
     note. Otherwise `subscriptions.subscribe` creates them unconfirmed and sends the
     confirmation (email link, SMS code or webhook test), exactly as the public page does.
     """
@@ -64,11 +66,11 @@ def add_subscriber(data: NewSubscriber, actor: User | None) -> Subscriber:
         raise DomainError(f"This address is already on the list ({existing.state}).",
                           "address")
     subscriber = subscriptions.subscribe(channel, data.address, data.component_ids,
-                                         data.language, None, source=CONSOLE)
+                                         data.language, None, source=data.source)
     # subscribe() commits on its own; the audit entry follows in a second, small commit.
     audit.record(actor, "subscriber.add", "subscriber", subscriber.public_id,
                  channel=subscriber.channel, address=subscriber.address,
-                 confirmation_sent=True)
+                 confirmation_sent=True, source=data.source)
     db.session.commit()
     return subscriber
 
@@ -85,13 +87,14 @@ def _add_confirmed(data: NewSubscriber, actor: User | None) -> Subscriber:
                           "address")
     subscriber = confirmed_subscriber(channel, address, language,
                                       subscriptions.resolve_components(data.component_ids),
-                                      CONSOLE, note)
+                                      data.source, note)
     if chat.is_chat(channel):  # sealed as a sign-up seals it (subscriptions.chat)
         subscriber.destination = chat.sealed_destination(channel, data.address)
     db.session.add(subscriber)
     db.session.flush()
     audit.record(actor, "subscriber.add", "subscriber", subscriber.public_id,
-                 channel=channel, address=address, pre_confirmed=True, note=note)
+                 channel=channel, address=address, pre_confirmed=True, note=note,
+                 source=data.source)
     db.session.commit()
     return subscriber
 

@@ -2,8 +2,9 @@
 
 Only admins may add them (`require_admin_for_preconfirmed`), always with a note saying how and
 when these people agreed (`consent_note`); they are saved confirmed, with the consent's source
-(CONSOLE or IMPORT), time and note. The console's add form (statuspage.subscriptions.admin)
-and the CSV import (statuspage.subscriptions.imports and csv_save) share these rules.
+(CONSOLE, IMPORT or API), time and note. The console's add form and the management API
+(statuspage.subscriptions.admin) and the CSV import (statuspage.subscriptions.imports and
+csv_save) share these rules.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from statuspage.core.errors import DomainError, PermissionDenied
 from statuspage.models import Component, Subscriber, User, utcnow
 
 MAX_NOTE = 500
-# consent_source of subscribers added with consent obtained elsewhere.
-CONSOLE, IMPORT = "console", "import"
+# consent_source of subscribers added by staff: in the console, by a CSV import, or through
+# the management API (statuspage/api/v1_subscribers.py) with a token.
+CONSOLE, IMPORT, API = "console", "import", "api"
 
 
 def require_admin_for_preconfirmed(actor: User | None) -> None:

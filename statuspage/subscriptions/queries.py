@@ -53,7 +53,7 @@ def state_condition(state: str) -> ColumnElement[bool]:
     raise ValueError(f"unknown subscriber state {state!r}")
 
 
-def _like_pattern(text: str) -> str:
+def like_pattern(text: str) -> str:
     # The search is a substring match: escape LIKE's own wildcards in what was typed.
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -73,7 +73,7 @@ def filtered(filters: SubscriberFilter) -> Select[Subscriber]:
     # The privacy page, a POST, looks one up; a search is a GET, whose URL is logged.)
     if search:
         # A substring match, case-insensitive: a full scan, fine for a console search box.
-        query = query.where(Subscriber.address.ilike(_like_pattern(search), escape="\\"))
+        query = query.where(Subscriber.address.ilike(like_pattern(search), escape="\\"))
     if filters.channel == CHAT:
         query = query.where(Subscriber.channel.in_(CHAT_CHANNELS))
     elif filters.channel in FILTER_CHANNELS:
