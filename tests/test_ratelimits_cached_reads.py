@@ -3,11 +3,23 @@ an application-wide limit leaves them alone, while every other route still count
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from flask import Flask
 
+from statuspage.core.extensions import limiter
 from tests.conftest import make_app
 
 LIMIT = 2
+
+
+@pytest.fixture(autouse=True)
+def _forget_application_limits() -> Iterator[None]:
+    # The limiter is one object for every app of the process, and it keeps the first
+    # application-wide limit it is given: later apps in this test process must not inherit it.
+    yield
+    limiter.limit_manager.set_application_limits([])
 
 
 def _limited(database_url: str) -> Flask:
