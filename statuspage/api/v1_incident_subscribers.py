@@ -17,7 +17,7 @@ from statuspage.api import v1_query as query
 from statuspage.api import v1_subscriber_input as given
 from statuspage.api.v1 import as_token, bp, context, current_token, json_response
 from statuspage.api.v1_serializers_resources import subscriber_record
-from statuspage.api.v1_subscribers import personal_data, respond
+from statuspage.api.v1_subscribers import gone, personal_data, respond
 from statuspage.core.errors import Conflict, DomainError, NotFound
 from statuspage.incidents.lifecycle import get_incident
 from statuspage.models import Incident, Subscriber
@@ -39,7 +39,7 @@ def _follower(incident: Incident, public_id: str) -> Subscriber:
     found = listing.follower(incident, public_id) if body.is_public_id(public_id) else None
     if found is None:
         raise NotFound(f"No subscriber {public_id!r} follows this incident.")
-    return found
+    return gone(found)
 
 
 @bp.get(PATH)

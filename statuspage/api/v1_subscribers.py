@@ -54,13 +54,25 @@ def personal_data() -> None:
 
 
 def find(public_id: str) -> Subscriber:
-    """A public subscriber (page-wide or a follower) by id; 404 otherwise."""
+    """A public subscriber (page-wide or a follower) by id; 404 otherwise, and once it is
+    unsubscribed (see `gone`)."""
     if not body.is_public_id(public_id):
         raise NotFound(f"No subscriber with id {public_id!r}.")
     try:
-        return get_subscriber(public_id)
+        subscriber = get_subscriber(public_id)
     except NotFound:
         raise NotFound(f"No subscriber with id {public_id!r}.") from None
+    return gone(subscriber)
+
+
+def gone(subscriber: Subscriber) -> Subscriber:
+    """DELETE unsubscribes: from then on the subscriber's own path answers 404, as for any
+    deleted resource. The record stays (consent history), listed under
+    `subscribers/unsubscribed`, and a re-subscription or a reactivation brings it back."""
+    if subscriber.state == "unsubscribed":
+        raise NotFound(f"Subscriber {subscriber.public_id!r} is unsubscribed: it is listed "
+                       "under subscribers/unsubscribed.")
+    return subscriber
 
 
 def respond(subscriber: Subscriber, status: int = 200) -> Response:
