@@ -29,14 +29,18 @@ from schemathesis.engine import Status, events
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 from werkzeug.serving import make_server
 
+from statuspage.core.extensions import db
 from tests.api_v1_schemathesis_resources import ResourceRules
 from tests.api_v1_support import new_token
 from tests.factories import Factory
 from tests.fakes.server import _QuietHandler
 
 # Per operation and phase: the document has grown to ~70 operations (issue 14), and 15 keeps
-# the run near a minute and a half per CI pass (25: over two minutes); the seed fixes the run.
+# the run near a minute and a half (25: over two minutes); the seed fixes the run. CI's
+# PostgreSQL pass, where each request costs more, takes fewer: its share is what the database
+# changes (the coverage phase's edge values, NUL bytes, case rules), not more random bodies.
 MAX_EXAMPLES = 15
+MAX_EXAMPLES_POSTGRESQL = 6
 SEED = 20261207
 
 
@@ -51,12 +55,12 @@ def served(app: Flask) -> Iterator[str]:
     server.server_close()
 
 
-def _config(secret: str, base: str) -> schemathesis.Config:
+def _config(secret: str, base: str, examples: int) -> schemathesis.Config:
     return schemathesis.Config.from_dict({
         "base-url": f"{base}/api/v1",
         "seed": SEED,
         "headers": {"Authorization": f"Bearer {secret}"},
-        "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
+        "generation": {"max-examples": examples, "deterministic": True},
         "checks": {"enabled": True},
         "phases": {"enabled": True},
     })
@@ -157,8 +161,10 @@ def test_schemathesis_finds_no_disagreement_between_the_api_and_its_document(
     group = factory.group("Backend")
     leaves = [factory.component("API"), factory.component("Queue", group=group)]
     secret = new_token("write", name="schemathesis")
+    examples = (MAX_EXAMPLES_POSTGRESQL if db.engine.dialect.name == "postgresql"
+                else MAX_EXAMPLES)
     schema = schemathesis.openapi.from_url(f"{served}/api/v1/openapi.json",
-                                           config=_config(secret, served))
+                                           config=_config(secret, served, examples))
     hook = GLOBAL_HOOK_DISPATCHER.register_hook_with_name(
         _within_the_rules([c.public_id for c in leaves], group.public_id), "before_call")
     try:

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -44,6 +45,10 @@ def _expected_subscribers(data: Dataset) -> dict[str, str]:
 
 def test_a_large_page_imports_whole_through_paging_and_rate_limits_then_again_unchanged(
         app: Flask, fake_statuspage: FakeStatuspage) -> None:
+    if db.engine.dialect.name == "postgresql":
+        # The full-size run is the SQLite pass's (a minute of CI's PostgreSQL pass); the
+        # importer's other tests run on PostgreSQL there.
+        pytest.skip("the full-size import runs in the SQLite pass")
     data = generate()  # 30 components, 500 incidents, 20,000 subscribers
     fake_statuspage.serve(data)
     fake_statuspage.throttle(every=25, retry_after="2")
