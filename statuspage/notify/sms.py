@@ -79,6 +79,16 @@ class MappedHttpClient(TwilioHttpClient):
         return urlunsplit((target.scheme, target.netloc, target.path + parts.path, parts.query,
                            ""))
 
+    # The SDK logs every request and answer at INFO, about eight lines a message, each
+    # formatted before the logger is asked: without them the sms process used 15% less CPU
+    # for 10,000 SMS (bench/fanout.py: 31.6 s -> 26.9 s), and its log no longer repeats, per
+    # message, what our delivery records hold. Failures still reach the log (DeliveryError).
+    def log_request(self, kwargs: dict[str, Any]) -> None:
+        """Nothing: see above."""
+
+    def log_response(self, status_code: int, response: Any) -> None:
+        """Nothing: see above."""
+
     def request(self, method: str, url: str, params: dict[str, object] | None = None,
                 data: dict[str, object] | None = None, headers: dict[str, str] | None = None,
                 auth: tuple[str, str] | None = None, timeout: float | None = None,

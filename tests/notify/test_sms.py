@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -37,6 +38,16 @@ def test_send_creates_a_message_and_returns_its_sid(fake_twilio: FakeTwilio) -> 
     assert request.param("MessagingServiceSid") is None
     assert request.param("StatusCallback") == "https://status.example.com/hooks/twilio/status"
     assert request.headers["Authorization"].startswith("Basic ")
+
+
+def test_a_send_writes_no_sdk_log_lines(fake_twilio: FakeTwilio,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    """The SDK logs eight INFO lines a message (URL, headers, answer); the pump sends 100 a
+    second, so they would be most of the sms log and a share of its CPU."""
+    caplog.set_level(logging.DEBUG)
+    _send(fake_twilio)
+    assert fake_twilio.messages
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("twilio")] == []
 
 
 def test_a_messaging_service_replaces_the_from_number(fake_twilio: FakeTwilio) -> None:
