@@ -22,8 +22,10 @@ STATE_RANK = {QUEUED: 0, SENDING: 1, SENT: 2, DELIVERED: 3, FAILED: 3, SUPPRESSE
 class FanoutEvent(Model):
     """Committed together with the update it announces; the worker expands it into deliveries.
 
-    `cursor` is the last subscriber id expanded, so an interrupted expansion resumes there;
-    `lease_until` lets a periodic task take over the work of a worker that died.
+    `cursor` is the last subscriber id expanded in pass `expansion_pass`, so an interrupted
+    expansion resumes there; `lease_until` lets a periodic task take over the work of a worker
+    that died. Pass 0 takes every recipient but the public email subscribers (SMS, webhooks,
+    chat, stakeholder members), pass 1 those (delivery.expand).
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +50,7 @@ class FanoutEvent(Model):
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending, expanding, done
     cursor: Mapped[int] = mapped_column(default=0)
+    expansion_pass: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expanded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
