@@ -104,7 +104,8 @@ class _Twilio:
             times = list(self.times)
             rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
             return {"received": len(self.numbers), "rate": rate, "limited": self.limited,
-                    "duplicates": sum(n > 1 for n in self.numbers.values())}
+                    "duplicates": sum(n > 1 for n in self.numbers.values()),
+                    "first": times[0] if times else 0.0, "last": times[-1] if times else 0.0}
 
 
 class _KeepAlive(WSGIRequestHandler):
